@@ -1,0 +1,72 @@
+"""python -m jobtask: Settings() -> repository -> service -> build_server() -> serve until a signal."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+
+from pydantic import ValidationError
+
+from jobtask.api.server import build_server
+from jobtask.errors import JobTaskError
+from jobtask.repository import connect
+from jobtask.service import JobTaskService
+from jobtask.settings import Settings
+
+log = logging.getLogger("jobtask")
+
+
+def load_settings() -> Settings | None:
+    """Settings from the environment, or None after one clear line per bad variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        for problem in error.errors():
+            name = str(problem["loc"][0]).upper() if problem["loc"] else "configuration"
+            shown = "(hidden)" if name == "MONGODB_URI" else repr(problem.get("input"))
+            print(f"jobtask: invalid {name}={shown}: {problem['msg']}", file=sys.stderr)
+        return None
+
+
+def main() -> int:
+    settings = load_settings()
+    if settings is None:
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    client, repository = connect(
+        settings.mongodb_uri.get_secret_value(),
+        settings.mongodb_database,
+        connect_timeout_ms=settings.mongodb_connect_timeout_ms,
+        server_selection_timeout_ms=settings.mongodb_server_selection_timeout_ms,
+        operation_timeout_ms=settings.mongodb_operation_timeout_ms,
+        max_pool_size=settings.mongodb_max_pool_size,
+    )
+    try:
+        created = repository.ensure_indexes()
+    except JobTaskError as error:
+        log.error("cannot prepare the job_task collection's indexes: %s", error)
+        client.close()
+        return 1
+    log.info("indexes on %s.job_task: %s", settings.mongodb_database, ", ".join(created))
+
+    service = JobTaskService(repository, max_page_size=settings.max_page_size)
+    running = build_server(settings, service)
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    running.start()
+    log.info("serving spaceone.api.inventory.v1.JobTask on port %d", running.port)
+    stopping.wait()
+    log.info("shutting down: finishing in-flight calls (grace %.1fs)", settings.shutdown_grace_seconds)
+    running.stop(settings.shutdown_grace_seconds)
+    client.close()
+    log.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

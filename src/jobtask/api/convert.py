@@ -1,0 +1,143 @@
+"""Every conversion between protobuf messages and our types, in one place.
+
+Requests are parsed once here (SpaceONE's k/key, v/value, o/operator aliases resolved); responses
+render only what was loaded, so a field a client did not ask for is never sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timezone
+from typing import Any
+
+from google.protobuf import json_format, struct_pb2
+from spaceone.api.core.v1 import query_pb2
+from spaceone.api.inventory.v1 import job_task_pb2
+
+from jobtask.domain import RETURNED_FIELDS, JobTask, JobTaskStatus, TaskError
+from jobtask.errors import InvalidParameter
+from jobtask.query.model import Condition, Page, Query, SortKey
+from jobtask.service import ListRequest
+
+_STATUS_ENUM = job_task_pb2.JobTaskInfo.JobTaskStatus
+_QUERY_STATUS_ENUM = job_task_pb2.JobTaskQuery.JobTaskStatus
+_SCALARS = tuple(name for name in RETURNED_FIELDS if name not in ("status", "errors"))
+_DATES = frozenset({"created_at", "started_at", "finished_at"})
+
+
+# ---------------------------------------------------------------------------------------------
+# Requests
+
+
+def _alias(message: Any, group: str) -> Any:
+    """The member of a oneof alias group the client set (key or k, ...), or None."""
+    member = message.WhichOneof(group)
+    return None if member is None else getattr(message, member)
+
+
+def to_value(value: struct_pb2.Value | None) -> Any:
+    """A google.protobuf.Value as plain Python (numbers arrive as floats); unset is None."""
+    return None if value is None else json_format.MessageToDict(value)
+
+
+def to_condition(message: query_pb2.Filter) -> Condition:
+    return Condition(
+        key=_alias(message, "key_alias") or "",
+        value=to_value(_alias(message, "value_alias")),
+        operator=_alias(message, "operator_alias") or "",
+    )
+
+
+def to_sort(message: query_pb2.Sort) -> tuple[SortKey, ...]:
+    # SpaceONE: a sort.key wins over sort.keys.
+    if message.key:
+        return (SortKey(message.key, message.desc),)
+    return tuple(SortKey(k.key, k.desc) for k in message.keys)
+
+
+def to_query(message: query_pb2.Query) -> Query:
+    return Query(
+        filter=tuple(to_condition(f) for f in message.filter),
+        filter_or=tuple(to_condition(f) for f in message.filter_or),
+        sort=to_sort(message.sort),
+        page=Page(start=message.page.start, limit=message.page.limit),
+        minimal=message.minimal,
+        count_only=message.count_only,
+        only=tuple(message.only),
+        keyword=message.keyword,
+    )
+
+
+def to_status(number: int) -> JobTaskStatus | None:
+    if number == _QUERY_STATUS_ENUM.JOB_TASK_STATE_NONE:
+        return None
+    try:
+        return JobTaskStatus(_QUERY_STATUS_ENUM.Name(number))
+    except ValueError:
+        raise InvalidParameter("status", f"unknown status number {number}") from None
+
+
+def to_list_request(message: job_task_pb2.JobTaskQuery) -> ListRequest:
+    return ListRequest(
+        domain_id=message.domain_id,
+        query=to_query(message.query),
+        job_task_id=message.job_task_id,
+        status=to_status(message.status),
+        job_id=message.job_id,
+        secret_id=message.secret_id,
+        provider=message.provider,
+        service_account_id=message.service_account_id,
+        project_id=message.project_id,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Responses
+
+
+def format_timestamp(value: datetime) -> str:
+    """SpaceONE's list/get format: UTC, always milliseconds, always 'Z' (2023-01-05T09:00:00.120Z)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+
+
+def to_plain(value: Any) -> Any:
+    """A stored value as something a Struct can hold (dates as ISO strings, ids as strings)."""
+    if isinstance(value, Mapping):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return format_timestamp(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
+
+
+def to_error_info(error: TaskError) -> job_task_pb2.ErrorInfo:
+    info = job_task_pb2.ErrorInfo(error_code=error.error_code or "", message=error.message or "")
+    if error.additional is not None:
+        info.additional.update(to_plain(error.additional))
+    return info
+
+
+def to_task_info(task: JobTask) -> job_task_pb2.JobTaskInfo:
+    fields: dict[str, Any] = {}
+    for name in _SCALARS:
+        value = getattr(task, name)
+        if value is not None:
+            fields[name] = format_timestamp(value) if name in _DATES else value
+    if task.status is not None:
+        fields["status"] = _STATUS_ENUM.Value(task.status.value)
+    if task.errors:
+        fields["errors"] = [to_error_info(e) for e in task.errors]
+    return job_task_pb2.JobTaskInfo(**fields)
+
+
+def to_tasks_info(results: list[JobTask], total_count: int) -> job_task_pb2.JobTasksInfo:
+    return job_task_pb2.JobTasksInfo(
+        results=[to_task_info(t) for t in results], total_count=total_count
+    )

@@ -1,0 +1,63 @@
+"""build_server(): the one place where the gRPC server is wired together.
+
+JobTask, the standard health service and server reflection (v1alpha, which SpaceONE's client and
+spacectl use, and v1) behind the error-mapping interceptor.
+"""
+
+from __future__ import annotations
+
+from concurrent import futures
+from dataclasses import dataclass
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
+
+from jobtask.api.servicer import JobTaskServicer
+from jobtask.api.status import ErrorMappingInterceptor
+from jobtask.service import JobTaskService
+from jobtask.settings import Settings
+
+JOB_TASK_SERVICE = job_task_pb2.DESCRIPTOR.services_by_name["JobTask"].full_name
+
+
+@dataclass
+class RunningServer:
+    server: grpc.Server
+    health: health.HealthServicer
+    port: int
+
+    def start(self) -> None:
+        self.server.start()
+        for name in ("", JOB_TASK_SERVICE):
+            self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    def stop(self, grace: float | None) -> None:
+        """Health turns NOT_SERVING first, then in-flight calls get `grace` seconds to finish."""
+        self.health.enter_graceful_shutdown()
+        self.server.stop(grace).wait()
+
+
+def build_server(settings: Settings, service: JobTaskService) -> RunningServer:
+    """A bound, not yet started server. Port 0 binds a free port (read it from the result)."""
+    options = [
+        ("grpc.max_receive_message_length", settings.grpc_max_message_bytes),
+        ("grpc.max_send_message_length", settings.grpc_max_message_bytes),
+    ]
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=settings.grpc_workers, thread_name_prefix="rpc"),
+        interceptors=[ErrorMappingInterceptor((f"/{JOB_TASK_SERVICE}/",))],
+        options=options,
+    )
+    job_task_pb2_grpc.add_JobTaskServicer_to_server(JobTaskServicer(service), server)
+    health_servicer = health.HealthServicer(experimental_non_blocking=True)
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (JOB_TASK_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+    )
+    address = f"{settings.grpc_host}:{settings.grpc_port}"
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise OSError(f"cannot listen on {address}")
+    return RunningServer(server, health_servicer, port)

@@ -1,0 +1,49 @@
+"""spaceone.api.inventory.v1.JobTask: each rpc converts, calls the service, converts back."""
+
+from __future__ import annotations
+
+import grpc
+from google.protobuf import empty_pb2, struct_pb2
+from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
+
+from jobtask.api import convert
+from jobtask.service import JobTaskService
+
+
+def remaining(context: grpc.ServicerContext) -> float | None:
+    """Seconds left before the client's deadline, which bounds the database work; None if none."""
+    left: float | None = context.time_remaining()
+    return left
+
+
+class JobTaskServicer(job_task_pb2_grpc.JobTaskServicer):  # type: ignore[misc]
+    def __init__(self, service: JobTaskService) -> None:
+        self._service = service
+
+    def get(
+        self, request: job_task_pb2.GetJobTaskRequest, context: grpc.ServicerContext
+    ) -> job_task_pb2.JobTaskInfo:
+        task = self._service.get(
+            request.job_task_id, request.domain_id, tuple(request.only), timeout=remaining(context)
+        )
+        return convert.to_task_info(task)
+
+    def list(
+        self, request: job_task_pb2.JobTaskQuery, context: grpc.ServicerContext
+    ) -> job_task_pb2.JobTasksInfo:
+        result = self._service.list(convert.to_list_request(request), timeout=remaining(context))
+        return convert.to_tasks_info(result.results, result.total_count)
+
+    def delete(
+        self, request: job_task_pb2.JobTaskRequest, context: grpc.ServicerContext
+    ) -> empty_pb2.Empty:
+        self._service.delete(request.job_task_id, request.domain_id, timeout=remaining(context))
+        return empty_pb2.Empty()
+
+    def stat(
+        self, request: job_task_pb2.JobTaskStatQuery, context: grpc.ServicerContext
+    ) -> struct_pb2.Struct:
+        context.abort(
+            grpc.StatusCode.UNIMPLEMENTED,
+            "ERROR_NOT_IMPLEMENTED: stat is not implemented yet in this release",
+        )

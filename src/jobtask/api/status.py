@@ -1,0 +1,82 @@
+"""Our errors -> gRPC status codes: the only mapping, applied by one interceptor.
+
+Details are SpaceONE's `"<ERROR_CODE>: <message>"`. Anything unexpected is logged once with its
+traceback and answered INTERNAL with a generic message (never a stack trace to the client).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+import grpc
+
+from jobtask.errors import (
+    InvalidRequest,
+    JobTaskError,
+    NotFound,
+    StorageError,
+    StorageTimeout,
+    StorageUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+# Looked up most-specific-first along the error's MRO.
+STATUS_CODES: Final[Mapping[type[JobTaskError], grpc.StatusCode]] = {
+    InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT,
+    NotFound: grpc.StatusCode.NOT_FOUND,
+    StorageUnavailable: grpc.StatusCode.UNAVAILABLE,
+    StorageTimeout: grpc.StatusCode.DEADLINE_EXCEEDED,
+    StorageError: grpc.StatusCode.INTERNAL,
+    JobTaskError: grpc.StatusCode.INTERNAL,
+}
+
+
+def status_code(error: JobTaskError) -> grpc.StatusCode:
+    for cls in type(error).__mro__:
+        if cls in STATUS_CODES:
+            return STATUS_CODES[cls]
+    return grpc.StatusCode.INTERNAL  # unreachable: JobTaskError is in the table
+
+
+Behaviour = Callable[[Any, grpc.ServicerContext], Any]
+
+
+def _mapped(behaviour: Behaviour, method: str) -> Behaviour:
+    def call(request: Any, context: grpc.ServicerContext) -> Any:
+        try:
+            return behaviour(request, context)
+        except JobTaskError as error:
+            code = status_code(error)
+            if code is grpc.StatusCode.INTERNAL:
+                log.error("%s failed: %s", method, error, exc_info=error)
+            context.abort(code, str(error))
+        except Exception:
+            log.exception("%s failed unexpectedly", method)
+            context.abort(grpc.StatusCode.INTERNAL, "ERROR_UNKNOWN: internal server error")
+
+    return call
+
+
+class ErrorMappingInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
+    """Turns our errors into status codes for every unary rpc of the services it guards."""
+
+    def __init__(self, service_prefixes: tuple[str, ...]) -> None:
+        self._prefixes = service_prefixes
+
+    def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler | None:
+        handler = continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None or handler.unary_unary is None or not method.startswith(self._prefixes):
+            return handler
+        return grpc.unary_unary_rpc_method_handler(
+            _mapped(handler.unary_unary, method),
+            request_deserializer=handler.request_deserializer,
+            response_serializer=handler.response_serializer,
+        )

@@ -1,0 +1,145 @@
+"""The JobTask resource: its statuses and the field catalogue, declared once.
+
+Everything else that needs to know about fields (filter validation, projections, the minimal view,
+the document mapping, the proto rendering) derives it from `JobTask`'s declaration here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Final
+
+
+class JobTaskStatus(StrEnum):
+    """Stored status strings; equal to the proto enum names (JOB_TASK_STATE_NONE is never stored)."""
+
+    PENDING = "PENDING"
+    CANCELED = "CANCELED"
+    IN_PROGRESS = "IN_PROGRESS"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+
+
+STATUSES: Final[frozenset[str]] = frozenset(JobTaskStatus)
+
+
+class FieldKind(StrEnum):
+    """How a stored field is typed, which decides value coercion in filters."""
+
+    STRING = "string"
+    INTEGER = "integer"
+    DATE = "date"
+    ERRORS = "errors"  # the array of error sub-documents itself
+    FREEFORM = "freeform"  # errors.additional and anything below it
+
+
+def _field(kind: FieldKind, *, minimal: bool = False) -> Any:
+    return dataclasses.field(default=None, metadata={"kind": kind, "minimal": minimal})
+
+
+@dataclass(frozen=True, slots=True)
+class TaskError:
+    """One element of `errors`: what a collector reported going wrong."""
+
+    error_code: str | None = None
+    message: str | None = None
+    additional: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobTask:
+    """A job task as returned to clients. None means null, absent, or not loaded by a projection."""
+
+    job_task_id: str | None = _field(FieldKind.STRING, minimal=True)
+    status: JobTaskStatus | None = _field(FieldKind.STRING, minimal=True)
+    created_count: int | None = _field(FieldKind.INTEGER, minimal=True)
+    updated_count: int | None = _field(FieldKind.INTEGER, minimal=True)
+    failure_count: int | None = _field(FieldKind.INTEGER, minimal=True)
+    deleted_count: int | None = _field(FieldKind.INTEGER, minimal=True)
+    disconnected_count: int | None = _field(FieldKind.INTEGER, minimal=True)
+    errors: tuple[TaskError, ...] | None = _field(FieldKind.ERRORS)
+    job_id: str | None = _field(FieldKind.STRING, minimal=True)
+    secret_id: str | None = _field(FieldKind.STRING)
+    provider: str | None = _field(FieldKind.STRING)
+    service_account_id: str | None = _field(FieldKind.STRING)
+    project_id: str | None = _field(FieldKind.STRING)
+    domain_id: str | None = _field(FieldKind.STRING)
+    created_at: datetime | None = _field(FieldKind.DATE, minimal=True)
+    started_at: datetime | None = _field(FieldKind.DATE, minimal=True)
+    finished_at: datetime | None = _field(FieldKind.DATE, minimal=True)
+
+
+RETURNED_FIELDS: Final[tuple[str, ...]] = tuple(f.name for f in dataclasses.fields(JobTask))
+MINIMAL_FIELDS: Final[tuple[str, ...]] = tuple(
+    f.name for f in dataclasses.fields(JobTask) if f.metadata["minimal"]
+)
+# Stored by SpaceONE's collectors, filterable, never returned.
+STORED_ONLY_FIELDS: Final[Mapping[str, FieldKind]] = {
+    "collector_id": FieldKind.STRING,
+    "total_count": FieldKind.INTEGER,
+}
+FIELD_KINDS: Final[Mapping[str, FieldKind]] = {
+    **{f.name: f.metadata["kind"] for f in dataclasses.fields(JobTask)},
+    **STORED_ONLY_FIELDS,
+}
+RETURNED_FIELD_KINDS: Final[Mapping[str, FieldKind]] = {n: FIELD_KINDS[n] for n in RETURNED_FIELDS}
+ERROR_FIELD_KINDS: Final[Mapping[str, FieldKind]] = {
+    "error_code": FieldKind.STRING,
+    "message": FieldKind.STRING,
+    "additional": FieldKind.FREEFORM,
+}
+
+# A path segment: no leading '$' (operators), no NUL, not empty. Dots separate segments.
+_SEGMENT = re.compile(r"^[^$\x00.][^\x00.]*$")
+_INDEX = re.compile(r"^\d+$")
+
+
+def field_kind(path: str, *, returned_only: bool = False) -> FieldKind | None:
+    """The kind of a dotted field path, or None when it is not a path of the resource.
+
+    Paths inside `errors` may carry an array index (`errors.0.error_code`); anything below
+    `errors.additional` is free-form. `returned_only` restricts to fields of JobTaskInfo.
+    """
+    segments = path.split(".")
+    if not all(_SEGMENT.match(s) for s in segments):
+        return None
+    head, rest = segments[0], segments[1:]
+    kind = (RETURNED_FIELD_KINDS if returned_only else FIELD_KINDS).get(head)
+    if kind is None or not rest:
+        return kind
+    if kind is not FieldKind.ERRORS:
+        return None
+    if _INDEX.match(rest[0]):
+        rest = rest[1:]
+        if not rest:
+            return FieldKind.FREEFORM
+    sub_kind = ERROR_FIELD_KINDS.get(rest[0])
+    if sub_kind is FieldKind.FREEFORM or (sub_kind is not None and len(rest) == 1):
+        return sub_kind
+    return None
+
+
+def to_task(document: Mapping[str, Any]) -> JobTask:
+    """Map a stored document (or a projection of one) to a JobTask; unknown keys are ignored."""
+    values = {name: document[name] for name in RETURNED_FIELDS if name in document}
+    status = values.get("status")
+    if status is not None:
+        values["status"] = JobTaskStatus(status) if status in STATUSES else None
+    errors = values.get("errors")
+    if errors is not None:
+        values["errors"] = tuple(_to_task_error(e) for e in errors if isinstance(e, Mapping))
+    return JobTask(**values)
+
+
+def _to_task_error(element: Mapping[str, Any]) -> TaskError:
+    additional = element.get("additional")
+    return TaskError(
+        error_code=element.get("error_code"),
+        message=element.get("message"),
+        additional=additional if isinstance(additional, Mapping) else None,
+    )

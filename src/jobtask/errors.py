@@ -1,0 +1,118 @@
+"""Every error the service raises on purpose, each carrying SpaceONE's error code.
+
+    JobTaskError                    (ERROR_UNKNOWN)
+    ├── InvalidRequest              client mistakes          -> INVALID_ARGUMENT
+    │   ├── RequiredParameter       ERROR_REQUIRED_PARAMETER
+    │   ├── InvalidParameter        ERROR_INVALID_PARAMETER  (bad key, value, page, only, sort, ...)
+    │   ├── UnsupportedOperator     ERROR_UNSUPPORTED_OPERATOR
+    │   └── OperatorValueType       ERROR_OPERATOR_VALUE_TYPE and its three siblings
+    ├── NotFound                    ERROR_NOT_FOUND          -> NOT_FOUND
+    ├── StorageUnavailable          ERROR_DB_UNAVAILABLE     -> UNAVAILABLE
+    ├── StorageTimeout              ERROR_DB_TIMEOUT         -> DEADLINE_EXCEEDED
+    └── StorageError                ERROR_DB_QUERY           -> INTERNAL (the database failed, not the client)
+
+This module imports nothing of ours; the gRPC mapping lives in `jobtask.api.status`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class JobTaskError(Exception):
+    """Base for every error raised on purpose."""
+
+    code: ClassVar[str] = "ERROR_UNKNOWN"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class InvalidRequest(JobTaskError):
+    """The request cannot be served as sent; the client must change it."""
+
+    code = "ERROR_INVALID_ARGUMENT"
+
+
+class RequiredParameter(InvalidRequest):
+    code = "ERROR_REQUIRED_PARAMETER"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"Required parameter. (key = {key})")
+        self.key = key
+
+
+class InvalidParameter(InvalidRequest):
+    code = "ERROR_INVALID_PARAMETER"
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"Invalid parameter. (key = {key}, reason = {reason})")
+        self.key = key
+        self.reason = reason
+
+
+class UnsupportedOperator(InvalidRequest):
+    code = "ERROR_UNSUPPORTED_OPERATOR"
+
+    def __init__(self, operator: str, supported: list[str]) -> None:
+        shown = repr(operator) if operator else "none given"
+        super().__init__(
+            f"Unsupported operator {shown}. (supported = {', '.join(supported)})"
+        )
+        self.operator = operator
+
+
+class OperatorValueType(InvalidRequest):
+    """A filter value has the wrong shape for its operator."""
+
+    code = "ERROR_OPERATOR_VALUE_TYPE"
+    expected: ClassVar[str] = "must not be a list"
+
+    def __init__(self, operator: str, condition: dict[str, Any]) -> None:
+        super().__init__(f"Value of operator '{operator}' {self.expected}. (condition = {condition})")
+
+
+class OperatorListValueType(OperatorValueType):
+    code = "ERROR_OPERATOR_LIST_VALUE_TYPE"
+    expected = "must be a non-empty list"
+
+
+class OperatorBooleanType(OperatorValueType):
+    code = "ERROR_OPERATOR_BOOLEAN_TYPE"
+    expected = "must be a boolean"
+
+
+class OperatorDictValueType(OperatorValueType):
+    code = "ERROR_OPERATOR_DICT_VALUE_TYPE"
+    expected = "must be an object"
+
+
+class NotFound(JobTaskError):
+    """No job task with that id in the caller's domain (another domain's task looks the same)."""
+
+    code = "ERROR_NOT_FOUND"
+
+    def __init__(self, keys: tuple[str, ...], values: tuple[str, ...]) -> None:
+        super().__init__(f"Value not found. ({keys} = {values})")
+
+
+class StorageUnavailable(JobTaskError):
+    """The database cannot be reached right now; retrying later may succeed."""
+
+    code = "ERROR_DB_UNAVAILABLE"
+
+
+class StorageTimeout(JobTaskError):
+    """The database did not answer within the call's deadline or the configured time limit."""
+
+    code = "ERROR_DB_TIMEOUT"
+
+
+class StorageError(JobTaskError):
+    """The database failed the operation for a reason that is not the client's."""
+
+    code = "ERROR_DB_QUERY"

@@ -1,0 +1,354 @@
+"""SpaceONE filter conditions -> one MongoDB query document.
+
+Each operator is one row of `OPERATORS`. Keys must be paths of the JobTask resource, and no value
+can carry a MongoDB operator of its own: the only operators in the output are the ones written here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from jobtask.domain import STATUSES, FieldKind, field_kind
+from jobtask.errors import (
+    InvalidParameter,
+    OperatorBooleanType,
+    OperatorDictValueType,
+    OperatorListValueType,
+    OperatorValueType,
+    RequiredParameter,
+    UnsupportedOperator,
+)
+from jobtask.query.dates import parse_iso, parse_lenient, parse_timediff
+from jobtask.query.model import Condition
+
+Document = dict[str, Any]
+
+# SpaceONE's authorization hook filters by `user_projects`; it is the project_id field.
+_KEY_ALIASES: Final[Mapping[str, str]] = {"user_projects": "project_id"}
+_COMPARISONS: Final[Mapping[str, str]] = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a condition applies to: the field path, its kind, and where it sits in the request."""
+
+    path: str
+    kind: FieldKind
+    where: str
+    now: datetime
+
+    def invalid(self, reason: str) -> InvalidParameter:
+        return InvalidParameter(self.where, reason)
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    build: Callable[[Target, Any], Document]
+    takes_list: bool = False
+    # contain_in & co. have no meaning for an empty list (SpaceONE answered ERROR_UNKNOWN).
+    non_empty: bool = False
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+
+
+def _reject_operators(value: Any, target: Target) -> None:
+    """No `$` key anywhere inside a value: `eq {"$ne": null}` must not become an operator."""
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            if not isinstance(key, str) or key.startswith("$") or "\x00" in key:
+                raise target.invalid(f"operators are not allowed inside values (found {key!r})")
+            _reject_operators(inner, target)
+    elif isinstance(value, list):
+        for inner in value:
+            _reject_operators(inner, target)
+
+
+def _number(value: Any, target: Target) -> int | float | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise target.invalid(f"{target.path} is a number; {value!r} is not") from None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise target.invalid(f"{target.path} is a number; {value!r} is not")
+    # Protobuf Values carry every number as a double: 5.0 -> 5, while 2.9 stays 2.9.
+    return int(value) if float(value).is_integer() and abs(value) < 2**63 else value
+
+
+def _date(value: Any, target: Target) -> datetime | None:
+    if value is None:
+        return None
+    parsed = parse_lenient(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise target.invalid(f"{target.path} is a date; {value!r} is not a date")
+    return parsed
+
+
+def _scalar(value: Any, target: Target) -> Any:
+    """A value to compare with the field, coerced to the field's type."""
+    kind = target.kind
+    if kind is FieldKind.INTEGER:
+        return _number(value, target)
+    if kind is FieldKind.DATE:
+        return _date(value, target)
+    _reject_operators(value, target)
+    if kind is FieldKind.STRING:
+        if isinstance(value, Mapping):
+            raise target.invalid(f"{target.path} is a string; an object never matches it")
+        if target.path == "status" and isinstance(value, str) and value not in STATUSES:
+            statuses = ", ".join(sorted(STATUSES))
+            raise target.invalid(f"unknown status {value!r} (one of {statuses})")
+    elif kind is FieldKind.ERRORS and not (value is None or isinstance(value, Mapping)):
+        raise target.invalid(
+            "errors holds objects: compare a whole error object, use 'match', "
+            "or a path such as errors.error_code"
+        )
+    return value
+
+
+def _text(value: Any, target: Target) -> str:
+    if not isinstance(value, str):
+        raise target.invalid(f"the value must be a string, not {value!r}")
+    return value
+
+
+def _pattern(value: Any, target: Target) -> re.Pattern[str]:
+    """Case-insensitive literal substring; the driver sends it as a BSON regex."""
+    return re.compile(re.escape(_text(value, target)), re.IGNORECASE)
+
+
+def _is_text_field(target: Target) -> bool:
+    if target.kind is FieldKind.ERRORS:
+        raise target.invalid("contain needs a text field: use a path such as errors.message")
+    return target.kind in (FieldKind.STRING, FieldKind.FREEFORM)
+
+
+def _regex(value: Any, target: Target) -> Document:
+    # SpaceONE's regex is always case-insensitive; clients rely on it.
+    return {"$regex": _text(value, target), "$options": "i"}
+
+
+def _any_of(documents: list[Document]) -> Document:
+    return documents[0] if len(documents) == 1 else {"$or": documents}
+
+
+# ---------------------------------------------------------------------------------------------
+# Operators
+
+
+def _eq(t: Target, v: Any) -> Document:
+    return {t.path: _scalar(v, t)}
+
+
+def _not(t: Target, v: Any) -> Document:
+    return {t.path: {"$ne": _scalar(v, t)}}
+
+
+def _comparison(mongo_operator: str) -> Callable[[Target, Any], Document]:
+    def build(t: Target, v: Any) -> Document:
+        if t.kind is FieldKind.ERRORS:
+            raise t.invalid("errors cannot be ordered: compare a path such as errors.error_code")
+        return {t.path: {mongo_operator: _scalar(v, t)}}
+
+    return build
+
+
+def _exists(t: Target, v: Any) -> Document:
+    if not isinstance(v, bool):
+        raise OperatorBooleanType("exists", {"key": t.path, "value": v, "operator": "exists"})
+    return {t.path: {"$exists": v}}
+
+
+def _contain(t: Target, v: Any) -> Document:
+    if _is_text_field(t) and isinstance(v, str):
+        return {t.path: _pattern(v, t)}
+    if t.kind is FieldKind.STRING:
+        _text(v, t)
+    # On numbers and dates SpaceONE's contain is equality (and its not_contain crashed).
+    return _eq(t, v)
+
+
+def _not_contain(t: Target, v: Any) -> Document:
+    if _is_text_field(t) and isinstance(v, str):
+        return {t.path: {"$not": _pattern(v, t)}}
+    if t.kind is FieldKind.STRING:
+        _text(v, t)
+    return _not(t, v)
+
+
+def _in(t: Target, v: list[Any]) -> Document:
+    return {t.path: {"$in": [_scalar(e, t) for e in v]}}
+
+
+def _not_in(t: Target, v: list[Any]) -> Document:
+    return {t.path: {"$nin": [_scalar(e, t) for e in v]}}
+
+
+def _contain_in(t: Target, v: list[Any]) -> Document:
+    if not _is_text_field(t):
+        return _in(t, v)
+    return _any_of([_contain(t, e) if isinstance(e, str) else _eq(t, _text(e, t)) for e in v])
+
+
+def _not_contain_in(t: Target, v: list[Any]) -> Document:
+    # Contains none of the values. (SpaceONE ORed the negations: it excluded a task only when it
+    # contained every value, which no reading of the name gives.)
+    if not _is_text_field(t):
+        return _not_in(t, v)
+    return {"$nor": [{t.path: _pattern(e, t)} for e in v]}
+
+
+def _match(t: Target, v: Any) -> Document:
+    if not isinstance(v, Mapping):
+        raise OperatorDictValueType("match", {"key": t.path, "value": v, "operator": "match"})
+    if t.kind is not FieldKind.ERRORS:
+        raise t.invalid("match applies to the errors array (or use a path such as errors.message)")
+    return {t.path: {"$elemMatch": build_error_match(v, t)}}
+
+
+def _regex_one(t: Target, v: Any) -> Document:
+    return {t.path: _regex(v, t)}
+
+
+def _regex_in(t: Target, v: list[Any]) -> Document:
+    return _any_of([{t.path: _regex(e, t)} for e in v])
+
+
+def _datetime(mongo_operator: str) -> Callable[[Target, Any], Document]:
+    def build(t: Target, v: Any) -> Document:
+        parsed = parse_iso(v) if isinstance(v, str) else None
+        if parsed is None:
+            raise t.invalid(f"the value must be an ISO 8601 date string, not {v!r}")
+        return {t.path: {mongo_operator: parsed}}
+
+    return build
+
+
+def _timediff(mongo_operator: str) -> Callable[[Target, Any], Document]:
+    def build(t: Target, v: Any) -> Document:
+        computed = parse_timediff(v, t.now) if isinstance(v, str) else None
+        if computed is None:
+            raise t.invalid(
+                f"{v!r} is not a time expression such as 'now/d - 7d' "
+                "(base now, now/d, now/w or now/m; units s, m, h, d, w)"
+            )
+        return {t.path: {mongo_operator: computed}}
+
+    return build
+
+
+OPERATORS: Final[Mapping[str, Operator]] = {
+    "eq": Operator(_eq),
+    "not": Operator(_not),
+    **{name: Operator(_comparison(mongo)) for name, mongo in _COMPARISONS.items()},
+    "exists": Operator(_exists),
+    "contain": Operator(_contain),
+    "not_contain": Operator(_not_contain),
+    "in": Operator(_in, takes_list=True),
+    "not_in": Operator(_not_in, takes_list=True),
+    "contain_in": Operator(_contain_in, takes_list=True, non_empty=True),
+    "not_contain_in": Operator(_not_contain_in, takes_list=True, non_empty=True),
+    "match": Operator(_match),
+    "regex": Operator(_regex_one),
+    "regex_in": Operator(_regex_in, takes_list=True, non_empty=True),
+    **{f"datetime_{name}": Operator(_datetime(mongo)) for name, mongo in _COMPARISONS.items()},
+    **{f"timediff_{name}": Operator(_timediff(mongo)) for name, mongo in _COMPARISONS.items()},
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# `match` on errors: inner keys are error fields, inner values may use a few comparison operators.
+
+_MATCH_OPERATORS: Final[frozenset[str]] = frozenset(
+    {"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists", "$regex", "$options"}
+)
+# SpaceONE (mongoengine) also accepted `error_code__in`-style suffixes inside match.
+_MATCH_SUFFIXES: Final[Mapping[str, str]] = {
+    "ne": "$ne", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte",
+    "in": "$in", "nin": "$nin", "exists": "$exists",
+}  # fmt: skip
+
+
+def build_error_match(value: Mapping[str, Any], target: Target) -> Document:
+    """The `$elemMatch` body for `match` on errors, with keys and operators checked."""
+    body: Document = {}
+    for raw_key, inner in value.items():
+        parts = str(raw_key).split("__")
+        operator = _MATCH_SUFFIXES.get(parts[-1]) if len(parts) > 1 else None
+        path = ".".join(parts[:-1] if operator else parts)
+        if field_kind(f"errors.{path}") is None:
+            raise target.invalid(
+                f"{raw_key!r} is not a field of an error (error_code, message, additional)"
+            )
+        condition = {operator: inner} if operator else inner
+        if isinstance(condition, Mapping) and any(str(k).startswith("$") for k in condition):
+            for op, operand in condition.items():
+                if op not in _MATCH_OPERATORS:
+                    raise target.invalid(f"operator {op!r} is not allowed in match")
+                _reject_operators(operand, target)
+        else:
+            _reject_operators(condition, target)
+        body[path] = condition
+    return body
+
+
+# ---------------------------------------------------------------------------------------------
+# Conditions -> query
+
+
+def build_condition(condition: Condition, *, where: str, now: datetime) -> Document:
+    """One condition as a MongoDB query document, validated in SpaceONE's order."""
+    operator = OPERATORS.get(condition.operator)
+    if operator is None:
+        raise UnsupportedOperator(condition.operator, sorted(OPERATORS))
+    value = condition.value
+    shown = {"key": condition.key, "value": value, "operator": condition.operator}
+    if operator.takes_list:
+        if not isinstance(value, list) or (operator.non_empty and not value):
+            raise OperatorListValueType(condition.operator, shown)
+    elif isinstance(value, list):
+        raise OperatorValueType(condition.operator, shown)
+    if not condition.key:
+        raise RequiredParameter(f"{where}.key")
+    path = _KEY_ALIASES.get(condition.key, condition.key)
+    kind = field_kind(path)
+    if kind is None:
+        raise InvalidParameter(f"{where}.key", f"{condition.key!r} is not a field of a job task")
+    return operator.build(Target(path, kind, where, now), value)
+
+
+def build_filter(
+    conditions: Sequence[Condition],
+    conditions_or: Sequence[Condition] = (),
+    *,
+    now: datetime,
+    prefix: str = "query",
+) -> Document:
+    """AND of `filter`, AND the OR of `filter_or`; {} when both are empty."""
+    all_of = [
+        build_condition(c, where=f"{prefix}.filter[{i}]", now=now) for i, c in enumerate(conditions)
+    ]
+    any_of = [
+        build_condition(c, where=f"{prefix}.filter_or[{i}]", now=now)
+        for i, c in enumerate(conditions_or)
+    ]
+    if any_of:
+        all_of.append(_any_of(any_of))
+    return all_of_documents(all_of)
+
+
+def all_of_documents(documents: Sequence[Document]) -> Document:
+    """AND of query documents, without a wrapper when one (or none) is enough."""
+    documents = [d for d in documents if d]
+    if not documents:
+        return {}
+    return documents[0] if len(documents) == 1 else {"$and": list(documents)}

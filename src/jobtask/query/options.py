@@ -1,0 +1,75 @@
+"""The rest of a list Query: sort (with a unique tie-breaker), paging and projection."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from jobtask.domain import MINIMAL_FIELDS, RETURNED_FIELDS, field_kind
+from jobtask.errors import InvalidParameter, RequiredParameter
+from jobtask.query.model import Page, SortKey
+
+# SpaceONE lists newest first unless told otherwise.
+DEFAULT_SORT: Final[tuple[SortKey, ...]] = (SortKey("created_at", desc=True),)
+# Unique, so equal sort values still have one order and pages never repeat or skip a task.
+TIE_BREAKER: Final[str] = "job_task_id"
+
+Sort = list[tuple[str, int]]
+Projection = dict[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    skip: int
+    limit: int  # 0 = no limit
+
+
+def build_sort(keys: Sequence[SortKey]) -> Sort:
+    """[(path, ±1), ...] ending with the tie-breaker in the direction of the last key."""
+    sort: dict[str, int] = {}
+    for index, sort_key in enumerate(keys or DEFAULT_SORT):
+        key, desc = sort_key.key, sort_key.desc
+        # The ODM convention SpaceONE clients use: '-created_at' sorts descending.
+        if key and key[0] in "+-":
+            key, desc = key[1:], key[0] == "-"
+        if not key:
+            raise RequiredParameter(f"query.sort.keys[{index}].key")
+        if field_kind(key) is None:
+            raise InvalidParameter("query.sort", f"{key!r} is not a field of a job task")
+        sort[key] = -1 if desc else 1
+    sort.setdefault(TIE_BREAKER, list(sort.values())[-1])
+    return list(sort.items())
+
+
+def build_window(page: Page, *, max_limit: int) -> Window:
+    """`start` is 1-based (0 and 1 both mean the first row); `limit` is capped by the server."""
+    if page.limit > max_limit:
+        raise InvalidParameter(
+            "query.page.limit", f"{page.limit} is more than the maximum page size {max_limit}"
+        )
+    return Window(skip=max(page.start, 1) - 1, limit=page.limit)
+
+
+def build_projection(only: Sequence[str], *, minimal: bool = False, where: str = "only") -> Projection:
+    """Fields to load: the minimal view, the `only` paths, or every returned field; never `_id`."""
+    if minimal:
+        paths: Sequence[str] = MINIMAL_FIELDS
+    elif only:
+        paths = _deduplicate(only, where)
+    else:
+        paths = RETURNED_FIELDS
+    return {"_id": 0, **dict.fromkeys(paths, 1)}
+
+
+def _deduplicate(only: Sequence[str], where: str) -> list[str]:
+    """Drop repeats and paths whose ancestor is listed too (MongoDB rejects path collisions)."""
+    for path in only:
+        if field_kind(path, returned_only=True) is None:
+            raise InvalidParameter(where, f"{path!r} is not a field of a job task")
+    unique = sorted(set(only))
+    return [
+        path
+        for path in unique
+        if not any(path.startswith(f"{other}.") for other in unique if other != path)
+    ]

@@ -1,0 +1,176 @@
+"""Storage of job tasks in the `job_task` collection: the only module that speaks pymongo.
+
+Driver errors become ours in one place (`_translated_errors`), the way a transport maps its
+library's errors; every operation runs under a time limit (pymongo's client-side timeout, which
+also sends maxTimeMS to the server).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, Final, Protocol
+
+import pymongo
+from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo.collection import Collection
+from pymongo.errors import (
+    ConnectionFailure,
+    ExecutionTimeout,
+    NetworkTimeout,
+    OperationFailure,
+    PyMongoError,
+    ServerSelectionTimeoutError,
+    WTimeoutError,
+)
+
+from jobtask.domain import JobTask, to_task
+from jobtask.errors import InvalidParameter, StorageError, StorageTimeout, StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+COLLECTION: Final[str] = "job_task"
+
+# The queries people run are always within one domain: by time, job, status, provider, account...
+INDEXES: Final[tuple[IndexModel, ...]] = (
+    IndexModel([("job_task_id", ASCENDING)], unique=True, name="job_task_id_1"),
+    # Serves the default order (newest first) with the tie-breaker, so a page is an index walk.
+    IndexModel(
+        [("domain_id", ASCENDING), ("created_at", DESCENDING), ("job_task_id", DESCENDING)],
+        name="domain_id_1_created_at_-1_job_task_id_-1",
+    ),
+    *(
+        IndexModel([("domain_id", ASCENDING), (field, ASCENDING)], name=f"domain_id_1_{field}_1")
+        for field in ("job_id", "status", "provider", "secret_id", "service_account_id", "project_id")
+    ),
+)
+
+# MongoDB rejects the query itself (bad regex, bad $options, type mismatch...): the client's input.
+_QUERY_REJECTED_CODES: Final[frozenset[int]] = frozenset({2, 9, 14, 51091, 51108})
+
+
+class JobTaskRepository(Protocol):
+    """What the service needs from storage. Filters come from `jobtask.query`."""
+
+    def find_one(
+        self, query: Mapping[str, Any], projection: Mapping[str, int], *, timeout: float | None
+    ) -> JobTask | None: ...
+
+    def find(
+        self,
+        query: Mapping[str, Any],
+        projection: Mapping[str, int],
+        *,
+        sort: Sequence[tuple[str, int]],
+        skip: int,
+        limit: int,
+        timeout: float | None,
+    ) -> list[JobTask]: ...
+
+    def count(self, query: Mapping[str, Any], *, timeout: float | None) -> int: ...
+
+    def delete_one(self, query: Mapping[str, Any], *, timeout: float | None) -> bool: ...
+
+
+@contextmanager
+def _translated_errors(timeout: float | None) -> Iterator[None]:
+    """Run a driver call under `timeout` seconds and turn its errors into ours."""
+    try:
+        with pymongo.timeout(timeout):
+            yield
+    except ServerSelectionTimeoutError as error:
+        raise StorageUnavailable(f"the database is unreachable ({_first_line(error)})") from error
+    except (ExecutionTimeout, NetworkTimeout, WTimeoutError) as error:
+        raise StorageTimeout(f"the database did not answer in time ({_first_line(error)})") from error
+    except ConnectionFailure as error:
+        raise StorageUnavailable(f"the database connection failed ({_first_line(error)})") from error
+    except OperationFailure as error:
+        if error.timeout:
+            raise StorageTimeout(f"the database did not answer in time ({error})") from error
+        if error.code in _QUERY_REJECTED_CODES:
+            raise InvalidParameter("query", f"the database rejected it: {_first_line(error)}") from error
+        raise StorageError(f"database query failed (reason = {_first_line(error)})") from error
+    except PyMongoError as error:
+        if error.timeout:
+            raise StorageTimeout(f"the database did not answer in time ({error})") from error
+        raise StorageError(f"database query failed (reason = {_first_line(error)})") from error
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).split("\n", 1)[0][:300]
+
+
+class MongoJobTaskRepository:
+    """JobTaskRepository over a pymongo collection (or anything with its interface, e.g. mongomock)."""
+
+    def __init__(
+        self, collection: Collection[dict[str, Any]], *, operation_timeout: float | None = None
+    ) -> None:
+        self._collection = collection
+        self._operation_timeout = operation_timeout
+
+    def _limit(self, timeout: float | None) -> float | None:
+        """The call's remaining deadline, capped by the configured per-operation limit."""
+        candidates = [t for t in (timeout, self._operation_timeout) if t is not None]
+        return min(candidates) if candidates else None
+
+    def ensure_indexes(self, *, timeout: float | None = None) -> list[str]:
+        """Create the indexes; idempotent. A conflicting existing index is an error, not ignored."""
+        with _translated_errors(self._limit(timeout)):
+            return self._collection.create_indexes(list(INDEXES))
+
+    def find_one(
+        self, query: Mapping[str, Any], projection: Mapping[str, int], *, timeout: float | None
+    ) -> JobTask | None:
+        with _translated_errors(self._limit(timeout)):
+            document = self._collection.find_one(query, projection)
+        return None if document is None else to_task(document)
+
+    def find(
+        self,
+        query: Mapping[str, Any],
+        projection: Mapping[str, int],
+        *,
+        sort: Sequence[tuple[str, int]],
+        skip: int,
+        limit: int,
+        timeout: float | None,
+    ) -> list[JobTask]:
+        with _translated_errors(self._limit(timeout)):
+            cursor = self._collection.find(query, projection, sort=list(sort), skip=skip, limit=limit)
+            return [to_task(document) for document in cursor]
+
+    def count(self, query: Mapping[str, Any], *, timeout: float | None) -> int:
+        with _translated_errors(self._limit(timeout)):
+            return self._collection.count_documents(query)
+
+    def delete_one(self, query: Mapping[str, Any], *, timeout: float | None) -> bool:
+        with _translated_errors(self._limit(timeout)):
+            return self._collection.delete_one(query).deleted_count == 1
+
+    def insert_many(self, documents: Sequence[Mapping[str, Any]]) -> int:
+        """Store documents as they are (demo data, fixtures); the public API never inserts."""
+        with _translated_errors(self._operation_timeout):
+            return len(self._collection.insert_many(list(documents), ordered=False).inserted_ids)
+
+
+def connect(
+    uri: str,
+    database: str,
+    *,
+    connect_timeout_ms: int,
+    server_selection_timeout_ms: int,
+    operation_timeout_ms: int,
+    max_pool_size: int,
+) -> tuple[pymongo.MongoClient[dict[str, Any]], MongoJobTaskRepository]:
+    """A client (no I/O until first use) and the repository over its `job_task` collection."""
+    client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
+        uri,
+        connectTimeoutMS=connect_timeout_ms,
+        serverSelectionTimeoutMS=server_selection_timeout_ms,
+        maxPoolSize=max_pool_size,
+        appname="jobtask",
+    )
+    collection = client[database][COLLECTION]
+    return client, MongoJobTaskRepository(collection, operation_timeout=operation_timeout_ms / 1000)

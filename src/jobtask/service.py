@@ -1,0 +1,150 @@
+"""The use cases of the JobTask API: required parameters, domain scoping and the rules of each rpc.
+
+Every read and delete is ANDed with the caller's `domain_id` here, below any user filter, so no
+query (filter_or and keyword included) can reach another domain's tasks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from jobtask.domain import JobTask, JobTaskStatus
+from jobtask.errors import InvalidParameter, NotFound, RequiredParameter
+from jobtask.query.filters import all_of_documents, build_condition, build_filter
+from jobtask.query.model import Condition, Query
+from jobtask.query.options import build_projection, build_sort, build_window
+from jobtask.repository import JobTaskRepository
+
+# The JobTaskQuery fields that filter by equality, in SpaceONE's order.
+TOP_LEVEL_FILTERS: tuple[str, ...] = (
+    "job_task_id",
+    "status",
+    "job_id",
+    "secret_id",
+    "provider",
+    "service_account_id",
+    "project_id",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ListRequest:
+    """JobTaskQuery: a Query plus equality filters; empty strings mean not given."""
+
+    domain_id: str
+    query: Query = field(default_factory=Query)
+    job_task_id: str = ""
+    status: JobTaskStatus | None = None
+    job_id: str = ""
+    secret_id: str = ""
+    provider: str = ""
+    service_account_id: str = ""
+    project_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ListResult:
+    results: list[JobTask]
+    total_count: int
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _required(**parameters: str) -> None:
+    """SpaceONE reports the first missing parameter, in the order given."""
+    for key, value in parameters.items():
+        if not value:
+            raise RequiredParameter(key)
+
+
+def _scoped(query: dict[str, Any], domain_id: str) -> dict[str, Any]:
+    return all_of_documents([{"domain_id": domain_id}, query])
+
+
+def keyword_condition(keyword: str) -> Condition | None:
+    """Words of the keyword, any of which the job_task_id contains (case-insensitive)."""
+    words = keyword.split()
+    return Condition("job_task_id", words, "contain_in") if words else None
+
+
+class JobTaskService:
+    def __init__(
+        self,
+        repository: JobTaskRepository,
+        *,
+        max_page_size: int,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._repository = repository
+        self._max_page_size = max_page_size
+        self._clock = clock
+
+    def get(
+        self,
+        job_task_id: str,
+        domain_id: str,
+        only: Sequence[str] = (),
+        *,
+        timeout: float | None = None,
+    ) -> JobTask:
+        _required(job_task_id=job_task_id, domain_id=domain_id)
+        projection = build_projection(only)
+        query = {"job_task_id": job_task_id, "domain_id": domain_id}
+        task = self._repository.find_one(query, projection, timeout=timeout)
+        if task is None:
+            raise NotFound(("job_task_id", "domain_id"), (job_task_id, domain_id))
+        return task
+
+    def delete(self, job_task_id: str, domain_id: str, *, timeout: float | None = None) -> None:
+        _required(job_task_id=job_task_id, domain_id=domain_id)
+        query = {"job_task_id": job_task_id, "domain_id": domain_id}
+        if not self._repository.delete_one(query, timeout=timeout):
+            raise NotFound(("job_task_id", "domain_id"), (job_task_id, domain_id))
+
+    def list(self, request: ListRequest, *, timeout: float | None = None) -> ListResult:
+        _required(domain_id=request.domain_id)
+        query = request.query
+        mongo_query = _scoped(self._list_filter(request), request.domain_id)
+        window = build_window(query.page, max_limit=self._max_page_size)
+        projection = build_projection(query.only, minimal=query.minimal, where="query.only")
+        sort = build_sort(query.sort)
+        total_count = self._repository.count(mongo_query, timeout=timeout)
+        if query.count_only:
+            return ListResult([], total_count)
+        if not window.limit and total_count - window.skip > self._max_page_size:
+            # Without a limit SpaceONE returns everything; past the server's cap that is an
+            # answer no client can receive, so say how to page instead of truncating silently.
+            raise InvalidParameter(
+                "query.page.limit",
+                f"the query matches {total_count} tasks, more than the maximum page size "
+                f"{self._max_page_size}: page through them with query.page.limit",
+            )
+        results = self._repository.find(
+            mongo_query,
+            projection,
+            sort=sort,
+            skip=window.skip,
+            limit=window.limit,
+            timeout=timeout,
+        )
+        return ListResult(results, total_count)
+
+    def _list_filter(self, request: ListRequest) -> dict[str, Any]:
+        now = self._clock()
+        query = request.query
+        top_level = [
+            build_condition(Condition(name, str(value), "eq"), where=name, now=now)
+            for name in TOP_LEVEL_FILTERS
+            if (value := getattr(request, name))
+        ]
+        keyword = keyword_condition(query.keyword)
+        # SpaceONE put the keyword into filter_or, where it widened the result; it narrows here.
+        searched = [build_condition(keyword, where="query.keyword", now=now)] if keyword else []
+        return all_of_documents(
+            [build_filter(query.filter, query.filter_or, now=now), *top_level, *searched]
+        )

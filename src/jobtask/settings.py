@@ -1,0 +1,44 @@
+"""Configuration from the environment: the only module that reads it. Validated once at start-up."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_MONGODB_URI = "mongodb://127.0.0.1:27017"
+
+
+class Settings(BaseSettings):
+    """Each field is an environment variable of the same name in upper case."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    mongodb_uri: SecretStr = Field(default=SecretStr(DEFAULT_MONGODB_URI))
+    mongodb_database: str = Field(default="inventory", min_length=1)
+    mongodb_connect_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
+    mongodb_server_selection_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
+    # Upper bound for one database operation; a call's own gRPC deadline can only shorten it.
+    mongodb_operation_timeout_ms: int = Field(default=10_000, ge=100, le=3_600_000)
+    mongodb_max_pool_size: int = Field(default=50, ge=1, le=1000)
+    grpc_host: str = Field(default="[::]", min_length=1)
+    grpc_port: int = Field(default=50051, ge=0, le=65535)
+    grpc_workers: int = Field(default=16, ge=1, le=1024)
+    grpc_max_message_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
+    shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
+    max_page_size: int = Field(default=1000, ge=1, le=100_000)
+    log_level: str = Field(default="INFO")
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @field_validator("mongodb_uri")
+    @classmethod
+    def _mongodb_scheme(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith(("mongodb://", "mongodb+srv://")):
+            raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value
