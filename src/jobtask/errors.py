@@ -9,7 +9,8 @@
     ├── NotFound                    ERROR_NOT_FOUND          -> NOT_FOUND
     ├── StorageUnavailable          ERROR_DB_UNAVAILABLE     -> UNAVAILABLE
     ├── StorageTimeout              ERROR_DB_TIMEOUT         -> DEADLINE_EXCEEDED
-    └── StorageError                ERROR_DB_QUERY           -> INTERNAL (the database failed, not the client)
+    ├── StorageError                ERROR_DB_QUERY           -> INTERNAL (the database failed, not the client)
+    └── NotImplementedYet           ERROR_NOT_IMPLEMENTED    -> UNIMPLEMENTED
 
 This module imports nothing of ours; the gRPC mapping lives in `jobtask.api.status`.
 """
@@ -116,3 +117,9 @@ class StorageError(JobTaskError):
     """The database failed the operation for a reason that is not the client's."""
 
     code = "ERROR_DB_QUERY"
+
+
+class NotImplementedYet(JobTaskError):
+    """An rpc of the API that this release does not serve yet."""
+
+    code = "ERROR_NOT_IMPLEMENTED"

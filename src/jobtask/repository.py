@@ -112,6 +112,8 @@ class MongoJobTaskRepository:
 
     def _limit(self, timeout: float | None) -> float | None:
         """The call's remaining deadline, capped by the configured per-operation limit."""
+        if timeout is not None and timeout <= 0:
+            raise StorageTimeout("the call's deadline passed before the database was asked")
         candidates = [t for t in (timeout, self._operation_timeout) if t is not None]
         return min(candidates) if candidates else None
 

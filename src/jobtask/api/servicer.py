@@ -7,6 +7,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 from jobtask.api import convert
+from jobtask.errors import NotImplementedYet
 from jobtask.service import JobTaskService
 
 
@@ -43,7 +44,4 @@ class JobTaskServicer(job_task_pb2_grpc.JobTaskServicer):  # type: ignore[misc]
     def stat(
         self, request: job_task_pb2.JobTaskStatQuery, context: grpc.ServicerContext
     ) -> struct_pb2.Struct:
-        context.abort(
-            grpc.StatusCode.UNIMPLEMENTED,
-            "ERROR_NOT_IMPLEMENTED: stat is not implemented yet in this release",
-        )
+        raise NotImplementedYet("stat is not served by this release yet")

@@ -16,6 +16,7 @@ from jobtask.errors import (
     InvalidRequest,
     JobTaskError,
     NotFound,
+    NotImplementedYet,
     StorageError,
     StorageTimeout,
     StorageUnavailable,
@@ -30,6 +31,7 @@ STATUS_CODES: Final[Mapping[type[JobTaskError], grpc.StatusCode]] = {
     StorageUnavailable: grpc.StatusCode.UNAVAILABLE,
     StorageTimeout: grpc.StatusCode.DEADLINE_EXCEEDED,
     StorageError: grpc.StatusCode.INTERNAL,
+    NotImplementedYet: grpc.StatusCode.UNIMPLEMENTED,
     JobTaskError: grpc.StatusCode.INTERNAL,
 }
 

@@ -133,8 +133,15 @@ def _is_text_field(target: Target) -> bool:
 
 
 def _regex(value: Any, target: Target) -> Document:
+    pattern = _text(value, target)
+    try:
+        # Python's syntax is close to MongoDB's PCRE: this names most mistakes before the database
+        # sees them (the database's own rejection is mapped to INVALID_ARGUMENT as well).
+        re.compile(pattern)
+    except re.error as error:
+        raise target.invalid(f"{pattern!r} is not a valid regular expression ({error})") from None
     # SpaceONE's regex is always case-insensitive; clients rely on it.
-    return {"$regex": _text(value, target), "$options": "i"}
+    return {"$regex": pattern, "$options": "i"}
 
 
 def _any_of(documents: list[Document]) -> Document:

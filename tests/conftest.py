@@ -1,0 +1,1 @@
+"""Fixtures shared by every test: the demo-shaped documents the expectations are computed from."""

@@ -1,0 +1,132 @@
+"""The wire-protocol database (mongo-java-server, in memory) and a real gRPC server on port 0.
+
+Set JOBTASK_TEST_MONGODB_URI to run the same tests against another MongoDB (a real mongod).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import grpc
+import pymongo
+import pytest
+
+from jobtask.api.server import RunningServer, build_server
+from jobtask.repository import MongoJobTaskRepository, connect
+from jobtask.service import JobTaskService
+from jobtask.settings import Settings
+from tests.support.dataset import TASKS
+from tests.support.independent_client import IndependentJobTaskClient
+
+ROOT = Path(__file__).resolve().parents[2]
+DEVDB = ROOT / "tools" / "devdb"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
+            item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(scope="session")
+def mongodb_uri() -> Iterator[str]:
+    """The in-memory dev server, started once per session and stopped with it."""
+    if uri := os.environ.get("JOBTASK_TEST_MONGODB_URI"):
+        yield uri
+        return
+    jar = DEVDB / "target" / "devdb.jar"
+    if not jar.exists():
+        subprocess.run([str(DEVDB / "devdb.sh"), "build"], check=True)
+    process = subprocess.Popen(
+        ["java", "-jar", str(jar), "--memory", "--port", "0",
+         "--exit-on-stdin-eof"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stdin is not None
+    line = process.stdout.readline().strip()
+    if not line.startswith("READY "):
+        process.kill()
+        pytest.fail(f"the dev database did not start: {line!r}")
+    try:
+        yield f"mongodb://{line.removeprefix('READY ')}"
+    finally:
+        process.stdin.close()
+        process.terminate()
+        process.wait(timeout=20)
+        process.stdout.close()
+
+
+@pytest.fixture
+def database_name() -> str:
+    return f"test_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def settings(mongodb_uri: str, database_name: str) -> Settings:
+    return Settings(
+        mongodb_uri=mongodb_uri,
+        mongodb_database=database_name,
+        grpc_host="127.0.0.1",
+        grpc_port=0,
+        grpc_workers=4,
+        max_page_size=50,
+        shutdown_grace_seconds=2,
+        mongodb_server_selection_timeout_ms=3000,
+    )
+
+
+@pytest.fixture
+def repository(settings: Settings) -> Iterator[MongoJobTaskRepository]:
+    client, repository = connect(
+        settings.mongodb_uri.get_secret_value(),
+        settings.mongodb_database,
+        connect_timeout_ms=settings.mongodb_connect_timeout_ms,
+        server_selection_timeout_ms=settings.mongodb_server_selection_timeout_ms,
+        operation_timeout_ms=settings.mongodb_operation_timeout_ms,
+        max_pool_size=settings.mongodb_max_pool_size,
+    )
+    repository.ensure_indexes()
+    yield repository
+    client.drop_database(settings.mongodb_database)
+    client.close()
+
+
+@pytest.fixture
+def raw_collection(
+    settings: Settings, repository: MongoJobTaskRepository
+) -> Iterator[pymongo.collection.Collection]:
+    """The job_task collection through a plain driver client, to seed and inspect storage."""
+    with pymongo.MongoClient(settings.mongodb_uri.get_secret_value()) as client:
+        yield client[settings.mongodb_database]["job_task"]
+
+
+@pytest.fixture
+def seeded(raw_collection: pymongo.collection.Collection) -> pymongo.collection.Collection:
+    raw_collection.insert_many([dict(task) for task in TASKS])
+    return raw_collection
+
+
+@pytest.fixture
+def server(settings: Settings, repository: MongoJobTaskRepository) -> Iterator[RunningServer]:
+    running = build_server(settings, JobTaskService(repository, max_page_size=settings.max_page_size))
+    running.start()
+    yield running
+    running.stop(grace=1)
+
+
+@pytest.fixture
+def channel(server: RunningServer) -> Iterator[grpc.Channel]:
+    with grpc.insecure_channel(f"127.0.0.1:{server.port}") as channel:
+        yield channel
+
+
+@pytest.fixture
+def client(channel: grpc.Channel) -> IndependentJobTaskClient:
+    """A client built from the wire contract, not from this project's stubs."""
+    return IndependentJobTaskClient(channel)

@@ -1,0 +1,82 @@
+"""Proto <-> our types: aliases, values, timestamps and rendering only what was loaded."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from google.protobuf import json_format
+from spaceone.api.core.v1 import query_pb2
+from spaceone.api.inventory.v1 import job_task_pb2
+
+from jobtask.api import convert
+from jobtask.domain import JobTask, JobTaskStatus, TaskError
+from jobtask.errors import InvalidParameter
+from jobtask.query.model import Condition, Page, SortKey
+
+
+def _query(data: dict) -> query_pb2.Query:  # type: ignore[type-arg]
+    return json_format.ParseDict(data, query_pb2.Query())
+
+
+def test_filter_aliases_resolve_to_one_condition() -> None:
+    query = convert.to_query(_query({"filter": [
+        {"k": "a", "v": 5, "o": "eq"}, {"key": "b", "value": ["x"], "operator": "in"}, {}]}))  # fmt: skip
+
+    assert query.filter == (Condition("a", 5.0, "eq"), Condition("b", ["x"], "in"), Condition())
+
+
+def test_sort_key_wins_over_keys() -> None:
+    both = convert.to_query(_query({"sort": {"key": "a", "desc": True, "keys": [{"key": "b"}]}}))
+    keys = convert.to_query(_query({"sort": {"keys": [{"key": "b"}, {"key": "c", "desc": True}]}}))
+
+    assert both.sort == (SortKey("a", True),)
+    assert keys.sort == (SortKey("b"), SortKey("c", True))
+
+
+def test_page_and_flags_pass_through() -> None:
+    query = convert.to_query(_query({"page": {"start": 3, "limit": 10}, "minimal": True,
+                                     "count_only": True, "only": ["a"], "keyword": "k"}))  # fmt: skip
+
+    assert (query.page, query.minimal, query.count_only, query.only, query.keyword) == (
+        Page(3, 10), True, True, ("a",), "k")  # fmt: skip
+
+
+def test_status_zero_is_not_given_and_unknown_is_invalid() -> None:
+    assert convert.to_status(0) is None
+    assert convert.to_status(4) is JobTaskStatus.SUCCESS
+    with pytest.raises(InvalidParameter):
+        convert.to_status(42)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (datetime(2023, 1, 5, 9, 0, 0, 120_999), "2023-01-05T09:00:00.120Z"),
+        (datetime(2023, 1, 5, 9), "2023-01-05T09:00:00.000Z"),
+        (datetime(2023, 1, 5, 18, tzinfo=timezone(timedelta(hours=9))), "2023-01-05T09:00:00.000Z"),
+    ],
+)
+def test_timestamps_are_utc_milliseconds_with_z(value: datetime, text: str) -> None:
+    assert convert.format_timestamp(value) == text
+
+
+def test_task_info_renders_only_loaded_fields() -> None:
+    info = convert.to_task_info(JobTask(job_id="job-1", created_count=0))
+
+    assert json_format.MessageToDict(info, preserving_proto_field_name=True) == {"job_id": "job-1"}
+
+
+def test_task_info_renders_errors_with_struct_additional() -> None:
+    task = JobTask(
+        status=JobTaskStatus.FAILURE,
+        errors=(TaskError("E", "m", {"n": 1, "when": datetime(2023, 1, 1)}), TaskError("F")),
+    )
+
+    info = convert.to_task_info(task)
+
+    assert info.status == job_task_pb2.JobTaskInfo.FAILURE
+    assert json_format.MessageToDict(info.errors[0], preserving_proto_field_name=True) == {
+        "error_code": "E", "message": "m",
+        "additional": {"n": 1.0, "when": "2023-01-01T00:00:00.000Z"}}  # fmt: skip
+    assert json_format.MessageToDict(info.errors[1], preserving_proto_field_name=True) == {"error_code": "F"}

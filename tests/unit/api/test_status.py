@@ -1,0 +1,43 @@
+"""Our errors map to gRPC status codes in one table; details are '<CODE>: <message>'."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from jobtask.api.status import status_code
+from jobtask.errors import (
+    InvalidParameter,
+    JobTaskError,
+    NotFound,
+    OperatorListValueType,
+    RequiredParameter,
+    StorageError,
+    StorageTimeout,
+    StorageUnavailable,
+    UnsupportedOperator,
+)
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (RequiredParameter("domain_id"), grpc.StatusCode.INVALID_ARGUMENT),
+        (InvalidParameter("k", "r"), grpc.StatusCode.INVALID_ARGUMENT),
+        (UnsupportedOperator("x", ["eq"]), grpc.StatusCode.INVALID_ARGUMENT),
+        (OperatorListValueType("in", {}), grpc.StatusCode.INVALID_ARGUMENT),
+        (NotFound(("a",), ("b",)), grpc.StatusCode.NOT_FOUND),
+        (StorageUnavailable("down"), grpc.StatusCode.UNAVAILABLE),
+        (StorageTimeout("slow"), grpc.StatusCode.DEADLINE_EXCEEDED),
+        (StorageError("boom"), grpc.StatusCode.INTERNAL),
+        (JobTaskError("?"), grpc.StatusCode.INTERNAL),
+    ],
+)
+def test_each_error_maps_to_its_status_code(error: JobTaskError, code: grpc.StatusCode) -> None:
+    assert status_code(error) is code
+
+
+def test_details_carry_the_spaceone_code_first() -> None:
+    assert str(RequiredParameter("domain_id")) == (
+        "ERROR_REQUIRED_PARAMETER: Required parameter. (key = domain_id)"
+    )

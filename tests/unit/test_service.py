@@ -1,0 +1,123 @@
+"""JobTaskService rules over mongomock: required parameters, domain scope, paging, keyword."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import mongomock
+import pytest
+
+from jobtask.errors import InvalidParameter, NotFound, RequiredParameter
+from jobtask.query.model import Condition, Page, Query, SortKey
+from jobtask.repository import MongoJobTaskRepository
+from jobtask.service import JobTaskService, ListRequest, keyword_condition
+from tests.support.dataset import DOMAIN, OTHER_DOMAIN, TASKS, ids, tasks_in
+
+NOW = datetime(2023, 2, 1)
+
+
+@pytest.fixture
+def collection() -> Any:
+    collection = mongomock.MongoClient()["inventory"]["job_task"]
+    collection.insert_many([dict(t) for t in TASKS])
+    return collection
+
+
+@pytest.fixture
+def service(collection: Any) -> JobTaskService:
+    return JobTaskService(MongoJobTaskRepository(collection), max_page_size=20, clock=lambda: NOW)
+
+
+def _ids(result: Any) -> set[str]:
+    return {t.job_task_id for t in result.results}
+
+
+def test_get_is_scoped_to_the_domain(service: JobTaskService) -> None:
+    assert service.get("job_task-bbbb00000001", OTHER_DOMAIN).domain_id == OTHER_DOMAIN
+    with pytest.raises(NotFound):
+        service.get("job_task-bbbb00000001", DOMAIN)
+
+
+@pytest.mark.parametrize(("job_task_id", "domain_id", "missing"),
+                         [("", DOMAIN, "job_task_id"), ("x", "", "domain_id"), ("", "", "job_task_id")])  # fmt: skip
+def test_get_and_delete_report_the_first_missing_parameter(
+    service: JobTaskService, job_task_id: str, domain_id: str, missing: str
+) -> None:
+    for call in (service.get, service.delete):
+        with pytest.raises(RequiredParameter) as raised:
+            call(job_task_id, domain_id)
+        assert raised.value.key == missing
+
+
+def test_delete_is_scoped_to_the_domain(service: JobTaskService, collection: Any) -> None:
+    with pytest.raises(NotFound):
+        service.delete("job_task-bbbb00000001", DOMAIN)
+    service.delete("job_task-bbbb00000001", OTHER_DOMAIN)
+
+    assert collection.count_documents({"job_task_id": "job_task-bbbb00000001"}) == 0
+
+
+def test_list_requires_a_domain(service: JobTaskService) -> None:
+    with pytest.raises(RequiredParameter):
+        service.list(ListRequest(domain_id=""))
+
+
+def test_list_filter_or_cannot_widen_the_domain(service: JobTaskService) -> None:
+    query = Query(filter_or=(Condition("domain_id", OTHER_DOMAIN, "eq"),
+                             Condition("status", "SUCCESS", "eq")))  # fmt: skip
+
+    result = service.list(ListRequest(DOMAIN, query))
+
+    assert _ids(result) == ids([t for t in tasks_in() if t["status"] == "SUCCESS"])
+
+
+def test_list_keyword_is_an_and_restriction(service: JobTaskService) -> None:
+    query = Query(keyword="abcd 3f9c", filter_or=(Condition("status", "SUCCESS", "eq"),))
+
+    result = service.list(ListRequest(DOMAIN, query))
+
+    assert _ids(result) == set()  # no SUCCESS task's id contains either word
+
+
+def test_keyword_splits_on_any_whitespace_and_ignores_blank() -> None:
+    assert keyword_condition(" a\tb  c ") == Condition("job_task_id", ["a", "b", "c"], "contain_in")
+    assert keyword_condition("   ") is None
+
+
+def test_list_total_count_ignores_the_page(service: JobTaskService) -> None:
+    result = service.list(ListRequest(DOMAIN, Query(page=Page(start=2, limit=3))))
+
+    assert len(result.results) == 3
+    assert result.total_count == len(tasks_in())
+
+
+def test_list_start_without_limit_skips(service: JobTaskService) -> None:
+    result = service.list(ListRequest(DOMAIN, Query(page=Page(start=3))))
+
+    assert len(result.results) == len(tasks_in()) - 2
+
+
+def test_list_limit_over_the_maximum_is_invalid(service: JobTaskService) -> None:
+    with pytest.raises(InvalidParameter) as raised:
+        service.list(ListRequest(DOMAIN, Query(page=Page(limit=21))))
+
+    assert raised.value.key == "query.page.limit"
+
+
+def test_list_validates_before_touching_the_database(collection: Any) -> None:
+    class Unreachable(MongoJobTaskRepository):
+        def count(self, *args: Any, **kwargs: Any) -> int:
+            raise AssertionError("the database was queried")
+
+    service = JobTaskService(Unreachable(collection), max_page_size=5)
+    with pytest.raises(InvalidParameter):
+        service.list(ListRequest(DOMAIN, Query(sort=(SortKey("nope"),))))
+
+
+def test_list_top_level_status_filters(service: JobTaskService) -> None:
+    from jobtask.domain import JobTaskStatus
+
+    result = service.list(ListRequest(DOMAIN, status=JobTaskStatus.FAILURE))
+
+    assert _ids(result) == ids([t for t in tasks_in() if t["status"] == "FAILURE"])

@@ -1,0 +1,224 @@
+"""make bench: the service over real gRPC beside the same queries done directly with pymongo.
+
+Starts an in-memory wire-protocol database and the server (`python -m jobtask`) on free ports,
+loads demo tasks, then runs each scenario at each concurrency for a fixed time. No assertions:
+it prints a table and writes JSON under bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pymongo
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
+
+from jobtask.demo import demo_documents, domain_ids
+from jobtask.repository import INDEXES
+
+ROOT = Path(__file__).resolve().parents[1]
+DOMAIN_COUNT = 10
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_database() -> tuple[subprocess.Popen[str], str]:
+    subprocess.run([str(ROOT / "tools/devdb/devdb.sh"), "build"], check=True)
+    process = subprocess.Popen(
+        ["java", "-Xmx4g", "-jar", str(ROOT / "tools/devdb/target/devdb.jar"), "--memory",
+         "--port", "0", "--exit-on-stdin-eof"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    if not line.startswith("READY "):
+        sys.exit(f"the database did not start: {line!r}")
+    return process, f"mongodb://{line.removeprefix('READY ')}"
+
+
+def load(uri: str, count: int) -> None:
+    with pymongo.MongoClient(uri) as client:
+        collection = client["bench"]["job_task"]
+        collection.create_indexes(list(INDEXES))
+        batch: list[dict[str, Any]] = []
+        started = time.monotonic()
+        for index, document in enumerate(demo_documents(count, domains=DOMAIN_COUNT, seed=1), 1):
+            batch.append(document)
+            if len(batch) == 5000 or index == count:
+                collection.insert_many(batch, ordered=False)
+                batch.clear()
+                done = index / count
+                bar = "#" * int(done * 40)
+                print(f"\rloading [{bar:<40}] {index}/{count}", end="", flush=True)
+        print(f"  ({time.monotonic() - started:.1f}s)")
+
+
+def start_server(uri: str) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    env = {**os.environ, "MONGODB_URI": uri, "MONGODB_DATABASE": "bench", "GRPC_PORT": str(port),
+           "LOG_LEVEL": "WARNING", "MONGODB_OPERATION_TIMEOUT_MS": "60000"}  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-m", "jobtask"], env=env)
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        for _ in range(600):
+            try:
+                if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1:
+                    return process, port
+            except grpc.RpcError:
+                time.sleep(0.1)
+    sys.exit("the server did not become healthy")
+
+
+def scenarios(
+    stub: job_task_pb2_grpc.JobTaskStub, collection: Any, task_ids: list[str], domain: str
+) -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
+    """name -> (the call over gRPC, the same query with pymongo)."""
+    rng = random.Random(3)
+    sort = [("created_at", -1), ("job_task_id", -1)]
+    projection = {"_id": 0, "collector_id": 0, "total_count": 0}
+    filtered = {"domain_id": domain, "status": "FAILURE", "provider": "aws"}
+
+    def grpc_get() -> Any:
+        return stub.get(job_task_pb2.GetJobTaskRequest(job_task_id=rng.choice(task_ids),
+                                                       domain_id=domain))  # fmt: skip
+
+    def raw_get() -> Any:
+        return collection.find_one({"job_task_id": rng.choice(task_ids), "domain_id": domain},
+                                   projection)  # fmt: skip
+
+    def grpc_page() -> Any:
+        query = {"page": {"start": rng.randint(0, 50) * 100 + 1, "limit": 100}}
+        return stub.list(job_task_pb2.JobTaskQuery(domain_id=domain, query=query))
+
+    def raw_page() -> Any:
+        collection.count_documents({"domain_id": domain})
+        skip = rng.randint(0, 50) * 100
+        return list(collection.find({"domain_id": domain}, projection, sort=sort, skip=skip,
+                                    limit=100))  # fmt: skip
+
+    def grpc_filtered() -> Any:
+        query = {"filter": [{"k": "status", "v": "FAILURE", "o": "eq"},
+                            {"k": "provider", "v": "aws", "o": "eq"}],
+                 "sort": {"key": "created_at", "desc": True}, "page": {"limit": 100}}  # fmt: skip
+        return stub.list(job_task_pb2.JobTaskQuery(domain_id=domain, query=query))
+
+    def raw_filtered() -> Any:
+        collection.count_documents(filtered)
+        return list(collection.find(filtered, projection, sort=sort, limit=100))
+
+    return {
+        "get by id": (grpc_get, raw_get),
+        "list page of 100 + total_count": (grpc_page, raw_page),
+        "list status+provider, newest first": (grpc_filtered, raw_filtered),
+    }
+
+
+def measure(call: Callable[[], Any], clients: int, seconds: float) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker() -> None:
+        mine: list[float] = []
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            try:
+                call()
+            except grpc.RpcError as error:
+                with lock:
+                    errors[error.code().name] = errors.get(error.code().name, 0) + 1
+                continue
+            mine.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(mine)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(clients) as pool:
+        for _ in range(clients):
+            pool.submit(worker)
+    elapsed = time.monotonic() - started
+    quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
+    return {
+        "count": len(latencies),
+        "rps": len(latencies) / elapsed,
+        "p50_ms": quantiles[49] * 1000,
+        "p90_ms": quantiles[89] * 1000,
+        "p99_ms": quantiles[98] * 1000,
+        "errors": errors,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--count", type=int, default=100_000, help="demo tasks to load")
+    parser.add_argument("--seconds", type=float, default=5.0, help="per scenario and concurrency")
+    parser.add_argument("--clients", default="1,8", help="comma-separated concurrency levels")
+    args = parser.parse_args()
+    levels = [int(c) for c in args.clients.split(",")]
+
+    database, uri = start_database()
+    server = None
+    try:
+        load(uri, args.count)
+        server, port = start_server(uri)
+        domain = domain_ids(DOMAIN_COUNT)[0]
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel, pymongo.MongoClient(uri) as raw:
+            collection = raw["bench"]["job_task"]
+            task_ids = [d["job_task_id"] for d in collection.find({"domain_id": domain},
+                                                                  {"job_task_id": 1}).limit(2000)]  # fmt: skip
+            stub = job_task_pb2_grpc.JobTaskStub(channel)
+            rows = []
+            header = f"{'scenario':<38}{'clients':>8}{'via':>8}{'count':>8}{'req/s':>9}"
+            print(f"\n{header}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'ratio':>7}  errors")
+            for name, (via_grpc, via_raw) in scenarios(stub, collection, task_ids, domain).items():
+                for clients in levels:
+                    service = measure(via_grpc, clients, args.seconds)
+                    direct = measure(via_raw, clients, args.seconds)
+                    ratio = service["p50_ms"] / direct["p50_ms"] if direct["p50_ms"] else 0.0
+                    for via, figures in (("grpc", service), ("pymongo", direct)):
+                        rows.append({"scenario": name, "clients": clients, "via": via, **figures})
+                        shown_ratio = f"{ratio:>7.2f}" if via == "grpc" else " " * 7
+                        print(f"{name:<38}{clients:>8}{via:>8}{figures['count']:>8}"
+                              f"{figures['rps']:>9.1f}{figures['p50_ms']:>9.2f}"
+                              f"{figures['p90_ms']:>9.2f}{figures['p99_ms']:>9.2f}{shown_ratio}"
+                              f"  {figures['errors'] or '-'}")  # fmt: skip
+        out = ROOT / "bench" / "results"
+        out.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        path = out / f"bench-{stamp}.json"
+        path.write_text(json.dumps({"date": stamp, "tasks": args.count, "domains": DOMAIN_COUNT,
+                                    "seconds": args.seconds, "rows": rows}, indent=2))  # fmt: skip
+        print(f"\nwritten {path.relative_to(ROOT)}")
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        assert database.stdin is not None
+        database.stdin.close()
+        database.terminate()
+        database.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
