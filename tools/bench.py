@@ -19,17 +19,17 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import grpc
 import pymongo
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 from jobtask.demo import demo_documents, domain_ids
 from jobtask.repository import INDEXES
+from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN_COUNT = 10
@@ -44,10 +44,20 @@ def free_port() -> int:
 def start_database() -> tuple[subprocess.Popen[str], str]:
     subprocess.run([str(ROOT / "tools/devdb/devdb.sh"), "build"], check=True)
     process = subprocess.Popen(
-        ["java", "-Xmx4g", "-jar", str(ROOT / "tools/devdb/target/devdb.jar"), "--memory",
-         "--port", "0", "--exit-on-stdin-eof"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            "java",
+            "-Xmx4g",
+            "-jar",
+            str(ROOT / "tools/devdb/target/devdb.jar"),
+            "--memory",
+            "--port",
+            "0",
+            "--exit-on-stdin-eof",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None
     line = process.stdout.readline().strip()
     if not line.startswith("READY "):
@@ -74,8 +84,14 @@ def load(uri: str, count: int) -> None:
 
 def start_server(uri: str) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    env = {**os.environ, "MONGODB_URI": uri, "MONGODB_DATABASE": "bench", "GRPC_PORT": str(port),
-           "LOG_LEVEL": "WARNING", "MONGODB_OPERATION_TIMEOUT_MS": "60000"}  # fmt: skip
+    env = {
+        **os.environ,
+        "MONGODB_URI": uri,
+        "MONGODB_DATABASE": "bench",
+        "GRPC_PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+        "MONGODB_OPERATION_TIMEOUT_MS": "60000",
+    }
     process = subprocess.Popen([sys.executable, "-m", "jobtask"], env=env)
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = health_pb2_grpc.HealthStub(channel)
@@ -98,12 +114,14 @@ def scenarios(
     filtered = {"domain_id": domain, "status": "FAILURE", "provider": "aws"}
 
     def grpc_get() -> Any:
-        return stub.get(job_task_pb2.GetJobTaskRequest(job_task_id=rng.choice(task_ids),
-                                                       domain_id=domain))  # fmt: skip
+        return stub.get(
+            job_task_pb2.GetJobTaskRequest(job_task_id=rng.choice(task_ids), domain_id=domain)
+        )
 
     def raw_get() -> Any:
-        return collection.find_one({"job_task_id": rng.choice(task_ids), "domain_id": domain},
-                                   projection)  # fmt: skip
+        return collection.find_one(
+            {"job_task_id": rng.choice(task_ids), "domain_id": domain}, projection
+        )
 
     def grpc_page() -> Any:
         query = {"page": {"start": rng.randint(0, 50) * 100 + 1, "limit": 100}}
@@ -112,13 +130,19 @@ def scenarios(
     def raw_page() -> Any:
         collection.count_documents({"domain_id": domain})
         skip = rng.randint(0, 50) * 100
-        return list(collection.find({"domain_id": domain}, projection, sort=sort, skip=skip,
-                                    limit=100))  # fmt: skip
+        return list(
+            collection.find({"domain_id": domain}, projection, sort=sort, skip=skip, limit=100)
+        )
 
     def grpc_filtered() -> Any:
-        query = {"filter": [{"k": "status", "v": "FAILURE", "o": "eq"},
-                            {"k": "provider", "v": "aws", "o": "eq"}],
-                 "sort": {"key": "created_at", "desc": True}, "page": {"limit": 100}}  # fmt: skip
+        query = {
+            "filter": [
+                {"k": "status", "v": "FAILURE", "o": "eq"},
+                {"k": "provider", "v": "aws", "o": "eq"},
+            ],
+            "sort": {"key": "created_at", "desc": True},
+            "page": {"limit": 100},
+        }
         return stub.list(job_task_pb2.JobTaskQuery(domain_id=domain, query=query))
 
     def raw_filtered() -> Any:
@@ -184,8 +208,10 @@ def main() -> int:
         domain = domain_ids(DOMAIN_COUNT)[0]
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel, pymongo.MongoClient(uri) as raw:
             collection = raw["bench"]["job_task"]
-            task_ids = [d["job_task_id"] for d in collection.find({"domain_id": domain},
-                                                                  {"job_task_id": 1}).limit(2000)]  # fmt: skip
+            task_ids = [
+                d["job_task_id"]
+                for d in collection.find({"domain_id": domain}, {"job_task_id": 1}).limit(2000)
+            ]
             stub = job_task_pb2_grpc.JobTaskStub(channel)
             rows = []
             header = f"{'scenario':<38}{'clients':>8}{'via':>8}{'count':>8}{'req/s':>9}"
@@ -198,16 +224,28 @@ def main() -> int:
                     for via, figures in (("grpc", service), ("pymongo", direct)):
                         rows.append({"scenario": name, "clients": clients, "via": via, **figures})
                         shown_ratio = f"{ratio:>7.2f}" if via == "grpc" else " " * 7
-                        print(f"{name:<38}{clients:>8}{via:>8}{figures['count']:>8}"
-                              f"{figures['rps']:>9.1f}{figures['p50_ms']:>9.2f}"
-                              f"{figures['p90_ms']:>9.2f}{figures['p99_ms']:>9.2f}{shown_ratio}"
-                              f"  {figures['errors'] or '-'}")  # fmt: skip
+                        print(
+                            f"{name:<38}{clients:>8}{via:>8}{figures['count']:>8}"
+                            f"{figures['rps']:>9.1f}{figures['p50_ms']:>9.2f}"
+                            f"{figures['p90_ms']:>9.2f}{figures['p99_ms']:>9.2f}{shown_ratio}"
+                            f"  {figures['errors'] or '-'}"
+                        )
         out = ROOT / "bench" / "results"
         out.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         path = out / f"bench-{stamp}.json"
-        path.write_text(json.dumps({"date": stamp, "tasks": args.count, "domains": DOMAIN_COUNT,
-                                    "seconds": args.seconds, "rows": rows}, indent=2))  # fmt: skip
+        path.write_text(
+            json.dumps(
+                {
+                    "date": stamp,
+                    "tasks": args.count,
+                    "domains": DOMAIN_COUNT,
+                    "seconds": args.seconds,
+                    "rows": rows,
+                },
+                indent=2,
+            )
+        )
         print(f"\nwritten {path.relative_to(ROOT)}")
     finally:
         if server is not None:

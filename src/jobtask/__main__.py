@@ -1,4 +1,4 @@
-"""python -m jobtask: Settings() -> repository -> service -> build_server() -> serve until a signal."""
+"""python -m jobtask: Settings -> repository -> service -> build_server() -> serve till a signal."""
 
 from __future__ import annotations
 
@@ -61,7 +61,9 @@ def main() -> int:
     running.start()
     log.info("serving spaceone.api.inventory.v1.JobTask on port %d", running.port)
     stopping.wait()
-    log.info("shutting down: finishing in-flight calls (grace %.1fs)", settings.shutdown_grace_seconds)
+    log.info(
+        "shutting down: finishing in-flight calls (grace %.1fs)", settings.shutdown_grace_seconds
+    )
     running.stop(settings.shutdown_grace_seconds)
     client.close()
     log.info("stopped")

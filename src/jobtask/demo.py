@@ -10,7 +10,7 @@ import argparse
 import random
 import sys
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jobtask.domain import JobTaskStatus
@@ -100,9 +100,9 @@ def demo_document(rng: random.Random, domain_id: str, now: datetime, days: int) 
 def demo_documents(
     count: int, *, domains: int = 3, seed: int = 7, now: datetime | None = None, days: int = 60
 ) -> Iterator[dict[str, Any]]:
-    """`count` tasks spread over `domains` domains and the last `days` days; reproducible by seed."""
+    """`count` tasks over `domains` domains and the last `days` days; reproducible by seed."""
     rng = random.Random(seed)
-    now = now or datetime.now(timezone.utc).replace(tzinfo=None)
+    now = now or datetime.now(UTC).replace(tzinfo=None)
     ids = domain_ids(domains)
     for index in range(count):
         yield demo_document(rng, ids[index % len(ids)], now, days)

@@ -9,14 +9,14 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
 
 
 class JobTaskStatus(StrEnum):
-    """Stored status strings; equal to the proto enum names (JOB_TASK_STATE_NONE is never stored)."""
+    """Stored status strings, equal to the proto enum names (JOB_TASK_STATE_NONE: never stored)."""
 
     PENDING = "PENDING"
     CANCELED = "CANCELED"
@@ -38,8 +38,9 @@ class FieldKind(StrEnum):
     FREEFORM = "freeform"  # errors.additional and anything below it
 
 
-def _field(kind: FieldKind, *, minimal: bool = False) -> Any:
-    return dataclasses.field(default=None, metadata={"kind": kind, "minimal": minimal})
+def _about(kind: FieldKind, *, minimal: bool = False) -> dict[str, Any]:
+    """What the catalogue knows of a field: its kind, and whether the minimal view shows it."""
+    return {"kind": kind, "minimal": minimal}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,23 +56,37 @@ class TaskError:
 class JobTask:
     """A job task as returned to clients. None means null, absent, or not loaded by a projection."""
 
-    job_task_id: str | None = _field(FieldKind.STRING, minimal=True)
-    status: JobTaskStatus | None = _field(FieldKind.STRING, minimal=True)
-    created_count: int | None = _field(FieldKind.INTEGER, minimal=True)
-    updated_count: int | None = _field(FieldKind.INTEGER, minimal=True)
-    failure_count: int | None = _field(FieldKind.INTEGER, minimal=True)
-    deleted_count: int | None = _field(FieldKind.INTEGER, minimal=True)
-    disconnected_count: int | None = _field(FieldKind.INTEGER, minimal=True)
-    errors: tuple[TaskError, ...] | None = _field(FieldKind.ERRORS)
-    job_id: str | None = _field(FieldKind.STRING, minimal=True)
-    secret_id: str | None = _field(FieldKind.STRING)
-    provider: str | None = _field(FieldKind.STRING)
-    service_account_id: str | None = _field(FieldKind.STRING)
-    project_id: str | None = _field(FieldKind.STRING)
-    domain_id: str | None = _field(FieldKind.STRING)
-    created_at: datetime | None = _field(FieldKind.DATE, minimal=True)
-    started_at: datetime | None = _field(FieldKind.DATE, minimal=True)
-    finished_at: datetime | None = _field(FieldKind.DATE, minimal=True)
+    job_task_id: str | None = field(default=None, metadata=_about(FieldKind.STRING, minimal=True))
+    status: JobTaskStatus | None = field(
+        default=None, metadata=_about(FieldKind.STRING, minimal=True)
+    )
+    created_count: int | None = field(
+        default=None, metadata=_about(FieldKind.INTEGER, minimal=True)
+    )
+    updated_count: int | None = field(
+        default=None, metadata=_about(FieldKind.INTEGER, minimal=True)
+    )
+    failure_count: int | None = field(
+        default=None, metadata=_about(FieldKind.INTEGER, minimal=True)
+    )
+    deleted_count: int | None = field(
+        default=None, metadata=_about(FieldKind.INTEGER, minimal=True)
+    )
+    disconnected_count: int | None = field(
+        default=None, metadata=_about(FieldKind.INTEGER, minimal=True)
+    )
+    errors: tuple[TaskError, ...] | None = field(default=None, metadata=_about(FieldKind.ERRORS))
+    job_id: str | None = field(default=None, metadata=_about(FieldKind.STRING, minimal=True))
+    secret_id: str | None = field(default=None, metadata=_about(FieldKind.STRING))
+    provider: str | None = field(default=None, metadata=_about(FieldKind.STRING))
+    service_account_id: str | None = field(default=None, metadata=_about(FieldKind.STRING))
+    project_id: str | None = field(default=None, metadata=_about(FieldKind.STRING))
+    domain_id: str | None = field(default=None, metadata=_about(FieldKind.STRING))
+    created_at: datetime | None = field(default=None, metadata=_about(FieldKind.DATE, minimal=True))
+    started_at: datetime | None = field(default=None, metadata=_about(FieldKind.DATE, minimal=True))
+    finished_at: datetime | None = field(
+        default=None, metadata=_about(FieldKind.DATE, minimal=True)
+    )
 
 
 RETURNED_FIELDS: Final[tuple[str, ...]] = tuple(f.name for f in dataclasses.fields(JobTask))

@@ -9,7 +9,7 @@
     ├── NotFound                    ERROR_NOT_FOUND          -> NOT_FOUND
     ├── StorageUnavailable          ERROR_DB_UNAVAILABLE     -> UNAVAILABLE
     ├── StorageTimeout              ERROR_DB_TIMEOUT         -> DEADLINE_EXCEEDED
-    ├── StorageError                ERROR_DB_QUERY           -> INTERNAL (the database failed, not the client)
+    ├── StorageError                ERROR_DB_QUERY           -> INTERNAL (the database failed)
     └── NotImplementedYet           ERROR_NOT_IMPLEMENTED    -> UNIMPLEMENTED
 
 This module imports nothing of ours; the gRPC mapping lives in `jobtask.api.status`.
@@ -61,9 +61,7 @@ class UnsupportedOperator(InvalidRequest):
 
     def __init__(self, operator: str, supported: list[str]) -> None:
         shown = repr(operator) if operator else "none given"
-        super().__init__(
-            f"Unsupported operator {shown}. (supported = {', '.join(supported)})"
-        )
+        super().__init__(f"Unsupported operator {shown}. (supported = {', '.join(supported)})")
         self.operator = operator
 
 
@@ -74,7 +72,9 @@ class OperatorValueType(InvalidRequest):
     expected: ClassVar[str] = "must not be a list"
 
     def __init__(self, operator: str, condition: dict[str, Any]) -> None:
-        super().__init__(f"Value of operator '{operator}' {self.expected}. (condition = {condition})")
+        super().__init__(
+            f"Value of operator '{operator}' {self.expected}. (condition = {condition})"
+        )
 
 
 class OperatorListValueType(OperatorValueType):

@@ -42,7 +42,14 @@ INDEXES: Final[tuple[IndexModel, ...]] = (
     ),
     *(
         IndexModel([("domain_id", ASCENDING), (field, ASCENDING)], name=f"domain_id_1_{field}_1")
-        for field in ("job_id", "status", "provider", "secret_id", "service_account_id", "project_id")
+        for field in (
+            "job_id",
+            "status",
+            "provider",
+            "secret_id",
+            "service_account_id",
+            "project_id",
+        )
     ),
 )
 
@@ -82,14 +89,20 @@ def _translated_errors(timeout: float | None) -> Iterator[None]:
     except ServerSelectionTimeoutError as error:
         raise StorageUnavailable(f"the database is unreachable ({_first_line(error)})") from error
     except (ExecutionTimeout, NetworkTimeout, WTimeoutError) as error:
-        raise StorageTimeout(f"the database did not answer in time ({_first_line(error)})") from error
+        raise StorageTimeout(
+            f"the database did not answer in time ({_first_line(error)})"
+        ) from error
     except ConnectionFailure as error:
-        raise StorageUnavailable(f"the database connection failed ({_first_line(error)})") from error
+        raise StorageUnavailable(
+            f"the database connection failed ({_first_line(error)})"
+        ) from error
     except OperationFailure as error:
         if error.timeout:
             raise StorageTimeout(f"the database did not answer in time ({error})") from error
         if error.code in _QUERY_REJECTED_CODES:
-            raise InvalidParameter("query", f"the database rejected it: {_first_line(error)}") from error
+            raise InvalidParameter(
+                "query", f"the database rejected it: {_first_line(error)}"
+            ) from error
         raise StorageError(f"database query failed (reason = {_first_line(error)})") from error
     except PyMongoError as error:
         if error.timeout:
@@ -102,7 +115,7 @@ def _first_line(error: Exception) -> str:
 
 
 class MongoJobTaskRepository:
-    """JobTaskRepository over a pymongo collection (or anything with its interface, e.g. mongomock)."""
+    """JobTaskRepository over a pymongo collection (or one with its interface, e.g. mongomock)."""
 
     def __init__(
         self, collection: Collection[dict[str, Any]], *, operation_timeout: float | None = None
@@ -140,7 +153,9 @@ class MongoJobTaskRepository:
         timeout: float | None,
     ) -> list[JobTask]:
         with _translated_errors(self._limit(timeout)):
-            cursor = self._collection.find(query, projection, sort=list(sort), skip=skip, limit=limit)
+            cursor = self._collection.find(
+                query, projection, sort=list(sort), skip=skip, limit=limit
+            )
             return [to_task(document) for document in cursor]
 
     def count(self, query: Mapping[str, Any], *, timeout: float | None) -> int:
@@ -151,7 +166,7 @@ class MongoJobTaskRepository:
         with _translated_errors(self._limit(timeout)):
             return self._collection.delete_one(query).deleted_count == 1
 
-    def insert_many(self, documents: Sequence[Mapping[str, Any]]) -> int:
+    def insert_many(self, documents: Sequence[dict[str, Any]]) -> int:
         """Store documents as they are (demo data, fixtures); the public API never inserts."""
         with _translated_errors(self._operation_timeout):
             return len(self._collection.insert_many(list(documents), ordered=False).inserted_ids)

@@ -42,12 +42,11 @@ def mongodb_uri() -> Iterator[str]:
     if not jar.exists():
         subprocess.run([str(DEVDB / "devdb.sh"), "build"], check=True)
     process = subprocess.Popen(
-        ["java", "-jar", str(jar), "--memory", "--port", "0",
-         "--exit-on-stdin-eof"],
+        ["java", "-jar", str(jar), "--memory", "--port", "0", "--exit-on-stdin-eof"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
-    )  # fmt: skip
+    )
     assert process.stdout is not None and process.stdin is not None
     line = process.stdout.readline().strip()
     if not line.startswith("READY "):
@@ -114,7 +113,9 @@ def seeded(raw_collection: pymongo.collection.Collection) -> pymongo.collection.
 
 @pytest.fixture
 def server(settings: Settings, repository: MongoJobTaskRepository) -> Iterator[RunningServer]:
-    running = build_server(settings, JobTaskService(repository, max_page_size=settings.max_page_size))
+    running = build_server(
+        settings, JobTaskService(repository, max_page_size=settings.max_page_size)
+    )
     running.start()
     yield running
     running.stop(grace=1)

@@ -32,18 +32,23 @@ def test_get_returns_the_full_view(client: IndependentJobTaskClient) -> None:
     assert "collector_id" not in task and "total_count" not in task
 
 
-def test_get_only_renders_nothing_but_the_fields_asked_for(client: IndependentJobTaskClient) -> None:
+def test_get_only_renders_nothing_but_the_fields_asked_for(
+    client: IndependentJobTaskClient,
+) -> None:
     task = client.get({"job_task_id": TASK_ID, "domain_id": DOMAIN, "only": ["job_id"]})
 
     assert task == {"job_id": "job-000000000001"}
 
 
 def test_get_only_reaches_inside_errors(client: IndependentJobTaskClient) -> None:
-    task = client.get({"job_task_id": TASK_ID, "domain_id": DOMAIN,
-                       "only": ["errors.error_code", "status"]})  # fmt: skip
+    task = client.get(
+        {"job_task_id": TASK_ID, "domain_id": DOMAIN, "only": ["errors.error_code", "status"]}
+    )
 
-    assert task == {"status": "FAILURE",
-                    "errors": [{"error_code": "ERROR_PLUGIN"}, {"error_code": "ERROR_AUTH"}]}
+    assert task == {
+        "status": "FAILURE",
+        "errors": [{"error_code": "ERROR_PLUGIN"}, {"error_code": "ERROR_AUTH"}],
+    }
 
 
 def test_get_another_domains_task_is_not_found_like_a_missing_one(
@@ -63,7 +68,11 @@ def test_get_another_domains_task_is_not_found_like_a_missing_one(
 
 @pytest.mark.parametrize(
     ("request_", "missing"),
-    [({"domain_id": DOMAIN}, "job_task_id"), ({"job_task_id": TASK_ID}, "domain_id"), ({}, "job_task_id")],
+    [
+        ({"domain_id": DOMAIN}, "job_task_id"),
+        ({"job_task_id": TASK_ID}, "domain_id"),
+        ({}, "job_task_id"),
+    ],
 )
 def test_get_and_delete_name_the_first_missing_parameter(
     client: IndependentJobTaskClient, request_: dict[str, str], missing: str
@@ -72,11 +81,16 @@ def test_get_and_delete_name_the_first_missing_parameter(
         with pytest.raises(grpc.RpcError) as raised:
             call(request_)
         assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
-        assert raised.value.details() == f"ERROR_REQUIRED_PARAMETER: Required parameter. (key = {missing})"
+        assert (
+            raised.value.details()
+            == f"ERROR_REQUIRED_PARAMETER: Required parameter. (key = {missing})"
+        )
 
 
 def test_get_only_unknown_field_is_invalid_argument(client: IndependentJobTaskClient) -> None:
-    code = _code(lambda: client.get({"job_task_id": TASK_ID, "domain_id": DOMAIN, "only": ["nope"]}))
+    code = _code(
+        lambda: client.get({"job_task_id": TASK_ID, "domain_id": DOMAIN, "only": ["nope"]})
+    )
 
     assert code is grpc.StatusCode.INVALID_ARGUMENT
 

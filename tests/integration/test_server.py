@@ -1,4 +1,4 @@
-"""The server around the API: health, reflection, indexes, and behaviour when the database is gone."""
+"""The server around the API: health, reflection, indexes, behaviour when the database is gone."""
 
 from __future__ import annotations
 
@@ -63,9 +63,13 @@ def test_indexes_are_created_and_creating_them_again_changes_nothing(
 def test_an_unreachable_database_is_unavailable_quickly(settings: Settings) -> None:
     gone = settings.model_copy(update={"mongodb_server_selection_timeout_ms": 500})
     client, repository = connect(
-        "mongodb://127.0.0.1:9", "x", connect_timeout_ms=500, server_selection_timeout_ms=500,
-        operation_timeout_ms=2000, max_pool_size=2,
-    )  # fmt: skip
+        "mongodb://127.0.0.1:9",
+        "x",
+        connect_timeout_ms=500,
+        server_selection_timeout_ms=500,
+        operation_timeout_ms=2000,
+        max_pool_size=2,
+    )
     running = build_server(gone, JobTaskService(repository, max_page_size=10))
     running.start()
     try:

@@ -57,27 +57,68 @@ def _error(code: str, message: str, **additional: Any) -> dict[str, Any]:
 
 
 TASKS: list[dict[str, Any]] = [
-    _task("3f9c0a1b2c4d", "FAILURE", datetime(2023, 1, 5, 9, 0, 0, 120_000), failure=2, updated=12,
-          errors=[_error("ERROR_PLUGIN", "timeout while listing buckets", provider="aws"),
-                  _error("ERROR_AUTH", "Access Denied (ec2.*)", provider="aws")]),
+    _task(
+        "3f9c0a1b2c4d",
+        "FAILURE",
+        datetime(2023, 1, 5, 9, 0, 0, 120_000),
+        failure=2,
+        updated=12,
+        errors=[
+            _error("ERROR_PLUGIN", "timeout while listing buckets", provider="aws"),
+            _error("ERROR_AUTH", "Access Denied (ec2.*)", provider="aws"),
+        ],
+    ),
     _task("aaaa00000001", "SUCCESS", datetime(2023, 1, 5, 10), created=5, updated=55),
-    _task("aaaa00000002", "SUCCESS", datetime(2023, 1, 6, 10), created=2, updated=1921,
-          provider="google_cloud", job_id="job-000000000002"),
-    _task("aaaa00000003", "IN_PROGRESS", datetime(2023, 1, 7, 10), provider="azure",
-          finished=False),
-    _task("aaaa00000004", "PENDING", datetime(2023, 1, 7, 11), provider=None, project_id=None,
-          started=False, finished=False),
-    _task("ABCD00000005", "CANCELED", datetime(2023, 1, 8, 10), provider="aws", created=3,
-          finished=True),
-    _task("aaaa00000006", "FAILURE", datetime(2023, 1, 8, 10), failure=1, provider="google_cloud",
-          errors=[_error("ERROR_QUOTA", "rate exceeded", provider="google_cloud", retry=3)],
-          job_id="job-000000000002"),
+    _task(
+        "aaaa00000002",
+        "SUCCESS",
+        datetime(2023, 1, 6, 10),
+        created=2,
+        updated=1921,
+        provider="google_cloud",
+        job_id="job-000000000002",
+    ),
+    _task(
+        "aaaa00000003", "IN_PROGRESS", datetime(2023, 1, 7, 10), provider="azure", finished=False
+    ),
+    _task(
+        "aaaa00000004",
+        "PENDING",
+        datetime(2023, 1, 7, 11),
+        provider=None,
+        project_id=None,
+        started=False,
+        finished=False,
+    ),
+    _task(
+        "ABCD00000005",
+        "CANCELED",
+        datetime(2023, 1, 8, 10),
+        provider="aws",
+        created=3,
+        finished=True,
+    ),
+    _task(
+        "aaaa00000006",
+        "FAILURE",
+        datetime(2023, 1, 8, 10),
+        failure=1,
+        provider="google_cloud",
+        errors=[_error("ERROR_QUOTA", "rate exceeded", provider="google_cloud", retry=3)],
+        job_id="job-000000000002",
+    ),
     # Same created_at as the one above: only the tie-breaker orders them.
     _task("aaaa00000007", "SUCCESS", datetime(2023, 1, 8, 10), created=7, updated=3),
     _task("bbbb00000001", "SUCCESS", datetime(2023, 1, 5, 10), domain_id=OTHER_DOMAIN, created=9),
-    _task("bbbb00000002", "FAILURE", datetime(2023, 1, 9, 10), domain_id=OTHER_DOMAIN, failure=4,
-          errors=[_error("ERROR_PLUGIN", "timeout", provider="aws")]),
-]  # fmt: skip
+    _task(
+        "bbbb00000002",
+        "FAILURE",
+        datetime(2023, 1, 9, 10),
+        domain_id=OTHER_DOMAIN,
+        failure=4,
+        errors=[_error("ERROR_PLUGIN", "timeout", provider="aws")],
+    ),
+]
 
 
 def tasks_in(domain_id: str = DOMAIN) -> list[dict[str, Any]]:

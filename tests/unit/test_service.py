@@ -39,8 +39,10 @@ def test_get_is_scoped_to_the_domain(service: JobTaskService) -> None:
         service.get("job_task-bbbb00000001", DOMAIN)
 
 
-@pytest.mark.parametrize(("job_task_id", "domain_id", "missing"),
-                         [("", DOMAIN, "job_task_id"), ("x", "", "domain_id"), ("", "", "job_task_id")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("job_task_id", "domain_id", "missing"),
+    [("", DOMAIN, "job_task_id"), ("x", "", "domain_id"), ("", "", "job_task_id")],
+)
 def test_get_and_delete_report_the_first_missing_parameter(
     service: JobTaskService, job_task_id: str, domain_id: str, missing: str
 ) -> None:
@@ -64,8 +66,9 @@ def test_list_requires_a_domain(service: JobTaskService) -> None:
 
 
 def test_list_filter_or_cannot_widen_the_domain(service: JobTaskService) -> None:
-    query = Query(filter_or=(Condition("domain_id", OTHER_DOMAIN, "eq"),
-                             Condition("status", "SUCCESS", "eq")))  # fmt: skip
+    query = Query(
+        filter_or=(Condition("domain_id", OTHER_DOMAIN, "eq"), Condition("status", "SUCCESS", "eq"))
+    )
 
     result = service.list(ListRequest(DOMAIN, query))
 

@@ -7,17 +7,17 @@ render only what was loaded, so a field a client did not ask for is never sent.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from google.protobuf import json_format, struct_pb2
-from spaceone.api.core.v1 import query_pb2
-from spaceone.api.inventory.v1 import job_task_pb2
 
 from jobtask.domain import RETURNED_FIELDS, JobTask, JobTaskStatus, TaskError
 from jobtask.errors import InvalidParameter
 from jobtask.query.model import Condition, Page, Query, SortKey
 from jobtask.service import ListRequest
+from spaceone.api.core.v1 import query_pb2
+from spaceone.api.inventory.v1 import job_task_pb2
 
 _STATUS_ENUM = job_task_pb2.JobTaskInfo.JobTaskStatus
 _QUERY_STATUS_ENUM = job_task_pb2.JobTaskQuery.JobTaskStatus
@@ -96,9 +96,9 @@ def to_list_request(message: job_task_pb2.JobTaskQuery) -> ListRequest:
 
 
 def format_timestamp(value: datetime) -> str:
-    """SpaceONE's list/get format: UTC, always milliseconds, always 'Z' (2023-01-05T09:00:00.120Z)."""
+    """SpaceONE's list/get format: UTC, milliseconds, a literal Z (2023-01-05T09:00:00.120Z)."""
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
     return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
 
 

@@ -1,4 +1,4 @@
-"""jobtask-healthcheck: exit 0 when the local server answers SERVING (for container health checks)."""
+"""jobtask-healthcheck: exit 0 when the local server answers SERVING (container health checks)."""
 
 from __future__ import annotations
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
-from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 from jobtask.api.servicer import JobTaskServicer
 from jobtask.api.status import ErrorMappingInterceptor
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
+from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 JOB_TASK_SERVICE = job_task_pb2.DESCRIPTOR.services_by_name["JobTask"].full_name
 

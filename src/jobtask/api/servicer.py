@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import grpc
 from google.protobuf import empty_pb2, struct_pb2
-from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 from jobtask.api import convert
 from jobtask.errors import NotImplementedYet
 from jobtask.service import JobTaskService
+from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 
 def remaining(context: grpc.ServicerContext) -> float | None:
@@ -17,7 +17,7 @@ def remaining(context: grpc.ServicerContext) -> float | None:
     return left
 
 
-class JobTaskServicer(job_task_pb2_grpc.JobTaskServicer):  # type: ignore[misc]
+class JobTaskServicer(job_task_pb2_grpc.JobTaskServicer):
     def __init__(self, service: JobTaskService) -> None:
         self._service = service
 

@@ -1,1 +1,1 @@
-"""Pure translation of SpaceONE's query language to MongoDB documents: no I/O, no gRPC, no pymongo."""
+"""Pure translation of SpaceONE's query language to MongoDB documents: no I/O, gRPC or pymongo."""

@@ -1,4 +1,4 @@
-"""Date values in filters: lenient dates, strict ISO 8601 (`datetime_*`) and `timediff_*` expressions.
+"""Dates in filters: lenient dates, strict ISO 8601 (`datetime_*`) and `timediff_*` expressions.
 
 All results are naive UTC datetimes truncated to milliseconds, the precision MongoDB stores.
 """
@@ -6,7 +6,7 @@ All results are naive UTC datetimes truncated to milliseconds, the precision Mon
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from dateutil import parser as dateutil_parser
 
@@ -19,7 +19,7 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks
 def to_utc(value: datetime) -> datetime:
     """Naive UTC at millisecond precision; a naive input is taken as UTC already."""
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value.replace(microsecond=value.microsecond // 1000 * 1000)
 
 

@@ -280,9 +280,15 @@ _MATCH_OPERATORS: Final[frozenset[str]] = frozenset(
 )
 # SpaceONE (mongoengine) also accepted `error_code__in`-style suffixes inside match.
 _MATCH_SUFFIXES: Final[Mapping[str, str]] = {
-    "ne": "$ne", "lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte",
-    "in": "$in", "nin": "$nin", "exists": "$exists",
-}  # fmt: skip
+    "ne": "$ne",
+    "lt": "$lt",
+    "lte": "$lte",
+    "gt": "$gt",
+    "gte": "$gte",
+    "in": "$in",
+    "nin": "$nin",
+    "exists": "$exists",
+}
 
 
 def build_error_match(value: Mapping[str, Any], target: Target) -> Document:

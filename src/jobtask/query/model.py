@@ -31,7 +31,7 @@ class Page:
 
 @dataclass(frozen=True, slots=True)
 class Query:
-    """SpaceONE's core.v1.Query. `sort` holds the effective keys (`sort.key` wins over `sort.keys`)."""
+    """SpaceONE's core.v1.Query; `sort` holds the effective keys (`sort.key` wins over `keys`)."""
 
     filter: tuple[Condition, ...] = ()
     filter_or: tuple[Condition, ...] = ()

@@ -51,7 +51,9 @@ def build_window(page: Page, *, max_limit: int) -> Window:
     return Window(skip=max(page.start, 1) - 1, limit=page.limit)
 
 
-def build_projection(only: Sequence[str], *, minimal: bool = False, where: str = "only") -> Projection:
+def build_projection(
+    only: Sequence[str], *, minimal: bool = False, where: str = "only"
+) -> Projection:
     """Fields to load: the minimal view, the `only` paths, or every returned field; never `_id`."""
     if minimal:
         paths: Sequence[str] = MINIMAL_FIELDS

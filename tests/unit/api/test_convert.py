@@ -6,13 +6,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from google.protobuf import json_format
-from spaceone.api.core.v1 import query_pb2
-from spaceone.api.inventory.v1 import job_task_pb2
 
 from jobtask.api import convert
 from jobtask.domain import JobTask, JobTaskStatus, TaskError
 from jobtask.errors import InvalidParameter
 from jobtask.query.model import Condition, Page, SortKey
+from spaceone.api.core.v1 import query_pb2
+from spaceone.api.inventory.v1 import job_task_pb2
 
 
 def _query(data: dict) -> query_pb2.Query:  # type: ignore[type-arg]
@@ -20,8 +20,17 @@ def _query(data: dict) -> query_pb2.Query:  # type: ignore[type-arg]
 
 
 def test_filter_aliases_resolve_to_one_condition() -> None:
-    query = convert.to_query(_query({"filter": [
-        {"k": "a", "v": 5, "o": "eq"}, {"key": "b", "value": ["x"], "operator": "in"}, {}]}))  # fmt: skip
+    query = convert.to_query(
+        _query(
+            {
+                "filter": [
+                    {"k": "a", "v": 5, "o": "eq"},
+                    {"key": "b", "value": ["x"], "operator": "in"},
+                    {},
+                ]
+            }
+        )
+    )
 
     assert query.filter == (Condition("a", 5.0, "eq"), Condition("b", ["x"], "in"), Condition())
 
@@ -35,11 +44,25 @@ def test_sort_key_wins_over_keys() -> None:
 
 
 def test_page_and_flags_pass_through() -> None:
-    query = convert.to_query(_query({"page": {"start": 3, "limit": 10}, "minimal": True,
-                                     "count_only": True, "only": ["a"], "keyword": "k"}))  # fmt: skip
+    query = convert.to_query(
+        _query(
+            {
+                "page": {"start": 3, "limit": 10},
+                "minimal": True,
+                "count_only": True,
+                "only": ["a"],
+                "keyword": "k",
+            }
+        )
+    )
 
     assert (query.page, query.minimal, query.count_only, query.only, query.keyword) == (
-        Page(3, 10), True, True, ("a",), "k")  # fmt: skip
+        Page(3, 10),
+        True,
+        True,
+        ("a",),
+        "k",
+    )
 
 
 def test_status_zero_is_not_given_and_unknown_is_invalid() -> None:
@@ -77,6 +100,10 @@ def test_task_info_renders_errors_with_struct_additional() -> None:
 
     assert info.status == job_task_pb2.JobTaskInfo.FAILURE
     assert json_format.MessageToDict(info.errors[0], preserving_proto_field_name=True) == {
-        "error_code": "E", "message": "m",
-        "additional": {"n": 1.0, "when": "2023-01-01T00:00:00.000Z"}}  # fmt: skip
-    assert json_format.MessageToDict(info.errors[1], preserving_proto_field_name=True) == {"error_code": "F"}
+        "error_code": "E",
+        "message": "m",
+        "additional": {"n": 1.0, "when": "2023-01-01T00:00:00.000Z"},
+    }
+    assert json_format.MessageToDict(info.errors[1], preserving_proto_field_name=True) == {
+        "error_code": "F"
+    }
