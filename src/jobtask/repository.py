@@ -1,8 +1,9 @@
 """Storage of job tasks in the `job_task` collection: the only module that speaks pymongo.
 
 Driver errors become ours in one place (`_translated_errors`), the way a transport maps its
-library's errors; every operation runs under a time limit (pymongo's client-side timeout, which
-also sends maxTimeMS to the server).
+library's errors. Every read carries `maxTimeMS` (the call's remaining deadline capped by the
+configured limit). pymongo's client-side `timeout()` is not used: with it an unreachable database
+is retried until the whole timeout is spent, where callers need UNAVAILABLE after server selection.
 """
 
 from __future__ import annotations
@@ -81,11 +82,10 @@ class JobTaskRepository(Protocol):
 
 
 @contextmanager
-def _translated_errors(timeout: float | None) -> Iterator[None]:
-    """Run a driver call under `timeout` seconds and turn its errors into ours."""
+def _translated_errors() -> Iterator[None]:
+    """Turn the driver's errors into ours."""
     try:
-        with pymongo.timeout(timeout):
-            yield
+        yield
     except ServerSelectionTimeoutError as error:
         raise StorageUnavailable(f"the database is unreachable ({_first_line(error)})") from error
     except (ExecutionTimeout, NetworkTimeout, WTimeoutError) as error:
@@ -123,23 +123,26 @@ class MongoJobTaskRepository:
         self._collection = collection
         self._operation_timeout = operation_timeout
 
-    def _limit(self, timeout: float | None) -> float | None:
-        """The call's remaining deadline, capped by the configured per-operation limit."""
+    def _max_time_ms(self, timeout: float | None) -> int | None:
+        """The call's remaining deadline capped by the configured per-operation limit, in ms."""
         if timeout is not None and timeout <= 0:
             raise StorageTimeout("the call's deadline passed before the database was asked")
         candidates = [t for t in (timeout, self._operation_timeout) if t is not None]
-        return min(candidates) if candidates else None
+        return max(1, int(min(candidates) * 1000)) if candidates else None
 
     def ensure_indexes(self, *, timeout: float | None = None) -> list[str]:
         """Create the indexes; idempotent. A conflicting existing index is an error, not ignored."""
-        with _translated_errors(self._limit(timeout)):
-            return self._collection.create_indexes(list(INDEXES))
+        max_time_ms = self._max_time_ms(timeout)
+        options = {"maxTimeMS": max_time_ms} if max_time_ms else {}
+        with _translated_errors():
+            return self._collection.create_indexes(list(INDEXES), **options)
 
     def find_one(
         self, query: Mapping[str, Any], projection: Mapping[str, int], *, timeout: float | None
     ) -> JobTask | None:
-        with _translated_errors(self._limit(timeout)):
-            document = self._collection.find_one(query, projection)
+        max_time_ms = self._max_time_ms(timeout)
+        with _translated_errors():
+            document = self._collection.find_one(query, projection, max_time_ms=max_time_ms)
         return None if document is None else to_task(document)
 
     def find(
@@ -152,23 +155,27 @@ class MongoJobTaskRepository:
         limit: int,
         timeout: float | None,
     ) -> list[JobTask]:
-        with _translated_errors(self._limit(timeout)):
+        max_time_ms = self._max_time_ms(timeout)
+        with _translated_errors():
             cursor = self._collection.find(
-                query, projection, sort=list(sort), skip=skip, limit=limit
+                query, projection, sort=list(sort), skip=skip, limit=limit, max_time_ms=max_time_ms
             )
             return [to_task(document) for document in cursor]
 
     def count(self, query: Mapping[str, Any], *, timeout: float | None) -> int:
-        with _translated_errors(self._limit(timeout)):
-            return self._collection.count_documents(query)
+        max_time_ms = self._max_time_ms(timeout)
+        options = {"maxTimeMS": max_time_ms} if max_time_ms else {}
+        with _translated_errors():
+            return self._collection.count_documents(query, **options)
 
     def delete_one(self, query: Mapping[str, Any], *, timeout: float | None) -> bool:
-        with _translated_errors(self._limit(timeout)):
+        self._max_time_ms(timeout)  # a passed deadline fails before the write
+        with _translated_errors():
             return self._collection.delete_one(query).deleted_count == 1
 
     def insert_many(self, documents: Sequence[dict[str, Any]]) -> int:
         """Store documents as they are (demo data, fixtures); the public API never inserts."""
-        with _translated_errors(self._operation_timeout):
+        with _translated_errors():
             return len(self._collection.insert_many(list(documents), ordered=False).inserted_ids)
 
 
@@ -186,6 +193,8 @@ def connect(
         uri,
         connectTimeoutMS=connect_timeout_ms,
         serverSelectionTimeoutMS=server_selection_timeout_ms,
+        # A hung server or network must not hold a call forever (reads also carry maxTimeMS).
+        socketTimeoutMS=operation_timeout_ms + 1000,
         maxPoolSize=max_pool_size,
         appname="jobtask",
     )

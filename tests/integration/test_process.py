@@ -1,0 +1,186 @@
+"""The server as an operator runs it: `python -m jobtask` started, configured, stopped, outlived."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from tests.support.dataset import DOMAIN
+from tests.support.independent_client import IndependentJobTaskClient
+
+JAR = Path(__file__).resolve().parents[2] / "tools" / "devdb" / "target" / "devdb.jar"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _environment(**overrides: str) -> dict[str, str]:
+    return {**os.environ, "LOG_LEVEL": "WARNING", **overrides}
+
+
+def _wait_serving(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            try:
+                if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1:
+                    return
+            except grpc.RpcError:
+                time.sleep(0.1)
+    pytest.fail("the server did not become SERVING")
+
+
+@pytest.fixture
+def served(mongodb_uri: str, database_name: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
+    port = _free_port()
+    env = _environment(MONGODB_URI=mongodb_uri, MONGODB_DATABASE=database_name, GRPC_PORT=str(port),
+                       SHUTDOWN_GRACE_SECONDS="5")  # fmt: skip
+    process = subprocess.Popen([sys.executable, "-m", "jobtask"], env=env, text=True,
+                               stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        _wait_serving(port)
+        yield process, port
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=10)
+        assert process.stderr is not None
+        process.stderr.close()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_the_server_cleanly_with_exit_zero(
+    served: tuple[subprocess.Popen[str], int], signum: int
+) -> None:
+    process, port = served
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        assert IndependentJobTaskClient(channel).list({"domain_id": DOMAIN}) == {}
+
+    process.send_signal(signum)
+
+    assert process.wait(timeout=20) == 0
+
+
+def test_calls_in_flight_at_sigterm_are_finished(
+    served: tuple[subprocess.Popen[str], int],
+) -> None:
+    process, port = served
+    outcomes: list[Any] = []
+
+    def call() -> None:
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            client = IndependentJobTaskClient(channel)
+            for _ in range(40):
+                try:
+                    outcomes.append(client.list({"domain_id": DOMAIN}, timeout=10))
+                except grpc.RpcError as error:
+                    outcomes.append(error.code())
+
+    callers = [threading.Thread(target=call) for _ in range(4)]
+    for caller in callers:
+        caller.start()
+    time.sleep(0.3)
+    process.send_signal(signal.SIGTERM)
+    for caller in callers:
+        caller.join(timeout=30)
+
+    assert process.wait(timeout=20) == 0
+    # Once shutdown starts, new calls are refused (UNAVAILABLE); none that started is cut off.
+    assert {o for o in outcomes if not isinstance(o, dict)} <= {grpc.StatusCode.UNAVAILABLE}
+    assert any(isinstance(o, dict) for o in outcomes)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("GRPC_PORT", "99999"), ("MAX_PAGE_SIZE", "zero"), ("MONGODB_URI", "http://x"),
+     ("LOG_LEVEL", "LOUD"), ("MONGODB_DATABASE", "")],
+)  # fmt: skip
+def test_a_bad_setting_stops_start_up_with_one_clear_line(variable: str, value: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "jobtask"], env=_environment(**{variable: value}),
+                            capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"jobtask: invalid {variable}=")
+    assert "Traceback" not in result.stderr
+    if variable == "MONGODB_URI":
+        assert value not in result.stderr, "the URI may hold credentials: never print it"
+
+
+def test_start_up_fails_clearly_when_the_database_is_unreachable() -> None:
+    env = _environment(MONGODB_URI=f"mongodb://127.0.0.1:{_free_port()}",
+                       MONGODB_SERVER_SELECTION_TIMEOUT_MS="300", GRPC_PORT="0")  # fmt: skip
+    result = subprocess.run([sys.executable, "-m", "jobtask"], env=env, capture_output=True,
+                            text=True, timeout=60)  # fmt: skip
+
+    assert result.returncode == 1
+    assert "cannot prepare the job_task collection's indexes" in result.stderr
+    assert "ERROR_DB_UNAVAILABLE" in result.stderr
+
+
+def _start_database(port: int) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        ["java", "-jar", str(JAR), "--memory", "--port", str(port), "--exit-on-stdin-eof"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    assert process.stdout.readline().startswith("READY ")
+    return process
+
+
+def _stop_database(process: subprocess.Popen[str]) -> None:
+    process.kill()
+    process.wait(timeout=20)
+    for stream in (process.stdin, process.stdout):
+        if stream is not None:
+            stream.close()
+
+
+def test_the_service_recovers_by_itself_when_the_database_returns(database_name: str) -> None:
+    db_port, port = _free_port(), _free_port()
+    database = _start_database(db_port)
+    env = _environment(MONGODB_URI=f"mongodb://127.0.0.1:{db_port}", MONGODB_DATABASE=database_name,
+                       GRPC_PORT=str(port), MONGODB_SERVER_SELECTION_TIMEOUT_MS="1000")  # fmt: skip
+    server = subprocess.Popen([sys.executable, "-m", "jobtask"], env=env)
+    try:
+        _wait_serving(port)
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            client = IndependentJobTaskClient(channel)
+            assert client.list({"domain_id": DOMAIN}) == {}
+
+            _stop_database(database)
+            with pytest.raises(grpc.RpcError) as raised:
+                client.list({"domain_id": DOMAIN}, timeout=10)
+            assert raised.value.code() is grpc.StatusCode.UNAVAILABLE
+
+            database = _start_database(db_port)
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    assert client.list({"domain_id": DOMAIN}, timeout=5) == {}
+                    break
+                except grpc.RpcError as error:
+                    assert error.code() is grpc.StatusCode.UNAVAILABLE
+                    assert time.monotonic() < deadline, "did not recover"
+                    time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        _stop_database(database)
