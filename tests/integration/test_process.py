@@ -49,10 +49,15 @@ def _wait_serving(port: int, timeout: float = 30) -> None:
 @pytest.fixture
 def served(mongodb_uri: str, database_name: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
     port = _free_port()
-    env = _environment(MONGODB_URI=mongodb_uri, MONGODB_DATABASE=database_name, GRPC_PORT=str(port),
-                       SHUTDOWN_GRACE_SECONDS="5")  # fmt: skip
-    process = subprocess.Popen([sys.executable, "-m", "jobtask"], env=env, text=True,
-                               stderr=subprocess.PIPE)  # fmt: skip
+    env = _environment(
+        MONGODB_URI=mongodb_uri,
+        MONGODB_DATABASE=database_name,
+        GRPC_PORT=str(port),
+        SHUTDOWN_GRACE_SECONDS="5",
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jobtask"], env=env, text=True, stderr=subprocess.PIPE
+    )
     try:
         _wait_serving(port)
         yield process, port
@@ -108,12 +113,22 @@ def test_calls_in_flight_at_sigterm_are_finished(
 
 @pytest.mark.parametrize(
     ("variable", "value"),
-    [("GRPC_PORT", "99999"), ("MAX_PAGE_SIZE", "zero"), ("MONGODB_URI", "http://x"),
-     ("LOG_LEVEL", "LOUD"), ("MONGODB_DATABASE", "")],
-)  # fmt: skip
+    [
+        ("GRPC_PORT", "99999"),
+        ("MAX_PAGE_SIZE", "zero"),
+        ("MONGODB_URI", "http://x"),
+        ("LOG_LEVEL", "LOUD"),
+        ("MONGODB_DATABASE", ""),
+    ],
+)
 def test_a_bad_setting_stops_start_up_with_one_clear_line(variable: str, value: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "jobtask"], env=_environment(**{variable: value}),
-                            capture_output=True, text=True, timeout=60)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "jobtask"],
+        env=_environment(**{variable: value}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
@@ -125,10 +140,14 @@ def test_a_bad_setting_stops_start_up_with_one_clear_line(variable: str, value: 
 
 
 def test_start_up_fails_clearly_when_the_database_is_unreachable() -> None:
-    env = _environment(MONGODB_URI=f"mongodb://127.0.0.1:{_free_port()}",
-                       MONGODB_SERVER_SELECTION_TIMEOUT_MS="300", GRPC_PORT="0")  # fmt: skip
-    result = subprocess.run([sys.executable, "-m", "jobtask"], env=env, capture_output=True,
-                            text=True, timeout=60)  # fmt: skip
+    env = _environment(
+        MONGODB_URI=f"mongodb://127.0.0.1:{_free_port()}",
+        MONGODB_SERVER_SELECTION_TIMEOUT_MS="300",
+        GRPC_PORT="0",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "jobtask"], env=env, capture_output=True, text=True, timeout=60
+    )
 
     assert result.returncode == 1
     assert "cannot prepare the job_task collection's indexes" in result.stderr
@@ -138,8 +157,10 @@ def test_start_up_fails_clearly_when_the_database_is_unreachable() -> None:
 def _start_database(port: int) -> subprocess.Popen[str]:
     process = subprocess.Popen(
         ["java", "-jar", str(JAR), "--memory", "--port", str(port), "--exit-on-stdin-eof"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdout is not None
     assert process.stdout.readline().startswith("READY ")
     return process
@@ -156,8 +177,12 @@ def _stop_database(process: subprocess.Popen[str]) -> None:
 def test_the_service_recovers_by_itself_when_the_database_returns(database_name: str) -> None:
     db_port, port = _free_port(), _free_port()
     database = _start_database(db_port)
-    env = _environment(MONGODB_URI=f"mongodb://127.0.0.1:{db_port}", MONGODB_DATABASE=database_name,
-                       GRPC_PORT=str(port), MONGODB_SERVER_SELECTION_TIMEOUT_MS="1000")  # fmt: skip
+    env = _environment(
+        MONGODB_URI=f"mongodb://127.0.0.1:{db_port}",
+        MONGODB_DATABASE=database_name,
+        GRPC_PORT=str(port),
+        MONGODB_SERVER_SELECTION_TIMEOUT_MS="1000",
+    )
     server = subprocess.Popen([sys.executable, "-m", "jobtask"], env=env)
     try:
         _wait_serving(port)
