@@ -133,7 +133,7 @@ class MongoJobTaskRepository:
     def ensure_indexes(self, *, timeout: float | None = None) -> list[str]:
         """Create the indexes; idempotent. A conflicting existing index is an error, not ignored."""
         max_time_ms = self._max_time_ms(timeout)
-        options = {"maxTimeMS": max_time_ms} if max_time_ms else {}
+        options: dict[str, Any] = {"maxTimeMS": max_time_ms} if max_time_ms else {}
         with _translated_errors():
             return self._collection.create_indexes(list(INDEXES), **options)
 
@@ -164,7 +164,7 @@ class MongoJobTaskRepository:
 
     def count(self, query: Mapping[str, Any], *, timeout: float | None) -> int:
         max_time_ms = self._max_time_ms(timeout)
-        options = {"maxTimeMS": max_time_ms} if max_time_ms else {}
+        options: dict[str, Any] = {"maxTimeMS": max_time_ms} if max_time_ms else {}
         with _translated_errors():
             return self._collection.count_documents(query, **options)
 
