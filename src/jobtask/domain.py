@@ -109,8 +109,8 @@ ERROR_FIELD_KINDS: Final[Mapping[str, FieldKind]] = {
     "additional": FieldKind.FREEFORM,
 }
 
-# A path segment: no leading '$' (operators), no NUL, not empty. Dots separate segments.
-_SEGMENT = re.compile(r"^[^$\x00.][^\x00.]*$")
+# A path segment: no '$' (operators), no NUL, not empty. Dots separate segments.
+_SEGMENT = re.compile(r"^[^$\x00.]+$")
 _INDEX = re.compile(r"^\d+$")
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from jobtask.domain import STATUSES, FieldKind, field_kind
+from jobtask.domain import ERROR_FIELD_KINDS, STATUSES, FieldKind, field_kind
 from jobtask.errors import (
     InvalidParameter,
     OperatorBooleanType,
@@ -132,14 +132,25 @@ def _is_text_field(target: Target) -> bool:
     return target.kind in (FieldKind.STRING, FieldKind.FREEFORM)
 
 
+# Python's `re` errors that PCRE (MongoDB's regex engine) raises too. Others, such as `\p{L}` or
+# `(?<name>...)`, are Python's gaps, so those patterns go to the database, whose own rejection
+# is mapped to INVALID_ARGUMENT as well.
+_BROKEN_IN_PCRE_TOO: Final[tuple[str, ...]] = (
+    "missing ),", "unbalanced parenthesis", "unterminated character set", "nothing to repeat",
+    "multiple repeat", "bad character range", "unterminated subpattern",
+    "min repeat greater than max repeat", "bad escape (end of pattern)",
+)  # fmt: skip
+
+
 def _regex(value: Any, target: Target) -> Document:
     pattern = _text(value, target)
     try:
-        # Python's syntax is close to MongoDB's PCRE: this names most mistakes before the database
-        # sees them (the database's own rejection is mapped to INVALID_ARGUMENT as well).
         re.compile(pattern)
     except re.error as error:
-        raise target.invalid(f"{pattern!r} is not a valid regular expression ({error})") from None
+        if error.msg.startswith(_BROKEN_IN_PCRE_TOO):
+            raise target.invalid(
+                f"{pattern!r} is not a valid regular expression ({error})"
+            ) from None
     # SpaceONE's regex is always case-insensitive; clients rely on it.
     return {"$regex": pattern, "$options": "i"}
 
@@ -203,7 +214,7 @@ def _not_in(t: Target, v: list[Any]) -> Document:
 def _contain_in(t: Target, v: list[Any]) -> Document:
     if not _is_text_field(t):
         return _in(t, v)
-    return _any_of([_contain(t, e) if isinstance(e, str) else _eq(t, _text(e, t)) for e in v])
+    return _any_of([_contain(t, e) for e in v])
 
 
 def _not_contain_in(t: Target, v: list[Any]) -> Document:
@@ -211,7 +222,7 @@ def _not_contain_in(t: Target, v: list[Any]) -> Document:
     # contained every value, which no reading of the name gives.)
     if not _is_text_field(t):
         return _not_in(t, v)
-    return {"$nor": [{t.path: _pattern(e, t)} for e in v]}
+    return {"$nor": [_contain(t, e) for e in v]}
 
 
 def _match(t: Target, v: Any) -> Document:
@@ -298,7 +309,7 @@ def build_error_match(value: Mapping[str, Any], target: Target) -> Document:
         parts = str(raw_key).split("__")
         operator = _MATCH_SUFFIXES.get(parts[-1]) if len(parts) > 1 else None
         path = ".".join(parts[:-1] if operator else parts)
-        if field_kind(f"errors.{path}") is None:
+        if path.split(".")[0] not in ERROR_FIELD_KINDS or field_kind(f"errors.{path}") is None:
             raise target.invalid(
                 f"{raw_key!r} is not a field of an error (error_code, message, additional)"
             )

@@ -55,12 +55,10 @@ def build_projection(
     only: Sequence[str], *, minimal: bool = False, where: str = "only"
 ) -> Projection:
     """Fields to load: the minimal view, the `only` paths, or every returned field; never `_id`."""
+    paths: Sequence[str] = _deduplicate(only, where) if only else RETURNED_FIELDS
     if minimal:
-        paths: Sequence[str] = MINIMAL_FIELDS
-    elif only:
-        paths = _deduplicate(only, where)
-    else:
-        paths = RETURNED_FIELDS
+        # SpaceONE renders the minimal view even when `only` is given too (the paths are checked).
+        paths = MINIMAL_FIELDS
     return {"_id": 0, **dict.fromkeys(paths, 1)}
 
 

@@ -1,0 +1,322 @@
+"""The field catalogue (checked against the proto), path kinds and the document mapping."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any, Final
+
+import pytest
+
+from jobtask.domain import (
+    MINIMAL_FIELDS,
+    RETURNED_FIELDS,
+    STATUSES,
+    FieldKind,
+    JobTask,
+    JobTaskStatus,
+    TaskError,
+    field_kind,
+    to_task,
+)
+from spaceone.api.inventory.v1 import job_task_pb2
+
+STRING: Final = FieldKind.STRING
+INTEGER: Final = FieldKind.INTEGER
+DATE: Final = FieldKind.DATE
+ERRORS: Final = FieldKind.ERRORS
+FREEFORM: Final = FieldKind.FREEFORM
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalogue against the proto
+
+
+def test_returned_fields_are_the_fields_of_job_task_info() -> None:
+    proto_fields = job_task_pb2.JobTaskInfo.DESCRIPTOR.fields_by_name
+
+    assert set(RETURNED_FIELDS) == set(proto_fields)
+    assert len(RETURNED_FIELDS) == len(set(RETURNED_FIELDS))
+
+
+def test_returned_fields_follow_the_proto_field_numbers() -> None:
+    by_number = sorted(
+        job_task_pb2.JobTaskInfo.DESCRIPTOR.fields, key=lambda proto_field: proto_field.number
+    )
+
+    assert tuple(proto_field.name for proto_field in by_number) == RETURNED_FIELDS
+
+
+def test_minimal_fields_are_the_minimal_view_of_the_spec() -> None:
+    assert set(MINIMAL_FIELDS) == {
+        "job_task_id",
+        "status",
+        "created_count",
+        "updated_count",
+        "failure_count",
+        "deleted_count",
+        "disconnected_count",
+        "job_id",
+        "created_at",
+        "started_at",
+        "finished_at",
+    }
+    assert set(MINIMAL_FIELDS) <= set(RETURNED_FIELDS)
+
+
+def test_statuses_are_the_proto_enum_names_except_none() -> None:
+    enum_names = set(job_task_pb2.JobTaskInfo.JobTaskStatus.keys())
+
+    assert enum_names - STATUSES == {"JOB_TASK_STATE_NONE"}
+    assert {status.value for status in JobTaskStatus} == STATUSES
+
+
+def test_task_error_fields_are_the_fields_of_error_info() -> None:
+    error_info = job_task_pb2.JobTaskInfo.DESCRIPTOR.fields_by_name["errors"].message_type
+
+    assert error_info.name == "ErrorInfo"
+    assert {f.name for f in dataclasses.fields(TaskError)} == set(error_info.fields_by_name)
+
+
+# ---------------------------------------------------------------------------------------------
+# field_kind
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("job_task_id", STRING),
+        ("status", STRING),
+        ("job_id", STRING),
+        ("secret_id", STRING),
+        ("provider", STRING),
+        ("service_account_id", STRING),
+        ("project_id", STRING),
+        ("domain_id", STRING),
+        ("collector_id", STRING),
+        ("created_count", INTEGER),
+        ("updated_count", INTEGER),
+        ("failure_count", INTEGER),
+        ("deleted_count", INTEGER),
+        ("disconnected_count", INTEGER),
+        ("total_count", INTEGER),
+        ("created_at", DATE),
+        ("started_at", DATE),
+        ("finished_at", DATE),
+        ("errors", ERRORS),
+        ("errors.error_code", STRING),
+        ("errors.message", STRING),
+        ("errors.additional", FREEFORM),
+        ("errors.additional.provider", FREEFORM),
+        ("errors.additional.a.b.c", FREEFORM),
+        ("errors.additional.0", FREEFORM),
+        ("errors.0", FREEFORM),
+        ("errors.12", FREEFORM),
+        ("errors.0.error_code", STRING),
+        ("errors.0.message", STRING),
+        ("errors.0.additional", FREEFORM),
+        ("errors.0.additional.x", FREEFORM),
+    ],
+)
+def test_field_kind_of_resource_paths(path: str, kind: FieldKind) -> None:
+    assert field_kind(path) is kind
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "",
+        ".",
+        "foo",
+        "foo.bar",
+        "_id",
+        "id",
+        "pk",
+        "user_projects",
+        "Status",
+        "status ",
+        "status.",
+        ".status",
+        "status.x",
+        "created_count.x",
+        "created_at.x",
+        "errors.",
+        "errors..message",
+        "errors.bogus",
+        "errors.error_code.x",
+        "errors.message.x",
+        "errors.0.0",
+        "errors.0.bogus",
+        "errors.0.",
+        "errors.additional.",
+        "errors.additional..x",
+        "$where",
+        "status.$ne",
+        "errors.$",
+        "errors.$.message",
+        "errors.$[].message",
+        "errors.additional.$gt",
+        "errors.0.$x",
+        "status\x00",
+        "errors.additional.x\x00",
+        "errors.additional.\x00",
+    ],
+)
+def test_field_kind_is_none_for_anything_else(path: str) -> None:
+    assert field_kind(path) is None
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("collector_id", None),
+        ("total_count", None),
+        ("job_task_id", STRING),
+        ("created_count", INTEGER),
+        ("errors", ERRORS),
+        ("errors.additional.x", FREEFORM),
+        ("errors.0.message", STRING),
+    ],
+)
+def test_field_kind_of_returned_fields_only(path: str, kind: FieldKind | None) -> None:
+    assert field_kind(path, returned_only=True) is kind
+
+
+def test_every_returned_and_stored_field_has_a_kind() -> None:
+    for name in (*RETURNED_FIELDS, "collector_id", "total_count"):
+        assert field_kind(name) is not None
+
+
+@pytest.mark.parametrize("path", ["errors.additional.a$b", "errors.additional.x$"])
+def test_field_kind_rejects_a_dollar_anywhere_in_a_segment(path: str) -> None:
+    assert field_kind(path) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# to_task
+
+FULL: Final[dict[str, Any]] = {
+    "_id": "64a0c0ffee0000000000a001",
+    "job_task_id": "job_task-3f9c0a1b2c4d",
+    "status": "FAILURE",
+    "created_count": 0,
+    "updated_count": 12,
+    "deleted_count": 0,
+    "disconnected_count": 1,
+    "failure_count": 2,
+    "total_count": 0,
+    "errors": [
+        {
+            "error_code": "ERROR_PLUGIN",
+            "message": "timeout while listing buckets",
+            "additional": {"resource_type": "inventory.CloudService", "provider": "aws"},
+        }
+    ],
+    "job_id": "job-5b1e2d3c4f60",
+    "secret_id": "secret-aa11bb22cc33",
+    "collector_id": "collector-0a1b2c3d4e5f",
+    "provider": "aws",
+    "service_account_id": "sa-112233445566",
+    "project_id": "project-665544332211",
+    "domain_id": "domain-abcdef123456",
+    "created_at": datetime(2023, 1, 5, 9, 0, 0, 120000),
+    "started_at": datetime(2023, 1, 5, 9, 0, 0, 450000),
+    "finished_at": datetime(2023, 1, 5, 9, 3, 11, 7000),
+}
+
+
+def test_to_task_maps_every_returned_field() -> None:
+    task = to_task(FULL)
+
+    assert task == JobTask(
+        job_task_id="job_task-3f9c0a1b2c4d",
+        status=JobTaskStatus.FAILURE,
+        created_count=0,
+        updated_count=12,
+        failure_count=2,
+        deleted_count=0,
+        disconnected_count=1,
+        errors=(
+            TaskError(
+                error_code="ERROR_PLUGIN",
+                message="timeout while listing buckets",
+                additional={"resource_type": "inventory.CloudService", "provider": "aws"},
+            ),
+        ),
+        job_id="job-5b1e2d3c4f60",
+        secret_id="secret-aa11bb22cc33",
+        provider="aws",
+        service_account_id="sa-112233445566",
+        project_id="project-665544332211",
+        domain_id="domain-abcdef123456",
+        created_at=datetime(2023, 1, 5, 9, 0, 0, 120000),
+        started_at=datetime(2023, 1, 5, 9, 0, 0, 450000),
+        finished_at=datetime(2023, 1, 5, 9, 3, 11, 7000),
+    )
+    assert isinstance(task.status, JobTaskStatus)
+
+
+def test_to_task_ignores_stored_only_and_unknown_keys() -> None:
+    task = to_task({"job_task_id": "t", "collector_id": "c", "total_count": 3, "_id": 1, "x": 2})
+
+    assert task == JobTask(job_task_id="t")
+
+
+def test_to_task_leaves_absent_fields_unset() -> None:
+    assert to_task({}) == JobTask()
+    assert to_task({"job_id": "j"}) == JobTask(job_id="j")
+
+
+def test_to_task_keeps_nulls_as_none() -> None:
+    document = {name: None for name in RETURNED_FIELDS}
+
+    assert to_task(document) == JobTask()
+
+
+@pytest.mark.parametrize("status", ["DONE", "success", "JOB_TASK_STATE_NONE", "", 5])
+def test_to_task_maps_an_unknown_status_to_none(status: Any) -> None:
+    assert to_task({"job_task_id": "t", "status": status}).status is None
+
+
+@pytest.mark.parametrize("status", sorted(STATUSES))
+def test_to_task_maps_every_status(status: str) -> None:
+    assert to_task({"status": status}).status is JobTaskStatus(status)
+
+
+@pytest.mark.parametrize(
+    ("stored", "expected"),
+    [
+        pytest.param([], (), id="empty"),
+        pytest.param(
+            [{"error_code": "E", "message": "m"}],
+            (TaskError(error_code="E", message="m", additional=None),),
+            id="without-additional",
+        ),
+        pytest.param(
+            [{"error_code": "E", "message": None, "additional": {"a": 1}}],
+            (TaskError(error_code="E", message=None, additional={"a": 1}),),
+            id="with-additional-null-message",
+        ),
+        pytest.param(
+            [{"error_code": "E", "additional": "not an object"}],
+            (TaskError(error_code="E", additional=None),),
+            id="additional-not-an-object",
+        ),
+        pytest.param(
+            [{"additional": None, "extra": "ignored"}],
+            (TaskError(),),
+            id="empty-element-extra-keys-ignored",
+        ),
+        pytest.param(
+            [{"error_code": "A"}, "junk", None, {"error_code": "B"}],
+            (TaskError(error_code="A"), TaskError(error_code="B")),
+            id="non-objects-dropped-order-kept",
+        ),
+    ],
+)
+def test_to_task_maps_errors(stored: list[Any], expected: tuple[TaskError, ...]) -> None:
+    assert to_task({"errors": stored}).errors == expected
+
+
+def test_to_task_leaves_null_errors_unset() -> None:
+    assert to_task({"errors": None}).errors is None
