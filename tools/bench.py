@@ -25,6 +25,7 @@ from typing import Any
 
 import grpc
 import pymongo
+from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from jobtask.demo import demo_documents, domain_ids
@@ -78,7 +79,8 @@ def load(uri: str, count: int) -> None:
                 batch.clear()
                 done = index / count
                 bar = "#" * int(done * 40)
-                print(f"\rloading [{bar:<40}] {index}/{count}", end="", flush=True)
+                end = "\n" if not sys.stdout.isatty() else ""
+                print(f"\rloading [{bar:<40}] {index}/{count}", end=end, flush=True)
         print(f"  ({time.monotonic() - started:.1f}s)")
 
 
@@ -104,6 +106,10 @@ def start_server(uri: str) -> tuple[subprocess.Popen[bytes], int]:
     sys.exit("the server did not become healthy")
 
 
+def _list_request(domain: str, query: dict[str, Any]) -> job_task_pb2.JobTaskQuery:
+    return json_format.ParseDict({"domain_id": domain, "query": query}, job_task_pb2.JobTaskQuery())
+
+
 def scenarios(
     stub: job_task_pb2_grpc.JobTaskStub, collection: Any, task_ids: list[str], domain: str
 ) -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
@@ -125,7 +131,7 @@ def scenarios(
 
     def grpc_page() -> Any:
         query = {"page": {"start": rng.randint(0, 50) * 100 + 1, "limit": 100}}
-        return stub.list(job_task_pb2.JobTaskQuery(domain_id=domain, query=query))
+        return stub.list(_list_request(domain, query))
 
     def raw_page() -> Any:
         collection.count_documents({"domain_id": domain})
@@ -143,7 +149,7 @@ def scenarios(
             "sort": {"key": "created_at", "desc": True},
             "page": {"limit": 100},
         }
-        return stub.list(job_task_pb2.JobTaskQuery(domain_id=domain, query=query))
+        return stub.list(_list_request(domain, query))
 
     def raw_filtered() -> Any:
         collection.count_documents(filtered)
@@ -168,9 +174,12 @@ def measure(call: Callable[[], Any], clients: int, seconds: float) -> dict[str, 
             started = time.perf_counter()
             try:
                 call()
-            except grpc.RpcError as error:
+            except Exception as error:
+                name = (
+                    error.code().name if isinstance(error, grpc.RpcError) else type(error).__name__
+                )
                 with lock:
-                    errors[error.code().name] = errors.get(error.code().name, 0) + 1
+                    errors[name] = errors.get(name, 0) + 1
                 continue
             mine.append(time.perf_counter() - started)
         with lock:

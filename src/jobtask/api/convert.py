@@ -21,8 +21,11 @@ from spaceone.api.inventory.v1 import job_task_pb2
 
 _STATUS_ENUM = job_task_pb2.JobTaskInfo.JobTaskStatus
 _QUERY_STATUS_ENUM = job_task_pb2.JobTaskQuery.JobTaskStatus
-_SCALARS = tuple(name for name in RETURNED_FIELDS if name not in ("status", "errors"))
 _DATES = frozenset({"created_at", "started_at", "finished_at"})
+# (field, is a date) for every field rendered as a plain value.
+_SCALARS = tuple(
+    (name, name in _DATES) for name in RETURNED_FIELDS if name not in ("status", "errors")
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -117,19 +120,25 @@ def to_plain(value: Any) -> Any:
     return str(value)
 
 
+_JSON_SCALARS = (str, bool, int, float, type(None))
+
+
 def to_error_info(error: TaskError) -> job_task_pb2.ErrorInfo:
     info = job_task_pb2.ErrorInfo(error_code=error.error_code or "", message=error.message or "")
-    if error.additional is not None:
-        info.additional.update(to_plain(error.additional))
+    additional = error.additional
+    if additional is not None:
+        # Collectors store flat string/number maps; only other shapes need converting first.
+        plain = all(isinstance(v, _JSON_SCALARS) for v in additional.values())
+        info.additional.update(additional if plain else to_plain(additional))
     return info
 
 
 def to_task_info(task: JobTask) -> job_task_pb2.JobTaskInfo:
     fields: dict[str, Any] = {}
-    for name in _SCALARS:
+    for name, is_date in _SCALARS:
         value = getattr(task, name)
         if value is not None:
-            fields[name] = format_timestamp(value) if name in _DATES else value
+            fields[name] = format_timestamp(value) if is_date else value
     if task.status is not None:
         fields["status"] = _STATUS_ENUM.Value(task.status.value)
     if task.errors:

@@ -371,8 +371,12 @@ def build_filter(
 
 
 def all_of_documents(documents: Sequence[Document]) -> Document:
-    """AND of query documents, without a wrapper when one (or none) is enough."""
+    """AND of query documents: one flat document when their keys differ (SpaceONE's shape, and
+    cheaper to plan), `$and` only when two of them constrain the same key."""
     documents = [d for d in documents if d]
-    if not documents:
-        return {}
-    return documents[0] if len(documents) == 1 else {"$and": list(documents)}
+    merged: Document = {}
+    for document in documents:
+        if merged.keys() & document.keys():
+            return {"$and": documents}
+        merged.update(document)
+    return merged

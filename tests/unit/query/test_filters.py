@@ -1334,8 +1334,8 @@ PROJECTS = Condition("user_projects", ["project-1"], "in")
         pytest.param(((STATUS,), ()), {"status": "SUCCESS"}, id="single-filter-unwrapped"),
         pytest.param(
             ((STATUS, PROVIDER), ()),
-            {"$and": [{"status": "SUCCESS"}, {"provider": "aws"}]},
-            id="filter-anded",
+            {"status": "SUCCESS", "provider": "aws"},
+            id="filter-anded-flat",
         ),
         pytest.param(((), (STATUS,)), {"status": "SUCCESS"}, id="single-filter-or-unwrapped"),
         pytest.param(
@@ -1345,17 +1345,15 @@ PROJECTS = Condition("user_projects", ["project-1"], "in")
         ),
         pytest.param(
             ((JOB,), (STATUS,)),
-            {"$and": [{"job_id": "job-1"}, {"status": "SUCCESS"}]},
+            {"job_id": "job-1", "status": "SUCCESS"},
             id="filter-and-single-filter-or",
         ),
         pytest.param(
             ((JOB, PROJECTS), (STATUS, PROVIDER)),
             {
-                "$and": [
-                    {"job_id": "job-1"},
-                    {"project_id": {"$in": ["project-1"]}},
-                    {"$or": [{"status": "SUCCESS"}, {"provider": "aws"}]},
-                ]
+                "job_id": "job-1",
+                "project_id": {"$in": ["project-1"]},
+                "$or": [{"status": "SUCCESS"}, {"provider": "aws"}],
             },
             id="filter-and-or-of-filter-or",
         ),
@@ -1366,13 +1364,13 @@ PROJECTS = Condition("user_projects", ["project-1"], "in")
         ),
         pytest.param(
             ((Condition("job_task_id", ["a", "b"], "contain_in"), JOB), ()),
-            {
-                "$and": [
-                    {"$or": [{"job_task_id": ci("a")}, {"job_task_id": ci("b")}]},
-                    {"job_id": "job-1"},
-                ]
-            },
+            {"$or": [{"job_task_id": ci("a")}, {"job_task_id": ci("b")}], "job_id": "job-1"},
             id="multi-value-or-nests-inside-and",
+        ),
+        pytest.param(
+            ((STATUS, Condition("status", "FAILURE", "not")), ()),
+            {"$and": [{"status": "SUCCESS"}, {"status": {"$ne": "FAILURE"}}]},
+            id="same-key-twice-needs-and",
         ),
     ],
 )
@@ -1398,12 +1396,10 @@ def test_build_filter_reproduces_the_spec_example() -> None:
 
     assert normalise(query) == normalise(
         {
-            "$and": [
-                {"status": "FAILURE"},
-                {"created_at": {"$gte": datetime(2024, 5, 8)}},
-                {"failure_count": {"$gt": 0}},
-                {"$or": [{"provider": "aws"}, {"errors.error_code": ci("plugin")}]},
-            ]
+            "status": "FAILURE",
+            "created_at": {"$gte": datetime(2024, 5, 8)},
+            "failure_count": {"$gt": 0},
+            "$or": [{"provider": "aws"}, {"errors.error_code": ci("plugin")}],
         }
     )
 
@@ -1459,7 +1455,12 @@ def test_build_filter_names_a_missing_key_by_its_position() -> None:
         pytest.param([], {}, id="none"),
         pytest.param([{}], {}, id="only-empty"),
         pytest.param([{}, {"a": 1}], {"a": 1}, id="one-after-dropping-empty"),
-        pytest.param([{"a": 1}, {}, {"b": 2}], {"$and": [{"a": 1}, {"b": 2}]}, id="several"),
+        pytest.param([{"a": 1}, {}, {"b": 2}], {"a": 1, "b": 2}, id="distinct-keys-flat"),
+        pytest.param(
+            [{"a": 1}, {"b": 2}, {"a": {"$ne": 3}}],
+            {"$and": [{"a": 1}, {"b": 2}, {"a": {"$ne": 3}}]},
+            id="shared-key-anded",
+        ),
     ],
 )
 def test_all_of_documents_ands_only_what_is_needed(
