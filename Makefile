@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 PROTO_FILES := $(shell find proto -name '*.proto' | sort)
 GOOGLEAPIS = $(shell $(BIN)/python -c 'import google.api, os; print(os.path.dirname(os.path.dirname(google.api.__path__[0])))' 2>/dev/null)
 DEVDB := tools/devdb/devdb.sh
+GENERATED := src/spaceone src/jobtask_internal
 
 .PHONY: install proto proto-check fmt lint unit integration test run db db-stop demo bench lock clean
 
@@ -21,16 +22,16 @@ $(VENV)/.installed: pyproject.toml requirements/dev.txt
 lock:  ## re-pin dev/CI dependencies from pyproject.toml
 	$(BIN)/pip-compile -q --extra dev --strip-extras -o requirements/dev.txt pyproject.toml
 
-proto: install  ## regenerate src/spaceone from proto/
-	rm -rf src/spaceone
+proto: install  ## regenerate the stubs (src/spaceone, src/jobtask_internal) from proto/
+	rm -rf $(GENERATED)
 	$(BIN)/python -m grpc_tools.protoc -Iproto -I$(GOOGLEAPIS) \
 		--python_out=src --grpc_python_out=src --pyi_out=src $(PROTO_FILES)
 
 proto-check: proto  ## fails when the committed stubs differ from proto/
-	@git diff --exit-code --stat -- src/spaceone || \
-		{ echo "generated stubs are stale: run 'make proto' and commit src/spaceone"; exit 1; }
-	@test -z "$$(git status --porcelain -- src/spaceone)" || \
-		{ echo "untracked generated stubs: run 'make proto' and commit src/spaceone"; exit 1; }
+	@git diff --exit-code --stat -- $(GENERATED) || \
+		{ echo "generated stubs are stale: run 'make proto' and commit them"; exit 1; }
+	@test -z "$$(git status --porcelain -- $(GENERATED))" || \
+		{ echo "untracked generated stubs: run 'make proto' and commit them"; exit 1; }
 
 fmt: install
 	$(BIN)/ruff format src/jobtask tests tools
