@@ -27,6 +27,26 @@ class JobTaskStatus(StrEnum):
 
 STATUSES: Final[frozenset[str]] = frozenset(JobTaskStatus)
 
+# The life of a task: PENDING -> IN_PROGRESS -> SUCCESS | FAILURE, and PENDING or IN_PROGRESS ->
+# CANCELED. A finished task is final.
+TRANSITIONS: Final[Mapping[JobTaskStatus, frozenset[JobTaskStatus]]] = {
+    JobTaskStatus.PENDING: frozenset({JobTaskStatus.IN_PROGRESS, JobTaskStatus.CANCELED}),
+    JobTaskStatus.IN_PROGRESS: frozenset(
+        {JobTaskStatus.SUCCESS, JobTaskStatus.FAILURE, JobTaskStatus.CANCELED}
+    ),
+    JobTaskStatus.SUCCESS: frozenset(),
+    JobTaskStatus.FAILURE: frozenset(),
+    JobTaskStatus.CANCELED: frozenset(),
+}
+FINISHED: Final[frozenset[JobTaskStatus]] = frozenset(
+    s for s, nexts in TRANSITIONS.items() if not nexts
+)
+
+
+def sources_of(target: JobTaskStatus) -> frozenset[JobTaskStatus]:
+    """The statuses a task may be in to move to `target`."""
+    return frozenset(s for s, nexts in TRANSITIONS.items() if target in nexts)
+
 
 class FieldKind(StrEnum):
     """How a stored field is typed, which decides value coercion in filters."""
@@ -93,10 +113,12 @@ RETURNED_FIELDS: Final[tuple[str, ...]] = tuple(f.name for f in dataclasses.fiel
 MINIMAL_FIELDS: Final[tuple[str, ...]] = tuple(
     f.name for f in dataclasses.fields(JobTask) if f.metadata["minimal"]
 )
-# Stored by SpaceONE's collectors, filterable, never returned.
+# Stored, filterable, never returned: SpaceONE's collector_id and total_count, and ours,
+# reported_error_count (errors reported in all; those beyond the kept maximum were dropped).
 STORED_ONLY_FIELDS: Final[Mapping[str, FieldKind]] = {
     "collector_id": FieldKind.STRING,
     "total_count": FieldKind.INTEGER,
+    "reported_error_count": FieldKind.INTEGER,
 }
 FIELD_KINDS: Final[Mapping[str, FieldKind]] = {
     **{f.name: f.metadata["kind"] for f in dataclasses.fields(JobTask)},

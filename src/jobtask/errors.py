@@ -7,6 +7,8 @@
     │   ├── UnsupportedOperator     ERROR_UNSUPPORTED_OPERATOR
     │   └── OperatorValueType       ERROR_OPERATOR_VALUE_TYPE and its three siblings
     ├── NotFound                    ERROR_NOT_FOUND          -> NOT_FOUND
+    ├── AlreadyExists               ERROR_SAVE_UNIQUE_VALUES -> ALREADY_EXISTS
+    ├── FailedPrecondition          ERROR_INVALID_STATE      -> FAILED_PRECONDITION
     ├── StorageUnavailable          ERROR_DB_UNAVAILABLE     -> UNAVAILABLE
     ├── StorageTimeout              ERROR_DB_TIMEOUT         -> DEADLINE_EXCEEDED
     ├── StorageError                ERROR_DB_QUERY           -> INTERNAL (the database failed)
@@ -59,10 +61,14 @@ class InvalidParameter(InvalidRequest):
 class UnsupportedOperator(InvalidRequest):
     code = "ERROR_UNSUPPORTED_OPERATOR"
 
-    def __init__(self, operator: str, supported: list[str]) -> None:
+    def __init__(self, operator: str, supported: list[str], *, key: str = "") -> None:
         shown = repr(operator) if operator else "none given"
-        super().__init__(f"Unsupported operator {shown}. (supported = {', '.join(supported)})")
+        where = f"key = {key}, " if key else ""
+        super().__init__(
+            f"Unsupported operator {shown}. ({where}supported = {', '.join(supported)})"
+        )
         self.operator = operator
+        self.key = key
 
 
 class OperatorValueType(InvalidRequest):
@@ -99,6 +105,21 @@ class NotFound(JobTaskError):
 
     def __init__(self, keys: tuple[str, ...], values: tuple[str, ...]) -> None:
         super().__init__(f"Value not found. ({keys} = {values})")
+
+
+class AlreadyExists(JobTaskError):
+    """A task with that id exists with other content (the same content is a safe retry)."""
+
+    code = "ERROR_SAVE_UNIQUE_VALUES"
+
+    def __init__(self, key: str, value: str) -> None:
+        super().__init__(f"Duplicated value. ({key} = {value})")
+
+
+class FailedPrecondition(JobTaskError):
+    """The task's status (or the server's configuration) does not allow the operation."""
+
+    code = "ERROR_INVALID_STATE"
 
 
 class StorageUnavailable(JobTaskError):

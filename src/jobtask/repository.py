@@ -9,15 +9,17 @@ is retried until the whole timeout is spent, where callers need UNAVAILABLE afte
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, Final, Protocol
 
 import pymongo
-from pymongo import ASCENDING, DESCENDING, IndexModel
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
 from pymongo.collection import Collection
 from pymongo.errors import (
     ConnectionFailure,
+    DuplicateKeyError,
     ExecutionTimeout,
     NetworkTimeout,
     OperationFailure,
@@ -26,7 +28,7 @@ from pymongo.errors import (
     WTimeoutError,
 )
 
-from jobtask.domain import JobTask, to_task
+from jobtask.domain import RETURNED_FIELDS, JobTask, JobTaskStatus, to_task
 from jobtask.errors import InvalidParameter, StorageError, StorageTimeout, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,9 @@ INDEXES: Final[tuple[IndexModel, ...]] = (
         )
     ),
 )
+
+TTL_INDEX: Final[str] = "finished_at_ttl"
+_RETURNED: Final[dict[str, int]] = {"_id": 0, **dict.fromkeys(RETURNED_FIELDS, 1)}
 
 # MongoDB rejects the query itself (bad regex, bad $options, type mismatch...): the client's input.
 _QUERY_REJECTED_CODES: Final[frozenset[int]] = frozenset({2, 9, 14, 51091, 51108})
@@ -130,12 +135,37 @@ class MongoJobTaskRepository:
         candidates = [t for t in (timeout, self._operation_timeout) if t is not None]
         return max(1, int(min(candidates) * 1000)) if candidates else None
 
-    def ensure_indexes(self, *, timeout: float | None = None) -> list[str]:
-        """Create the indexes; idempotent. A conflicting existing index is an error, not ignored."""
+    def ensure_indexes(
+        self, *, retention_days: int | None = None, timeout: float | None = None
+    ) -> list[str]:
+        """Create the indexes; idempotent. A conflicting existing index is an error, not ignored.
+
+        With a retention, finished tasks expire through a TTL index on finished_at (descending,
+        so it never clashes with an ascending finished_at index an existing SpaceONE collection
+        has); its expiry is updated in place when the retention changes, and it is dropped when
+        no retention is configured.
+        """
         max_time_ms = self._max_time_ms(timeout)
         options: dict[str, Any] = {"maxTimeMS": max_time_ms} if max_time_ms else {}
         with _translated_errors():
-            return self._collection.create_indexes(list(INDEXES), **options)
+            names = self._collection.create_indexes(list(INDEXES), **options)
+            existing = self._collection.index_information().get(TTL_INDEX)
+            if retention_days is None:
+                if existing is not None:
+                    self._collection.drop_index(TTL_INDEX)
+                return names
+            seconds = retention_days * 86_400
+            if existing is None:
+                self._collection.create_index(
+                    [("finished_at", DESCENDING)], name=TTL_INDEX, expireAfterSeconds=seconds
+                )
+            elif existing.get("expireAfterSeconds") != seconds:
+                self._collection.database.command(
+                    "collMod",
+                    self._collection.name,
+                    index={"name": TTL_INDEX, "expireAfterSeconds": seconds},
+                )
+            return [*names, TTL_INDEX]
 
     def find_one(
         self, query: Mapping[str, Any], projection: Mapping[str, int], *, timeout: float | None
@@ -177,6 +207,102 @@ class MongoJobTaskRepository:
         """Store documents as they are (demo data, fixtures); the public API never inserts."""
         with _translated_errors():
             return len(self._collection.insert_many(list(documents), ordered=False).inserted_ids)
+
+    # -- writes of the collector side (jobtask.writer) ---------------------------------------
+
+    def insert(self, document: dict[str, Any], *, timeout: float | None) -> bool:
+        """Store a new task; False when its job_task_id exists already."""
+        self._max_time_ms(timeout)
+        with _translated_errors():
+            try:
+                self._collection.insert_one(document)
+            except DuplicateKeyError:
+                return False
+        return True
+
+    def find_stored(self, job_task_id: str, *, timeout: float | None) -> dict[str, Any] | None:
+        """The stored document with that id, in whichever domain (to compare a retried create)."""
+        max_time_ms = self._max_time_ms(timeout)
+        with _translated_errors():
+            return self._collection.find_one(
+                {"job_task_id": job_task_id}, {"_id": 0}, max_time_ms=max_time_ms
+            )
+
+    def find_status(
+        self, job_task_id: str, domain_id: str, *, timeout: float | None
+    ) -> JobTaskStatus | None:
+        task = self.find_one(
+            {"job_task_id": job_task_id, "domain_id": domain_id},
+            {"_id": 0, "status": 1},
+            timeout=timeout,
+        )
+        return None if task is None else task.status
+
+    def _update(
+        self, query: dict[str, Any], update: dict[str, Any], timeout: float | None
+    ) -> JobTask | None:
+        """One atomic conditional update; the task as it is afterwards, or None if none matched."""
+        self._max_time_ms(timeout)
+        with _translated_errors():
+            document = self._collection.find_one_and_update(
+                query, update, projection=_RETURNED, return_document=ReturnDocument.AFTER
+            )
+        return None if document is None else to_task(document)
+
+    def transition(
+        self,
+        job_task_id: str,
+        domain_id: str,
+        *,
+        sources: Iterable[JobTaskStatus],
+        target: JobTaskStatus,
+        stamp: str,
+        now: datetime,
+        timeout: float | None,
+    ) -> JobTask | None:
+        query = {
+            "job_task_id": job_task_id,
+            "domain_id": domain_id,
+            "status": {"$in": sorted(s.value for s in sources)},
+        }
+        return self._update(query, {"$set": {"status": target.value, stamp: now}}, timeout)
+
+    def add_progress(
+        self,
+        job_task_id: str,
+        domain_id: str,
+        *,
+        status: JobTaskStatus,
+        counts: Mapping[str, int],
+        errors: Sequence[dict[str, Any]],
+        max_errors: int,
+        timeout: float | None,
+    ) -> JobTask | None:
+        """$inc the counters and $push the errors, keeping the first `max_errors` of them; how many
+        were reported in all is counted, so dropped = reported_error_count - len(errors)."""
+        update: dict[str, Any] = {"$inc": {**counts, "reported_error_count": len(errors)}}
+        if errors:
+            update["$push"] = {"errors": {"$each": list(errors), "$slice": max_errors}}
+        query = {"job_task_id": job_task_id, "domain_id": domain_id, "status": status.value}
+        return self._update(query, update, timeout)
+
+    def delete_finished(
+        self,
+        *,
+        before: datetime,
+        statuses: Iterable[JobTaskStatus],
+        domain_id: str | None,
+        timeout: float | None,
+    ) -> int:
+        query: dict[str, Any] = {
+            "status": {"$in": sorted(s.value for s in statuses)},
+            "finished_at": {"$lt": before},
+        }
+        if domain_id:
+            query["domain_id"] = domain_id
+        self._max_time_ms(timeout)
+        with _translated_errors():
+            return self._collection.delete_many(query).deleted_count
 
 
 def connect(

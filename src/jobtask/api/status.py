@@ -13,6 +13,8 @@ from typing import Any, Final
 import grpc
 
 from jobtask.errors import (
+    AlreadyExists,
+    FailedPrecondition,
     InvalidRequest,
     JobTaskError,
     NotFound,
@@ -28,6 +30,8 @@ log = logging.getLogger(__name__)
 STATUS_CODES: Final[Mapping[type[JobTaskError], grpc.StatusCode]] = {
     InvalidRequest: grpc.StatusCode.INVALID_ARGUMENT,
     NotFound: grpc.StatusCode.NOT_FOUND,
+    AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
+    FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
     StorageUnavailable: grpc.StatusCode.UNAVAILABLE,
     StorageTimeout: grpc.StatusCode.DEADLINE_EXCEEDED,
     StorageError: grpc.StatusCode.INTERNAL,

@@ -1,0 +1,314 @@
+"""The collector side: create a task, start, report progress, finish or cancel it, purge old ones.
+
+Every write is scoped to the caller's `domain_id` and checked against the status machine in
+`domain.TRANSITIONS` by the database itself (a conditional update), so two collectors racing on one
+task cannot both move it, and counters are added with `$inc`, never read-modify-write.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final, Protocol
+
+from jobtask.domain import FINISHED, JobTask, JobTaskStatus, TaskError, sources_of, to_task
+from jobtask.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidParameter,
+    NotFound,
+    RequiredParameter,
+)
+from jobtask.query.dates import to_utc
+
+COUNTERS: Final[tuple[str, ...]] = (
+    "created_count",
+    "updated_count",
+    "deleted_count",
+    "disconnected_count",
+    "failure_count",
+)
+# What makes two creates of one job_task_id "the same" (a safe retry).
+IDENTITY: Final[tuple[str, ...]] = (
+    "job_id",
+    "secret_id",
+    "provider",
+    "service_account_id",
+    "project_id",
+    "collector_id",
+    "domain_id",
+)
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,39}$")
+_MAX_INCREMENT: Final[int] = 2**31 - 1
+
+
+def new_job_task_id() -> str:
+    """SpaceONE's shape: job_task- and 12 lowercase hex characters (6 random bytes)."""
+    return f"job_task-{secrets.token_hex(6)}"
+
+
+@dataclass(frozen=True, slots=True)
+class NewTask:
+    domain_id: str
+    job_id: str
+    secret_id: str = ""
+    provider: str = ""
+    service_account_id: str = ""
+    project_id: str = ""
+    collector_id: str = ""
+    job_task_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Increments of the counters and errors to append, as a collector reports them."""
+
+    counts: Mapping[str, int] = field(default_factory=dict)
+    errors: tuple[TaskError, ...] = ()
+
+
+class JobTaskStore(Protocol):
+    """What the writer needs from storage (implemented by MongoJobTaskRepository)."""
+
+    def insert(self, document: dict[str, Any], *, timeout: float | None) -> bool: ...
+
+    def find_stored(self, job_task_id: str, *, timeout: float | None) -> dict[str, Any] | None: ...
+
+    def find_status(
+        self, job_task_id: str, domain_id: str, *, timeout: float | None
+    ) -> JobTaskStatus | None: ...
+
+    def transition(
+        self,
+        job_task_id: str,
+        domain_id: str,
+        *,
+        sources: Collection[JobTaskStatus],
+        target: JobTaskStatus,
+        stamp: str,
+        now: datetime,
+        timeout: float | None,
+    ) -> JobTask | None: ...
+
+    def add_progress(
+        self,
+        job_task_id: str,
+        domain_id: str,
+        *,
+        status: JobTaskStatus,
+        counts: Mapping[str, int],
+        errors: Sequence[dict[str, Any]],
+        max_errors: int,
+        timeout: float | None,
+    ) -> JobTask | None: ...
+
+    def delete_finished(
+        self,
+        *,
+        before: datetime,
+        statuses: Collection[JobTaskStatus],
+        domain_id: str | None,
+        timeout: float | None,
+    ) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class WriterLimits:
+    max_errors: int = 100  # kept per task; later ones are counted, not stored
+    max_errors_per_report: int = 100
+    max_error_message_chars: int = 4096
+    max_error_code_chars: int = 128
+    max_additional_bytes: int = 16 * 1024
+    retention_days: int | None = None
+
+
+def _required(**parameters: str) -> None:
+    for key, value in parameters.items():
+        if not value:
+            raise RequiredParameter(key)
+
+
+class JobTaskWriter:
+    def __init__(
+        self,
+        store: JobTaskStore,
+        *,
+        limits: WriterLimits,
+        clock: Callable[[], datetime],
+        new_id: Callable[[], str] = new_job_task_id,
+    ) -> None:
+        self._store = store
+        self._limits = limits
+        self._clock = clock
+        self._new_id = new_id
+
+    def _now(self) -> datetime:
+        return to_utc(self._clock())
+
+    # -- create -----------------------------------------------------------------------------
+
+    def create(self, task: NewTask, *, timeout: float | None = None) -> JobTask:
+        _required(domain_id=task.domain_id, job_id=task.job_id)
+        job_task_id = task.job_task_id or self._new_id()
+        for name in ("job_task_id", *IDENTITY):
+            value = job_task_id if name == "job_task_id" else getattr(task, name)
+            if value and not _ID.match(value):
+                raise InvalidParameter(
+                    name, f"{value!r} is not an id (1-40 of A-Z a-z 0-9 _ . : -)"
+                )
+        document = self._document(task, job_task_id)
+        if self._store.insert(document, timeout=timeout):
+            return to_task(document)
+        existing = self._store.find_stored(job_task_id, timeout=timeout)
+        if existing is not None and all(existing.get(k) == document[k] for k in IDENTITY):
+            return to_task(existing)
+        raise AlreadyExists("job_task_id", job_task_id)
+
+    def _document(self, task: NewTask, job_task_id: str) -> dict[str, Any]:
+        """A PENDING task, stored exactly as SpaceONE stores it (nullable fields as null)."""
+        return {
+            "job_task_id": job_task_id,
+            "status": JobTaskStatus.PENDING.value,
+            **dict.fromkeys(COUNTERS, 0),
+            "total_count": 0,
+            "errors": [],
+            "reported_error_count": 0,
+            "job_id": task.job_id,
+            "secret_id": task.secret_id or None,
+            "collector_id": task.collector_id or None,
+            "provider": task.provider or None,
+            "service_account_id": task.service_account_id or None,
+            "project_id": task.project_id or None,
+            "domain_id": task.domain_id,
+            "created_at": self._now(),
+            "started_at": None,
+            "finished_at": None,
+        }
+
+    # -- status moves -----------------------------------------------------------------------
+
+    def start(self, job_task_id: str, domain_id: str, *, timeout: float | None = None) -> JobTask:
+        return self._move(job_task_id, domain_id, JobTaskStatus.IN_PROGRESS, "started_at", timeout)
+
+    def finish(
+        self,
+        job_task_id: str,
+        domain_id: str,
+        status: JobTaskStatus | None,
+        *,
+        timeout: float | None = None,
+    ) -> JobTask:
+        if status not in (JobTaskStatus.SUCCESS, JobTaskStatus.FAILURE):
+            raise InvalidParameter(
+                "status", f"a task finishes with SUCCESS or FAILURE, not {status}"
+            )
+        return self._move(job_task_id, domain_id, status, "finished_at", timeout)
+
+    def cancel(self, job_task_id: str, domain_id: str, *, timeout: float | None = None) -> JobTask:
+        return self._move(job_task_id, domain_id, JobTaskStatus.CANCELED, "finished_at", timeout)
+
+    def _move(
+        self,
+        job_task_id: str,
+        domain_id: str,
+        target: JobTaskStatus,
+        stamp: str,
+        timeout: float | None,
+    ) -> JobTask:
+        _required(job_task_id=job_task_id, domain_id=domain_id)
+        task = self._store.transition(
+            job_task_id,
+            domain_id,
+            sources=sources_of(target),
+            target=target,
+            stamp=stamp,
+            now=self._now(),
+            timeout=timeout,
+        )
+        if task is None:
+            raise self._refusal(job_task_id, domain_id, f"move to {target}", timeout)
+        return task
+
+    def _refusal(
+        self, job_task_id: str, domain_id: str, action: str, timeout: float | None
+    ) -> NotFound | FailedPrecondition:
+        """Why a conditional write matched nothing: no such task here, or its status forbids it."""
+        current = self._store.find_status(job_task_id, domain_id, timeout=timeout)
+        if current is None:
+            return NotFound(("job_task_id", "domain_id"), (job_task_id, domain_id))
+        return FailedPrecondition(f"the task is {current}: cannot {action}")
+
+    # -- progress ---------------------------------------------------------------------------
+
+    def report(
+        self, job_task_id: str, domain_id: str, progress: Progress, *, timeout: float | None = None
+    ) -> JobTask:
+        _required(job_task_id=job_task_id, domain_id=domain_id)
+        counts = self._checked_counts(progress.counts)
+        errors = self._checked_errors(progress.errors)
+        task = self._store.add_progress(
+            job_task_id,
+            domain_id,
+            status=JobTaskStatus.IN_PROGRESS,
+            counts=counts,
+            errors=errors,
+            max_errors=self._limits.max_errors,
+            timeout=timeout,
+        )
+        if task is None:
+            raise self._refusal(job_task_id, domain_id, "report progress", timeout)
+        return task
+
+    @staticmethod
+    def _checked_counts(counts: Mapping[str, int]) -> dict[str, int]:
+        for name, value in counts.items():
+            if name not in COUNTERS:
+                raise InvalidParameter(name, "not a counter of a job task")
+            if not 0 <= value <= _MAX_INCREMENT:
+                raise InvalidParameter(name, f"an increment is 0 or more, not {value}")
+        return {name: value for name, value in counts.items() if value}
+
+    def _checked_errors(self, errors: Sequence[TaskError]) -> list[dict[str, Any]]:
+        limits = self._limits
+        if len(errors) > limits.max_errors_per_report:
+            raise InvalidParameter(
+                "errors",
+                f"{len(errors)} errors in one report; at most {limits.max_errors_per_report}",
+            )
+        checked = []
+        for index, error in enumerate(errors):
+            where = f"errors[{index}]"
+            if len(error.error_code or "") > limits.max_error_code_chars:
+                raise InvalidParameter(
+                    f"{where}.error_code", f"longer than {limits.max_error_code_chars} characters"
+                )
+            if len(error.message or "") > limits.max_error_message_chars:
+                raise InvalidParameter(
+                    f"{where}.message", f"longer than {limits.max_error_message_chars} characters"
+                )
+            additional = dict(error.additional or {})
+            if len(repr(additional).encode()) > limits.max_additional_bytes:
+                raise InvalidParameter(
+                    f"{where}.additional", f"larger than {limits.max_additional_bytes} bytes"
+                )
+            checked.append(
+                {"error_code": error.error_code, "message": error.message, "additional": additional}
+            )
+        return checked
+
+    # -- retention --------------------------------------------------------------------------
+
+    def purge(self, domain_id: str = "", *, timeout: float | None = None) -> int:
+        """Delete finished tasks older than the retention (all domains when domain_id is empty)."""
+        days = self._limits.retention_days
+        if days is None:
+            raise FailedPrecondition("no retention is configured (JOB_TASK_RETENTION_DAYS)")
+        return self._store.delete_finished(
+            before=self._now() - timedelta(days=days),
+            statuses=FINISHED,
+            domain_id=domain_id or None,
+            timeout=timeout,
+        )
