@@ -16,6 +16,8 @@ from jobtask.domain import RETURNED_FIELDS, JobTask, JobTaskStatus, TaskError
 from jobtask.errors import InvalidParameter
 from jobtask.query.model import Condition, Page, Query, SortKey
 from jobtask.service import ListRequest
+from jobtask.writer import COUNTERS, NewTask, Progress
+from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.core.v1 import query_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 
@@ -150,3 +152,43 @@ def to_tasks_info(results: list[JobTask], total_count: int) -> job_task_pb2.JobT
     return job_task_pb2.JobTasksInfo(
         results=[to_task_info(t) for t in results], total_count=total_count
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The internal writer API (jobtask_internal.v1)
+
+
+def to_new_task(message: job_task_writer_pb2.CreateJobTaskRequest) -> NewTask:
+    return NewTask(
+        domain_id=message.domain_id,
+        job_id=message.job_id,
+        secret_id=message.secret_id,
+        provider=message.provider,
+        service_account_id=message.service_account_id,
+        project_id=message.project_id,
+        collector_id=message.collector_id,
+        job_task_id=message.job_task_id,
+    )
+
+
+def to_task_error(message: job_task_pb2.ErrorInfo) -> TaskError:
+    return TaskError(
+        error_code=message.error_code,
+        message=message.message,
+        additional=json_format.MessageToDict(message.additional),
+    )
+
+
+def to_progress(message: job_task_writer_pb2.ReportProgressRequest) -> Progress:
+    return Progress(
+        counts={name: getattr(message, name) for name in COUNTERS},
+        errors=tuple(to_task_error(e) for e in message.errors),
+    )
+
+
+def to_outcome(number: int) -> JobTaskStatus | None:
+    """SUCCESS or FAILURE; None for OUTCOME_NONE or a number outside the enum."""
+    outcomes = job_task_writer_pb2.FinishJobTaskRequest.Outcome
+    if number == outcomes.OUTCOME_NONE or number not in outcomes.values():
+        return None
+    return JobTaskStatus(outcomes.Name(number))
