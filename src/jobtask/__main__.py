@@ -6,14 +6,16 @@ import logging
 import signal
 import sys
 import threading
+from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
 from jobtask.api.server import build_server
 from jobtask.errors import JobTaskError
-from jobtask.repository import connect
+from jobtask.repository import MongoJobTaskRepository, connect
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
+from jobtask.writer import JobTaskWriter, WriterLimits
 
 log = logging.getLogger("jobtask")
 
@@ -28,6 +30,15 @@ def load_settings() -> Settings | None:
             shown = "(hidden)" if name == "MONGODB_URI" else repr(problem.get("input"))
             print(f"jobtask: invalid {name}={shown}: {problem['msg']}", file=sys.stderr)
         return None
+
+
+def build_writer(settings: Settings, repository: MongoJobTaskRepository) -> JobTaskWriter:
+    limits = WriterLimits(
+        max_errors=settings.job_task_max_errors,
+        max_error_message_chars=settings.job_task_max_error_message_chars,
+        retention_days=settings.job_task_retention_days,
+    )
+    return JobTaskWriter(repository, limits=limits, clock=lambda: datetime.now(UTC))
 
 
 def main() -> int:
@@ -46,7 +57,7 @@ def main() -> int:
         max_pool_size=settings.mongodb_max_pool_size,
     )
     try:
-        created = repository.ensure_indexes()
+        created = repository.ensure_indexes(retention_days=settings.job_task_retention_days)
     except JobTaskError as error:
         log.error("cannot prepare the job_task collection's indexes: %s", error)
         client.close()
@@ -54,7 +65,7 @@ def main() -> int:
     log.info("indexes on %s.job_task: %s", settings.mongodb_database, ", ".join(created))
 
     service = JobTaskService(repository, max_page_size=settings.max_page_size)
-    running = build_server(settings, service)
+    running = build_server(settings, service, build_writer(settings, repository))
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
     max_page_size: int = Field(default=1000, ge=1, le=100_000)
     log_level: str = Field(default="INFO")
+    # The collector side (jobtask_internal.v1.JobTaskWriter).
+    job_task_retention_days: int | None = Field(default=None, ge=1, le=36_500)
+    job_task_max_errors: int = Field(default=100, ge=1, le=10_000)
+    job_task_max_error_message_chars: int = Field(default=4096, ge=64, le=1_000_000)
 
     @field_validator("log_level")
     @classmethod

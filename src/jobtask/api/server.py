@@ -1,7 +1,7 @@
 """build_server(): the one place where the gRPC server is wired together.
 
-JobTask, the standard health service and server reflection (v1alpha, which SpaceONE's client and
-spacectl use, and v1) behind the error-mapping interceptor.
+SpaceONE's JobTask, our internal JobTaskWriter, the standard health service and server reflection
+(v1alpha, which SpaceONE's client and spacectl use) behind the error-mapping interceptor.
 """
 
 from __future__ import annotations
@@ -15,11 +15,15 @@ from grpc_reflection.v1alpha import reflection
 
 from jobtask.api.servicer import JobTaskServicer
 from jobtask.api.status import ErrorMappingInterceptor
+from jobtask.api.writer_servicer import JobTaskWriterServicer
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
+from jobtask.writer import JobTaskWriter
+from jobtask_internal.v1 import job_task_writer_pb2, job_task_writer_pb2_grpc
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 JOB_TASK_SERVICE = job_task_pb2.DESCRIPTOR.services_by_name["JobTask"].full_name
+WRITER_SERVICE = job_task_writer_pb2.DESCRIPTOR.services_by_name["JobTaskWriter"].full_name
 
 
 @dataclass
@@ -27,10 +31,11 @@ class RunningServer:
     server: grpc.Server
     health: health.HealthServicer
     port: int
+    services: tuple[str, ...]
 
     def start(self) -> None:
         self.server.start()
-        for name in ("", JOB_TASK_SERVICE):
+        for name in ("", *self.services):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
 
     def stop(self, grace: float | None) -> None:
@@ -39,25 +44,35 @@ class RunningServer:
         self.server.stop(grace).wait()
 
 
-def build_server(settings: Settings, service: JobTaskService) -> RunningServer:
-    """A bound, not yet started server. Port 0 binds a free port (read it from the result)."""
+def build_server(
+    settings: Settings, service: JobTaskService, writer: JobTaskWriter | None = None
+) -> RunningServer:
+    """A bound, not yet started server. Port 0 binds a free port (read it from the result).
+
+    Without a writer only SpaceONE's read/delete API is served.
+    """
+    services = (JOB_TASK_SERVICE,) if writer is None else (JOB_TASK_SERVICE, WRITER_SERVICE)
     options = [
         ("grpc.max_receive_message_length", settings.grpc_max_message_bytes),
         ("grpc.max_send_message_length", settings.grpc_max_message_bytes),
     ]
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.grpc_workers, thread_name_prefix="rpc"),
-        interceptors=[ErrorMappingInterceptor((f"/{JOB_TASK_SERVICE}/",))],
+        interceptors=[ErrorMappingInterceptor(tuple(f"/{name}/" for name in services))],
         options=options,
     )
     job_task_pb2_grpc.add_JobTaskServicer_to_server(JobTaskServicer(service), server)
+    if writer is not None:
+        job_task_writer_pb2_grpc.add_JobTaskWriterServicer_to_server(
+            JobTaskWriterServicer(writer), server
+        )
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
-        (JOB_TASK_SERVICE, health.SERVICE_NAME, reflection.SERVICE_NAME), server
+        (*services, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
     address = f"{settings.grpc_host}:{settings.grpc_port}"
     port = server.add_insecure_port(address)
     if port == 0:
         raise OSError(f"cannot listen on {address}")
-    return RunningServer(server, health_servicer, port)
+    return RunningServer(server, health_servicer, port, services)
