@@ -64,9 +64,8 @@ run: install  ## serve on 50051; starts the dev db when MONGODB_URI is unset
 	@if [ -z "$$MONGODB_URI" ]; then $(DEVDB) start; fi
 	$(BIN)/python -m jobtask
 
-demo: install  ## load demo tasks into the configured database (N=...)
-	@if [ -z "$$MONGODB_URI" ]; then $(DEVDB) start; fi
-	$(BIN)/python -m jobtask.demo --count $${N:-500}
+demo: install  ## drive N demo tasks (default 200) through the running server's writer API
+	$(BIN)/python -m jobtask.demo --count $${N:-200}
 
 bench: install
 	$(DEVDB) build

@@ -1,7 +1,9 @@
-"""Demo data: realistic job task documents, stored exactly as SpaceONE's inventory stores them.
+"""Demo data: realistic job tasks, so the service can be tried by hand.
 
-`python -m jobtask.demo --count 500` loads them into the configured database so the service can be
-tried by hand; tests and the benchmark use `demo_documents` directly.
+`python -m jobtask.demo --count 200` drives tasks through the running server's writer API the way
+collectors do (create, start, report progress and errors, finish, cancel), leaving some failed,
+some still running. `--direct` instead stores documents spread over 60 days straight into the
+configured database, exactly as SpaceONE's inventory stores them (the benchmark does that too).
 """
 
 from __future__ import annotations
@@ -9,13 +11,19 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import grpc
+
 from jobtask.domain import JobTaskStatus
 from jobtask.repository import connect
 from jobtask.settings import Settings
+from jobtask_internal.v1 import job_task_writer_pb2 as writer_pb2
+from jobtask_internal.v1 import job_task_writer_pb2_grpc
+from spaceone.api.inventory.v1 import job_task_pb2
 
 PROVIDERS = ("aws", "google_cloud", "azure", "oci", "alibaba_cloud")
 ERROR_CODES = ("ERROR_PLUGIN", "ERROR_AUTHENTICATION", "ERROR_TIMEOUT", "ERROR_QUOTA_EXCEEDED")
@@ -108,14 +116,82 @@ def demo_documents(
         yield demo_document(rng, ids[index % len(ids)], now, days)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Load demo job tasks into MONGODB_URI.")
-    parser.add_argument("--count", type=int, default=500)
-    parser.add_argument("--domains", type=int, default=3)
-    parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args(argv)
-    if args.count < 1 or args.domains < 1:
-        parser.error("--count and --domains must be at least 1")
+def drive(
+    stub: job_task_writer_pb2_grpc.JobTaskWriterStub, count: int, domains: int, seed: int
+) -> Counter[str]:
+    """Create `count` tasks through the writer API and take each through a realistic life."""
+    rng = random.Random(seed)
+    ids = domain_ids(domains)
+    outcomes: Counter[str] = Counter()
+    for index in range(count):
+        shape = demo_document(rng, ids[index % len(ids)], datetime.now(UTC), days=1)
+        status = JobTaskStatus(shape["status"])
+        created = stub.create(
+            writer_pb2.CreateJobTaskRequest(
+                **{
+                    k: shape[k] or ""
+                    for k in (
+                        "job_id",
+                        "secret_id",
+                        "provider",
+                        "service_account_id",
+                        "project_id",
+                        "collector_id",
+                        "domain_id",
+                    )
+                }
+            ),
+            timeout=10,
+        )
+        ref = writer_pb2.JobTaskRef(job_task_id=created.job_task_id, domain_id=shape["domain_id"])
+        if status is JobTaskStatus.CANCELED and rng.random() < 0.5:
+            stub.cancel(ref, timeout=10)
+        elif status is not JobTaskStatus.PENDING:
+            stub.start(ref, timeout=10)
+            _report(stub, ref, shape, rng)
+            if status is JobTaskStatus.CANCELED:
+                stub.cancel(ref, timeout=10)
+            elif status is not JobTaskStatus.IN_PROGRESS:
+                stub.finish(
+                    writer_pb2.FinishJobTaskRequest(
+                        job_task_id=ref.job_task_id, domain_id=ref.domain_id, status=status.value
+                    ),
+                    timeout=10,
+                )
+        outcomes[status.value] += 1
+    return outcomes
+
+
+def _report(
+    stub: job_task_writer_pb2_grpc.JobTaskWriterStub,
+    ref: writer_pb2.JobTaskRef,
+    shape: dict[str, Any],
+    rng: random.Random,
+) -> None:
+    """Progress in one to three reports, the errors with the last one."""
+    parts = rng.randint(1, 3)
+    for part in range(parts):
+        last = part == parts - 1
+        counts = {
+            name: shape[name] // parts + (shape[name] % parts if last else 0)
+            for name in (
+                "created_count",
+                "updated_count",
+                "deleted_count",
+                "disconnected_count",
+                "failure_count",
+            )
+        }
+        errors = [job_task_pb2.ErrorInfo(**e) for e in shape["errors"]] if last else []
+        stub.report(
+            writer_pb2.ReportProgressRequest(
+                job_task_id=ref.job_task_id, domain_id=ref.domain_id, errors=errors, **counts
+            ),
+            timeout=10,
+        )
+
+
+def store_directly(count: int, domains: int, seed: int) -> int:
     settings = Settings()
     client, repository = connect(
         settings.mongodb_uri.get_secret_value(),
@@ -129,16 +205,56 @@ def main(argv: list[str] | None = None) -> int:
         repository.ensure_indexes()
         batch: list[dict[str, Any]] = []
         stored = 0
-        for document in demo_documents(args.count, domains=args.domains, seed=args.seed):
+        for document in demo_documents(count, domains=domains, seed=seed):
             batch.append(document)
             if len(batch) == 1000:
                 stored += repository.insert_many(batch)
                 batch.clear()
         if batch:
             stored += repository.insert_many(batch)
-    print(f"stored {stored} demo tasks in {settings.mongodb_database}.job_task for domains:")
-    for domain_id in domain_ids(args.domains):
-        print(f"  {domain_id}")
+    print(f"stored {stored} demo tasks in {settings.mongodb_database}.job_task")
+    return stored
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Load demo job tasks.")
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--domains", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=None, help="default: a new one each run")
+    parser.add_argument(
+        "--server",
+        default=f"localhost:{Settings().grpc_port}",
+        help="the running server whose writer API creates the tasks",
+    )
+    parser.add_argument(
+        "--direct",
+        action="store_true",
+        help="store documents over 60 days straight into MONGODB_URI instead",
+    )
+    args = parser.parse_args(argv)
+    if args.count < 1 or args.domains < 1:
+        parser.error("--count and --domains must be at least 1")
+    seed = args.seed if args.seed is not None else random.randrange(2**32)
+    if args.direct:
+        store_directly(args.count, args.domains, seed)
+    else:
+        with grpc.insecure_channel(args.server) as channel:
+            try:
+                outcomes = drive(
+                    job_task_writer_pb2_grpc.JobTaskWriterStub(channel),
+                    args.count,
+                    args.domains,
+                    seed,
+                )
+            except grpc.RpcError as error:
+                print(
+                    f"jobtask-demo: {args.server}: {error.code().name}: {error.details()}",
+                    file=sys.stderr,
+                )
+                return 1
+        shown = ", ".join(f"{n} {status}" for status, n in sorted(outcomes.items()))
+        print(f"drove {args.count} tasks through {args.server}: {shown}")
+    print("domains:", " ".join(domain_ids(args.domains)))
     return 0
 
 

@@ -13,6 +13,7 @@ import pytest
 from google.protobuf import json_format
 
 from jobtask.api.server import build_server
+from jobtask.demo import domain_ids, drive
 from jobtask.repository import MongoJobTaskRepository
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
@@ -355,3 +356,18 @@ def test_purge_deletes_finished_tasks_older_than_the_retention(
     assert everywhere.deleted_count == 1
     remaining = {d["job_task_id"] for d in raw_collection.find({}, {"job_task_id": 1})}
     assert remaining == kept
+
+
+def test_the_demo_drives_tasks_into_every_status(
+    writer_channel: grpc.Channel, raw_collection: Any
+) -> None:
+    outcomes = drive(job_task_writer_pb2_grpc.JobTaskWriterStub(writer_channel), 60, 2, seed=5)
+
+    stored = list(raw_collection.find({}, {"_id": 0}))
+    assert len(stored) == 60 == sum(outcomes.values())
+    assert {t["status"] for t in stored} == set(outcomes)
+    assert {t["domain_id"] for t in stored} == set(domain_ids(2))
+    failed = [t for t in stored if t["status"] == "FAILURE"]
+    assert failed and all(t["errors"] and t["finished_at"] for t in failed)
+    running = [t for t in stored if t["status"] == "IN_PROGRESS"]
+    assert all(t["started_at"] and t["finished_at"] is None for t in running)
