@@ -3,42 +3,15 @@ renders it (spec §1.5): an existing `job_task` collection works unchanged."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from bson import ObjectId
 
+from tests.support.dataset import SPACEONE_EXAMPLE
 from tests.support.independent_client import IndependentJobTaskClient
 
-DOMAIN = "domain-abcdef123456"
-STORED: dict[str, Any] = {
-    "_id": ObjectId("64a0c0ffee0000000000a001"),
-    "job_task_id": "job_task-3f9c0a1b2c4d",
-    "status": "FAILURE",
-    "created_count": 0,
-    "updated_count": 12,
-    "deleted_count": 0,
-    "disconnected_count": 1,
-    "failure_count": 2,
-    "total_count": 0,
-    "errors": [
-        {
-            "error_code": "ERROR_PLUGIN",
-            "message": "timeout while listing buckets",
-            "additional": {"resource_type": "inventory.CloudService", "provider": "aws"},
-        }
-    ],
-    "job_id": "job-5b1e2d3c4f60",
-    "secret_id": "secret-aa11bb22cc33",
-    "collector_id": "collector-0a1b2c3d4e5f",
-    "provider": "aws",
-    "service_account_id": "sa-112233445566",
-    "project_id": "project-665544332211",
-    "domain_id": DOMAIN,
-    "created_at": datetime(2023, 1, 5, 9, 0, 0, 120_000),
-    "started_at": datetime(2023, 1, 5, 9, 0, 0, 450_000),
-    "finished_at": datetime(2023, 1, 5, 9, 3, 11, 7_000),
-}
+DOMAIN = SPACEONE_EXAMPLE["domain_id"]
+STORED: dict[str, Any] = {"_id": ObjectId("64a0c0ffee0000000000a001"), **SPACEONE_EXAMPLE}
 FULL_VIEW = {
     "job_task_id": "job_task-3f9c0a1b2c4d",
     "status": "FAILURE",

@@ -127,3 +127,33 @@ def tasks_in(domain_id: str = DOMAIN) -> list[dict[str, Any]]:
 
 def ids(tasks: list[dict[str, Any]]) -> set[str]:
     return {t["job_task_id"] for t in tasks}
+
+
+# The stored example of SpaceONE's spec (query-semantics §1.1), as an existing collection holds it.
+SPACEONE_EXAMPLE: dict[str, Any] = {
+    "job_task_id": "job_task-3f9c0a1b2c4d",
+    "status": "FAILURE",
+    "created_count": 0,
+    "updated_count": 12,
+    "deleted_count": 0,
+    "disconnected_count": 1,
+    "failure_count": 2,
+    "total_count": 0,
+    "errors": [
+        {
+            "error_code": "ERROR_PLUGIN",
+            "message": "timeout while listing buckets",
+            "additional": {"resource_type": "inventory.CloudService", "provider": "aws"},
+        }
+    ],
+    "job_id": "job-5b1e2d3c4f60",
+    "secret_id": "secret-aa11bb22cc33",
+    "collector_id": "collector-0a1b2c3d4e5f",
+    "provider": "aws",
+    "service_account_id": "sa-112233445566",
+    "project_id": "project-665544332211",
+    "domain_id": "domain-abcdef123456",
+    "created_at": datetime(2023, 1, 5, 9, 0, 0, 120_000),
+    "started_at": datetime(2023, 1, 5, 9, 0, 0, 450_000),
+    "finished_at": datetime(2023, 1, 5, 9, 3, 11, 7_000),
+}

@@ -20,6 +20,7 @@ from jobtask.domain import (
     to_task,
 )
 from spaceone.api.inventory.v1 import job_task_pb2
+from tests.support.dataset import SPACEONE_EXAMPLE
 
 STRING: Final = FieldKind.STRING
 INTEGER: Final = FieldKind.INTEGER
@@ -195,34 +196,7 @@ def test_field_kind_rejects_a_dollar_anywhere_in_a_segment(path: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # to_task
 
-FULL: Final[dict[str, Any]] = {
-    "_id": "64a0c0ffee0000000000a001",
-    "job_task_id": "job_task-3f9c0a1b2c4d",
-    "status": "FAILURE",
-    "created_count": 0,
-    "updated_count": 12,
-    "deleted_count": 0,
-    "disconnected_count": 1,
-    "failure_count": 2,
-    "total_count": 0,
-    "errors": [
-        {
-            "error_code": "ERROR_PLUGIN",
-            "message": "timeout while listing buckets",
-            "additional": {"resource_type": "inventory.CloudService", "provider": "aws"},
-        }
-    ],
-    "job_id": "job-5b1e2d3c4f60",
-    "secret_id": "secret-aa11bb22cc33",
-    "collector_id": "collector-0a1b2c3d4e5f",
-    "provider": "aws",
-    "service_account_id": "sa-112233445566",
-    "project_id": "project-665544332211",
-    "domain_id": "domain-abcdef123456",
-    "created_at": datetime(2023, 1, 5, 9, 0, 0, 120000),
-    "started_at": datetime(2023, 1, 5, 9, 0, 0, 450000),
-    "finished_at": datetime(2023, 1, 5, 9, 3, 11, 7000),
-}
+FULL: Final[dict[str, Any]] = {"_id": "64a0c0ffee0000000000a001", **SPACEONE_EXAMPLE}
 
 
 def test_to_task_maps_every_returned_field() -> None:
