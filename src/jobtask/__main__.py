@@ -64,7 +64,13 @@ def main() -> int:
         return 1
     log.info("indexes on %s.job_task: %s", settings.mongodb_database, ", ".join(created))
 
-    service = JobTaskService(repository, max_page_size=settings.max_page_size)
+    service = JobTaskService(
+        repository,
+        max_page_size=settings.max_page_size,
+        stat_max_rows=settings.stat_max_rows,
+        stat_max_time=settings.stat_max_time_ms / 1000,
+        stat_timezone=settings.stat_timezone,
+    )
     running = build_server(settings, service, build_writer(settings, repository))
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

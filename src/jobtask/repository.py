@@ -61,6 +61,26 @@ _RETURNED: Final[dict[str, int]] = {"_id": 0, **dict.fromkeys(RETURNED_FIELDS, 1
 
 # MongoDB rejects the query itself (bad regex, bad $options, type mismatch...): the client's input.
 _QUERY_REJECTED_CODES: Final[frozenset[int]] = frozenset({2, 9, 14, 51091, 51108})
+# ... and what a statistics pipeline can only learn from the data while it runs: a date operator
+# on a non-date (16006), $dateToString format (18533-18536) or time zone (40485, 40517),
+# $size of a non-array (17124), $arrayToObject/$objectToArray input (40386-40398, 4940400-1),
+# $mergeObjects of non-objects (40400), a stage over its memory limit (292) or a result
+# document over 16 MB (10334). Other failures are the database's, not the request's.
+_PIPELINE_REJECTED_CODES: Final[frozenset[int]] = _QUERY_REJECTED_CODES | frozenset(
+    {
+        16006,
+        *range(18533, 18537),
+        40485,
+        40517,
+        17124,
+        *range(40386, 40399),
+        4940400,
+        4940401,
+        40400,
+        292,
+        10334,
+    }
+)
 
 
 class JobTaskRepository(Protocol):
@@ -85,34 +105,44 @@ class JobTaskRepository(Protocol):
 
     def delete_one(self, query: Mapping[str, Any], *, timeout: float | None) -> bool: ...
 
+    def aggregate(
+        self, pipeline: Sequence[Mapping[str, Any]], *, timeout: float | None
+    ) -> list[dict[str, Any]]: ...
+
 
 @contextmanager
-def _translated_errors() -> Iterator[None]:
-    """Turn the driver's errors into ours."""
+def _translated_errors(
+    rejected: frozenset[int] = _QUERY_REJECTED_CODES, *, time_limit_ms: int | None = None
+) -> Iterator[None]:
+    """Turn the driver's errors into ours; codes in `rejected` are the request's fault."""
     try:
         yield
     except ServerSelectionTimeoutError as error:
         raise StorageUnavailable(f"the database is unreachable ({_first_line(error)})") from error
     except (ExecutionTimeout, NetworkTimeout, WTimeoutError) as error:
-        raise StorageTimeout(
-            f"the database did not answer in time ({_first_line(error)})"
-        ) from error
+        raise _timeout(error, time_limit_ms) from error
     except ConnectionFailure as error:
         raise StorageUnavailable(
             f"the database connection failed ({_first_line(error)})"
         ) from error
-    except OperationFailure as error:
+    except PyMongoError as error:
         if error.timeout:
-            raise StorageTimeout(f"the database did not answer in time ({error})") from error
-        if error.code in _QUERY_REJECTED_CODES:
+            raise _timeout(error, time_limit_ms) from error
+        if isinstance(error, OperationFailure) and error.code in rejected:
             raise InvalidParameter(
                 "query", f"the database rejected it: {_first_line(error)}"
             ) from error
         raise StorageError(f"database query failed (reason = {_first_line(error)})") from error
-    except PyMongoError as error:
-        if error.timeout:
-            raise StorageTimeout(f"the database did not answer in time ({error})") from error
-        raise StorageError(f"database query failed (reason = {_first_line(error)})") from error
+
+
+def _timeout(error: PyMongoError, time_limit_ms: int | None) -> StorageTimeout:
+    if time_limit_ms is None:
+        return StorageTimeout(f"the database did not answer in time ({_first_line(error)})")
+    return StorageTimeout(
+        f"the query ran past its time limit of {time_limit_ms} ms (the smallest of the "
+        "configured limits and the call's deadline): narrow the filter or simplify the "
+        f"pipeline ({_first_line(error)})"
+    )
 
 
 def _first_line(error: Exception) -> str:
@@ -202,6 +232,15 @@ class MongoJobTaskRepository:
         self._max_time_ms(timeout)  # a passed deadline fails before the write
         with _translated_errors():
             return self._collection.delete_one(query).deleted_count == 1
+
+    def aggregate(
+        self, pipeline: Sequence[Mapping[str, Any]], *, timeout: float | None
+    ) -> list[dict[str, Any]]:
+        """Run a pipeline with a server-side time limit; allowDiskUse is left to the server."""
+        max_time_ms = self._max_time_ms(timeout)
+        options: dict[str, Any] = {"maxTimeMS": max_time_ms} if max_time_ms else {}
+        with _translated_errors(_PIPELINE_REJECTED_CODES, time_limit_ms=max_time_ms):
+            return list(self._collection.aggregate(list(pipeline), **options))
 
     def insert_many(self, documents: Sequence[dict[str, Any]]) -> int:
         """Store documents as they are (demo data, fixtures); the public API never inserts."""

@@ -10,12 +10,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jobtask.domain import JobTask, JobTaskStatus
 from jobtask.errors import InvalidParameter, NotFound, RequiredParameter
+from jobtask.query.aggregate import StatResult, build_pipeline, read_result
 from jobtask.query.filters import all_of_documents, build_condition, build_filter
 from jobtask.query.model import Condition, Query
 from jobtask.query.options import build_projection, build_sort, build_window
+from jobtask.query.stat_model import StatisticsQuery
 from jobtask.repository import JobTaskRepository
 
 # The JobTaskQuery fields that filter by equality, in SpaceONE's order.
@@ -51,6 +54,15 @@ class ListResult:
     total_count: int
 
 
+@dataclass(frozen=True, slots=True)
+class StatRequest:
+    """JobTaskStatQuery; `query` None: not sent. `timezone`: the call's IANA zone, "" = default."""
+
+    domain_id: str
+    query: StatisticsQuery | None = None
+    timezone: str = ""
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -72,16 +84,39 @@ def keyword_condition(keyword: str) -> Condition | None:
     return Condition("job_task_id", words, "contain_in") if words else None
 
 
+def _keyword_filter(keyword: str, now: datetime) -> list[dict[str, Any]]:
+    # SpaceONE put the keyword into filter_or, where it widened the result; it narrows here.
+    condition = keyword_condition(keyword)
+    return [build_condition(condition, where="query.keyword", now=now)] if condition else []
+
+
+def _time_zone(name: str) -> str:
+    """An IANA time zone name MongoDB's date operators accept, checked before they see it."""
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, KeyError):
+        raise InvalidParameter(
+            "timezone", f"{name!r} is not an IANA time zone name such as UTC or Asia/Seoul"
+        ) from None
+    return name
+
+
 class JobTaskService:
     def __init__(
         self,
         repository: JobTaskRepository,
         *,
         max_page_size: int,
+        stat_max_rows: int = 10_000,
+        stat_max_time: float = 10.0,
+        stat_timezone: str = "UTC",
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self._repository = repository
         self._max_page_size = max_page_size
+        self._stat_max_rows = stat_max_rows
+        self._stat_max_time = stat_max_time
+        self._stat_timezone = _time_zone(stat_timezone)
         self._clock = clock
 
     def get(
@@ -142,9 +177,35 @@ class JobTaskService:
             for name in TOP_LEVEL_FILTERS
             if (value := getattr(request, name))
         ]
-        keyword = keyword_condition(query.keyword)
-        # SpaceONE put the keyword into filter_or, where it widened the result; it narrows here.
-        searched = [build_condition(keyword, where="query.keyword", now=now)] if keyword else []
         return all_of_documents(
-            [build_filter(query.filter, query.filter_or, now=now), *top_level, *searched]
+            [
+                build_filter(query.filter, query.filter_or, now=now),
+                *top_level,
+                *_keyword_filter(query.keyword, now),
+            ]
         )
+
+    def stat(self, request: StatRequest, *, timeout: float | None = None) -> StatResult:
+        """One aggregation pipeline over the caller's domain; everything is checked first."""
+        query = request.query
+        if query is None:  # SpaceONE checks query first, then domain_id
+            raise RequiredParameter("query")
+        _required(domain_id=request.domain_id)
+        if not query.aggregate and not query.distinct:
+            raise RequiredParameter("aggregate")
+        timezone = _time_zone(request.timezone) if request.timezone else self._stat_timezone
+        now = self._clock()
+        match = _scoped(
+            all_of_documents(
+                [
+                    build_filter(query.filter, query.filter_or, now=now),
+                    *_keyword_filter(query.keyword, now),
+                ]
+            ),
+            request.domain_id,
+        )
+        plan = build_pipeline(query, match=match, timezone=timezone, max_rows=self._stat_max_rows)
+        # The configured limit, shortened by the client's deadline when that is sooner.
+        limit = self._stat_max_time if timeout is None else min(timeout, self._stat_max_time)
+        documents = self._repository.aggregate(plan.pipeline, timeout=limit)
+        return read_result(plan, documents)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -27,6 +29,12 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
     max_page_size: int = Field(default=1000, ge=1, le=100_000)
     log_level: str = Field(default="INFO")
+    # stat: the server-side time limit of one aggregation (the call's deadline and
+    # MONGODB_OPERATION_TIMEOUT_MS can only shorten it), the most rows one answer may hold, and
+    # the time zone of date_format buckets when the call sends no `timezone` metadata.
+    stat_max_time_ms: int = Field(default=10_000, ge=100, le=3_600_000)
+    stat_max_rows: int = Field(default=10_000, ge=1, le=1_000_000)
+    stat_timezone: str = Field(default="UTC", min_length=1)
     # The collector side (jobtask_internal.v1.JobTaskWriter).
     job_task_retention_days: int | None = Field(default=None, ge=1, le=36_500)
     job_task_max_errors: int = Field(default=100, ge=1, le=10_000)
@@ -39,6 +47,15 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return level
+
+    @field_validator("stat_timezone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ValueError, OSError, KeyError):
+            raise ValueError("must be an IANA time zone name such as UTC or Asia/Seoul") from None
+        return value
 
     @field_validator("mongodb_uri")
     @classmethod

@@ -113,9 +113,3 @@ def test_delete_cannot_remove_another_domains_task(
 
     assert code is grpc.StatusCode.NOT_FOUND
     assert seeded.count_documents({"job_task_id": OTHER_TASK_ID, "domain_id": OTHER_DOMAIN}) == 1
-
-
-def test_stat_is_answered_unimplemented_for_now(client: IndependentJobTaskClient) -> None:
-    code = _code(lambda: client.stat({"domain_id": DOMAIN, "query": {"distinct": "provider"}}))
-
-    assert code is grpc.StatusCode.UNIMPLEMENTED

@@ -6,7 +6,7 @@ render only what was loaded, so a field a client did not ask for is never sent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -14,8 +14,24 @@ from google.protobuf import json_format, struct_pb2
 
 from jobtask.domain import RETURNED_FIELDS, JobTask, JobTaskStatus, TaskError
 from jobtask.errors import InvalidParameter
+from jobtask.query.aggregate import StatResult
 from jobtask.query.model import Condition, Page, Query, SortKey
-from jobtask.service import ListRequest
+from jobtask.query.stat_model import (
+    AggregateCount,
+    AggregateGroup,
+    AggregateGroupField,
+    AggregateGroupKey,
+    AggregateGroupSubField,
+    AggregateLimit,
+    AggregateProject,
+    AggregateProjectField,
+    AggregateSkip,
+    AggregateSort,
+    AggregateUnwind,
+    Stage,
+    StatisticsQuery,
+)
+from jobtask.service import ListRequest, StatRequest
 from jobtask.writer import COUNTERS, NewTask, Progress
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.core.v1 import query_pb2
@@ -45,7 +61,7 @@ def to_value(value: struct_pb2.Value | None) -> Any:
     return None if value is None else json_format.MessageToDict(value)
 
 
-def to_condition(message: query_pb2.Filter) -> Condition:
+def to_condition(message: query_pb2.Filter | query_pb2.AggregateSubCondition) -> Condition:
     return Condition(
         key=_alias(message, "key_alias") or "",
         value=to_value(_alias(message, "value_alias")),
@@ -94,6 +110,80 @@ def to_list_request(message: job_task_pb2.JobTaskQuery) -> ListRequest:
         service_account_id=message.service_account_id,
         project_id=message.project_id,
     )
+
+
+def _group_field(message: query_pb2.AggregateGroupField) -> AggregateGroupField:
+    return AggregateGroupField(
+        key=_alias(message, "key_alias") or "",
+        name=_alias(message, "name_alias") or "",
+        operator=_alias(message, "operator_alias") or "",
+        fields=tuple(
+            AggregateGroupSubField(_alias(f, "key_alias") or "", _alias(f, "name_alias") or "")
+            for f in message.fields
+        ),
+        # AggregateSubCondition has Filter's shape and aliases.
+        conditions=tuple(to_condition(c) for c in message.conditions),
+    )
+
+
+def _group(message: query_pb2.AggregateGroup) -> AggregateGroup:
+    return AggregateGroup(
+        keys=tuple(
+            AggregateGroupKey(
+                _alias(k, "key_alias") or "", _alias(k, "name_alias") or "", k.date_format
+            )
+            for k in message.keys
+        ),
+        fields=tuple(_group_field(f) for f in message.fields),
+    )
+
+
+def _project(message: query_pb2.AggregateProject) -> AggregateProject:
+    return AggregateProject(
+        fields=tuple(
+            AggregateProjectField(
+                _alias(f, "key_alias") or "",
+                _alias(f, "name_alias") or "",
+                _alias(f, "operator_alias") or "",
+            )
+            for f in message.fields
+        ),
+        exclude_keys=message.exclude_keys,
+    )
+
+
+_STAGES: Mapping[str, Callable[[Any], Stage]] = {
+    "unwind": lambda m: AggregateUnwind(m.path),
+    "group": _group,
+    "count": lambda m: AggregateCount(m.name),
+    "sort": lambda m: AggregateSort(m.key, m.desc, tuple(SortKey(k.key, k.desc) for k in m.keys)),
+    "project": _project,
+    "limit": AggregateLimit,
+    "skip": AggregateSkip,
+}
+
+
+def to_stage(message: query_pb2.StatisticsAggregate) -> Stage:
+    """The one stage the client set in the oneof (even if empty, or limit 0); None if none."""
+    which = message.WhichOneof("aggregate_alias")
+    return None if which is None else _STAGES[which](getattr(message, which))
+
+
+def to_statistics_query(message: query_pb2.StatisticsQuery) -> StatisticsQuery:
+    return StatisticsQuery(
+        filter=tuple(to_condition(f) for f in message.filter),
+        filter_or=tuple(to_condition(f) for f in message.filter_or),
+        aggregate=tuple(to_stage(a) for a in message.aggregate),
+        page=Page(start=message.page.start, limit=message.page.limit),
+        distinct=message.distinct,
+        keyword=message.keyword,
+    )
+
+
+def to_stat_request(message: job_task_pb2.JobTaskStatQuery, *, timezone: str = "") -> StatRequest:
+    # A query that was set, even empty, is present (SpaceONE then asks for aggregate).
+    query = to_statistics_query(message.query) if message.HasField("query") else None
+    return StatRequest(domain_id=message.domain_id, query=query, timezone=timezone)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,6 +242,16 @@ def to_tasks_info(results: list[JobTask], total_count: int) -> job_task_pb2.JobT
     return job_task_pb2.JobTasksInfo(
         results=[to_task_info(t) for t in results], total_count=total_count
     )
+
+
+def to_stat_struct(result: StatResult) -> struct_pb2.Struct:
+    """{results, total_count?} as a Struct: numbers become doubles, dates `.mmmZ` at any depth."""
+    body: dict[str, Any] = {"results": to_plain(result.results)}
+    if result.total_count is not None:
+        body["total_count"] = result.total_count
+    struct = struct_pb2.Struct()
+    struct.update(body)
+    return struct
 
 
 # ---------------------------------------------------------------------------------------------

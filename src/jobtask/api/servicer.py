@@ -6,7 +6,6 @@ import grpc
 from google.protobuf import empty_pb2, struct_pb2
 
 from jobtask.api import convert
-from jobtask.errors import NotImplementedYet
 from jobtask.service import JobTaskService
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
@@ -15,6 +14,14 @@ def remaining(context: grpc.ServicerContext) -> float | None:
     """Seconds left before the client's deadline, which bounds the database work; None if none."""
     left: float | None = context.time_remaining()
     return left
+
+
+def metadata_value(context: grpc.ServicerContext, key: str) -> str:
+    """A text metadata value the client sent (keys arrive lower-case), or ""."""
+    for name, value in context.invocation_metadata() or ():
+        if name == key and isinstance(value, str):
+            return value
+    return ""
 
 
 class JobTaskServicer(job_task_pb2_grpc.JobTaskServicer):
@@ -44,4 +51,8 @@ class JobTaskServicer(job_task_pb2_grpc.JobTaskServicer):
     def stat(
         self, request: job_task_pb2.JobTaskStatQuery, context: grpc.ServicerContext
     ) -> struct_pb2.Struct:
-        raise NotImplementedYet("stat is not served by this release yet")
+        stat_request = convert.to_stat_request(
+            request, timezone=metadata_value(context, "timezone")
+        )
+        result = self._service.stat(stat_request, timeout=remaining(context))
+        return convert.to_stat_struct(result)

@@ -1,0 +1,106 @@
+"""Typed SpaceONE StatisticsQuery (core.v1), parsed once at the edge: aliases are resolved.
+
+Names follow the proto (AggregateGroup, AggregateGroupField, ...). Empty strings mean the client
+left the part out, exactly as in `jobtask.query.model`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jobtask.query.model import Condition, Page, SortKey
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateUnwind:
+    path: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateGroupKey:
+    key: str = ""
+    name: str = ""
+    date_format: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateGroupSubField:
+    key: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateGroupField:
+    """One accumulator; `conditions` are AggregateSubConditions (key, value, operator)."""
+
+    key: str = ""
+    name: str = ""
+    operator: str = ""
+    fields: tuple[AggregateGroupSubField, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateGroup:
+    keys: tuple[AggregateGroupKey, ...] = ()
+    fields: tuple[AggregateGroupField, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateCount:
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateSort:
+    """SpaceONE's rule: a non-empty `key` wins over `keys`."""
+
+    key: str = ""
+    desc: bool = False
+    keys: tuple[SortKey, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateProjectField:
+    key: str = ""
+    name: str = ""
+    operator: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateProject:
+    fields: tuple[AggregateProjectField, ...] = ()
+    exclude_keys: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateLimit:
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateSkip:
+    value: int
+
+
+# One StatisticsAggregate element; None when the client set none of the seven stages.
+Stage = (
+    AggregateUnwind
+    | AggregateGroup
+    | AggregateCount
+    | AggregateSort
+    | AggregateProject
+    | AggregateLimit
+    | AggregateSkip
+    | None
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StatisticsQuery:
+    filter: tuple[Condition, ...] = ()
+    filter_or: tuple[Condition, ...] = ()
+    aggregate: tuple[Stage, ...] = ()
+    page: Page = field(default_factory=Page)
+    distinct: str = ""
+    keyword: str = ""
