@@ -91,7 +91,7 @@ def start_server(uri: str) -> tuple[subprocess.Popen[bytes], int]:
         "MONGODB_URI": uri,
         "MONGODB_DATABASE": "bench",
         "GRPC_PORT": str(port),
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "ERROR",
         "MONGODB_OPERATION_TIMEOUT_MS": "60000",
     }
     process = subprocess.Popen([sys.executable, "-m", "jobtask"], env=env)
@@ -160,6 +160,14 @@ def scenarios(
         "list page of 100 + total_count": (grpc_page, raw_page),
         "list status+provider, newest first": (grpc_filtered, raw_filtered),
     }
+
+
+def resident_mb(pid: int) -> float:
+    """The process's resident set size (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def measure(call: Callable[[], Any], clients: int, seconds: float) -> dict[str, Any]:
@@ -239,6 +247,8 @@ def main() -> int:
                             f"{figures['p90_ms']:>9.2f}{figures['p99_ms']:>9.2f}{shown_ratio}"
                             f"  {figures['errors'] or '-'}"
                         )
+        rss_mb = resident_mb(server.pid)
+        print(f"\nserver resident memory after the run: {rss_mb:.0f} MB")
         out = ROOT / "bench" / "results"
         out.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -250,6 +260,7 @@ def main() -> int:
                     "tasks": args.count,
                     "domains": DOMAIN_COUNT,
                     "seconds": args.seconds,
+                    "server_rss_mb": rss_mb,
                     "rows": rows,
                 },
                 indent=2,
