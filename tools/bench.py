@@ -159,6 +159,75 @@ def scenarios(
         "get by id": (grpc_get, raw_get),
         "list page of 100 + total_count": (grpc_page, raw_page),
         "list status+provider, newest first": (grpc_filtered, raw_filtered),
+        **stat_scenarios(stub, collection, domain),
+    }
+
+
+def stat_scenarios(
+    stub: job_task_pb2_grpc.JobTaskStub, collection: Any, domain: str
+) -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
+    """Tasks per status, and failures per provider per day, as stat and as the raw pipeline."""
+    per_status = {
+        "aggregate": [
+            {
+                "group": {
+                    "keys": [{"key": "status", "name": "status"}],
+                    "fields": [{"operator": "count", "name": "tasks"}],
+                }
+            },
+        ]
+    }
+    per_day = {
+        "filter": [{"k": "status", "v": "FAILURE", "o": "eq"}],
+        "aggregate": [
+            {
+                "group": {
+                    "keys": [
+                        {"key": "provider", "name": "provider"},
+                        {"key": "created_at", "name": "day", "date_format": "%Y-%m-%d"},
+                    ],
+                    "fields": [{"operator": "count", "name": "failures"}],
+                }
+            },
+            {"sort": {"keys": [{"key": "day"}, {"key": "provider"}]}},
+        ],
+    }
+    raw_per_status = [
+        {"$match": {"domain_id": domain}},
+        {"$group": {"_id": {"status": "$status"}, "tasks": {"$sum": 1}}},
+    ]
+    raw_per_day = [
+        {"$match": {"domain_id": domain, "status": "FAILURE"}},
+        {
+            "$group": {
+                "_id": {
+                    "provider": "$provider",
+                    "day": {
+                        "$dateToString": {
+                            "format": "%Y-%m-%d",
+                            "date": "$created_at",
+                            "timezone": "UTC",
+                        }
+                    },
+                },
+                "failures": {"$sum": 1},
+            }
+        },
+        {"$sort": {"_id.day": 1, "_id.provider": 1}},
+    ]
+
+    def stat(query: dict[str, Any]) -> Callable[[], Any]:
+        request = json_format.ParseDict(
+            {"domain_id": domain, "query": query}, job_task_pb2.JobTaskStatQuery()
+        )
+        return lambda: stub.stat(request)
+
+    def raw(pipeline: list[dict[str, Any]]) -> Callable[[], Any]:
+        return lambda: list(collection.aggregate(pipeline))
+
+    return {
+        "stat tasks per status": (stat(per_status), raw(raw_per_status)),
+        "stat failures per provider per day": (stat(per_day), raw(raw_per_day)),
     }
 
 
@@ -213,7 +282,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=100_000, help="demo tasks to load")
     parser.add_argument("--seconds", type=float, default=5.0, help="per scenario and concurrency")
-    parser.add_argument("--clients", default="1,8", help="comma-separated concurrency levels")
+    parser.add_argument("--clients", default="1,8,32", help="comma-separated concurrency levels")
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
 
