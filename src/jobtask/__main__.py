@@ -10,7 +10,10 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
+from jobtask.api.logs import CallLog, configure_logging
+from jobtask.api.metrics import Metrics, serve_metrics
 from jobtask.api.server import build_server
+from jobtask.api.tracing import TracingUnavailable, start_tracing
 from jobtask.errors import JobTaskError
 from jobtask.repository import MongoJobTaskRepository, connect
 from jobtask.service import JobTaskService
@@ -45,9 +48,14 @@ def main() -> int:
     settings = load_settings()
     if settings is None:
         return 2
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level, settings.log_format)
+    try:
+        tracing = start_tracing(settings.otel_exporter) if settings.otel_enabled else None
+    except TracingUnavailable as error:
+        print(f"jobtask: {error}", file=sys.stderr)
+        return 2
+    metrics = Metrics() if settings.metrics_port else None
+    call_log = CallLog(slow_call_ms=settings.slow_call_ms)
     client, repository = connect(
         settings.mongodb_uri.get_secret_value(),
         settings.mongodb_database,
@@ -55,6 +63,7 @@ def main() -> int:
         server_selection_timeout_ms=settings.mongodb_server_selection_timeout_ms,
         operation_timeout_ms=settings.mongodb_operation_timeout_ms,
         max_pool_size=settings.mongodb_max_pool_size,
+        observers=[o for o in (metrics, call_log) if o is not None],
     )
     try:
         created = repository.ensure_indexes(retention_days=settings.job_task_retention_days)
@@ -71,7 +80,20 @@ def main() -> int:
         stat_max_time=settings.stat_max_time_ms / 1000,
         stat_timezone=settings.stat_timezone,
     )
-    running = build_server(settings, service, build_writer(settings, repository))
+    writer = build_writer(settings, repository)
+    running = build_server(
+        settings, service, writer, metrics=metrics, call_log=call_log, tracing=tracing
+    )
+    try:
+        endpoint = (
+            serve_metrics(metrics.registry, settings.metrics_host, settings.metrics_port)
+            if metrics
+            else None
+        )
+    except OSError as error:
+        log.error("cannot serve metrics on port %d: %s", settings.metrics_port, error)
+        client.close()
+        return 1
     stopping = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stopping.set())
@@ -83,6 +105,10 @@ def main() -> int:
     )
     running.stop(settings.shutdown_grace_seconds)
     client.close()
+    if endpoint is not None:
+        endpoint.stop()
+    if tracing is not None:
+        tracing.shutdown()
     log.info("stopped")
     return 0
 

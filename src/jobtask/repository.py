@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Final, Protocol
 
 import pymongo
-from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, IndexModel, ReturnDocument, monitoring
 from pymongo.collection import Collection
 from pymongo.errors import (
     ConnectionFailure,
@@ -344,6 +344,35 @@ class MongoJobTaskRepository:
             return self._collection.delete_many(query).deleted_count
 
 
+class CommandObserver(Protocol):
+    """Told of each database command in the thread that runs it (metrics, the slow-call log).
+
+    `command` holds the request's values: an observer that keeps or logs it redacts them.
+    """
+
+    def command_started(self, name: str, command: Mapping[str, Any]) -> None: ...
+
+    def command_finished(self, name: str, seconds: float, *, failed: bool) -> None: ...
+
+
+class _CommandListener(monitoring.CommandListener):
+    def __init__(self, observer: CommandObserver) -> None:
+        self._observer = observer
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        self._observer.command_started(event.command_name, event.command)
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        self._observer.command_finished(
+            event.command_name, event.duration_micros / 1e6, failed=False
+        )
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        self._observer.command_finished(
+            event.command_name, event.duration_micros / 1e6, failed=True
+        )
+
+
 def connect(
     uri: str,
     database: str,
@@ -352,6 +381,7 @@ def connect(
     server_selection_timeout_ms: int,
     operation_timeout_ms: int,
     max_pool_size: int,
+    observers: Sequence[CommandObserver] = (),
 ) -> tuple[pymongo.MongoClient[dict[str, Any]], MongoJobTaskRepository]:
     """A client (no I/O until first use) and the repository over its `job_task` collection."""
     client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
@@ -362,6 +392,7 @@ def connect(
         socketTimeoutMS=operation_timeout_ms + 1000,
         maxPoolSize=max_pool_size,
         appname="jobtask",
+        event_listeners=[_CommandListener(observer) for observer in observers],
     )
     collection = client[database][COLLECTION]
     return client, MongoJobTaskRepository(collection, operation_timeout=operation_timeout_ms / 1000)

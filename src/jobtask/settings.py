@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
@@ -39,6 +40,15 @@ class Settings(BaseSettings):
     job_task_retention_days: int | None = Field(default=None, ge=1, le=36_500)
     job_task_max_errors: int = Field(default=100, ge=1, le=10_000)
     job_task_max_error_message_chars: int = Field(default=4096, ge=64, le=1_000_000)
+    # Observability: Prometheus metrics on their own HTTP port (0: none), the log line format, the
+    # latency over which a call is logged as slow, and optional OpenTelemetry tracing (the `otel`
+    # extra; the SDK reads its own OTEL_EXPORTER_OTLP_* variables).
+    metrics_host: str = Field(default="0.0.0.0", min_length=1)
+    metrics_port: int = Field(default=9090, ge=0, le=65535)
+    log_format: Literal["json", "text"] = "json"
+    slow_call_ms: int = Field(default=1000, ge=0, le=3_600_000)
+    otel_enabled: bool = False
+    otel_exporter: Literal["otlp", "console"] = "otlp"
 
     @field_validator("log_level")
     @classmethod

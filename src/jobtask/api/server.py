@@ -1,7 +1,8 @@
 """build_server(): the one place where the gRPC server is wired together.
 
 SpaceONE's JobTask, our internal JobTaskWriter, the standard health service and server reflection
-(v1alpha, which SpaceONE's client and spacectl use) behind the error-mapping interceptor.
+(v1alpha, which SpaceONE's client and spacectl use) behind the error-mapping interceptor, and the
+observing ones (tracing, metrics, call log; outermost first) in front of it when given.
 """
 
 from __future__ import annotations
@@ -13,8 +14,12 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from jobtask.api.calls import Observer
+from jobtask.api.logs import CallLog
+from jobtask.api.metrics import Metrics
 from jobtask.api.servicer import JobTaskServicer
 from jobtask.api.status import ErrorMappingInterceptor
+from jobtask.api.tracing import Tracing
 from jobtask.api.writer_servicer import JobTaskWriterServicer
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
@@ -45,20 +50,29 @@ class RunningServer:
 
 
 def build_server(
-    settings: Settings, service: JobTaskService, writer: JobTaskWriter | None = None
+    settings: Settings,
+    service: JobTaskService,
+    writer: JobTaskWriter | None = None,
+    *,
+    metrics: Metrics | None = None,
+    call_log: CallLog | None = None,
+    tracing: Tracing | None = None,
 ) -> RunningServer:
     """A bound, not yet started server. Port 0 binds a free port (read it from the result).
 
     Without a writer only SpaceONE's read/delete API is served.
     """
     services = (JOB_TASK_SERVICE,) if writer is None else (JOB_TASK_SERVICE, WRITER_SERVICE)
+    prefixes = tuple(f"/{name}/" for name in services)
+    observers: tuple[Observer | None, ...] = (tracing, metrics, call_log)
+    observing = [o.interceptor(prefixes) for o in observers if o is not None]
     options = [
         ("grpc.max_receive_message_length", settings.grpc_max_message_bytes),
         ("grpc.max_send_message_length", settings.grpc_max_message_bytes),
     ]
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.grpc_workers, thread_name_prefix="rpc"),
-        interceptors=[ErrorMappingInterceptor(tuple(f"/{name}/" for name in services))],
+        interceptors=[*observing, ErrorMappingInterceptor(prefixes)],
         options=options,
     )
     job_task_pb2_grpc.add_JobTaskServicer_to_server(JobTaskServicer(service), server)

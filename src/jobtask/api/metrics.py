@@ -1,0 +1,120 @@
+"""Prometheus metrics: calls by status code, their latency, calls in flight, failures by SpaceONE
+error code and database command latency; served over HTTP on a port of their own.
+
+Every instrument lives in the registry it is given, never prometheus_client's global one, so two
+servers in one process (or two tests) count separately.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+from wsgiref.simple_server import WSGIServer
+
+import grpc
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+
+from jobtask.api.calls import Behaviour, Call, Outcome, UnaryInterceptor, outcome
+
+NAMESPACE: Final = "jobtask"
+# Calls run from about a millisecond (get by id) to the operation timeout (10 s by default).
+CALL_BUCKETS: Final = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+COMMAND_BUCKETS: Final = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 10)
+
+
+class Metrics:
+    """The service's instruments. `interceptor()` measures calls; as a command observer of the
+    repository (`connect(observers=...)`) it measures database commands."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = CollectorRegistry(auto_describe=True) if registry is None else registry
+        call_labels = ("service", "method", "code")
+        options: dict[str, Any] = {"namespace": NAMESPACE, "registry": self.registry}
+        self._calls = Counter(
+            "grpc_requests", "gRPC calls handled, by final status code", call_labels, **options
+        )
+        self._latency = Histogram(
+            "grpc_request_duration_seconds",
+            "gRPC call latency in the server, by final status code",
+            call_labels,
+            buckets=CALL_BUCKETS,
+            **options,
+        )
+        self._in_flight = Gauge(
+            "grpc_requests_in_flight", "gRPC calls being served", ("service", "method"), **options
+        )
+        self._errors = Counter(
+            "errors",
+            "Failed calls by SpaceONE error code (the prefix of the status details)",
+            ("service", "method", "error_code"),
+            **options,
+        )
+        self._commands = Histogram(
+            "db_command_duration_seconds",
+            "MongoDB command latency as the driver saw it, by command name",
+            ("command",),
+            buckets=COMMAND_BUCKETS,
+            **options,
+        )
+
+    def interceptor(self, service_prefixes: tuple[str, ...]) -> grpc.ServerInterceptor:
+        return UnaryInterceptor(service_prefixes, self._measured)
+
+    def _measured(self, behaviour: Behaviour, call: Call) -> Behaviour:
+        in_flight = self._in_flight.labels(call.service, call.method)
+
+        def measured(request: Any, context: grpc.ServicerContext) -> Any:
+            started = time.perf_counter()
+            in_flight.inc()
+            raised = True
+            try:
+                response = behaviour(request, context)
+                raised = False
+                return response
+            finally:
+                in_flight.dec()
+                self._record(call, outcome(context, raised=raised), time.perf_counter() - started)
+
+        return measured
+
+    def _record(self, call: Call, ended: Outcome, seconds: float) -> None:
+        labels = (call.service, call.method, ended.code.name)
+        self._calls.labels(*labels).inc()
+        self._latency.labels(*labels).observe(seconds)
+        if ended.error_code is not None:
+            self._errors.labels(call.service, call.method, ended.error_code).inc()
+
+    # -- jobtask.repository.CommandObserver ----------------------------------------------------
+
+    def command_started(self, name: str, command: Mapping[str, Any]) -> None:
+        """Only finished commands are measured."""
+
+    def command_finished(self, name: str, seconds: float, *, failed: bool) -> None:
+        self._commands.labels(name).observe(seconds)
+
+
+@dataclass
+class MetricsEndpoint:
+    """The HTTP server of /metrics, on its own thread."""
+
+    host: str
+    port: int
+    _server: WSGIServer
+    _thread: threading.Thread
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+def serve_metrics(registry: CollectorRegistry, host: str, port: int) -> MetricsEndpoint:
+    """Serve the registry in Prometheus' text format; port 0 binds a free one (read `.port`).
+
+    Raises OSError when the address cannot be bound.
+    """
+    server, thread = start_http_server(port, host, registry)
+    return MetricsEndpoint(host, int(server.server_address[1]), server, thread)
