@@ -1,0 +1,340 @@
+"""The `jobtask` command: each command parses its arguments, makes one call, prints the answer.
+
+Server errors are one line on stderr and exit 1; usage errors exit 2; neither shows a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from jobtask.cli import parse, render
+from jobtask.cli.client import DEFAULT_SERVER, CallFailed, JobTaskClient, connect
+from jobtask_internal.v1 import job_task_writer_pb2 as writer_pb2
+
+app = typer.Typer(
+    name="jobtask",
+    help="Read and drive job tasks on a running jobtask server (gRPC).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+
+class Status(StrEnum):
+    """JobTaskQuery.JobTaskStatus, less its zero value."""
+
+    PENDING = "PENDING"
+    CANCELED = "CANCELED"
+    IN_PROGRESS = "IN_PROGRESS"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+
+
+class Outcome(StrEnum):
+    """FinishJobTaskRequest.Outcome, less its zero value."""
+
+    SUCCESS = "success"
+    FAILURE = "failure"
+
+
+Server = Annotated[
+    str, typer.Option("--server", envvar="JOBTASK_SERVER", help="host:port of the server.")
+]
+Domain = Annotated[
+    str,
+    typer.Option("--domain", envvar="JOBTASK_DOMAIN_ID", help="The domain_id to work in."),
+]
+Timeout = Annotated[
+    float, typer.Option("--timeout", min=0.001, help="Seconds to wait for the answer.")
+]
+Json = Annotated[bool, typer.Option("--json", help="Print proto JSON instead of a table.")]
+TaskId = Annotated[str, typer.Argument(metavar="TASK_ID", help="A job_task_id.")]
+Filters = Annotated[
+    list[str] | None,
+    typer.Argument(
+        metavar="FILTER",
+        help="key=value, key!=value, key~value (contains), key!~value, key>=value, key<=value, "
+        "key>value, key<value; numeric values compare as numbers unless quoted. Any other "
+        "operator by name: key:operator=value (e.g. created_at:timediff_gte='now/d - 7d', "
+        "provider:in=aws,azure).",
+    ),
+]
+Only = Annotated[str | None, typer.Option("--only", help="Comma-separated fields to return.")]
+Page = Annotated[int, typer.Option("--page", min=1, help="Page number (needs --limit).")]
+Limit = Annotated[int | None, typer.Option("--limit", min=1, help="Rows per page.")]
+Count = Annotated[int, typer.Option(min=0, help="Add this many.")]
+
+
+@contextmanager
+def _usage() -> Iterator[None]:
+    """A ValueError from parsing the command line is a usage error (exit 2)."""
+    try:
+        yield
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+@contextmanager
+def _session(server: str, timeout: float) -> Iterator[JobTaskClient]:
+    """A connected client; a failed call prints `jobtask: <what happened>` and exits 1."""
+    try:
+        with connect(server, timeout) as client:
+            yield client
+    except CallFailed as failure:
+        typer.echo(f"jobtask: {failure}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _domain(domain: str) -> str:
+    if not domain.strip():
+        raise typer.BadParameter(
+            "missing: give --domain or set JOBTASK_DOMAIN_ID", param_hint="--domain"
+        )
+    return domain.strip()
+
+
+@app.command()
+def get(
+    task_id: TaskId,
+    only: Only = None,
+    server: Server = DEFAULT_SERVER,
+    domain: Domain = "",
+    timeout: Timeout = 10.0,
+    as_json: Json = False,
+) -> None:
+    """Show one job task."""
+    domain_id = _domain(domain)
+    with _usage():
+        fields = parse.split_names(only, "--only") if only is not None else []
+    with _session(server, timeout) as client:
+        task = client.get(task_id, domain_id, fields)
+    view = render.task_view(render.top_level(fields))
+    render.show(render.to_dict(task), as_json=as_json, view=view)
+
+
+@app.command("list")
+def list_tasks(
+    filters: Filters = None,
+    status: Annotated[Status | None, typer.Option(case_sensitive=False)] = None,
+    sort: Annotated[str | None, typer.Option(help="[-]key[,[-]key...]; '-' is descending.")] = None,
+    page: Page = 1,
+    limit: Limit = None,
+    only: Only = None,
+    minimal: Annotated[
+        bool, typer.Option("--minimal", help="Only the minimal view's fields.")
+    ] = False,
+    keyword: Annotated[str | None, typer.Option(help="Words to find in job_task_id.")] = None,
+    server: Server = DEFAULT_SERVER,
+    domain: Domain = "",
+    timeout: Timeout = 10.0,
+    as_json: Json = False,
+) -> None:
+    """List job tasks, newest first unless --sort says otherwise."""
+    domain_id = _domain(domain)
+    with _usage():
+        query = parse.list_query(
+            filters or [],
+            sort=sort,
+            page=page,
+            limit=limit,
+            only=only,
+            minimal=minimal,
+            keyword=keyword,
+        )
+    with _session(server, timeout) as client:
+        result = client.list(domain_id, query, status.value if status else None)
+    view = render.tasks_view(render.top_level(query.only))
+    render.show(render.to_dict(result), as_json=as_json, view=view)
+
+
+@app.command()
+def stat(
+    filters: Filters = None,
+    file: Annotated[
+        typer.FileText | None,
+        typer.Option("--file", "-f", help="A StatisticsQuery as JSON or YAML ('-': stdin)."),
+    ] = None,
+    by: Annotated[str | None, typer.Option(help="Count per value of these keys: k1[,k2].")] = None,
+    count_name: Annotated[str | None, typer.Option(help="Name of --by's count.")] = None,
+    sums: Annotated[
+        list[str] | None, typer.Option("--sum", help="With --by: also sum this key.")
+    ] = None,
+    distinct: Annotated[str | None, typer.Option(help="The distinct values of a key.")] = None,
+    page: Page = 1,
+    limit: Limit = None,
+    server: Server = DEFAULT_SERVER,
+    domain: Domain = "",
+    timeout: Timeout = 10.0,
+    as_json: Json = False,
+) -> None:
+    """Statistics over job tasks: a StatisticsQuery from --file, or --by / --distinct."""
+    domain_id = _domain(domain)
+    text = file.read() if file is not None else None
+    with _usage():
+        document = parse.stat_document(
+            text, by=by, distinct=distinct, count_name=count_name, sums=sums or []
+        )
+        query = parse.stat_query(document, filters or [], page=page, limit=limit)
+    with _session(server, timeout) as client:
+        result = client.stat(domain_id, query)
+    view = render.stat_view(query.distinct or "value", order=parse.stat_columns(query))
+    render.show(render.to_dict(result), as_json=as_json, view=view)
+
+
+@app.command()
+def delete(
+    task_id: TaskId,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    server: Server = DEFAULT_SERVER,
+    domain: Domain = "",
+    timeout: Timeout = 10.0,
+    as_json: Json = False,
+) -> None:
+    """Delete one job task (asks first when run in a terminal)."""
+    domain_id = _domain(domain)
+    if not yes and sys.stdin.isatty():
+        typer.confirm(f"Delete {task_id} from {domain_id}?", abort=True)
+    with _session(server, timeout) as client:
+        answer = client.delete(task_id, domain_id)
+    view = render.message_view(f"deleted {task_id}")
+    render.show(render.to_dict(answer), as_json=as_json, view=view)
+
+
+@app.command()
+def create(
+    job_id: Annotated[str, typer.Option("--job-id", help="The job this task belongs to.")],
+    secret_id: Annotated[str, typer.Option("--secret-id")] = "",
+    provider: Annotated[str, typer.Option("--provider")] = "",
+    service_account_id: Annotated[str, typer.Option("--service-account-id")] = "",
+    project_id: Annotated[str, typer.Option("--project-id")] = "",
+    collector_id: Annotated[str, typer.Option("--collector-id")] = "",
+    task_id: Annotated[
+        str, typer.Option("--task-id", help="Choose the job_task_id (a retry returns it).")
+    ] = "",
+    server: Server = DEFAULT_SERVER,
+    domain: Domain = "",
+    timeout: Timeout = 10.0,
+    as_json: Json = False,
+) -> None:
+    """Create a PENDING job task."""
+    request = writer_pb2.CreateJobTaskRequest(
+        domain_id=_domain(domain),
+        job_id=job_id,
+        secret_id=secret_id,
+        provider=provider,
+        service_account_id=service_account_id,
+        project_id=project_id,
+        collector_id=collector_id,
+        job_task_id=task_id,
+    )
+    with _session(server, timeout) as client:
+        task = client.create(request)
+    render.show(render.to_dict(task), as_json=as_json, view=render.task_view())
+
+
+@app.command()
+def start(
+    task_id: TaskId,
+    server: Server = DEFAULT_SERVER,
+    domain: Domain = "",
+    timeout: Timeout = 10.0,
+    as_json: Json = False,
+) -> None:
+    """PENDING -> IN_PROGRESS."""
+    domain_id = _domain(domain)
+    with _session(server, timeout) as client:
+        task = client.start(task_id, domain_id)
+    render.show(render.to_dict(task), as_json=as_json, view=render.task_view())
+
+
+@app.command()
+def report(
+    task_id: TaskId,
+    created: Count = 0,
+    updated: Count = 0,
+    deleted: Count = 0,
+    disconnected: Count = 0,
+    failure: Count = 0,
+    errors: Annotated[
+        list[str] | None,
+        typer.Option("--error", metavar="CODE:MESSAGE", help="An error to append (repeatable)."),
+    ] = None,
+    server: Server = DEFAULT_SERVER,
+    domain: Domain = "",
+    timeout: Timeout = 10.0,
+    as_json: Json = False,
+) -> None:
+    """Add to an IN_PROGRESS task's counters and append errors."""
+    domain_id = _domain(domain)
+    with _usage():
+        reported = [parse.parse_error(error) for error in errors or []]
+    request = writer_pb2.ReportProgressRequest(
+        job_task_id=task_id,
+        domain_id=domain_id,
+        created_count=created,
+        updated_count=updated,
+        deleted_count=deleted,
+        disconnected_count=disconnected,
+        failure_count=failure,
+        errors=reported,
+    )
+    with _session(server, timeout) as client:
+        task = client.report(request)
+    render.show(render.to_dict(task), as_json=as_json, view=render.task_view())
+
+
+@app.command()
+def finish(
+    task_id: TaskId,
+    status: Annotated[Outcome, typer.Option(case_sensitive=False, help="The outcome.")],
+    server: Server = DEFAULT_SERVER,
+    domain: Domain = "",
+    timeout: Timeout = 10.0,
+    as_json: Json = False,
+) -> None:
+    """IN_PROGRESS -> SUCCESS or FAILURE."""
+    domain_id = _domain(domain)
+    with _session(server, timeout) as client:
+        task = client.finish(task_id, domain_id, status.value.upper())
+    render.show(render.to_dict(task), as_json=as_json, view=render.task_view())
+
+
+@app.command()
+def cancel(
+    task_id: TaskId,
+    server: Server = DEFAULT_SERVER,
+    domain: Domain = "",
+    timeout: Timeout = 10.0,
+    as_json: Json = False,
+) -> None:
+    """PENDING or IN_PROGRESS -> CANCELED."""
+    domain_id = _domain(domain)
+    with _session(server, timeout) as client:
+        task = client.cancel(task_id, domain_id)
+    render.show(render.to_dict(task), as_json=as_json, view=render.task_view())
+
+
+@app.command()
+def purge(
+    all_domains: Annotated[
+        bool, typer.Option("--all-domains", help="Every domain's, not only --domain's.")
+    ] = False,
+    server: Server = DEFAULT_SERVER,
+    domain: Domain = "",
+    timeout: Timeout = 10.0,
+    as_json: Json = False,
+) -> None:
+    """Delete finished tasks older than the server's JOB_TASK_RETENTION_DAYS."""
+    # The server reads an empty domain_id as every domain: only --all-domains may send one.
+    domain_id = "" if all_domains else _domain(domain)
+    with _session(server, timeout) as client:
+        answer = client.purge(domain_id)
+    view = render.message_view(f"purged {answer.deleted_count} finished task(s)")
+    render.show(render.to_dict(answer), as_json=as_json, view=view)
