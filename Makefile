@@ -62,7 +62,7 @@ db-stop:
 
 run: install  ## serve on 50051; starts the dev db when MONGODB_URI is unset
 	@if [ -z "$$MONGODB_URI" ]; then $(DEVDB) start; fi
-	$(BIN)/python -m jobtask
+	LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/python -m jobtask
 
 demo: install  ## drive N demo tasks (default 200) through the running server's writer API
 	$(BIN)/python -m jobtask.demo --count $${N:-200}

@@ -30,7 +30,8 @@ def _free_port() -> int:
 
 
 def _environment(**overrides: str) -> dict[str, str]:
-    return {**os.environ, "LOG_LEVEL": "WARNING", **overrides}
+    # No metrics endpoint: a developer's own server may hold the default port.
+    return {**os.environ, "LOG_LEVEL": "WARNING", "METRICS_PORT": "0", **overrides}
 
 
 def _wait_serving(port: int, timeout: float = 30) -> None:
