@@ -31,6 +31,10 @@ class Call:
     service: str
     method: str
 
+    @property
+    def path(self) -> str:
+        return f"/{self.service}/{self.method}"
+
     @classmethod
     def parse(cls, path: str) -> Call:
         service, _, method = path.lstrip("/").rpartition("/")

@@ -18,7 +18,7 @@ from jobtask.api.calls import Observer
 from jobtask.api.logs import CallLog
 from jobtask.api.metrics import Metrics
 from jobtask.api.servicer import JobTaskServicer
-from jobtask.api.status import ErrorMappingInterceptor
+from jobtask.api.status import error_mapping_interceptor
 from jobtask.api.tracing import Tracing
 from jobtask.api.writer_servicer import JobTaskWriterServicer
 from jobtask.service import JobTaskService
@@ -72,7 +72,7 @@ def build_server(
     ]
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.grpc_workers, thread_name_prefix="rpc"),
-        interceptors=[*observing, ErrorMappingInterceptor(prefixes)],
+        interceptors=[*observing, error_mapping_interceptor(prefixes)],
         options=options,
     )
     job_task_pb2_grpc.add_JobTaskServicer_to_server(JobTaskServicer(service), server)

@@ -7,11 +7,12 @@ traceback and answered INTERNAL with a generic message (never a stack trace to t
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final
 
 import grpc
 
+from jobtask.api.calls import Behaviour, UnaryInterceptor
 from jobtask.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -47,9 +48,6 @@ def status_code(error: JobTaskError) -> grpc.StatusCode:
     return grpc.StatusCode.INTERNAL  # unreachable: JobTaskError is in the table
 
 
-Behaviour = Callable[[Any, grpc.ServicerContext], Any]
-
-
 def _mapped(behaviour: Behaviour, method: str) -> Behaviour:
     def call(request: Any, context: grpc.ServicerContext) -> Any:
         try:
@@ -66,23 +64,6 @@ def _mapped(behaviour: Behaviour, method: str) -> Behaviour:
     return call
 
 
-class ErrorMappingInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
+def error_mapping_interceptor(service_prefixes: tuple[str, ...]) -> UnaryInterceptor:
     """Turns our errors into status codes for every unary rpc of the services it guards."""
-
-    def __init__(self, service_prefixes: tuple[str, ...]) -> None:
-        self._prefixes = service_prefixes
-
-    def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], grpc.RpcMethodHandler | None],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler | None:
-        handler = continuation(handler_call_details)
-        method = handler_call_details.method
-        if handler is None or handler.unary_unary is None or not method.startswith(self._prefixes):
-            return handler
-        return grpc.unary_unary_rpc_method_handler(
-            _mapped(handler.unary_unary, method),
-            request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer,
-        )
+    return UnaryInterceptor(service_prefixes, lambda behaviour, call: _mapped(behaviour, call.path))
