@@ -15,7 +15,7 @@ from jobtask.api.metrics import Metrics, serve_metrics
 from jobtask.api.server import build_server
 from jobtask.api.tracing import TracingUnavailable, start_tracing
 from jobtask.errors import JobTaskError
-from jobtask.repository import MongoJobTaskRepository, connect
+from jobtask.repository import MongoJobTaskRepository, connect_with
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from jobtask.writer import JobTaskWriter, WriterLimits
@@ -56,15 +56,8 @@ def main() -> int:
         return 2
     metrics = Metrics() if settings.metrics_port else None
     call_log = CallLog(slow_call_ms=settings.slow_call_ms)
-    client, repository = connect(
-        settings.mongodb_uri.get_secret_value(),
-        settings.mongodb_database,
-        connect_timeout_ms=settings.mongodb_connect_timeout_ms,
-        server_selection_timeout_ms=settings.mongodb_server_selection_timeout_ms,
-        operation_timeout_ms=settings.mongodb_operation_timeout_ms,
-        max_pool_size=settings.mongodb_max_pool_size,
-        observers=[o for o in (metrics, call_log) if o is not None],
-    )
+    observers = [o for o in (metrics, call_log) if o is not None]
+    client, repository = connect_with(settings, observers=observers)
     try:
         created = repository.ensure_indexes(retention_days=settings.job_task_retention_days)
     except JobTaskError as error:

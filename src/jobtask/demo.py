@@ -19,7 +19,7 @@ from typing import Any
 import grpc
 
 from jobtask.domain import JobTaskStatus
-from jobtask.repository import connect
+from jobtask.repository import connect_with
 from jobtask.settings import Settings
 from jobtask_internal.v1 import job_task_writer_pb2 as writer_pb2
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
@@ -193,13 +193,10 @@ def _report(
 
 def store_directly(count: int, domains: int, seed: int) -> int:
     settings = Settings()
-    client, repository = connect(
-        settings.mongodb_uri.get_secret_value(),
-        settings.mongodb_database,
-        connect_timeout_ms=settings.mongodb_connect_timeout_ms,
-        server_selection_timeout_ms=settings.mongodb_server_selection_timeout_ms,
-        operation_timeout_ms=max(settings.mongodb_operation_timeout_ms, 60_000),
-        max_pool_size=settings.mongodb_max_pool_size,
+    # Bulk inserts take longer than a call's operation limit.
+    timeout_ms = max(settings.mongodb_operation_timeout_ms, 60_000)
+    client, repository = connect_with(
+        settings.model_copy(update={"mongodb_operation_timeout_ms": timeout_ms})
     )
     with client:
         repository.ensure_indexes()

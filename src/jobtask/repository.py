@@ -30,6 +30,7 @@ from pymongo.errors import (
 
 from jobtask.domain import RETURNED_FIELDS, JobTask, JobTaskStatus, to_task
 from jobtask.errors import InvalidParameter, StorageError, StorageTimeout, StorageUnavailable
+from jobtask.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -396,3 +397,18 @@ def connect(
     )
     collection = client[database][COLLECTION]
     return client, MongoJobTaskRepository(collection, operation_timeout=operation_timeout_ms / 1000)
+
+
+def connect_with(
+    settings: Settings, *, observers: Sequence[CommandObserver] = ()
+) -> tuple[pymongo.MongoClient[dict[str, Any]], MongoJobTaskRepository]:
+    """`connect` configured by the MONGODB_* settings."""
+    return connect(
+        settings.mongodb_uri.get_secret_value(),
+        settings.mongodb_database,
+        connect_timeout_ms=settings.mongodb_connect_timeout_ms,
+        server_selection_timeout_ms=settings.mongodb_server_selection_timeout_ms,
+        operation_timeout_ms=settings.mongodb_operation_timeout_ms,
+        max_pool_size=settings.mongodb_max_pool_size,
+        observers=observers,
+    )

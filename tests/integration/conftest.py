@@ -16,7 +16,7 @@ import pymongo
 import pytest
 
 from jobtask.api.server import RunningServer, build_server
-from jobtask.repository import MongoJobTaskRepository, connect
+from jobtask.repository import MongoJobTaskRepository, connect_with
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from tests.support.dataset import TASKS
@@ -82,14 +82,7 @@ def settings(mongodb_uri: str, database_name: str) -> Settings:
 
 @pytest.fixture
 def repository(settings: Settings) -> Iterator[MongoJobTaskRepository]:
-    client, repository = connect(
-        settings.mongodb_uri.get_secret_value(),
-        settings.mongodb_database,
-        connect_timeout_ms=settings.mongodb_connect_timeout_ms,
-        server_selection_timeout_ms=settings.mongodb_server_selection_timeout_ms,
-        operation_timeout_ms=settings.mongodb_operation_timeout_ms,
-        max_pool_size=settings.mongodb_max_pool_size,
-    )
+    client, repository = connect_with(settings)
     repository.ensure_indexes()
     yield repository
     client.drop_database(settings.mongodb_database)

@@ -28,7 +28,7 @@ from jobtask.api.logs import CallLog, JsonFormatter
 from jobtask.api.metrics import Metrics, serve_metrics
 from jobtask.api.server import build_server
 from jobtask.api.tracing import Tracing, TracingUnavailable, start_tracing
-from jobtask.repository import CommandObserver, connect
+from jobtask.repository import CommandObserver, connect_with
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from tests.support.dataset import DOMAIN
@@ -81,15 +81,7 @@ def serve(settings: Settings) -> Iterator[Callable[..., Served]]:
             metrics = Metrics(CollectorRegistry())
             call_log = CallLog(slow_call_ms=slow_call_ms)
             observers: list[CommandObserver] = [metrics, call_log]
-            mongo, repository = connect(
-                settings.mongodb_uri.get_secret_value(),
-                settings.mongodb_database,
-                connect_timeout_ms=settings.mongodb_connect_timeout_ms,
-                server_selection_timeout_ms=settings.mongodb_server_selection_timeout_ms,
-                operation_timeout_ms=settings.mongodb_operation_timeout_ms,
-                max_pool_size=settings.mongodb_max_pool_size,
-                observers=observers,
-            )
+            mongo, repository = connect_with(settings, observers=observers)
             stack.callback(mongo.close)
             service = JobTaskService(repository, max_page_size=settings.max_page_size)
             running = build_server(
