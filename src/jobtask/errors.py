@@ -12,7 +12,9 @@
     ├── StorageUnavailable          ERROR_DB_UNAVAILABLE     -> UNAVAILABLE
     ├── StorageTimeout              ERROR_DB_TIMEOUT         -> DEADLINE_EXCEEDED
     ├── StorageError                ERROR_DB_QUERY           -> INTERNAL (the database failed)
-    └── NotImplementedYet           ERROR_NOT_IMPLEMENTED    -> UNIMPLEMENTED
+    ├── NotImplementedYet           ERROR_NOT_IMPLEMENTED    -> UNIMPLEMENTED
+    ├── Unauthenticated             ERROR_AUTHENTICATE_FAILURE -> UNAUTHENTICATED
+    └── PermissionDenied            ERROR_PERMISSION_DENIED  -> PERMISSION_DENIED
 
 This module imports nothing of ours; the gRPC mapping lives in `jobtask.api.status`.
 """
@@ -144,3 +146,15 @@ class NotImplementedYet(JobTaskError):
     """An rpc of the API that this release does not serve yet."""
 
     code = "ERROR_NOT_IMPLEMENTED"
+
+
+class Unauthenticated(JobTaskError):
+    """No token, or one that does not verify: missing, malformed, expired, wrongly signed, ..."""
+
+    code = "ERROR_AUTHENTICATE_FAILURE"
+
+
+class PermissionDenied(JobTaskError):
+    """A verified caller asked for another domain, or for an rpc its permissions do not allow."""
+
+    code = "ERROR_PERMISSION_DENIED"

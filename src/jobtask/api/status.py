@@ -20,9 +20,11 @@ from jobtask.errors import (
     JobTaskError,
     NotFound,
     NotImplementedYet,
+    PermissionDenied,
     StorageError,
     StorageTimeout,
     StorageUnavailable,
+    Unauthenticated,
 )
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ STATUS_CODES: Final[Mapping[type[JobTaskError], grpc.StatusCode]] = {
     StorageTimeout: grpc.StatusCode.DEADLINE_EXCEEDED,
     StorageError: grpc.StatusCode.INTERNAL,
     NotImplementedYet: grpc.StatusCode.UNIMPLEMENTED,
+    Unauthenticated: grpc.StatusCode.UNAUTHENTICATED,
+    PermissionDenied: grpc.StatusCode.PERMISSION_DENIED,
     JobTaskError: grpc.StatusCode.INTERNAL,
 }
 
