@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_MONGODB_URI = "mongodb://127.0.0.1:27017"
@@ -49,6 +49,19 @@ class Settings(BaseSettings):
     slow_call_ms: int = Field(default=1000, ge=0, le=3_600_000)
     otel_enabled: bool = False
     otel_exporter: Literal["otlp", "console"] = "otlp"
+    # Authentication: RS256/ES256 JWTs in the `token` (or `authorization: Bearer`) metadata,
+    # verified with these public keys (comma-separated PEM or JWKS files; several for rotation).
+    auth_enabled: bool = False
+    auth_public_keys: str = Field(default="", validate_default=True)
+    auth_audience: str = Field(default="spaceone", min_length=1)
+    auth_issuer: str = ""  # empty: not checked
+    auth_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    # TLS: the server's certificate and key (empty: plaintext). With a client CA, the writer
+    # service is served with mutual TLS on WRITER_GRPC_PORT only, and refused on GRPC_PORT.
+    tls_cert_file: str = ""
+    tls_key_file: str = Field(default="", validate_default=True)
+    tls_client_ca_file: str = Field(default="", validate_default=True)
+    writer_grpc_port: int = Field(default=50052, ge=0, le=65535, validate_default=True)
 
     @field_validator("log_level")
     @classmethod
@@ -72,4 +85,36 @@ class Settings(BaseSettings):
     def _mongodb_scheme(cls, value: SecretStr) -> SecretStr:
         if not value.get_secret_value().startswith(("mongodb://", "mongodb+srv://")):
             raise ValueError("must start with mongodb:// or mongodb+srv://")
+        return value
+
+    @property
+    def auth_public_key_files(self) -> tuple[str, ...]:
+        return tuple(path.strip() for path in self.auth_public_keys.split(",") if path.strip())
+
+    @field_validator("auth_public_keys")
+    @classmethod
+    def _keys_when_enabled(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("auth_enabled") and not value.replace(",", "").strip():
+            raise ValueError("AUTH_ENABLED=true needs at least one public key file")
+        return value
+
+    @field_validator("tls_key_file")
+    @classmethod
+    def _key_with_certificate(cls, value: str, info: ValidationInfo) -> str:
+        if bool(value) != bool(info.data.get("tls_cert_file")):
+            raise ValueError("TLS_CERT_FILE and TLS_KEY_FILE are set together or not at all")
+        return value
+
+    @field_validator("tls_client_ca_file")
+    @classmethod
+    def _client_ca_with_certificate(cls, value: str, info: ValidationInfo) -> str:
+        if value and not info.data.get("tls_cert_file"):
+            raise ValueError("mutual TLS needs the server's own TLS_CERT_FILE and TLS_KEY_FILE")
+        return value
+
+    @field_validator("writer_grpc_port")
+    @classmethod
+    def _writer_port_of_its_own(cls, value: int, info: ValidationInfo) -> int:
+        if info.data.get("tls_client_ca_file") and value and value == info.data.get("grpc_port"):
+            raise ValueError("must differ from GRPC_PORT (the writer's mutual-TLS port)")
         return value
