@@ -14,6 +14,7 @@ from jobtask.api.logs import CallLog, configure_logging
 from jobtask.api.metrics import Metrics, serve_metrics
 from jobtask.api.server import build_server
 from jobtask.api.tracing import TracingUnavailable, start_tracing
+from jobtask.auth import ConfigurationError, Security, load_security
 from jobtask.errors import JobTaskError
 from jobtask.repository import MongoJobTaskRepository, connect_with
 from jobtask.service import JobTaskService
@@ -44,9 +45,27 @@ def build_writer(settings: Settings, repository: MongoJobTaskRepository) -> JobT
     return JobTaskWriter(repository, limits=limits, clock=lambda: datetime.now(UTC))
 
 
+def describe_security(settings: Settings, security: Security) -> None:
+    if security.verifier is None:
+        log.warning("authentication is off (AUTH_ENABLED=false): callers choose their domain_id")
+    else:
+        log.info(
+            "authentication on: %d public key(s), audience %s",
+            security.verifier.key_count,
+            settings.auth_audience,
+        )
+    if security.tls is None:
+        log.warning("TLS is off (no TLS_CERT_FILE): calls travel in plaintext")
+
+
 def main() -> int:
     settings = load_settings()
     if settings is None:
+        return 2
+    try:
+        security = load_security(settings)
+    except ConfigurationError as error:
+        print(f"jobtask: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_format)
     try:
@@ -75,7 +94,13 @@ def main() -> int:
     )
     writer = build_writer(settings, repository)
     running = build_server(
-        settings, service, writer, metrics=metrics, call_log=call_log, tracing=tracing
+        settings,
+        service,
+        writer,
+        metrics=metrics,
+        call_log=call_log,
+        tracing=tracing,
+        security=security,
     )
     try:
         endpoint = (
@@ -92,6 +117,9 @@ def main() -> int:
         signal.signal(signum, lambda *_: stopping.set())
     running.start()
     log.info("serving spaceone.api.inventory.v1.JobTask on port %d", running.port)
+    if running.writer_port is not None:
+        log.info("serving the writer with mutual TLS on port %d", running.writer_port)
+    describe_security(settings, security)
     stopping.wait()
     log.info(
         "shutting down: finishing in-flight calls (grace %.1fs)", settings.shutdown_grace_seconds

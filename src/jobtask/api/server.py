@@ -2,7 +2,8 @@
 
 SpaceONE's JobTask, our internal JobTaskWriter, the standard health service and server reflection
 (v1alpha, which SpaceONE's client and spacectl use) behind the error-mapping interceptor, and the
-observing ones (tracing, metrics, call log; outermost first) in front of it when given.
+observing ones (tracing, metrics, call log; outermost first) in front of it when given; when
+configured, authentication inside it, and TLS (mutual TLS on a port of the writer's own).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from jobtask.api.auth import authentication_interceptor, server_credentials
 from jobtask.api.calls import Observer
 from jobtask.api.logs import CallLog
 from jobtask.api.metrics import Metrics
@@ -21,6 +23,7 @@ from jobtask.api.servicer import JobTaskServicer
 from jobtask.api.status import error_mapping_interceptor
 from jobtask.api.tracing import Tracing
 from jobtask.api.writer_servicer import JobTaskWriterServicer
+from jobtask.auth import Security, load_security
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from jobtask.writer import JobTaskWriter
@@ -37,6 +40,7 @@ class RunningServer:
     health: health.HealthServicer
     port: int
     services: tuple[str, ...]
+    writer_port: int | None = None  # the writer's mutual-TLS port, when TLS_CLIENT_CA_FILE is set
 
     def start(self) -> None:
         self.server.start()
@@ -57,22 +61,29 @@ def build_server(
     metrics: Metrics | None = None,
     call_log: CallLog | None = None,
     tracing: Tracing | None = None,
+    security: Security | None = None,
 ) -> RunningServer:
     """A bound, not yet started server. Port 0 binds a free port (read it from the result).
 
-    Without a writer only SpaceONE's read/delete API is served.
+    Without a writer only SpaceONE's read/delete API is served. Without `security` the settings'
+    keys and certificates are loaded here (`__main__` loads them first, to fail before connecting).
     """
+    security = load_security(settings) if security is None else security
     services = (JOB_TASK_SERVICE,) if writer is None else (JOB_TASK_SERVICE, WRITER_SERVICE)
     prefixes = tuple(f"/{name}/" for name in services)
     observers: tuple[Observer | None, ...] = (tracing, metrics, call_log)
-    observing = [o.interceptor(prefixes) for o in observers if o is not None]
+    interceptors = [o.interceptor(prefixes) for o in observers if o is not None]
+    interceptors.append(error_mapping_interceptor(prefixes))
+    # Inside the error mapping, so its refusals go through the one table; before every servicer.
+    if (guard := authentication_interceptor(prefixes, security)) is not None:
+        interceptors.append(guard)
     options = [
         ("grpc.max_receive_message_length", settings.grpc_max_message_bytes),
         ("grpc.max_send_message_length", settings.grpc_max_message_bytes),
     ]
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.grpc_workers, thread_name_prefix="rpc"),
-        interceptors=[*observing, error_mapping_interceptor(prefixes)],
+        interceptors=interceptors,
         options=options,
     )
     job_task_pb2_grpc.add_JobTaskServicer_to_server(JobTaskServicer(service), server)
@@ -85,8 +96,22 @@ def build_server(
     reflection.enable_server_reflection(
         (*services, health.SERVICE_NAME, reflection.SERVICE_NAME), server
     )
-    address = f"{settings.grpc_host}:{settings.grpc_port}"
-    port = server.add_insecure_port(address)
-    if port == 0:
+    tls = security.tls
+    credentials = None if tls is None else server_credentials(tls)
+    port = _bind(server, f"{settings.grpc_host}:{settings.grpc_port}", credentials)
+    writer_port = None
+    if writer is not None and tls is not None and tls.client_ca is not None:
+        # grpc applies client-certificate requirements per port: the writer gets its own.
+        writer_address = f"{settings.grpc_host}:{settings.writer_grpc_port}"
+        writer_port = _bind(server, writer_address, server_credentials(tls, mutual=True))
+    return RunningServer(server, health_servicer, port, services, writer_port)
+
+
+def _bind(server: grpc.Server, address: str, credentials: grpc.ServerCredentials | None) -> int:
+    if credentials is None:
+        bound: int = server.add_insecure_port(address)
+    else:
+        bound = server.add_secure_port(address, credentials)
+    if bound == 0:
         raise OSError(f"cannot listen on {address}")
-    return RunningServer(server, health_servicer, port, services)
+    return bound

@@ -1,0 +1,245 @@
+"""TLS over real gRPC, with certificates made at test time: server TLS on GRPC_PORT, and mutual TLS
+for the writer on a port of its own (WRITER_GRPC_PORT) when TLS_CLIENT_CA_FILE is set."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import grpc
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from jobtask.api.server import RunningServer, build_server
+from jobtask.repository import MongoJobTaskRepository
+from jobtask.service import JobTaskService
+from jobtask.settings import Settings
+from jobtask.writer import JobTaskWriter, WriterLimits
+from jobtask_internal.v1 import job_task_writer_pb2 as w
+from jobtask_internal.v1 import job_task_writer_pb2_grpc
+from tests.support.dataset import DOMAIN
+from tests.support.independent_client import IndependentJobTaskClient
+from tests.support.tokens import Pki, make_pki
+
+CREATE = w.CreateJobTaskRequest(domain_id=DOMAIN, job_id="job-000000000001")
+
+
+@pytest.fixture
+def pki(tmp_path: Path) -> Pki:
+    return make_pki(tmp_path)
+
+
+Serve = Callable[..., RunningServer]
+
+
+@pytest.fixture
+def serve(settings: Settings, repository: MongoJobTaskRepository, pki: Pki) -> Iterator[Serve]:
+    """Starts a server with the writer and TLS; `mutual=True` adds the client CA."""
+    started: list[RunningServer] = []
+
+    def start(*, mutual: bool = False) -> RunningServer:
+        tls = Settings(
+            **{
+                **settings.model_dump(),
+                "tls_cert_file": str(pki.server_cert),
+                "tls_key_file": str(pki.server_key),
+                "tls_client_ca_file": str(pki.ca_cert) if mutual else "",
+                "writer_grpc_port": 0,
+            }
+        )
+        writer = JobTaskWriter(repository, limits=WriterLimits(), clock=lambda: datetime.now(UTC))
+        running = build_server(tls, JobTaskService(repository, max_page_size=50), writer)
+        running.start()
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        running.stop(grace=1)
+
+
+def _secure(
+    port: int, pki: Pki, *, certificate: tuple[Path, Path] | None = None, ca: Path | None = None
+) -> grpc.Channel:
+    key, chain = (None, None) if certificate is None else (p.read_bytes() for p in certificate)
+    credentials = grpc.ssl_channel_credentials(
+        root_certificates=(ca or pki.ca_cert).read_bytes(), private_key=key, certificate_chain=chain
+    )
+    return grpc.secure_channel(f"127.0.0.1:{port}", credentials)
+
+
+def _refused(call: Callable[..., Any], request: Any) -> grpc.RpcError:
+    with pytest.raises(grpc.RpcError) as raised:
+        call(request, timeout=5)
+    return raised.value
+
+
+def _client_certificate(pki: Pki) -> tuple[Path, Path]:
+    return (pki.client_key, pki.client_cert)
+
+
+# -- server TLS ---------------------------------------------------------------------------------
+
+
+def test_a_tls_client_that_trusts_the_ca_is_served(serve: Serve, pki: Pki) -> None:
+    running = serve()
+
+    with _secure(running.port, pki) as channel:
+        created = job_task_writer_pb2_grpc.JobTaskWriterStub(channel).create(CREATE, timeout=10)
+        found = IndependentJobTaskClient(channel).list({"domain_id": DOMAIN}, timeout=10)
+
+    assert [t["job_task_id"] for t in found["results"]] == [created.job_task_id]
+    assert running.writer_port is None
+
+
+def test_a_plaintext_client_cannot_talk_to_a_tls_port(serve: Serve) -> None:
+    running = serve()
+
+    with grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+        error = _refused(IndependentJobTaskClient(channel).list, {"domain_id": DOMAIN})
+
+    assert error.code() is grpc.StatusCode.UNAVAILABLE
+
+
+def test_a_client_that_does_not_trust_the_servers_ca_is_refused(serve: Serve, pki: Pki) -> None:
+    running = serve()
+
+    with _secure(running.port, pki, ca=pki.stranger_cert) as channel:
+        error = _refused(IndependentJobTaskClient(channel).list, {"domain_id": DOMAIN})
+
+    assert error.code() is grpc.StatusCode.UNAVAILABLE
+
+
+# -- mutual TLS for the writer ------------------------------------------------------------------
+
+
+def test_the_writer_port_serves_a_client_certificate_from_the_ca(serve: Serve, pki: Pki) -> None:
+    running = serve(mutual=True)
+    assert running.writer_port is not None and running.writer_port != running.port
+
+    with _secure(running.writer_port, pki, certificate=_client_certificate(pki)) as channel:
+        task = job_task_writer_pb2_grpc.JobTaskWriterStub(channel).create(CREATE, timeout=10)
+
+    assert task.domain_id == DOMAIN
+
+
+@pytest.mark.parametrize("certificate", ["none", "another CA's"])
+def test_the_writer_port_refuses_a_client_without_a_certificate_from_the_ca(
+    serve: Serve, pki: Pki, certificate: str
+) -> None:
+    running = serve(mutual=True)
+    assert running.writer_port is not None
+    presented = None if certificate == "none" else (pki.stranger_key, pki.stranger_cert)
+
+    with _secure(running.writer_port, pki, certificate=presented) as channel:
+        error = _refused(job_task_writer_pb2_grpc.JobTaskWriterStub(channel).create, CREATE)
+
+    assert error.code() is grpc.StatusCode.UNAVAILABLE
+
+
+def test_with_mutual_tls_the_writer_is_refused_on_the_public_port(
+    serve: Serve, pki: Pki, raw_collection: Any
+) -> None:
+    running = serve(mutual=True)
+
+    with _secure(running.port, pki) as channel:
+        error = _refused(job_task_writer_pb2_grpc.JobTaskWriterStub(channel).create, CREATE)
+
+    assert error.code() is grpc.StatusCode.UNAUTHENTICATED
+    assert error.details() == (
+        "ERROR_AUTHENTICATE_FAILURE: the writer service needs a client certificate: "
+        "call it on WRITER_GRPC_PORT"
+    )
+    assert raw_collection.count_documents({}) == 0
+
+
+def test_with_mutual_tls_reads_and_health_need_no_client_certificate(
+    serve: Serve, pki: Pki
+) -> None:
+    running = serve(mutual=True)
+
+    with _secure(running.port, pki) as channel:
+        found = IndependentJobTaskClient(channel).list({"domain_id": DOMAIN}, timeout=10)
+        health = health_pb2_grpc.HealthStub(channel).Check(
+            health_pb2.HealthCheckRequest(), timeout=10
+        )
+
+    assert found == {}
+    assert health.status == health_pb2.HealthCheckResponse.SERVING
+
+
+# -- the process --------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _tls_environment(pki: Pki, **overrides: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "METRICS_PORT": "0",
+        "LOG_LEVEL": "WARNING",
+        "TLS_CERT_FILE": str(pki.server_cert),
+        "TLS_KEY_FILE": str(pki.server_key),
+        "TLS_CLIENT_CA_FILE": str(pki.ca_cert),
+        **overrides,
+    }
+
+
+@pytest.mark.parametrize(
+    ("variable", "reason"),
+    [
+        ("TLS_CERT_FILE", "No such file or directory"),
+        ("TLS_KEY_FILE", "No such file or directory"),
+        ("TLS_CLIENT_CA_FILE", "No such file or directory"),
+    ],
+)
+def test_a_missing_tls_file_stops_start_up_with_one_clear_line(
+    pki: Pki, tmp_path: Path, variable: str, reason: str
+) -> None:
+    missing = str(tmp_path / "absent.pem")
+    env = _tls_environment(pki, **{variable: missing})
+
+    result = subprocess.run(
+        [sys.executable, "-m", "jobtask"], env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"jobtask: invalid {variable}='{missing}': {reason}"
+    ]
+
+
+def test_the_process_serves_tls_and_the_writers_mutual_tls_port(
+    mongodb_uri: str, database_name: str, pki: Pki
+) -> None:
+    port, writer_port = _free_port(), _free_port()
+    env = _tls_environment(
+        pki,
+        MONGODB_URI=mongodb_uri,
+        MONGODB_DATABASE=database_name,
+        GRPC_PORT=str(port),
+        WRITER_GRPC_PORT=str(writer_port),
+    )
+    process = subprocess.Popen([sys.executable, "-m", "jobtask"], env=env, text=True)
+    try:
+        with _secure(writer_port, pki, certificate=_client_certificate(pki)) as channel:
+            grpc.channel_ready_future(channel).result(timeout=30)  # the server is starting
+            created = job_task_writer_pb2_grpc.JobTaskWriterStub(channel).create(CREATE, timeout=10)
+        with _secure(port, pki) as channel:
+            found = IndependentJobTaskClient(channel).list({"domain_id": DOMAIN}, timeout=10)
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+    assert [t["job_task_id"] for t in found["results"]] == [created.job_task_id]
+    assert process.returncode == 0
