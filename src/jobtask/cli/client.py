@@ -5,6 +5,7 @@ Every failed call becomes a CallFailed whose text is the one line the CLI prints
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -52,11 +53,15 @@ class CallFailed(Exception):
 class JobTaskClient:
     """One method per rpc; `domain_id` scopes every call (an empty one only in `purge`)."""
 
-    def __init__(self, channel: grpc.Channel, *, server: str, timeout: float) -> None:
+    def __init__(
+        self, channel: grpc.Channel, *, server: str, timeout: float, token: str = ""
+    ) -> None:
         self._reader = job_task_pb2_grpc.JobTaskStub(channel)
         self._writer = job_task_writer_pb2_grpc.JobTaskWriterStub(channel)
         self._server = server
         self._timeout = timeout
+        # SpaceONE clients send their JWT as `token` metadata.
+        self._metadata = (("token", token),) if token else ()
 
     def get(
         self, task_id: str, domain_id: str, only: Sequence[str] = ()
@@ -108,7 +113,7 @@ class JobTaskClient:
 
     def _call(self, method: Callable[..., Any], request: Message, reply: type[Reply]) -> Reply:
         try:
-            answer = method(request, timeout=self._timeout)
+            answer = method(request, timeout=self._timeout, metadata=self._metadata)
         except grpc.RpcError as error:
             # Raised errors are grpc.Call objects too: they carry the status code and details.
             raise CallFailed(
@@ -122,5 +127,7 @@ class JobTaskClient:
 @contextmanager
 def connect(server: str, timeout: float) -> Iterator[JobTaskClient]:
     """A client over a fresh plaintext channel to `server` (host:port), closed on exit."""
+    # The token comes from the environment only, so it never shows in a shell's history.
+    token = os.environ.get("JOBTASK_TOKEN", "")
     with grpc.insecure_channel(server) as channel:
-        yield JobTaskClient(channel, server=server, timeout=timeout)
+        yield JobTaskClient(channel, server=server, timeout=timeout, token=token)
