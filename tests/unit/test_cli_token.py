@@ -8,9 +8,9 @@ from typing import Any
 
 import grpc
 import pytest
-from spaceone.api.inventory.v1 import job_task_pb2
 
 from jobtask.cli.client import connect
+from spaceone.api.inventory.v1 import job_task_pb2
 
 Seen = list[dict[str, str]]
 
