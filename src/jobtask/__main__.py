@@ -16,6 +16,7 @@ from jobtask.api.server import build_server
 from jobtask.api.tracing import TracingUnavailable, start_tracing
 from jobtask.auth import ConfigurationError, Security, load_security
 from jobtask.errors import JobTaskError
+from jobtask.query.limits import Limits
 from jobtask.repository import MongoJobTaskRepository, connect_with
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
@@ -43,6 +44,18 @@ def build_writer(settings: Settings, repository: MongoJobTaskRepository) -> JobT
         retention_days=settings.job_task_retention_days,
     )
     return JobTaskWriter(repository, limits=limits, clock=lambda: datetime.now(UTC))
+
+
+def query_limits(settings: Settings) -> Limits:
+    return Limits(
+        max_filters=settings.max_filters,
+        max_value_depth=settings.max_value_depth,
+        max_regex_length=settings.max_regex_length,
+        max_list_values=settings.max_list_values,
+        max_aggregate_stages=settings.max_aggregate_stages,
+        max_only_fields=settings.max_only_fields,
+        max_stage_fields=settings.max_stage_fields,
+    )
 
 
 def describe_security(settings: Settings, security: Security) -> None:
@@ -91,6 +104,7 @@ def main() -> int:
         stat_max_rows=settings.stat_max_rows,
         stat_max_time=settings.stat_max_time_ms / 1000,
         stat_timezone=settings.stat_timezone,
+        limits=query_limits(settings),
     )
     writer = build_writer(settings, repository)
     running = build_server(

@@ -16,6 +16,13 @@ from jobtask.domain import JobTask, JobTaskStatus
 from jobtask.errors import InvalidParameter, NotFound, RequiredParameter
 from jobtask.query.aggregate import StatResult, build_pipeline, read_result
 from jobtask.query.filters import all_of_documents, build_condition, build_filter
+from jobtask.query.limits import (
+    DEFAULT_LIMITS,
+    Limits,
+    check_only,
+    check_query,
+    check_statistics_query,
+)
 from jobtask.query.model import Condition, Query
 from jobtask.query.options import build_projection, build_sort, build_window
 from jobtask.query.stat_model import StatisticsQuery
@@ -110,6 +117,7 @@ class JobTaskService:
         stat_max_rows: int = 10_000,
         stat_max_time: float = 10.0,
         stat_timezone: str = "UTC",
+        limits: Limits = DEFAULT_LIMITS,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self._repository = repository
@@ -117,6 +125,8 @@ class JobTaskService:
         self._stat_max_rows = stat_max_rows
         self._stat_max_time = stat_max_time
         self._stat_timezone = _time_zone(stat_timezone)
+        # Checked before any translation or database work.
+        self._limits = limits
         self._clock = clock
 
     def get(
@@ -128,6 +138,7 @@ class JobTaskService:
         timeout: float | None = None,
     ) -> JobTask:
         _required(job_task_id=job_task_id, domain_id=domain_id)
+        check_only(only, self._limits)
         projection = build_projection(only)
         query = {"job_task_id": job_task_id, "domain_id": domain_id}
         task = self._repository.find_one(query, projection, timeout=timeout)
@@ -144,6 +155,7 @@ class JobTaskService:
     def list(self, request: ListRequest, *, timeout: float | None = None) -> ListResult:
         _required(domain_id=request.domain_id)
         query = request.query
+        check_query(query, self._limits)
         mongo_query = _scoped(self._list_filter(request), request.domain_id)
         window = build_window(query.page, max_limit=self._max_page_size)
         projection = build_projection(query.only, minimal=query.minimal, where="query.only")
@@ -193,6 +205,7 @@ class JobTaskService:
         _required(domain_id=request.domain_id)
         if not query.aggregate and not query.distinct:
             raise RequiredParameter("aggregate")
+        check_statistics_query(query, self._limits)
         timezone = _time_zone(request.timezone) if request.timezone else self._stat_timezone
         now = self._clock()
         match = _scoped(

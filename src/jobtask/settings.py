@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     tls_key_file: str = Field(default="", validate_default=True)
     tls_client_ca_file: str = Field(default="", validate_default=True)
     writer_grpc_port: int = Field(default=50052, ge=0, le=65535, validate_default=True)
+    # Hostile input: how big one query may be (jobtask.query.limits; past a limit the call is
+    # INVALID_ARGUMENT naming it), checked before any database work.
+    max_filters: int = Field(default=50, ge=1, le=10_000)
+    max_value_depth: int = Field(default=8, ge=1, le=32)
+    max_regex_length: int = Field(default=512, ge=1, le=100_000)
+    max_list_values: int = Field(default=1000, ge=1, le=1_000_000)
+    max_aggregate_stages: int = Field(default=20, ge=1, le=1000)
+    max_only_fields: int = Field(default=50, ge=1, le=10_000)
+    max_stage_fields: int = Field(default=100, ge=1, le=10_000)
 
     @field_validator("log_level")
     @classmethod

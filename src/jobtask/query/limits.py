@@ -1,0 +1,147 @@
+"""How big a query may be: checked in one pass before it is translated or reaches the database.
+
+Within these limits a query translates in bounded time and asks the database for bounded work;
+past one it is ERROR_INVALID_PARAMETER naming the part and the limit. (The request's size in bytes
+is bounded earlier, by gRPC's GRPC_MAX_MESSAGE_BYTES.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from jobtask.errors import InvalidParameter
+from jobtask.query.model import Condition, Query
+from jobtask.query.stat_model import (
+    AggregateGroup,
+    AggregateProject,
+    AggregateSort,
+    Stage,
+    StatisticsQuery,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """The defaults are the settings' defaults (MAX_FILTERS, MAX_VALUE_DEPTH, ...)."""
+
+    max_filters: int = 50  # conditions in filter + filter_or, and in one group field
+    max_value_depth: int = 8  # lists and objects nested in one condition value
+    max_regex_length: int = 512  # characters of a pattern: regex, contain values, keyword
+    max_list_values: int = 1000  # elements of any list in a condition value
+    max_aggregate_stages: int = 20
+    max_only_fields: int = 50
+    max_stage_fields: int = 100  # keys + fields of a group, fields of a project, sort keys
+
+
+DEFAULT_LIMITS: Final = Limits()
+
+# Operators whose string values become patterns the database runs, element by element for lists.
+_PATTERN_OPERATORS: Final[frozenset[str]] = frozenset(
+    {"regex", "regex_in", "contain", "not_contain", "contain_in", "not_contain_in"}
+)
+
+
+def _at_most(count: int, limit: int, where: str, what: str) -> None:
+    if count > limit:
+        raise InvalidParameter(where, f"{count} {what}; at most {limit} are allowed")
+
+
+def _pattern_length(value: Any, limit: int, where: str) -> None:
+    if isinstance(value, str) and len(value) > limit:
+        raise InvalidParameter(
+            where, f"a pattern of {len(value)} characters; at most {limit} are allowed"
+        )
+
+
+def _check_value(value: Any, limits: Limits, where: str) -> None:
+    """Nesting depth and list sizes of one value; strings under `$regex` (match) are patterns."""
+    # (value, its depth): an iterative walk, so no value can exhaust the interpreter's stack.
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        current, depth = pending.pop()
+        if isinstance(current, Mapping):
+            children: Iterable[Any] = current.values()
+            _pattern_length(current.get("$regex"), limits.max_regex_length, where)
+        elif isinstance(current, list):
+            _at_most(len(current), limits.max_list_values, where, "values in a list")
+            children = current
+        else:
+            continue
+        if depth + 1 > limits.max_value_depth:
+            raise InvalidParameter(
+                where, f"values nested more than {limits.max_value_depth} levels deep"
+            )
+        pending.extend((child, depth + 1) for child in children)
+
+
+def _check_condition(condition: Condition, limits: Limits, where: str) -> None:
+    _check_value(condition.value, limits, f"{where}.value")
+    if condition.operator in _PATTERN_OPERATORS:
+        values = condition.value if isinstance(condition.value, list) else [condition.value]
+        for value in values:
+            _pattern_length(value, limits.max_regex_length, f"{where}.value")
+
+
+def _check_filters(
+    conditions: Sequence[Condition], conditions_or: Sequence[Condition], limits: Limits
+) -> None:
+    _at_most(
+        len(conditions) + len(conditions_or),
+        limits.max_filters,
+        "query.filter",
+        "conditions in filter and filter_or",
+    )
+    for name, group in (("filter", conditions), ("filter_or", conditions_or)):
+        for index, condition in enumerate(group):
+            _check_condition(condition, limits, f"query.{name}[{index}]")
+
+
+def _check_keyword(keyword: str, limits: Limits) -> None:
+    # Each word becomes a case-insensitive pattern over job_task_id.
+    if len(keyword) > limits.max_regex_length:
+        raise InvalidParameter(
+            "query.keyword",
+            f"{len(keyword)} characters; at most {limits.max_regex_length} are allowed",
+        )
+
+
+def check_only(only: Sequence[str], limits: Limits, *, where: str = "only") -> None:
+    _at_most(len(only), limits.max_only_fields, where, "fields")
+
+
+def check_query(query: Query, limits: Limits) -> None:
+    """A list Query within the limits, or InvalidParameter for the first part past one."""
+    _check_filters(query.filter, query.filter_or, limits)
+    _check_keyword(query.keyword, limits)
+    check_only(query.only, limits, where="query.only")
+    _at_most(len(query.sort), limits.max_stage_fields, "query.sort.keys", "sort keys")
+
+
+def _check_group(stage: AggregateGroup, limits: Limits, where: str) -> None:
+    _at_most(len(stage.keys) + len(stage.fields), limits.max_stage_fields, where, "keys and fields")
+    for index, group_field in enumerate(stage.fields):
+        at = f"{where}.fields[{index}]"
+        _at_most(len(group_field.fields), limits.max_stage_fields, f"{at}.fields", "fields")
+        _at_most(len(group_field.conditions), limits.max_filters, f"{at}.conditions", "conditions")
+        for number, condition in enumerate(group_field.conditions):
+            _check_value(condition.value, limits, f"{at}.conditions[{number}].value")
+
+
+def _check_stage(stage: Stage, limits: Limits, where: str) -> None:
+    if isinstance(stage, AggregateGroup):
+        _check_group(stage, limits, f"{where}.group")
+    elif isinstance(stage, AggregateProject):
+        _at_most(len(stage.fields), limits.max_stage_fields, f"{where}.project", "fields")
+    elif isinstance(stage, AggregateSort):
+        _at_most(len(stage.keys), limits.max_stage_fields, f"{where}.sort", "sort keys")
+
+
+def check_statistics_query(query: StatisticsQuery, limits: Limits) -> None:
+    """A StatisticsQuery within the limits, or InvalidParameter for the first part past one."""
+    _check_filters(query.filter, query.filter_or, limits)
+    _check_keyword(query.keyword, limits)
+    _at_most(len(query.aggregate), limits.max_aggregate_stages, "query.aggregate", "stages")
+    for index, stage in enumerate(query.aggregate):
+        _check_stage(stage, limits, f"query.aggregate[{index}]")
