@@ -1,0 +1,541 @@
+"""Random and adversarial SpaceONE requests (hypothesis strategies), as proto JSON dicts.
+
+They mix the real vocabulary (fields, operators, stages) with what an attacker would try:
+MongoDB operators as keys, names and values (`$where`, `$function`, `$expr`, `$lookup`, ...),
+`$`-strings that an aggregation would read as field paths or variables, positional paths, NUL
+bytes, malformed patterns and dates. Used by the fuzz tests and by `make reliability`.
+
+`merge_objects` is left out on purpose: the dev database lacks `$mergeObjects` (README, gaps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any, Final
+
+from hypothesis import strategies as st
+
+DOMAIN: Final = "domain-aaaaaaaaaaaa"
+OTHER_DOMAIN: Final = "domain-bbbbbbbbbbbb"
+# Every string stored in the other domain contains this, and every counter is at least
+# LEAK_NUMBER: a response carrying either has read the other domain.
+LEAK_MARKER: Final = "bbbb"
+LEAK_NUMBER: Final = 900_000
+
+FORBIDDEN_OPERATORS: Final = (
+    "$where",
+    "$function",
+    "$expr",
+    "$accumulator",
+    "$lookup",
+    "$graphLookup",
+    "$out",
+    "$merge",
+    "$unionWith",
+    "$jsonSchema",
+    "$text",
+)
+
+FIELDS: Final = (
+    "job_task_id",
+    "status",
+    "provider",
+    "job_id",
+    "secret_id",
+    "service_account_id",
+    "project_id",
+    "domain_id",
+    "collector_id",
+    "user_projects",
+    "created_count",
+    "updated_count",
+    "failure_count",
+    "total_count",
+    "reported_error_count",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "errors",
+    "errors.error_code",
+    "errors.message",
+    "errors.additional",
+    "errors.additional.provider",
+    "errors.0.error_code",
+)
+HOSTILE_PATHS: Final = (
+    *FORBIDDEN_OPERATORS,
+    "$or",
+    "$and",
+    "$nor",
+    "$ne",
+    "domain_id.$ne",
+    "$domain_id",
+    "$$ROOT",
+    "$$CURRENT.domain_id",
+    "errors.$",
+    "errors.$[]",
+    "errors.$.message",
+    "errors.additional.$where",
+    "a..b",
+    ".status",
+    "status.",
+    "status\x00",
+    "_id",
+    "__proto__",
+    "this.domain_id",
+    "",
+)
+NAMES: Final = ("n", "total", "status", "domain_id", "$where", "$n", "a.b", "_id", "", "x\x00")
+
+FILTER_OPERATORS: Final = (
+    "eq",
+    "not",
+    "lt",
+    "lte",
+    "gt",
+    "gte",
+    "exists",
+    "contain",
+    "not_contain",
+    "in",
+    "not_in",
+    "contain_in",
+    "not_contain_in",
+    "match",
+    "regex",
+    "regex_in",
+    "datetime_lt",
+    "datetime_gte",
+    "timediff_lt",
+    "timediff_gte",
+)
+GROUP_OPERATORS: Final = (
+    "count",
+    "sum",
+    "average",
+    "max",
+    "min",
+    "first",
+    "last",
+    "add_to_set",
+    "push",
+)
+PROJECT_OPERATORS: Final = ("", "size", "array_to_object", "object_to_array", "sum", "add")
+CONDITION_OPERATORS: Final = ("eq", "not", "gt", "gte", "lt", "lte")
+HOSTILE_OPERATORS: Final = (
+    *FORBIDDEN_OPERATORS,
+    "where",
+    "function",
+    "accumulator",
+    "$ne",
+    "$regex",
+    "EQ",
+    "eq ",
+    "",
+)
+
+STRINGS: Final = (
+    "aws",
+    "FAILURE",
+    "SUCCESS",
+    "IN_PROGRESS",
+    DOMAIN,
+    OTHER_DOMAIN,
+    "job_task-bbbb00000001",
+    "job_task-aaaa00000001",
+    "ERROR_PLUGIN",
+    "now/d - 7d",
+    "now - 1h",
+    "2023-01-05T10:00:00Z",
+    "2023-01-05",
+    "%Y-%m-%d",
+    "%w",
+    ".*",
+    "^a",
+    "(a+)+$",
+    "[",
+    "\\",
+    "$domain_id",
+    "$$ROOT",
+    "$$NOW",
+    "sleep(1000)",
+    "function() { return true; }",
+)
+HOSTILE_VALUES: Final = (
+    {"$where": "sleep(100) || true"},
+    {"$function": {"body": "function() { return true; }", "args": [], "lang": "js"}},
+    {"$expr": {"$eq": ["$domain_id", "$domain_id"]}},
+    {"$accumulator": {"init": "function() {}", "lang": "js"}},
+    {"$lookup": {"from": "job_task", "as": "x"}},
+    {"$ne": None},
+    {"$gt": ""},
+    {"$regex": ".*"},
+    {"$in": [OTHER_DOMAIN]},
+    {"$or": [{}]},
+    {"$literal": "$domain_id"},
+    {"error_code": {"$where": "true"}},
+    {"error_code": {"$ne": None}},
+    {"error_code": {"$regex": "^ERROR", "$options": "si"}},
+    {"error_code__in": ["ERROR_PLUGIN"]},
+    {"message": {"$function": {"body": "1"}}},
+    {"additional": {"provider": {"$exists": True}}},
+)
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**53), max_value=2**53),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(STRINGS),
+    st.text(max_size=12),
+)
+values = st.one_of(
+    st.sampled_from(HOSTILE_VALUES),
+    st.recursive(
+        _scalars,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.dictionaries(
+                st.sampled_from(FIELDS + HOSTILE_PATHS) | st.text(max_size=6), inner, max_size=3
+            ),
+        ),
+        max_leaves=8,
+    ),
+)
+paths = st.one_of(st.sampled_from(FIELDS), st.sampled_from(HOSTILE_PATHS), st.text(max_size=12))
+names = st.one_of(st.sampled_from(NAMES), st.text(max_size=8))
+
+
+def _either(vocabulary: tuple[str, ...]) -> st.SearchStrategy[str]:
+    """Mostly real words, sometimes hostile ones or noise."""
+    return st.one_of(
+        st.sampled_from(vocabulary),
+        st.sampled_from(vocabulary),
+        st.sampled_from(HOSTILE_OPERATORS),
+        st.text(max_size=8),
+    )
+
+
+def _maybe(parts: Mapping[str, st.SearchStrategy[Any]]) -> st.SearchStrategy[dict[str, Any]]:
+    """A dict with any subset of the parts (the client may leave any of them out)."""
+    return st.fixed_dictionaries({}, optional=dict(parts))
+
+
+def _condition(operators: tuple[str, ...]) -> st.SearchStrategy[dict[str, Any]]:
+    # SpaceONE's short aliases (k, v, o) as well as the long names.
+    return st.one_of(
+        _maybe({"key": paths, "value": values, "operator": _either(operators)}),
+        _maybe({"k": paths, "v": values, "o": _either(operators)}),
+    )
+
+
+STRING_FIELDS: Final = (
+    "job_task_id",
+    "status",
+    "provider",
+    "job_id",
+    "project_id",
+    "domain_id",
+    "user_projects",
+    "errors.error_code",
+    "errors.message",
+    "errors.additional.provider",
+)
+NUMBER_FIELDS: Final = ("created_count", "updated_count", "failure_count", "total_count")
+DATE_FIELDS: Final = ("created_at", "started_at", "finished_at")
+DATES: Final = ("2023-01-05T10:00:00Z", "2023-01-07", "now/d - 7d", "now/w", "now - 400d", "x")
+MATCHES: Final = (
+    {"error_code": "ERROR_PLUGIN"},
+    {"error_code": {"$in": ["ERROR_PLUGIN", "ERROR_QUOTA"]}},
+    {"message": {"$regex": "time", "$options": "i"}},
+    {"error_code__ne": "ERROR_AUTH", "additional.provider": "aws"},
+    {"additional": {"$exists": True}},
+)
+_texts = st.one_of(st.sampled_from(STRINGS), st.text(max_size=10))
+
+# Conditions a client means: a real field, an operator for it, a value of the right shape.
+_meant_conditions = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "key": st.sampled_from(STRING_FIELDS),
+            "operator": st.sampled_from(("eq", "not", "contain", "not_contain", "regex")),
+            "value": _texts,
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "key": st.sampled_from(STRING_FIELDS),
+            "operator": st.sampled_from(
+                ("in", "not_in", "contain_in", "not_contain_in", "regex_in")
+            ),
+            "value": st.lists(_texts, min_size=1, max_size=4),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "key": st.sampled_from(NUMBER_FIELDS),
+            "operator": st.sampled_from(("eq", "not", "lt", "lte", "gt", "gte")),
+            "value": st.integers(-5, 3000),
+        }
+    ),
+    st.fixed_dictionaries(
+        {
+            "key": st.sampled_from(DATE_FIELDS),
+            "operator": st.sampled_from(
+                ("datetime_gte", "datetime_lt", "timediff_gte", "gte", "lt")
+            ),
+            "value": st.sampled_from(DATES),
+        }
+    ),
+    st.fixed_dictionaries(
+        {"key": st.sampled_from(FIELDS), "operator": st.just("exists"), "value": st.booleans()}
+    ),
+    st.fixed_dictionaries(
+        {
+            "key": st.just("errors"),
+            "operator": st.just("match"),
+            "value": st.sampled_from(MATCHES + HOSTILE_VALUES),
+        }
+    ),
+)
+conditions = st.one_of(
+    _meant_conditions, _meant_conditions, _meant_conditions, _condition(FILTER_OPERATORS)
+)
+_sort_keys = st.lists(_maybe({"key": paths, "desc": st.booleans()}), max_size=3)
+_sort = st.one_of(
+    st.fixed_dictionaries({"key": st.sampled_from(FIELDS), "desc": st.booleans()}),
+    _maybe({"key": paths, "desc": st.booleans()}),
+    st.fixed_dictionaries({"keys": _sort_keys}),
+)
+_page = _maybe({"start": st.integers(0, 30), "limit": st.integers(0, 80) | st.just(2**32 - 1)})
+_keyword = st.one_of(st.text(max_size=20), st.sampled_from(STRINGS))
+
+queries = st.one_of(
+    st.fixed_dictionaries(
+        {"page": st.fixed_dictionaries({"limit": st.integers(1, 20)})},
+        optional={
+            "filter": st.lists(conditions, max_size=3),
+            "filter_or": st.lists(conditions, max_size=2),
+            "sort": _sort,
+            "minimal": st.booleans(),
+            "count_only": st.booleans(),
+            "only": st.lists(st.sampled_from(FIELDS), max_size=3),
+            "keyword": st.sampled_from(("", "aaaa", "3f9c abcd", "bbbb")),
+        },
+    ),
+    _maybe(
+        {
+            "filter": st.lists(conditions, max_size=4),
+            "filter_or": st.lists(conditions, max_size=3),
+            "sort": _sort,
+            "page": _page,
+            "minimal": st.booleans(),
+            "count_only": st.booleans(),
+            "only": st.lists(paths, max_size=4),
+            "keyword": _keyword,
+        }
+    ),
+)
+
+# Hostile stages: any part may be missing, any word may be an attack.
+_group = _maybe(
+    {
+        "keys": st.lists(
+            _maybe(
+                {
+                    "key": paths,
+                    "name": names,
+                    "date_format": st.sampled_from(("year", "month", "day", "%Y-%m", "$x", "%w"))
+                    | st.text(max_size=6),
+                }
+            ),
+            max_size=3,
+        ),
+        "fields": st.lists(
+            _maybe(
+                {
+                    "key": paths,
+                    "name": names,
+                    "operator": _either(GROUP_OPERATORS),
+                    "fields": st.lists(_maybe({"key": paths, "name": names}), max_size=2),
+                    "conditions": st.lists(_condition(CONDITION_OPERATORS), max_size=2),
+                }
+            ),
+            max_size=3,
+        ),
+    }
+)
+_project = _maybe(
+    {
+        "fields": st.lists(
+            _maybe({"key": paths, "name": names, "operator": _either(PROJECT_OPERATORS)}),
+            max_size=3,
+        ),
+        "exclude_keys": st.booleans(),
+    }
+)
+_hostile_stages = st.one_of(
+    st.fixed_dictionaries({"group": _group}),
+    st.fixed_dictionaries({"project": _project}),
+    st.fixed_dictionaries({"unwind": _maybe({"path": paths})}),
+    st.fixed_dictionaries({"count": _maybe({"name": names})}),
+    st.fixed_dictionaries(
+        {
+            "sort": st.one_of(
+                _maybe({"key": paths, "desc": st.booleans()}),
+                st.fixed_dictionaries({"keys": _sort_keys}),
+            )
+        }
+    ),
+    st.fixed_dictionaries({"limit": st.integers(-3, 40)}),
+    st.fixed_dictionaries({"skip": st.integers(-3, 40)}),
+)
+
+# Pipelines a client means: a group of real fields named k0, k1 and f0, f1, then stages over
+# those names (a name the group did not make is a mistake the server must answer cleanly).
+_MADE: Final = ("k0", "k1", "f0", "f1")
+_meant_group = st.fixed_dictionaries(
+    {
+        "keys": st.lists(
+            st.fixed_dictionaries(
+                {"key": st.sampled_from((*STRING_FIELDS[:5], "errors.error_code"))},
+                optional={"date_format": st.just("")},
+            ),
+            max_size=2,
+        ),
+        "fields": st.lists(
+            st.fixed_dictionaries(
+                {"operator": st.sampled_from(GROUP_OPERATORS)},
+                optional={
+                    "key": st.sampled_from(NUMBER_FIELDS + DATE_FIELDS + STRING_FIELDS[:3]),
+                    "conditions": st.lists(
+                        st.fixed_dictionaries(
+                            {
+                                "key": st.sampled_from(STRING_FIELDS[:3] + NUMBER_FIELDS),
+                                "operator": st.sampled_from(CONDITION_OPERATORS),
+                                "value": st.sampled_from(("aws", "FAILURE", 0, 2, 12)) | values,
+                            }
+                        ),
+                        max_size=2,
+                    ),
+                },
+            ),
+            min_size=1,
+            max_size=2,
+        ),
+    }
+).map(
+    lambda g: {
+        "keys": [{**k, "name": f"k{i}"} for i, k in enumerate(g["keys"])],
+        "fields": [{**f, "name": f"f{i}"} for i, f in enumerate(g["fields"])],
+    }
+)
+_date_group = st.fixed_dictionaries(
+    {
+        "keys": st.tuples(
+            st.sampled_from(DATE_FIELDS), st.sampled_from(("year", "month", "day", "%Y-%m-%d"))
+        ).map(lambda kf: [{"key": kf[0], "name": "k0", "date_format": kf[1]}]),
+        "fields": st.just([{"operator": "count", "name": "f0"}]),
+    }
+)
+_after_group = st.one_of(
+    st.fixed_dictionaries(
+        {"sort": st.fixed_dictionaries({"key": st.sampled_from(_MADE), "desc": st.booleans()})}
+    ),
+    st.fixed_dictionaries({"limit": st.integers(1, 5)}),
+    st.fixed_dictionaries({"skip": st.integers(0, 3)}),
+    st.fixed_dictionaries(
+        {
+            "project": st.fixed_dictionaries(
+                {
+                    "fields": st.lists(
+                        st.fixed_dictionaries(
+                            {
+                                "key": st.sampled_from(_MADE),
+                                "name": st.sampled_from(("p0", "p1")),
+                                "operator": st.sampled_from(("", "size", "sum")),
+                            }
+                        ),
+                        min_size=1,
+                        max_size=1,
+                    ),
+                    "exclude_keys": st.booleans(),
+                }
+            )
+        }
+    ),
+    st.just({"count": {"name": "rows"}}),
+)
+_meant_aggregate = st.tuples(
+    st.lists(st.just({"unwind": {"path": "errors"}}), max_size=1),
+    st.one_of(_meant_group, _date_group).map(lambda g: [{"group": g}]),
+    st.lists(_after_group, max_size=3),
+).map(lambda parts: [stage for part in parts for stage in part])
+
+statistics_queries = st.one_of(
+    st.fixed_dictionaries(
+        {"aggregate": _meant_aggregate},
+        optional={"filter": st.lists(conditions, max_size=2), "page": _page, "keyword": _keyword},
+    ),
+    st.fixed_dictionaries(
+        {"distinct": st.sampled_from(FIELDS) | paths},
+        optional={"filter": st.lists(conditions, max_size=2), "page": _page},
+    ),
+    _maybe(
+        {
+            "filter": st.lists(conditions, max_size=3),
+            "filter_or": st.lists(conditions, max_size=2),
+            "aggregate": st.lists(_hostile_stages, max_size=4),
+            "page": _page,
+            "distinct": paths,
+            "keyword": _keyword,
+        }
+    ),
+)
+# The `timezone` metadata of a stat call (printable ASCII, as gRPC metadata must be).
+timezones = st.sampled_from(
+    ("", "UTC", "Asia/Seoul", "America/St_Johns", "Not/AZone", "../../etc/passwd", "+09:00", "$x")
+)
+
+
+def _domain() -> st.SearchStrategy[str]:
+    # Now and then none, which is the client's mistake.
+    return st.sampled_from((*(DOMAIN,) * 9, ""))
+
+
+list_requests = st.fixed_dictionaries({"domain_id": _domain(), "query": queries}).flatmap(
+    lambda request: _maybe(
+        {
+            "status": st.sampled_from(("PENDING", "FAILURE", "SUCCESS")),
+            "provider": st.text(max_size=6),
+        }
+    ).map(lambda extra: {**request, **extra})
+)
+stat_requests = st.one_of(
+    st.fixed_dictionaries({"domain_id": _domain(), "query": statistics_queries}),
+    st.fixed_dictionaries({"domain_id": _domain(), "query": statistics_queries}),
+    st.fixed_dictionaries({"domain_id": _domain()}, optional={"query": statistics_queries}),
+)
+
+
+def walk(value: Any) -> Iterator[Any]:
+    """Every value inside a response (keys included), depth first."""
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        yield current
+        if isinstance(current, Mapping):
+            pending.extend(current.keys())
+            pending.extend(current.values())
+        elif isinstance(current, list | tuple):
+            pending.extend(current)
+
+
+def other_domain_in(response: Any) -> Any:
+    """Something in the response that only the other domain's documents hold, or None."""
+    for value in walk(response):
+        if isinstance(value, str) and LEAK_MARKER in value.lower():
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool) and value >= LEAK_NUMBER:
+            return value
+    return None
