@@ -62,6 +62,12 @@ class Settings(BaseSettings):
     tls_key_file: str = Field(default="", validate_default=True)
     tls_client_ca_file: str = Field(default="", validate_default=True)
     writer_grpc_port: int = Field(default=50052, ge=0, le=65535, validate_default=True)
+    # The HTTP/JSON interface: JobTask's rpcs at their google.api.http paths on a port of its own
+    # (0: a free port), served by HTTP_WORKERS threads; TLS and tokens as on GRPC_PORT.
+    http_enabled: bool = True
+    http_host: str = Field(default="0.0.0.0", min_length=1)
+    http_port: int = Field(default=8080, ge=0, le=65535)
+    http_workers: int = Field(default=16, ge=1, le=1024)
     # Hostile input: how big one query may be (jobtask.query.limits; past a limit the call is
     # INVALID_ARGUMENT naming it), checked before any database work.
     max_filters: int = Field(default=50, ge=1, le=10_000)

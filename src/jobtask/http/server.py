@@ -1,0 +1,115 @@
+"""build_http_server(): the HTTP app on its own port, served by uvicorn in a thread beside gRPC.
+
+The socket is bound here, before anything starts, so a taken port fails start-up at once and port 0
+reports the port it got. Stopping is two steps, so `__main__` can drain gRPC and HTTP together:
+`shutdown()` turns `/healthz` NOT_SERVING and stops accepting connections, `wait(grace)` lets
+in-flight requests finish for up to `grace` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import socket
+import threading
+
+import uvicorn
+
+from jobtask.auth import Security, load_security
+from jobtask.http.app import HttpApp
+from jobtask.service import JobTaskService
+from jobtask.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket; `[::]` (as GRPC_HOST writes it) is IPv6 and IPv4 alike."""
+    host = host.removeprefix("[").removesuffix("]")
+    family, kind, protocol, _, address = socket.getaddrinfo(
+        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )[0]
+    sock = socket.socket(family, kind, protocol)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class HttpServer:
+    """uvicorn serving an HttpApp on a bound socket, in a thread of its own."""
+
+    def __init__(
+        self,
+        app: HttpApp,
+        sock: socket.socket,
+        *,
+        grace: float,
+        tls_files: tuple[str, str] | None = None,
+    ) -> None:
+        """`tls_files`: the certificate (chain) and key files to serve HTTPS with."""
+        self.app = app
+        self._socket = sock
+        self.port: int = sock.getsockname()[1]
+        certificate, key = tls_files or (None, None)
+        config = uvicorn.Config(
+            app.asgi,
+            lifespan="off",
+            log_config=None,  # our logging is configured once, in __main__
+            server_header=False,
+            timeout_graceful_shutdown=math.ceil(grace),
+            ssl_certfile=certificate,
+            ssl_keyfile=key,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._serve, name="http", daemon=True)
+
+    def _serve(self) -> None:
+        # Off the main thread uvicorn installs no signal handlers: __main__ owns SIGTERM/SIGINT.
+        self._server.run(sockets=[self._socket])
+
+    def start(self) -> None:
+        # Connections are accepted into the bound socket's backlog until uvicorn takes them.
+        self._thread.start()
+
+    def shutdown(self) -> None:
+        """/healthz turns NOT_SERVING; uvicorn stops accepting and starts draining."""
+        self.app.serving = False
+        self._server.should_exit = True
+
+    def wait(self, grace: float | None = None) -> None:
+        """Until in-flight requests are done (uvicorn cancels what outlives its grace)."""
+        if self._thread.is_alive():
+            self._thread.join(None if grace is None else grace + 5)
+        if self._thread.is_alive():
+            log.warning("the HTTP server did not stop in time; leaving it to exit with the process")
+            self._server.force_exit = True
+        self._socket.close()
+
+    def stop(self, grace: float | None = None) -> None:
+        self.shutdown()
+        self.wait(grace)
+
+
+def build_http_server(
+    settings: Settings, service: JobTaskService, *, security: Security | None = None
+) -> HttpServer:
+    """A bound, not yet started server (HTTP_HOST, HTTP_PORT; port 0: a free one), enforcing the
+    same tokens as gRPC and serving HTTPS with the same certificate when they are configured.
+    Without `security` the settings' keys and certificates are loaded here."""
+    security = load_security(settings) if security is None else security
+    app = HttpApp(
+        service,
+        verifier=security.verifier,
+        workers=settings.http_workers,
+        max_body_bytes=settings.grpc_max_message_bytes,
+    )
+    tls_files = (settings.tls_cert_file, settings.tls_key_file) if security.tls else None
+    sock = listen(settings.http_host, settings.http_port)
+    return HttpServer(app, sock, grace=settings.shutdown_grace_seconds, tls_files=tls_files)

@@ -1,0 +1,56 @@
+"""A real uvicorn server on a free port around an HttpApp, and an httpx client for it.
+
+The service is JobTaskService over mongomock (or a stub of it); no database, no gRPC server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import mongomock
+import pytest
+
+from jobtask.http.app import HttpApp
+from jobtask.http.server import HttpServer, listen
+from jobtask.repository import MongoJobTaskRepository
+from jobtask.service import JobTaskService
+from tests.support.dataset import TASKS
+
+Serve = Callable[..., httpx.Client]
+
+
+@pytest.fixture
+def collection() -> Any:
+    collection = mongomock.MongoClient()["inventory"]["job_task"]
+    collection.insert_many([dict(t) for t in TASKS])
+    return collection
+
+
+@pytest.fixture
+def service(collection: Any) -> JobTaskService:
+    return JobTaskService(MongoJobTaskRepository(collection), max_page_size=20)
+
+
+@pytest.fixture
+def serve() -> Iterator[Serve]:
+    """serve(service, **HttpApp options) -> a client of that app on a real port."""
+    running: list[tuple[HttpServer, httpx.Client]] = []
+
+    def start(service: JobTaskService, **options: Any) -> httpx.Client:
+        server = HttpServer(HttpApp(service, **options), listen("127.0.0.1", 0), grace=2)
+        server.start()
+        client = httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=10)
+        running.append((server, client))
+        return client
+
+    yield start
+    for server, client in running:
+        client.close()
+        server.stop(grace=2)
+
+
+@pytest.fixture
+def http(serve: Serve, service: JobTaskService) -> httpx.Client:
+    return serve(service)
