@@ -93,6 +93,7 @@ def start_server(uri: str) -> tuple[subprocess.Popen[bytes], int]:
         "GRPC_PORT": str(port),
         "LOG_LEVEL": "ERROR",
         "METRICS_PORT": "0",
+        "HTTP_PORT": "0",
         "MONGODB_OPERATION_TIMEOUT_MS": "60000",
     }
     process = subprocess.Popen([sys.executable, "-m", "jobtask"], env=env)

@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 
 from jobtask.api.logs import CallLog, configure_logging
-from jobtask.api.metrics import Metrics, serve_metrics
-from jobtask.api.server import build_server
+from jobtask.api.metrics import Metrics, MetricsEndpoint, serve_metrics
+from jobtask.api.server import RunningServer, build_server
 from jobtask.api.tracing import TracingUnavailable, start_tracing
 from jobtask.auth import ConfigurationError, Security, load_security
 from jobtask.errors import JobTaskError
+from jobtask.http.server import HttpServer, build_http_server
 from jobtask.query.limits import Limits
 from jobtask.repository import MongoJobTaskRepository, connect_with
 from jobtask.service import JobTaskService
@@ -71,6 +72,49 @@ def describe_security(settings: Settings, security: Security) -> None:
         log.warning("TLS is off (no TLS_CERT_FILE): calls travel in plaintext")
 
 
+def open_endpoints(
+    settings: Settings, metrics: Metrics | None, service: JobTaskService, security: Security
+) -> tuple[MetricsEndpoint | None, HttpServer | None]:
+    """The metrics endpoint (serving) and the HTTP interface (bound), each when enabled.
+
+    Raises OSError naming the one that cannot listen.
+    """
+    try:
+        endpoint = (
+            serve_metrics(metrics.registry, settings.metrics_host, settings.metrics_port)
+            if metrics
+            else None
+        )
+    except OSError as error:
+        raise OSError(f"cannot serve metrics on port {settings.metrics_port}: {error}") from error
+    try:
+        http = (
+            build_http_server(settings, service, security=security)
+            if settings.http_enabled
+            else None
+        )
+    except OSError as error:
+        if endpoint is not None:
+            endpoint.stop()
+        raise OSError(f"cannot serve HTTP on port {settings.http_port}: {error}") from error
+    return endpoint, http
+
+
+def start_http(http: HttpServer | None) -> None:
+    if http is not None:
+        http.start()
+        log.info("serving HTTP/JSON on port %d", http.port)
+
+
+def stop_servers(running: RunningServer, http: HttpServer | None, grace: float) -> None:
+    """gRPC and HTTP drain together: both stop taking calls, then in-flight ones get `grace`."""
+    if http is not None:
+        http.shutdown()
+    running.stop(grace)
+    if http is not None:
+        http.wait(grace)
+
+
 def main() -> int:
     settings = load_settings()
     if settings is None:
@@ -117,13 +161,9 @@ def main() -> int:
         security=security,
     )
     try:
-        endpoint = (
-            serve_metrics(metrics.registry, settings.metrics_host, settings.metrics_port)
-            if metrics
-            else None
-        )
+        endpoint, http = open_endpoints(settings, metrics, service, security)
     except OSError as error:
-        log.error("cannot serve metrics on port %d: %s", settings.metrics_port, error)
+        log.error("%s", error)
         client.close()
         return 1
     stopping = threading.Event()
@@ -133,12 +173,13 @@ def main() -> int:
     log.info("serving spaceone.api.inventory.v1.JobTask on port %d", running.port)
     if running.writer_port is not None:
         log.info("serving the writer with mutual TLS on port %d", running.writer_port)
+    start_http(http)
     describe_security(settings, security)
     stopping.wait()
     log.info(
         "shutting down: finishing in-flight calls (grace %.1fs)", settings.shutdown_grace_seconds
     )
-    running.stop(settings.shutdown_grace_seconds)
+    stop_servers(running, http, settings.shutdown_grace_seconds)
     client.close()
     if endpoint is not None:
         endpoint.stop()

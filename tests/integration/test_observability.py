@@ -283,6 +283,7 @@ def test_the_process_serves_metrics_and_writes_json_call_lines(
         "GRPC_PORT": str(grpc_port),
         "METRICS_HOST": "127.0.0.1",
         "METRICS_PORT": str(metrics_port),
+        "HTTP_PORT": "0",
         "LOG_LEVEL": "INFO",
         "SLOW_CALL_MS": "0",
     }

@@ -30,8 +30,14 @@ def _free_port() -> int:
 
 
 def _environment(**overrides: str) -> dict[str, str]:
-    # No metrics endpoint: a developer's own server may hold the default port.
-    return {**os.environ, "LOG_LEVEL": "WARNING", "METRICS_PORT": "0", **overrides}
+    # No metrics endpoint, HTTP on a free port: a developer's own server may hold the defaults.
+    return {
+        **os.environ,
+        "LOG_LEVEL": "WARNING",
+        "METRICS_PORT": "0",
+        "HTTP_PORT": "0",
+        **overrides,
+    }
 
 
 def _wait_serving(port: int, timeout: float = 30) -> None:

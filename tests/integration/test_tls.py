@@ -187,6 +187,7 @@ def _tls_environment(pki: Pki, **overrides: str) -> dict[str, str]:
     return {
         **os.environ,
         "METRICS_PORT": "0",
+        "HTTP_PORT": "0",
         "LOG_LEVEL": "WARNING",
         "TLS_CERT_FILE": str(pki.server_cert),
         "TLS_KEY_FILE": str(pki.server_key),

@@ -1,0 +1,186 @@
+"""`python -m jobtask` serves HTTP/JSON beside gRPC, from one command, and stops both together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import grpc
+import httpx
+import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from tests.support.dataset import DOMAIN, tasks_in
+from tests.support.independent_client import IndependentJobTaskClient
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _environment(**overrides: str) -> dict[str, str]:
+    return {**os.environ, "LOG_LEVEL": "WARNING", "METRICS_PORT": "0", **overrides}
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[str]
+    grpc_port: int
+    http_port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+
+def _wait_grpc_serving(port: int) -> None:
+    deadline = time.monotonic() + 30
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            try:
+                if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1:
+                    return
+            except grpc.RpcError:
+                time.sleep(0.1)
+    pytest.fail("the server did not become SERVING")
+
+
+def _start(mongodb_uri: str, database_name: str, **overrides: str) -> Served:
+    grpc_port, http_port = _free_port(), _free_port()
+    env = _environment(
+        MONGODB_URI=mongodb_uri,
+        MONGODB_DATABASE=database_name,
+        GRPC_PORT=str(grpc_port),
+        HTTP_HOST="127.0.0.1",
+        HTTP_PORT=str(http_port),
+        SHUTDOWN_GRACE_SECONDS="5",
+        **overrides,
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jobtask"], env=env, text=True, stderr=subprocess.PIPE
+    )
+    _wait_grpc_serving(grpc_port)
+    return Served(process, grpc_port, http_port)
+
+
+def _stop(served: Served) -> None:
+    if served.process.poll() is None:
+        served.process.kill()
+    served.process.wait(timeout=10)
+    if served.process.stderr is not None:
+        served.process.stderr.close()
+
+
+@pytest.fixture
+def served(mongodb_uri: str, database_name: str, seeded: Any) -> Iterator[Served]:
+    running = _start(mongodb_uri, database_name)
+    yield running
+    _stop(running)
+
+
+def test_one_command_serves_grpc_and_http_with_the_same_answers(served: Served) -> None:
+    with grpc.insecure_channel(f"127.0.0.1:{served.grpc_port}") as channel:
+        over_grpc = IndependentJobTaskClient(channel).list({"domain_id": DOMAIN}, timeout=10)
+    with httpx.Client(base_url=served.url, timeout=10) as http:
+        health = http.get("/healthz")
+        over_http = http.get("/inventory/v1/job-tasks", params={"domain_id": DOMAIN})
+
+    assert health.json() == {"status": "SERVING"}
+    assert over_http.json() == over_grpc
+    assert over_grpc["total_count"] == len(tasks_in(DOMAIN))
+
+
+def test_sigterm_finishes_http_requests_in_flight_and_exits_zero(served: Served) -> None:
+    statuses: list[int | str] = []
+
+    def call() -> None:
+        with httpx.Client(base_url=served.url, timeout=10) as http:
+            for _ in range(40):
+                try:
+                    response = http.post(
+                        "/inventory/v1/job-tasks/search", json={"domain_id": DOMAIN}
+                    )
+                    statuses.append(response.status_code)
+                except httpx.TransportError:
+                    statuses.append("refused")
+
+    callers = [threading.Thread(target=call) for _ in range(4)]
+    for caller in callers:
+        caller.start()
+    time.sleep(0.3)
+    served.process.send_signal(signal.SIGTERM)
+    for caller in callers:
+        caller.join(timeout=30)
+
+    assert served.process.wait(timeout=20) == 0
+    # Once shutdown starts, new connections are refused; no request that was taken fails.
+    assert set(statuses) <= {200, "refused"}
+    assert 200 in statuses
+
+
+def test_http_enabled_false_serves_grpc_only(mongodb_uri: str, database_name: str) -> None:
+    running = _start(mongodb_uri, database_name, HTTP_ENABLED="false")
+    try:
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{running.url}/healthz", timeout=5)
+    finally:
+        running.process.send_signal(signal.SIGTERM)
+        assert running.process.wait(timeout=20) == 0
+        _stop(running)
+
+
+def test_a_taken_http_port_stops_start_up_with_one_clear_line(
+    mongodb_uri: str, database_name: str
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "jobtask"],
+            env=_environment(
+                MONGODB_URI=mongodb_uri,
+                MONGODB_DATABASE=database_name,
+                GRPC_PORT="0",
+                HTTP_HOST="127.0.0.1",
+                HTTP_PORT=str(port),
+                LOG_FORMAT="text",
+            ),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert result.returncode == 1
+    assert f"cannot serve HTTP on port {port}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("HTTP_PORT", "99999"), ("HTTP_ENABLED", "maybe"), ("HTTP_WORKERS", "0")],
+)
+def test_a_bad_http_setting_stops_start_up_with_one_clear_line(variable: str, value: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "jobtask"],
+        env=_environment(**{variable: value}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith(f"jobtask: invalid {variable}=")
