@@ -9,6 +9,7 @@ is retried until the whole timeout is spent, where callers need UNAVAILABLE afte
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -82,6 +83,9 @@ _PIPELINE_REJECTED_CODES: Final[frozenset[int]] = _QUERY_REJECTED_CODES | frozen
         10334,
     }
 )
+# The dev database (mongo-java-server) rejects a pattern its Java regex engine cannot compile
+# without a code, as "... near index N"; MongoDB's regex errors carry 51091 (above).
+_UNCODED_PATTERN_ERROR: Final = re.compile(r" near index \d+")
 
 
 class JobTaskRepository(Protocol):
@@ -129,7 +133,10 @@ def _translated_errors(
     except PyMongoError as error:
         if error.timeout:
             raise _timeout(error, time_limit_ms) from error
-        if isinstance(error, OperationFailure) and error.code in rejected:
+        if isinstance(error, OperationFailure) and (
+            error.code in rejected
+            or (error.code is None and _UNCODED_PATTERN_ERROR.search(str(error)))
+        ):
             raise InvalidParameter(
                 "query", f"the database rejected it: {_first_line(error)}"
             ) from error

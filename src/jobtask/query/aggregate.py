@@ -129,6 +129,12 @@ class _Names:
         return name
 
 
+def _has_nul_key(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return any("\x00" in str(k) or _has_nul_key(v) for k, v in value.items())
+    return isinstance(value, list) and any(_has_nul_key(v) for v in value)
+
+
 def _literal(value: Any) -> Any:
     """A request value as itself: '$'-strings, objects and arrays would be read as expressions."""
     if isinstance(value, Mapping | list) or (isinstance(value, str) and value.startswith("$")):
@@ -205,6 +211,8 @@ def _comparison(condition: Condition, shape: Shape, where: str) -> Document:
     expression = _resolve(condition.key, shape, f"{where}.key").expression
     if condition.value is None:
         raise RequiredParameter(f"{where}.value")
+    if _has_nul_key(condition.value):  # BSON cannot carry them, even as a literal
+        raise InvalidParameter(f"{where}.value", "object keys cannot contain the NUL character")
     operator = CONDITION_OPERATORS.get(condition.operator)
     if operator is None:
         raise UnsupportedOperator(

@@ -121,9 +121,17 @@ def _text(value: Any, target: Target) -> str:
     return value
 
 
+def _pattern_text(value: Any, target: Target) -> str:
+    # BSON cannot carry a regular expression with a NUL byte in it (nor can MongoDB run one).
+    text = _text(value, target)
+    if "\x00" in text:
+        raise target.invalid("a pattern cannot contain the NUL character")
+    return text
+
+
 def _pattern(value: Any, target: Target) -> re.Pattern[str]:
     """Case-insensitive literal substring; the driver sends it as a BSON regex."""
-    return re.compile(re.escape(_text(value, target)), re.IGNORECASE)
+    return re.compile(re.escape(_pattern_text(value, target)), re.IGNORECASE)
 
 
 def _is_text_field(target: Target) -> bool:
@@ -143,7 +151,7 @@ _BROKEN_IN_PCRE_TOO: Final[tuple[str, ...]] = (
 
 
 def _regex(value: Any, target: Target) -> Document:
-    pattern = _text(value, target)
+    pattern = _pattern_text(value, target)
     try:
         re.compile(pattern)
     except re.error as error:
@@ -318,6 +326,8 @@ def build_error_match(value: Mapping[str, Any], target: Target) -> Document:
             for op, operand in condition.items():
                 if op not in _MATCH_OPERATORS:
                     raise target.invalid(f"operator {op!r} is not allowed in match")
+                if op == "$regex":
+                    _pattern_text(operand, target)
                 _reject_operators(operand, target)
         else:
             _reject_operators(condition, target)

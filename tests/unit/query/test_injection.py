@@ -255,6 +255,14 @@ LIST_ATTACKS: Final = {
     "only $where": list_request(only=["$where"]),
     "only positional": list_request(only=["errors.$"]),
     "only elemMatch projection": list_request(only=["errors.$elemMatch"]),
+    # BSON cannot carry a regular expression with NUL in it: refused before the driver is asked.
+    "NUL in a keyword": list_request(keyword="a\x00"),
+    "NUL in contain": list_request(filter=[{"k": "job_id", "v": "\x00", "o": "contain"}]),
+    "NUL in contain_in": list_request(filter=[{"k": "job_id", "v": ["\x00"], "o": "contain_in"}]),
+    "NUL in regex": list_request(filter=[{"k": "job_id", "v": "a\x00", "o": "regex"}]),
+    "NUL in a match pattern": list_request(
+        filter=[{"k": "errors", "v": {"message": {"$regex": "\x00"}}, "o": "match"}]
+    ),
 }
 STAT_ATTACKS: Final = {
     "group key $where": stat_request(group(count(), keys=[{"key": "$where", "name": "k"}])),
@@ -283,6 +291,11 @@ STAT_ATTACKS: Final = {
     "condition key $expr": stat_request(
         group(count(conditions=[{"key": "$expr", "value": 1, "operator": "eq"}]))
     ),
+    "condition value with a NUL key": stat_request(
+        group(
+            count(conditions=[{"key": "status", "value": [{"a": {"\x00": 1}}], "operator": "eq"}])
+        )
+    ),
     "condition operator $where": stat_request(
         group(count(conditions=[{"key": "status", "value": 1, "operator": "$where"}]))
     ),
@@ -298,6 +311,10 @@ STAT_ATTACKS: Final = {
     "count name $out": stat_request({"count": {"name": "$out"}}),
     "distinct $where": {"domain_id": DOMAIN, "query": {"distinct": "$where"}},
     "distinct variable": {"domain_id": DOMAIN, "query": {"distinct": "$$ROOT.domain_id"}},
+    "NUL in a stat keyword": {
+        "domain_id": DOMAIN,
+        "query": {"distinct": "job_id", "keyword": "\x00"},
+    },
     "stat filter $where": stat_request(
         {"count": {"name": "n"}}, filter=[{"k": "$where", "v": "1", "o": "eq"}]
     ),
