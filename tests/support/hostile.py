@@ -10,13 +10,15 @@ bytes, malformed patterns and dates. Used by the fuzz tests and by `make reliabi
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Final
 
+import grpc
 from hypothesis import strategies as st
 
-DOMAIN: Final = "domain-aaaaaaaaaaaa"
-OTHER_DOMAIN: Final = "domain-bbbbbbbbbbbb"
+from tests.support.dataset import DOMAIN, OTHER_DOMAIN, tasks_in
+
 # Every string stored in the other domain contains this, and every counter is at least
 # LEAK_NUMBER: a response carrying either has read the other domain.
 LEAK_MARKER: Final = "bbbb"
@@ -539,3 +541,74 @@ def other_domain_in(response: Any) -> Any:
         if isinstance(value, int | float) and not isinstance(value, bool) and value >= LEAK_NUMBER:
             return value
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The fuzz target: two domains, and what every answer must satisfy
+
+
+def _marked(number: int) -> dict[str, Any]:
+    """A task of the other domain: its strings carry LEAK_MARKER, its counters LEAK_NUMBER."""
+    created_at = datetime(2023, 1, 5 + number % 5, 9 + number)
+    return {
+        "job_task_id": f"job_task-bbbb{number:08d}",
+        "status": "BBBB",  # no enum name: a leaked status shows as the marker too
+        "created_count": LEAK_NUMBER + number,
+        "updated_count": LEAK_NUMBER,
+        "deleted_count": LEAK_NUMBER,
+        "disconnected_count": LEAK_NUMBER,
+        "failure_count": LEAK_NUMBER,
+        "total_count": LEAK_NUMBER,
+        "errors": [
+            {"error_code": "ERROR_BBBB", "message": "bbbb", "additional": {"bbbb": "bbbb"}},
+            {"error_code": "ERROR_PLUGIN", "message": "bbbb timeout", "additional": None},
+        ],
+        "job_id": "job-bbbb",
+        "secret_id": "secret-bbbb",
+        "collector_id": "collector-bbbb",
+        "provider": "aws-bbbb",
+        "service_account_id": "sa-bbbb",
+        "project_id": "project-bbbb",
+        "domain_id": OTHER_DOMAIN,
+        "created_at": created_at,
+        "started_at": created_at.replace(second=5),
+        "finished_at": created_at.replace(minute=30),
+    }
+
+
+OTHER_TASKS: Final = tuple(_marked(number) for number in range(6))
+
+
+def fuzz_documents() -> list[dict[str, Any]]:
+    """The caller's domain (the shared dataset's tasks) and the other domain's marked tasks."""
+    return [dict(task) for task in tasks_in(DOMAIN)] + [dict(task) for task in OTHER_TASKS]
+
+
+# What a hostile request may be answered with, besides OK: its own mistake, or not found.
+ACCEPTED: Final[Mapping[str, frozenset[grpc.StatusCode]]] = {
+    "list": frozenset({grpc.StatusCode.INVALID_ARGUMENT}),
+    "stat": frozenset({grpc.StatusCode.INVALID_ARGUMENT}),
+    "get": frozenset({grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND}),
+    "delete": frozenset({grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND}),
+}
+
+
+def fuzz_call(
+    client: Any,
+    rpc: str,
+    request: dict[str, Any],
+    *,
+    metadata: Sequence[tuple[str, str]] = (),
+    timeout: float = 5.0,
+) -> grpc.StatusCode:
+    """One call of the property: within its deadline, answered OK or with an accepted code,
+    and nothing of the other domain in the answer. Returns the code; AssertionError if not."""
+    try:
+        response = getattr(client, rpc)(request, metadata=metadata or None, timeout=timeout)
+    except grpc.RpcError as error:
+        code = error.code()
+        assert code in ACCEPTED[rpc], f"{rpc} {request!r} -> {code.name}: {error.details()}"
+        return code  # type: ignore[no-any-return]
+    leaked = other_domain_in(response)
+    assert leaked is None, f"{rpc} {request!r} answered the other domain's {leaked!r}"
+    return grpc.StatusCode.OK

@@ -17,6 +17,7 @@ from grpc_reflection.v1alpha import reflection
 
 from jobtask.api.auth import authentication_interceptor, server_credentials
 from jobtask.api.calls import Observer
+from jobtask.api.decoding import DecodingInterceptor
 from jobtask.api.logs import CallLog
 from jobtask.api.metrics import Metrics
 from jobtask.api.servicer import JobTaskServicer
@@ -73,6 +74,8 @@ def build_server(
     prefixes = tuple(f"/{name}/" for name in services)
     observers: tuple[Observer | None, ...] = (tracing, metrics, call_log)
     interceptors = [o.interceptor(prefixes) for o in observers if o is not None]
+    # Undecodable requests are INVALID_ARGUMENT (grpc says INTERNAL), and observed as such.
+    interceptors.append(DecodingInterceptor(prefixes))
     interceptors.append(error_mapping_interceptor(prefixes))
     # Inside the error mapping, so its refusals go through the one table; before every servicer.
     if (guard := authentication_interceptor(prefixes, security)) is not None:
