@@ -159,6 +159,7 @@ def main() -> int:
         call_log=call_log,
         tracing=tracing,
         security=security,
+        database=repository,
     )
     try:
         endpoint, http = open_endpoints(settings, metrics, service, security)

@@ -205,6 +205,12 @@ class MongoJobTaskRepository:
                 )
             return [*names, TTL_INDEX]
 
+    def ping(self, *, timeout: float) -> None:
+        """Return once the database answers; StorageUnavailable (or StorageTimeout) when it does
+        not within `timeout` seconds, server selection included (the health probe's question)."""
+        with _translated_errors(), pymongo.timeout(timeout):
+            self._collection.database.command("ping")
+
     def find_one(
         self, query: Mapping[str, Any], projection: Mapping[str, int], *, timeout: float | None
     ) -> JobTask | None:

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     max_aggregate_stages: int = Field(default=20, ge=1, le=1000)
     max_only_fields: int = Field(default=50, ge=1, le=10_000)
     max_stage_fields: int = Field(default=100, ge=1, le=10_000)
+    # Outages: the database is pinged this often (each ping may take as long); the health service
+    # answers NOT_SERVING while it does not answer.
+    db_health_interval_seconds: float = Field(default=2.0, ge=0.05, le=300)
 
     @field_validator("log_level")
     @classmethod

@@ -17,6 +17,7 @@ from grpc_reflection.v1alpha import reflection
 
 from jobtask.api.auth import authentication_interceptor, server_credentials
 from jobtask.api.calls import Observer
+from jobtask.api.dbhealth import DatabaseProbe, Pingable
 from jobtask.api.decoding import DecodingInterceptor
 from jobtask.api.logs import CallLog
 from jobtask.api.metrics import Metrics
@@ -42,16 +43,23 @@ class RunningServer:
     port: int
     services: tuple[str, ...]
     writer_port: int | None = None  # the writer's mutual-TLS port, when TLS_CLIENT_CA_FILE is set
+    probe: DatabaseProbe | None = None  # health follows the database, when one is given
 
     def start(self) -> None:
         self.server.start()
         for name in ("", *self.services):
             self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+        if self.probe is not None:
+            self.probe.start()
 
     def stop(self, grace: float | None) -> None:
         """Health turns NOT_SERVING first, then in-flight calls get `grace` seconds to finish."""
+        if self.probe is not None:
+            self.probe.stop()  # first: no ping may turn a stopping server SERVING again
         self.health.enter_graceful_shutdown()
         self.server.stop(grace).wait()
+        if self.probe is not None:
+            self.probe.join()
 
 
 def build_server(
@@ -63,11 +71,13 @@ def build_server(
     call_log: CallLog | None = None,
     tracing: Tracing | None = None,
     security: Security | None = None,
+    database: Pingable | None = None,
 ) -> RunningServer:
     """A bound, not yet started server. Port 0 binds a free port (read it from the result).
 
     Without a writer only SpaceONE's read/delete API is served. Without `security` the settings'
     keys and certificates are loaded here (`__main__` loads them first, to fail before connecting).
+    With a `database`, health follows it (pinged every DB_HEALTH_INTERVAL_SECONDS).
     """
     security = load_security(settings) if security is None else security
     services = (JOB_TASK_SERVICE,) if writer is None else (JOB_TASK_SERVICE, WRITER_SERVICE)
@@ -107,7 +117,11 @@ def build_server(
         # grpc applies client-certificate requirements per port: the writer gets its own.
         writer_address = f"{settings.grpc_host}:{settings.writer_grpc_port}"
         writer_port = _bind(server, writer_address, server_credentials(tls, mutual=True))
-    return RunningServer(server, health_servicer, port, services, writer_port)
+    probe = None
+    if database is not None:
+        interval = settings.db_health_interval_seconds
+        probe = DatabaseProbe(database, health_servicer, ("", *services), interval=interval)
+    return RunningServer(server, health_servicer, port, services, writer_port, probe)
 
 
 def _bind(server: grpc.Server, address: str, credentials: grpc.ServerCredentials | None) -> int:

@@ -1,0 +1,95 @@
+"""The database probe: health follows pings, and never turns SERVING once shutdown has begun."""
+
+from __future__ import annotations
+
+import threading
+
+from grpc_health.v1 import health, health_pb2
+
+from jobtask.api.dbhealth import DatabaseProbe
+from jobtask.errors import StorageUnavailable
+
+SERVICES = ("", "spaceone.api.inventory.v1.JobTask")
+SERVING = health_pb2.HealthCheckResponse.SERVING
+NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+class Database:
+    """Answers pings while `up`; counts them; can hold a ping until released."""
+
+    def __init__(self) -> None:
+        self.up = True
+        self.pings = 0
+        self.pinged = threading.Event()
+        self.release = threading.Event()
+        self.release.set()
+
+    def ping(self, *, timeout: float) -> None:
+        self.pings += 1
+        self.pinged.set()
+        self.release.wait(timeout=10)
+        if not self.up:
+            raise StorageUnavailable("the database is unreachable")
+
+
+def statuses(servicer: health.HealthServicer) -> set[int]:
+    return {servicer._server_status.get(name) for name in SERVICES}
+
+
+def serving_health() -> health.HealthServicer:
+    servicer = health.HealthServicer()
+    for name in SERVICES:
+        servicer.set(name, SERVING)
+    return servicer
+
+
+def test_health_follows_the_pings() -> None:
+    database, servicer = Database(), serving_health()
+    probe = DatabaseProbe(database, servicer, SERVICES, interval=1)
+
+    database.up = False
+    assert probe.check() is False
+    assert statuses(servicer) == {NOT_SERVING}
+
+    database.up = True
+    assert probe.check() is True
+    assert statuses(servicer) == {SERVING}
+
+
+def test_the_thread_pings_until_stopped_and_then_ends() -> None:
+    database, servicer = Database(), serving_health()
+    probe = DatabaseProbe(database, servicer, SERVICES, interval=0.01)
+
+    probe.start()
+    database.pinged.wait(timeout=5)
+    probe.stop()
+    probe.join(timeout=5)
+
+    assert database.pings >= 1
+    assert not probe._thread.is_alive()
+
+
+def test_a_ping_answered_after_shutdown_began_does_not_turn_health_serving() -> None:
+    database, servicer = Database(), serving_health()
+    probe = DatabaseProbe(database, servicer, SERVICES, interval=0.01)
+    database.up = False
+    probe.check()
+    database.up, database.pinged = True, threading.Event()
+    database.release.clear()  # the next ping hangs until released
+
+    probe.start()
+    database.pinged.wait(timeout=5)
+    probe.stop()
+    servicer.enter_graceful_shutdown()
+    database.release.set()  # the database answers now, during the shutdown
+    probe.join(timeout=5)
+
+    assert statuses(servicer) == {NOT_SERVING}
+    assert probe.serving is False
+
+
+def test_stop_before_start_is_harmless() -> None:
+    probe = DatabaseProbe(Database(), serving_health(), SERVICES, interval=1)
+
+    probe.stop()
+    probe.join()
