@@ -8,7 +8,7 @@ GOOGLEAPIS = $(shell $(BIN)/python -c 'import google.api, os; print(os.path.dirn
 DEVDB := tools/devdb/devdb.sh
 GENERATED := src/spaceone src/jobtask_internal
 
-.PHONY: install proto proto-check fmt lint unit integration test run db db-stop demo bench lock clean
+.PHONY: install proto proto-check fmt lint unit integration test run db db-stop demo bench reliability lock clean
 
 install: $(VENV)/.installed
 
@@ -70,6 +70,10 @@ demo: install  ## drive N demo tasks (default 200) through the running server's 
 bench: install
 	$(DEVDB) build
 	$(BIN)/python tools/bench.py $(BENCH_ARGS)
+
+reliability: install  ## load, SIGTERM under load, database outages and fuzz; prints a table
+	$(DEVDB) build
+	PYTHONPATH=. $(BIN)/python tools/reliability.py $(RELIABILITY_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tools/devdb/target
