@@ -55,6 +55,7 @@ class Call:
     code: str  # grpc.StatusCode name
     started: float  # time.time()
     seconds: float
+    request_id: str  # sent as x-request-id: the server's call log names the calls it served
 
 
 @dataclass
@@ -88,6 +89,7 @@ class _Client:
 
     def __init__(self, plan: LoadPlan, channel: grpc.Channel, seed: int) -> None:
         self.plan = plan
+        self.name = f"load-{seed}"
         self.rng = random.Random(seed)
         self.reader = job_task_pb2_grpc.JobTaskStub(channel)
         self.writer = job_task_writer_pb2_grpc.JobTaskWriterStub(channel)
@@ -101,13 +103,15 @@ class _Client:
             getattr(self, f"_{self.rng.choices(kinds, weights)[0]}")()
 
     def _timed(self, kind: str, rpc: Any, request: Any) -> Any:
+        request_id = f"{self.name}-{len(self.calls)}"
         started, clock = time.time(), time.perf_counter()
         try:
-            response = rpc(request, timeout=self.plan.timeout)
+            metadata = (("x-request-id", request_id),)
+            response = rpc(request, timeout=self.plan.timeout, metadata=metadata)
             code = "OK"
         except grpc.RpcError as error:
             response, code = None, error.code().name
-        self.calls.append(Call(kind, code, started, time.perf_counter() - clock))
+        self.calls.append(Call(kind, code, started, time.perf_counter() - clock, request_id))
         if code == "UNAVAILABLE":
             time.sleep(BACKOFF)  # as a client's retry policy would, instead of spinning
         return response
