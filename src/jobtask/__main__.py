@@ -73,12 +73,18 @@ def describe_security(settings: Settings, security: Security) -> None:
 
 
 def open_endpoints(
-    settings: Settings, metrics: Metrics | None, service: JobTaskService, security: Security
+    settings: Settings,
+    metrics: Metrics | None,
+    service: JobTaskService,
+    security: Security,
+    running: RunningServer,
 ) -> tuple[MetricsEndpoint | None, HttpServer | None]:
-    """The metrics endpoint (serving) and the HTTP interface (bound), each when enabled.
+    """The metrics endpoint (serving) and the HTTP interface (bound, its health following the
+    gRPC server's database probe), each when enabled.
 
     Raises OSError naming the one that cannot listen.
     """
+    probe = running.probe
     try:
         endpoint = (
             serve_metrics(metrics.registry, settings.metrics_host, settings.metrics_port)
@@ -89,7 +95,12 @@ def open_endpoints(
         raise OSError(f"cannot serve metrics on port {settings.metrics_port}: {error}") from error
     try:
         http = (
-            build_http_server(settings, service, security=security)
+            build_http_server(
+                settings,
+                service,
+                security=security,
+                healthy=None if probe is None else lambda: probe.serving,
+            )
             if settings.http_enabled
             else None
         )
@@ -162,7 +173,7 @@ def main() -> int:
         database=repository,
     )
     try:
-        endpoint, http = open_endpoints(settings, metrics, service, security)
+        endpoint, http = open_endpoints(settings, metrics, service, security, running)
     except OSError as error:
         log.error("%s", error)
         client.close()

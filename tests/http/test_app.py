@@ -191,6 +191,20 @@ def test_health_is_serving_then_not_serving_once_shutdown_begins(
     assert response.json() == {"status": "NOT_SERVING"}
 
 
+def test_health_follows_the_database_probe_when_given_one(
+    serve: Serve, service: JobTaskService
+) -> None:
+    answers = [True]
+    http = serve(service, healthy=lambda: answers[-1])
+
+    up = http.get("/healthz")
+    answers.append(False)
+    down = http.get("/healthz")
+
+    assert (up.status_code, up.json()) == (200, {"status": "SERVING"})
+    assert (down.status_code, down.json()) == (503, {"status": "NOT_SERVING"})
+
+
 def test_shutdown_lets_an_in_flight_request_finish_and_takes_no_new_ones() -> None:
     stub = Stub()
     stub.release.clear()

@@ -20,12 +20,15 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tests.support.dataset import DOMAIN, tasks_in
 from tests.support.independent_client import IndependentJobTaskClient
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.support.processes import (
+    NOT_SERVING,
+    SERVING,
+    free_port,
+    server_environment,
+    start_database,
+    start_server,
+    wait_health,
+)
 
 
 def _environment(**overrides: str) -> dict[str, str]:
@@ -57,7 +60,7 @@ def _wait_grpc_serving(port: int) -> None:
 
 
 def _start(mongodb_uri: str, database_name: str, **overrides: str) -> Served:
-    grpc_port, http_port = _free_port(), _free_port()
+    grpc_port, http_port = free_port(), free_port()
     env = _environment(
         MONGODB_URI=mongodb_uri,
         MONGODB_DATABASE=database_name,
@@ -184,3 +187,51 @@ def test_a_bad_http_setting_stops_start_up_with_one_clear_line(variable: str, va
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith(f"jobtask: invalid {variable}=")
+
+
+def _http_health(url: str) -> int | None:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=2).status_code
+    except httpx.TransportError:
+        return None
+
+
+def _wait_http_health(url: str, status: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while _http_health(url) != status:
+        assert time.monotonic() < deadline, f"/healthz did not answer {status}"
+        time.sleep(0.05)
+
+
+def test_healthz_follows_the_database_like_grpc_health(database_name: str) -> None:
+    database = start_database()
+    grpc_port, http_port = free_port(), free_port()
+    environment = server_environment(
+        database.uri,
+        database_name,
+        grpc_port,
+        HTTP_ENABLED="true",
+        HTTP_HOST="127.0.0.1",
+        HTTP_PORT=str(http_port),
+        DB_HEALTH_INTERVAL_SECONDS="0.2",
+        MONGODB_SERVER_SELECTION_TIMEOUT_MS="1000",
+        SHUTDOWN_GRACE_SECONDS="2",
+    )
+    server = start_server(environment)
+    url = f"http://127.0.0.1:{http_port}"
+    try:
+        wait_health(grpc_port, SERVING, timeout=30)
+        _wait_http_health(url, 200)
+
+        database.stop()
+        wait_health(grpc_port, NOT_SERVING, timeout=20)
+        _wait_http_health(url, 503)
+        assert httpx.get(f"{url}/healthz", timeout=2).json() == {"status": "NOT_SERVING"}
+
+        database = start_database(database.port)
+        wait_health(grpc_port, SERVING, timeout=30)
+        _wait_http_health(url, 200)
+    finally:
+        server.terminate()
+        assert server.wait(timeout=20) == 0
+        database.stop()

@@ -183,19 +183,22 @@ def _route_error(request: Request, error: Exception) -> Response:
 
 
 class HttpApp:
-    """The ASGI app (`asgi`) and its health: `serving` turns False when shutdown begins."""
+    """The ASGI app (`asgi`) and its health: `serving` turns False when shutdown begins; with
+    `healthy` (the gRPC server's database probe), /healthz also follows the database."""
 
     def __init__(
         self,
         service: JobTaskService,
         *,
         verifier: TokenVerifier | None = None,
+        healthy: Callable[[], bool] | None = None,
         workers: int = 16,
         max_body_bytes: int = 4 * 1024 * 1024,
     ) -> None:
         self.serving = True
         self._handlers = JobTaskHandlers(service)
         self._verifier = verifier
+        self._healthy = healthy
         self._workers = workers
         self._limiter: anyio.CapacityLimiter | None = None
         self._max_body_bytes = max_body_bytes
@@ -213,15 +216,16 @@ class HttpApp:
         self.asgi = Starlette(routes=routes, exception_handlers={HTTPException: _route_error})
         self.asgi.router.redirect_slashes = False
 
-    def _serve(self, binding: Binding, handler: Handler, message: Message, call: Call) -> Message:
+    def _serve(self, binding: Binding, handler: Handler, message: Message, call: Call) -> Response:
+        """On a worker thread: authenticate, serve, and render the answer (CPU off the loop)."""
         if self._verifier is not None:
             caller = self._verifier.verify(token_of(call.headers.items()))
             authorize(caller, binding.grpc_method, message)
-        return handler(message, call)
+        return JSONResponse(to_json(handler(message, call)))
 
     async def _run(
         self, binding: Binding, handler: Handler, message: Message, call: Call
-    ) -> Message:
+    ) -> Response:
         if self._limiter is None:  # made on the server's event loop, at the first call
             self._limiter = anyio.CapacityLimiter(self._workers)
         return await anyio.to_thread.run_sync(
@@ -236,8 +240,7 @@ class HttpApp:
             try:
                 call = _call_of(request)  # the deadline runs from the request's arrival
                 message = await request_message(binding, request, self._max_body_bytes)
-                answer = await self._run(binding, handler, message, call)
-                return JSONResponse(to_json(answer))
+                return await self._run(binding, handler, message, call)
             except JobTaskError as error:
                 return error_answer(error, what)
             except Exception:
@@ -246,7 +249,7 @@ class HttpApp:
         return endpoint
 
     async def _health(self, request: Request) -> Response:
-        if self.serving:
+        if self.serving and (self._healthy is None or self._healthy()):
             return JSONResponse({"status": "SERVING"})
         return JSONResponse({"status": "NOT_SERVING"}, status_code=503)
 

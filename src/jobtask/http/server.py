@@ -12,6 +12,7 @@ import logging
 import math
 import socket
 import threading
+from collections.abc import Callable
 
 import uvicorn
 
@@ -72,7 +73,11 @@ class HttpServer:
 
     def _serve(self) -> None:
         # Off the main thread uvicorn installs no signal handlers: __main__ owns SIGTERM/SIGINT.
-        self._server.run(sockets=[self._socket])
+        try:
+            self._server.run(sockets=[self._socket])
+        except BaseException:  # uvicorn exits its thread with SystemExit when start-up fails
+            log.exception("the HTTP server stopped unexpectedly")
+            raise
 
     def start(self) -> None:
         # Connections are accepted into the bound socket's backlog until uvicorn takes them.
@@ -86,6 +91,7 @@ class HttpServer:
     def wait(self, grace: float | None = None) -> None:
         """Until in-flight requests are done (uvicorn cancels what outlives its grace)."""
         if self._thread.is_alive():
+            # uvicorn cancels requests that outlive `grace`; a few seconds more for its teardown.
             self._thread.join(None if grace is None else grace + 5)
         if self._thread.is_alive():
             log.warning("the HTTP server did not stop in time; leaving it to exit with the process")
@@ -98,15 +104,21 @@ class HttpServer:
 
 
 def build_http_server(
-    settings: Settings, service: JobTaskService, *, security: Security | None = None
+    settings: Settings,
+    service: JobTaskService,
+    *,
+    security: Security | None = None,
+    healthy: Callable[[], bool] | None = None,
 ) -> HttpServer:
     """A bound, not yet started server (HTTP_HOST, HTTP_PORT; port 0: a free one), enforcing the
     same tokens as gRPC and serving HTTPS with the same certificate when they are configured.
-    Without `security` the settings' keys and certificates are loaded here."""
+    Without `security` the settings' keys and certificates are loaded here. `healthy`: whether
+    the database answers (/healthz is NOT_SERVING while it does not)."""
     security = load_security(settings) if security is None else security
     app = HttpApp(
         service,
         verifier=security.verifier,
+        healthy=healthy,
         workers=settings.http_workers,
         max_body_bytes=settings.grpc_max_message_bytes,
     )
