@@ -11,7 +11,7 @@ COPY --from=build /install /usr/local
 USER 10001
 ENV GRPC_PORT=50051 \
     PYTHONUNBUFFERED=1
-EXPOSE 50051 9090
+EXPOSE 50051 8080 9090
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
     CMD ["jobtask-healthcheck"]
 STOPSIGNAL SIGTERM
