@@ -18,7 +18,7 @@ from jobtask.repository import MongoJobTaskRepository, connect
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
-from tests.support.dataset import DOMAIN, OTHER_DOMAIN, TASKS, tasks_in
+from tests.support.dataset import DOMAIN, FULL_VIEW_OF_FIRST, OTHER_DOMAIN, TASKS, tasks_in
 
 TASK = "job_task-3f9c0a1b2c4d"
 GET = "/inventory/v1/job-task/{}"
@@ -89,34 +89,7 @@ def test_get_answers_what_grpc_answers(
 def test_get_renders_the_api_documents_shape(http: httpx.Client, seeded: Any) -> None:
     task = _ok(http.get(GET.format(TASK), params={"domain_id": DOMAIN}))
 
-    assert task == {
-        "job_task_id": TASK,
-        "status": "FAILURE",
-        "updated_count": 12,
-        "failure_count": 2,
-        "disconnected_count": 1,
-        "errors": [
-            {
-                "error_code": "ERROR_PLUGIN",
-                "message": "timeout while listing buckets",
-                "additional": {"provider": "aws"},
-            },
-            {
-                "error_code": "ERROR_AUTH",
-                "message": "Access Denied (ec2.*)",
-                "additional": {"provider": "aws"},
-            },
-        ],
-        "job_id": "job-000000000001",
-        "secret_id": "secret-000000000001",
-        "provider": "aws",
-        "service_account_id": "sa-000000000001",
-        "project_id": "project-000000000001",
-        "domain_id": DOMAIN,
-        "created_at": "2023-01-05T09:00:00.120Z",
-        "started_at": "2023-01-05T09:00:05.120Z",
-        "finished_at": "2023-01-05T09:30:00.120Z",
-    }
+    assert task == FULL_VIEW_OF_FIRST
 
 
 LIST_QUERIES: list[dict[str, Any]] = [

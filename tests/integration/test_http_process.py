@@ -170,25 +170,6 @@ def test_a_taken_http_port_stops_start_up_with_one_clear_line(
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize(
-    ("variable", "value"),
-    [("HTTP_PORT", "99999"), ("HTTP_ENABLED", "maybe"), ("HTTP_WORKERS", "0")],
-)
-def test_a_bad_http_setting_stops_start_up_with_one_clear_line(variable: str, value: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "jobtask"],
-        env=_environment(**{variable: value}),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1
-    assert lines[0].startswith(f"jobtask: invalid {variable}=")
-
-
 def _http_health(url: str) -> int | None:
     try:
         return httpx.get(f"{url}/healthz", timeout=2).status_code

@@ -13,7 +13,7 @@ from typing import Any
 import grpc
 import pytest
 
-from tests.support.dataset import DOMAIN, OTHER_DOMAIN, TASKS, ids, tasks_in
+from tests.support.dataset import DOMAIN, FULL_VIEW_OF_FIRST, OTHER_DOMAIN, TASKS, ids, tasks_in
 from tests.support.independent_client import IndependentJobTaskClient
 
 pytestmark = pytest.mark.usefixtures("seeded")
@@ -400,34 +400,7 @@ def test_list_full_view_renders_every_stored_field(client: IndependentJobTaskCli
         }
     )
 
-    assert response["results"][0] == {
-        "job_task_id": "job_task-3f9c0a1b2c4d",
-        "status": "FAILURE",
-        "updated_count": 12,
-        "failure_count": 2,
-        "disconnected_count": 1,
-        "errors": [
-            {
-                "error_code": "ERROR_PLUGIN",
-                "message": "timeout while listing buckets",
-                "additional": {"provider": "aws"},
-            },
-            {
-                "error_code": "ERROR_AUTH",
-                "message": "Access Denied (ec2.*)",
-                "additional": {"provider": "aws"},
-            },
-        ],
-        "job_id": "job-000000000001",
-        "secret_id": "secret-000000000001",
-        "provider": "aws",
-        "service_account_id": "sa-000000000001",
-        "project_id": "project-000000000001",
-        "domain_id": DOMAIN,
-        "created_at": "2023-01-05T09:00:00.120Z",
-        "started_at": "2023-01-05T09:00:05.120Z",
-        "finished_at": "2023-01-05T09:30:00.120Z",
-    }
+    assert response["results"][0] == FULL_VIEW_OF_FIRST
 
 
 @pytest.mark.parametrize(

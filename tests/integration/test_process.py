@@ -126,6 +126,9 @@ def test_calls_in_flight_at_sigterm_are_finished(
         ("MONGODB_URI", "http://x"),
         ("LOG_LEVEL", "LOUD"),
         ("MONGODB_DATABASE", ""),
+        ("HTTP_PORT", "99999"),
+        ("HTTP_ENABLED", "maybe"),
+        ("HTTP_WORKERS", "0"),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_one_clear_line(variable: str, value: str) -> None:

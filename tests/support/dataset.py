@@ -157,3 +157,34 @@ SPACEONE_EXAMPLE: dict[str, Any] = {
     "started_at": datetime(2023, 1, 5, 9, 0, 0, 450_000),
     "finished_at": datetime(2023, 1, 5, 9, 3, 11, 7_000),
 }
+
+
+# How SpaceONE renders TASKS[0] (the full view of get and list), written out by hand.
+FULL_VIEW_OF_FIRST: dict[str, Any] = {
+    "job_task_id": "job_task-3f9c0a1b2c4d",
+    "status": "FAILURE",
+    "updated_count": 12,
+    "failure_count": 2,
+    "disconnected_count": 1,
+    "errors": [
+        {
+            "error_code": "ERROR_PLUGIN",
+            "message": "timeout while listing buckets",
+            "additional": {"provider": "aws"},
+        },
+        {
+            "error_code": "ERROR_AUTH",
+            "message": "Access Denied (ec2.*)",
+            "additional": {"provider": "aws"},
+        },
+    ],
+    "job_id": "job-000000000001",
+    "secret_id": "secret-000000000001",
+    "provider": "aws",
+    "service_account_id": "sa-000000000001",
+    "project_id": "project-000000000001",
+    "domain_id": DOMAIN,
+    "created_at": "2023-01-05T09:00:00.120Z",
+    "started_at": "2023-01-05T09:00:05.120Z",
+    "finished_at": "2023-01-05T09:30:00.120Z",
+}
