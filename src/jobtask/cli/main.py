@@ -16,6 +16,7 @@ import typer
 from jobtask.cli import parse, render
 from jobtask.cli.client import DEFAULT_SERVER, CallFailed, JobTaskClient, connect
 from jobtask_internal.v1 import job_task_writer_pb2 as writer_pb2
+from spaceone.api.inventory.v1 import job_task_pb2
 
 app = typer.Typer(
     name="jobtask",
@@ -98,6 +99,11 @@ def _domain(domain: str) -> str:
             "missing: give --domain or set JOBTASK_DOMAIN_ID", param_hint="--domain"
         )
     return domain.strip()
+
+
+def _show_task(task: job_task_pb2.JobTaskInfo, *, as_json: bool) -> None:
+    """One task, as a table or canonical JSON: what every single-task command prints."""
+    render.show(render.to_dict(task), as_json=as_json, view=render.task_view())
 
 
 @app.command()
@@ -236,7 +242,7 @@ def create(
     )
     with _session(server, timeout) as client:
         task = client.create(request)
-    render.show(render.to_dict(task), as_json=as_json, view=render.task_view())
+    _show_task(task, as_json=as_json)
 
 
 @app.command()
@@ -251,7 +257,7 @@ def start(
     domain_id = _domain(domain)
     with _session(server, timeout) as client:
         task = client.start(task_id, domain_id)
-    render.show(render.to_dict(task), as_json=as_json, view=render.task_view())
+    _show_task(task, as_json=as_json)
 
 
 @app.command()
@@ -287,7 +293,7 @@ def report(
     )
     with _session(server, timeout) as client:
         task = client.report(request)
-    render.show(render.to_dict(task), as_json=as_json, view=render.task_view())
+    _show_task(task, as_json=as_json)
 
 
 @app.command()
@@ -303,7 +309,7 @@ def finish(
     domain_id = _domain(domain)
     with _session(server, timeout) as client:
         task = client.finish(task_id, domain_id, status.value.upper())
-    render.show(render.to_dict(task), as_json=as_json, view=render.task_view())
+    _show_task(task, as_json=as_json)
 
 
 @app.command()
@@ -318,7 +324,7 @@ def cancel(
     domain_id = _domain(domain)
     with _session(server, timeout) as client:
         task = client.cancel(task_id, domain_id)
-    render.show(render.to_dict(task), as_json=as_json, view=render.task_view())
+    _show_task(task, as_json=as_json)
 
 
 @app.command()
