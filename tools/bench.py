@@ -1,8 +1,13 @@
 """make bench: the service over real gRPC beside the same queries done directly with pymongo.
 
-Starts an in-memory wire-protocol database and the server (`python -m jobtask`) on free ports,
-loads demo tasks, then runs each scenario at each concurrency for a fixed time. No assertions:
-it prints a table and writes JSON under bench/results/.
+Starts an in-memory wire-protocol database and the server (`python -m jobtask`, production
+defaults: metrics on, one log line per call) on free ports, loads demo tasks, then runs each
+scenario at each concurrency for a fixed time, the gRPC and the pymongo path taking turns in short
+rounds (so machine noise falls on both alike) and drawing the same seeded ids and pages. No
+assertions: it prints a table and writes JSON under bench/results/.
+
+`--compare BEFORE.json AFTER.json` prints the p50 and requests/s of two runs side by side: how a
+change is justified.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -84,19 +90,20 @@ def load(uri: str, count: int) -> None:
         print(f"  ({time.monotonic() - started:.1f}s)")
 
 
-def start_server(uri: str) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(uri: str, log: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """The server as deployed (metrics, call log at INFO), its log lines going to `log`."""
     port = free_port()
     env = {
         **os.environ,
         "MONGODB_URI": uri,
         "MONGODB_DATABASE": "bench",
         "GRPC_PORT": str(port),
-        "LOG_LEVEL": "ERROR",
-        "METRICS_PORT": "0",
-        "HTTP_PORT": "0",
+        "METRICS_PORT": str(free_port()),
+        "HTTP_PORT": str(free_port()),
         "MONGODB_OPERATION_TIMEOUT_MS": "60000",
     }
-    process = subprocess.Popen([sys.executable, "-m", "jobtask"], env=env)
+    with log.open("wb") as sink:
+        process = subprocess.Popen([sys.executable, "-m", "jobtask"], env=env, stderr=sink)
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         for _ in range(600):
@@ -115,29 +122,32 @@ def _list_request(domain: str, query: dict[str, Any]) -> job_task_pb2.JobTaskQue
 def scenarios(
     stub: job_task_pb2_grpc.JobTaskStub, collection: Any, task_ids: list[str], domain: str
 ) -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
-    """name -> (the call over gRPC, the same query with pymongo)."""
-    rng = random.Random(3)
+    """name -> (the call over gRPC, the same query with pymongo).
+
+    Each path draws from its own generator with the same seed: both ask for the same ids and pages.
+    """
+    grpc_rng, raw_rng = random.Random(3), random.Random(3)
     sort = [("created_at", -1), ("job_task_id", -1)]
     projection = {"_id": 0, "collector_id": 0, "total_count": 0}
     filtered = {"domain_id": domain, "status": "FAILURE", "provider": "aws"}
 
     def grpc_get() -> Any:
         return stub.get(
-            job_task_pb2.GetJobTaskRequest(job_task_id=rng.choice(task_ids), domain_id=domain)
+            job_task_pb2.GetJobTaskRequest(job_task_id=grpc_rng.choice(task_ids), domain_id=domain)
         )
 
     def raw_get() -> Any:
         return collection.find_one(
-            {"job_task_id": rng.choice(task_ids), "domain_id": domain}, projection
+            {"job_task_id": raw_rng.choice(task_ids), "domain_id": domain}, projection
         )
 
     def grpc_page() -> Any:
-        query = {"page": {"start": rng.randint(0, 50) * 100 + 1, "limit": 100}}
+        query = {"page": {"start": grpc_rng.randint(0, 50) * 100 + 1, "limit": 100}}
         return stub.list(_list_request(domain, query))
 
     def raw_page() -> Any:
         collection.count_documents({"domain_id": domain})
-        skip = rng.randint(0, 50) * 100
+        skip = raw_rng.randint(0, 50) * 100
         return list(
             collection.find({"domain_id": domain}, projection, sort=sort, skip=skip, limit=100)
         )
@@ -241,9 +251,30 @@ def resident_mb(pid: int) -> float:
     return float("nan")
 
 
-def measure(call: Callable[[], Any], clients: int, seconds: float) -> dict[str, Any]:
-    latencies: list[float] = []
-    errors: dict[str, int] = {}
+@dataclass
+class Sample:
+    """Latencies (s) and failures of one path, gathered over rounds."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: dict[str, int] = field(default_factory=dict)
+    elapsed: float = 0.0
+
+    def figures(self) -> dict[str, Any]:
+        quantiles = (
+            statistics.quantiles(self.latencies, n=100) if len(self.latencies) > 1 else [0.0] * 99
+        )
+        return {
+            "count": len(self.latencies),
+            "rps": len(self.latencies) / self.elapsed if self.elapsed else 0.0,
+            "p50_ms": quantiles[49] * 1000,
+            "p90_ms": quantiles[89] * 1000,
+            "p99_ms": quantiles[98] * 1000,
+            "errors": self.errors,
+        }
+
+
+def run_for(call: Callable[[], Any], clients: int, seconds: float, into: Sample) -> None:
+    """`clients` threads calling back to back for `seconds`; their figures added to `into`."""
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
@@ -258,41 +289,85 @@ def measure(call: Callable[[], Any], clients: int, seconds: float) -> dict[str, 
                     error.code().name if isinstance(error, grpc.RpcError) else type(error).__name__
                 )
                 with lock:
-                    errors[name] = errors.get(name, 0) + 1
+                    into.errors[name] = into.errors.get(name, 0) + 1
                 continue
             mine.append(time.perf_counter() - started)
         with lock:
-            latencies.extend(mine)
+            into.latencies.extend(mine)
 
     started = time.monotonic()
     with ThreadPoolExecutor(clients) as pool:
         for _ in range(clients):
             pool.submit(worker)
-    elapsed = time.monotonic() - started
-    quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else [0.0] * 99
-    return {
-        "count": len(latencies),
-        "rps": len(latencies) / elapsed,
-        "p50_ms": quantiles[49] * 1000,
-        "p90_ms": quantiles[89] * 1000,
-        "p99_ms": quantiles[98] * 1000,
-        "errors": errors,
-    }
+    into.elapsed += time.monotonic() - started
+
+
+def measure_pair(
+    via_grpc: Callable[[], Any],
+    via_raw: Callable[[], Any],
+    clients: int,
+    seconds: float,
+    rounds: int,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both paths for `seconds` each, taking turns in `rounds` slices."""
+    service, direct = Sample(), Sample()
+    for _ in range(rounds):
+        run_for(via_grpc, clients, seconds / rounds, service)
+        run_for(via_raw, clients, seconds / rounds, direct)
+    return service.figures(), direct.figures()
+
+
+def compare(before_path: Path, after_path: Path) -> None:
+    """p50 and requests/s of two result files, row by row, with the change in p50."""
+    before, after = (json.loads(path.read_text()) for path in (before_path, after_path))
+
+    def keyed(run: dict[str, Any]) -> dict[tuple[str, int, str], dict[str, Any]]:
+        return {(r["scenario"], r["clients"], r["via"]): r for r in run["rows"]}
+
+    old, new = keyed(before), keyed(after)
+    print(f"before: {before_path} ({before.get('label') or before['date']})")
+    print(f"after:  {after_path} ({after.get('label') or after['date']})\n")
+    header = f"{'scenario':<38}{'clients':>8}{'via':>8}"
+    columns = f"{'p50 before':>12}{'p50 after':>11}{'change':>8}{'rps before':>12}{'rps after':>11}"
+    print(header + columns)
+    for key, row in new.items():
+        if key not in old:
+            continue
+        was = old[key]
+        change = (row["p50_ms"] / was["p50_ms"] - 1) * 100 if was["p50_ms"] else 0.0
+        print(
+            f"{key[0]:<38}{key[1]:>8}{key[2]:>8}{was['p50_ms']:>12.2f}{row['p50_ms']:>11.2f}"
+            f"{change:>+7.0f}%{was['rps']:>12.1f}{row['rps']:>11.1f}"
+        )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=100_000, help="demo tasks to load")
-    parser.add_argument("--seconds", type=float, default=5.0, help="per scenario and concurrency")
+    parser.add_argument(
+        "--seconds", type=float, default=5.0, help="per scenario, concurrency, path"
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="turns the two paths take")
     parser.add_argument("--clients", default="1,8,32", help="comma-separated concurrency levels")
+    parser.add_argument("--only", default="", help="run the scenarios whose name contains this")
+    parser.add_argument("--label", default="", help="a note stored with the results")
+    parser.add_argument(
+        "--compare", nargs=2, type=Path, metavar=("BEFORE", "AFTER"), help="compare two results"
+    )
     args = parser.parse_args()
+    if args.compare:
+        compare(*args.compare)
+        return 0
     levels = [int(c) for c in args.clients.split(",")]
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
     database, uri = start_database()
     server = None
     try:
         load(uri, args.count)
-        server, port = start_server(uri)
+        server, port = start_server(uri, out / f"server-{stamp}.log")
         domain = domain_ids(DOMAIN_COUNT)[0]
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel, pymongo.MongoClient(uri) as raw:
             collection = raw["bench"]["job_task"]
@@ -305,9 +380,12 @@ def main() -> int:
             header = f"{'scenario':<38}{'clients':>8}{'via':>8}{'count':>8}{'req/s':>9}"
             print(f"\n{header}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'ratio':>7}  errors")
             for name, (via_grpc, via_raw) in scenarios(stub, collection, task_ids, domain).items():
+                if args.only not in name:
+                    continue
                 for clients in levels:
-                    service = measure(via_grpc, clients, args.seconds)
-                    direct = measure(via_raw, clients, args.seconds)
+                    service, direct = measure_pair(
+                        via_grpc, via_raw, clients, args.seconds, args.rounds
+                    )
                     ratio = service["p50_ms"] / direct["p50_ms"] if direct["p50_ms"] else 0.0
                     for via, figures in (("grpc", service), ("pymongo", direct)):
                         rows.append({"scenario": name, "clients": clients, "via": via, **figures})
@@ -316,21 +394,21 @@ def main() -> int:
                             f"{name:<38}{clients:>8}{via:>8}{figures['count']:>8}"
                             f"{figures['rps']:>9.1f}{figures['p50_ms']:>9.2f}"
                             f"{figures['p90_ms']:>9.2f}{figures['p99_ms']:>9.2f}{shown_ratio}"
-                            f"  {figures['errors'] or '-'}"
+                            f"  {figures['errors'] or '-'}",
+                            flush=True,
                         )
         rss_mb = resident_mb(server.pid)
         print(f"\nserver resident memory after the run: {rss_mb:.0f} MB")
-        out = ROOT / "bench" / "results"
-        out.mkdir(parents=True, exist_ok=True)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         path = out / f"bench-{stamp}.json"
         path.write_text(
             json.dumps(
                 {
                     "date": stamp,
+                    "label": args.label,
                     "tasks": args.count,
                     "domains": DOMAIN_COUNT,
                     "seconds": args.seconds,
+                    "rounds": args.rounds,
                     "server_rss_mb": rss_mb,
                     "rows": rows,
                 },
