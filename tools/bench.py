@@ -34,8 +34,11 @@ import pymongo
 from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from jobtask.api import convert
 from jobtask.demo import demo_documents, domain_ids
-from jobtask.repository import INDEXES
+from jobtask.domain import to_task
+from jobtask.repository import INDEXES, MongoJobTaskRepository
+from jobtask.service import JobTaskService
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,35 +178,37 @@ def scenarios(
     }
 
 
+PER_STATUS: dict[str, Any] = {
+    "aggregate": [
+        {
+            "group": {
+                "keys": [{"key": "status", "name": "status"}],
+                "fields": [{"operator": "count", "name": "tasks"}],
+            }
+        },
+    ]
+}
+PER_DAY: dict[str, Any] = {
+    "filter": [{"k": "status", "v": "FAILURE", "o": "eq"}],
+    "aggregate": [
+        {
+            "group": {
+                "keys": [
+                    {"key": "provider", "name": "provider"},
+                    {"key": "created_at", "name": "day", "date_format": "%Y-%m-%d"},
+                ],
+                "fields": [{"operator": "count", "name": "failures"}],
+            }
+        },
+        {"sort": {"keys": [{"key": "day"}, {"key": "provider"}]}},
+    ],
+}
+
+
 def stat_scenarios(
     stub: job_task_pb2_grpc.JobTaskStub, collection: Any, domain: str
 ) -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
     """Tasks per status, and failures per provider per day, as stat and as the raw pipeline."""
-    per_status = {
-        "aggregate": [
-            {
-                "group": {
-                    "keys": [{"key": "status", "name": "status"}],
-                    "fields": [{"operator": "count", "name": "tasks"}],
-                }
-            },
-        ]
-    }
-    per_day = {
-        "filter": [{"k": "status", "v": "FAILURE", "o": "eq"}],
-        "aggregate": [
-            {
-                "group": {
-                    "keys": [
-                        {"key": "provider", "name": "provider"},
-                        {"key": "created_at", "name": "day", "date_format": "%Y-%m-%d"},
-                    ],
-                    "fields": [{"operator": "count", "name": "failures"}],
-                }
-            },
-            {"sort": {"keys": [{"key": "day"}, {"key": "provider"}]}},
-        ],
-    }
     raw_per_status = [
         {"$match": {"domain_id": domain}},
         {"$group": {"_id": {"status": "$status"}, "tasks": {"$sum": 1}}},
@@ -238,8 +243,36 @@ def stat_scenarios(
         return lambda: list(collection.aggregate(pipeline))
 
     return {
-        "stat tasks per status": (stat(per_status), raw(raw_per_status)),
-        "stat failures per provider per day": (stat(per_day), raw(raw_per_day)),
+        "stat tasks per status": (stat(PER_STATUS), raw(raw_per_status)),
+        "stat failures per provider per day": (stat(PER_DAY), raw(raw_per_day)),
+    }
+
+
+def rendering_ms(collection: Any, domain: str, repeat: int = 200) -> dict[str, float]:
+    """In-process CPU of building answers (median ms): what the service adds beyond the query."""
+    filtered = {"domain_id": domain, "status": "FAILURE"}
+    documents = list(collection.find(filtered, {"_id": 0}).limit(100))
+    service = JobTaskService(MongoJobTaskRepository(collection), max_page_size=1000)
+    request = json_format.ParseDict(
+        {"domain_id": domain, "query": PER_DAY}, job_task_pb2.JobTaskStatQuery()
+    )
+    stat = service.stat(convert.to_stat_request(request))
+
+    def median_ms(render: Callable[[], Any]) -> float:
+        timings = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            render()
+            timings.append(time.perf_counter() - started)
+        return statistics.median(timings) * 1000
+
+    return {
+        f"page of {len(documents)} failed tasks -> JobTasksInfo": median_ms(
+            lambda: convert.to_tasks_info([to_task(d) for d in documents], len(documents))
+        ),
+        f"stat of {len(stat.results)} rows -> Struct": median_ms(
+            lambda: convert.to_stat_struct(stat)
+        ),
     }
 
 
@@ -339,6 +372,11 @@ def compare(before_path: Path, after_path: Path) -> None:
             f"{key[0]:<38}{key[1]:>8}{key[2]:>8}{was['p50_ms']:>12.2f}{row['p50_ms']:>11.2f}"
             f"{change:>+7.0f}%{was['rps']:>12.1f}{row['rps']:>11.1f}"
         )
+    rendered_before = before.get("rendering_ms", {})
+    for what, ms in after.get("rendering_ms", {}).items():
+        if what in rendered_before:
+            was_ms = rendered_before[what]
+            print(f"building {what:<45}{was_ms:>12.2f}{ms:>11.2f}{(ms / was_ms - 1) * 100:>+7.0f}%")
 
 
 def main() -> int:
@@ -397,6 +435,10 @@ def main() -> int:
                             f"  {figures['errors'] or '-'}",
                             flush=True,
                         )
+            rendering = rendering_ms(collection, domain)
+        print("\nbuilding answers in-process (median):")
+        for what, ms in rendering.items():
+            print(f"  {what:<44}{ms:>7.2f} ms")
         rss_mb = resident_mb(server.pid)
         print(f"\nserver resident memory after the run: {rss_mb:.0f} MB")
         path = out / f"bench-{stamp}.json"
@@ -410,6 +452,7 @@ def main() -> int:
                     "seconds": args.seconds,
                     "rounds": args.rounds,
                     "server_rss_mb": rss_mb,
+                    "rendering_ms": rendering,
                     "rows": rows,
                 },
                 indent=2,

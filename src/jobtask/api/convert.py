@@ -193,8 +193,9 @@ def to_stat_request(message: job_task_pb2.JobTaskStatQuery, *, timezone: str = "
 def format_timestamp(value: datetime) -> str:
     """SpaceONE's list/get format: UTC, milliseconds, a literal Z (2023-01-05T09:00:00.120Z)."""
     if value.tzinfo is not None:
-        value = value.astimezone(UTC)
-    return f"{value:%Y-%m-%dT%H:%M:%S}.{value.microsecond // 1000:03d}Z"
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    # isoformat: a third of strftime's cost, three times per task of every page.
+    return value.isoformat(timespec="milliseconds") + "Z"
 
 
 def to_plain(value: Any) -> Any:

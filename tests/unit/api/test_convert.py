@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from google.protobuf import json_format
@@ -78,6 +78,7 @@ def test_status_zero_is_not_given_and_unknown_is_invalid() -> None:
         (datetime(2023, 1, 5, 9, 0, 0, 120_999), "2023-01-05T09:00:00.120Z"),
         (datetime(2023, 1, 5, 9), "2023-01-05T09:00:00.000Z"),
         (datetime(2023, 1, 5, 18, tzinfo=timezone(timedelta(hours=9))), "2023-01-05T09:00:00.000Z"),
+        (datetime(2023, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC), "2023-12-31T23:59:59.999Z"),
     ],
 )
 def test_timestamps_are_utc_milliseconds_with_z(value: datetime, text: str) -> None:
