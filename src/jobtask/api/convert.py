@@ -245,9 +245,24 @@ def to_tasks_info(results: list[JobTask], total_count: int) -> job_task_pb2.JobT
     )
 
 
+def _plain_rows(rows: list[Any]) -> bool:
+    """Every row a JSON scalar, or a dict of them: a Struct holds them as they are."""
+    for row in rows:
+        if isinstance(row, _JSON_SCALARS):
+            continue
+        if type(row) is not dict:
+            return False
+        for value in row.values():
+            if not isinstance(value, _JSON_SCALARS):
+                return False
+    return True
+
+
 def to_stat_struct(result: StatResult) -> struct_pb2.Struct:
     """{results, total_count?} as a Struct: numbers become doubles, dates `.mmmZ` at any depth."""
-    body: dict[str, Any] = {"results": to_plain(result.results)}
+    rows = result.results
+    # Most answers are flat rows of strings and numbers: building them anew would cost a third.
+    body: dict[str, Any] = {"results": rows if _plain_rows(rows) else to_plain(rows)}
     if result.total_count is not None:
         body["total_count"] = result.total_count
     struct = struct_pb2.Struct()

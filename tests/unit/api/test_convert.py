@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
-from google.protobuf import json_format
+from bson import ObjectId
+from google.protobuf import json_format, struct_pb2
 
 from jobtask.api import convert
 from jobtask.domain import JobTask, JobTaskStatus, TaskError
 from jobtask.errors import InvalidParameter
+from jobtask.query.aggregate import StatResult
 from jobtask.query.model import Condition, Page, SortKey
 from spaceone.api.core.v1 import query_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
@@ -108,3 +111,37 @@ def test_task_info_renders_errors_with_struct_additional() -> None:
     assert json_format.MessageToDict(info.errors[1], preserving_proto_field_name=True) == {
         "error_code": "F"
     }
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [],
+        [
+            {"provider": "aws", "day": "2026-10-01", "failures": 3},
+            {"n": 1.5, "ok": True, "x": None},
+        ],
+        ["aws", "azure", 3, None],  # distinct values
+        [{"provider": "aws"}, {"last": datetime(2026, 10, 1, 9, 30, 0, 250_000)}],
+        [{"ids": ["a", "b"]}],
+        [{"by": {"provider": "aws"}}],
+        [{"id": ObjectId("64b7f0c2e4b0a1a2b3c4d5e6")}],
+        [datetime(2026, 10, 1)],
+    ],
+    ids=["empty", "flat", "scalars", "a-date-last", "list", "nested", "object-id", "date-row"],
+)
+def test_stat_rows_render_as_their_plain_form_whether_or_not_they_need_converting(
+    rows: list[Any],
+) -> None:
+    expected = struct_pb2.Struct()
+    expected.update({"results": convert.to_plain(rows), "total_count": 7})
+
+    assert convert.to_stat_struct(StatResult(results=rows, total_count=7)) == expected
+
+
+def test_a_stat_date_renders_as_utc_milliseconds() -> None:
+    rows = [{"last": datetime(2026, 10, 1, 9, 30, 0, 250_000)}]
+
+    rendered = convert.to_stat_struct(StatResult(results=rows))
+
+    assert rendered["results"][0]["last"] == "2026-10-01T09:30:00.250Z"
