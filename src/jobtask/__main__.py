@@ -75,12 +75,13 @@ def describe_security(settings: Settings, security: Security) -> None:
 def open_endpoints(
     settings: Settings,
     metrics: Metrics | None,
+    call_log: CallLog,
     service: JobTaskService,
     security: Security,
     running: RunningServer,
 ) -> tuple[MetricsEndpoint | None, HttpServer | None]:
     """The metrics endpoint (serving) and the HTTP interface (bound, its health following the
-    gRPC server's database probe), each when enabled.
+    gRPC server's database probe, its calls measured and logged as gRPC's), each when enabled.
 
     Raises OSError naming the one that cannot listen.
     """
@@ -100,6 +101,8 @@ def open_endpoints(
                 service,
                 security=security,
                 healthy=None if probe is None else lambda: probe.serving,
+                metrics=metrics,
+                call_log=call_log,
             )
             if settings.http_enabled
             else None
@@ -173,7 +176,7 @@ def main() -> int:
         database=repository,
     )
     try:
-        endpoint, http = open_endpoints(settings, metrics, service, security, running)
+        endpoint, http = open_endpoints(settings, metrics, call_log, service, security, running)
     except OSError as error:
         log.error("%s", error)
         client.close()

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+import httpx
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import CollectorRegistry
@@ -28,6 +29,7 @@ from jobtask.api.logs import CallLog, JsonFormatter
 from jobtask.api.metrics import Metrics, serve_metrics
 from jobtask.api.server import build_server
 from jobtask.api.tracing import Tracing, TracingUnavailable, start_tracing
+from jobtask.http.server import build_http_server
 from jobtask.repository import CommandObserver, connect_with
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
@@ -51,6 +53,7 @@ Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 class Served:
     client: IndependentJobTaskClient
     metrics_port: int
+    http: httpx.Client  # the HTTP/JSON edge of the same server, observed by the same metrics/log
 
     def scrape(self) -> Samples:
         return scrape(self.metrics_port)
@@ -92,7 +95,14 @@ def serve(settings: Settings) -> Iterator[Callable[..., Served]]:
             endpoint = serve_metrics(metrics.registry, "127.0.0.1", 0)
             stack.callback(endpoint.stop)
             channel = stack.enter_context(grpc.insecure_channel(f"127.0.0.1:{running.port}"))
-            return Served(IndependentJobTaskClient(channel), endpoint.port)
+            local = settings.model_copy(update={"http_host": "127.0.0.1", "http_port": 0})
+            http_server = build_http_server(local, service, metrics=metrics, call_log=call_log)
+            http_server.start()
+            stack.callback(http_server.stop, 1)
+            http = stack.enter_context(
+                httpx.Client(base_url=f"http://127.0.0.1:{http_server.port}", timeout=15)
+            )
+            return Served(IndependentJobTaskClient(channel), endpoint.port, http)
 
         yield start
 
@@ -183,9 +193,11 @@ def test_each_call_is_one_json_log_line_without_the_token(
     _fails(lambda: client.list(UNKNOWN_OPERATOR))
 
     listed, missing, rejected = call_lines()
-    base = {"time", "level", "logger", "message", "request_id", "service", "method", "code"}
+    base = {"time", "level", "logger", "message", "request_id", "transport", "service", "method"}
+    base |= {"code"}
     assert set(listed) == base | {"latency_ms", "domain_id", "result_count"}
     assert listed["request_id"] == "req-7f3a"
+    assert {line["transport"] for line in (listed, missing, rejected)} == {"grpc"}
     assert (listed["method"], listed["code"], listed["result_count"]) == ("list", "OK", 3)
     assert listed["domain_id"] == DOMAIN
     assert set(missing) == base | {"latency_ms", "domain_id", "error_code"}
@@ -201,6 +213,92 @@ def test_each_call_is_one_json_log_line_without_the_token(
     assert missing["request_id"] != rejected["request_id"]
     assert all(line["level"] == "INFO" and line["service"] == SERVICE for line in call_lines())
     assert TOKEN not in json.dumps(call_lines())
+
+
+def test_http_calls_are_measured_by_rpc_and_http_status_and_count_their_error_codes(
+    serve: Callable[..., Served],
+) -> None:
+    served = serve()
+    http = served.http
+
+    assert http.get(f"/inventory/v1/job-task/{TASK_ID}", params={"domain_id": DOMAIN}).is_success
+    assert http.post("/inventory/v1/job-tasks/search", json={"domain_id": DOMAIN}).is_success
+    missing = http.get("/inventory/v1/job-task/job_task-0", params={"domain_id": DOMAIN})
+    rejected = http.post("/inventory/v1/job-tasks/search", json=UNKNOWN_OPERATOR)
+    unreadable = http.post("/inventory/v1/job-tasks/search", content=b"{not json")
+    assert (missing.status_code, rejected.status_code, unreadable.status_code) == (404, 400, 400)
+    served.client.get({"job_task_id": TASK_ID, "domain_id": DOMAIN})  # and one over gRPC
+    samples = served.scrape()
+
+    def calls(method: str, status: str) -> float | None:
+        return value(
+            samples, "jobtask_http_requests_total", service=SERVICE, method=method, status=status
+        )
+
+    assert (calls("get", "200"), calls("get", "404")) == (1, 1)
+    assert (calls("list", "200"), calls("list", "400")) == (1, 2)
+    timed = "jobtask_http_request_duration_seconds_count"
+    assert value(samples, timed, service=SERVICE, method="list", status="400") == 2
+    in_flight = "jobtask_http_requests_in_flight"
+    assert value(samples, in_flight, service=SERVICE, method="list") == 0
+    # Failures by SpaceONE error code count both edges; each edge counts its own calls.
+    errors = "jobtask_errors_total"
+    assert value(samples, errors, service=SERVICE, method="get", error_code="ERROR_NOT_FOUND") == 1
+    for error_code in ("ERROR_INVALID_PARAMETER", "ERROR_UNSUPPORTED_OPERATOR"):
+        assert value(samples, errors, service=SERVICE, method="list", error_code=error_code) == 1
+    grpc_calls = "jobtask_grpc_requests_total"
+    assert value(samples, grpc_calls, service=SERVICE, method="get", code="OK") == 1
+
+
+def test_each_http_call_is_one_log_line_like_a_grpc_one(
+    serve: Callable[..., Served], call_lines: Callable[[], list[dict[str, Any]]]
+) -> None:
+    http = serve().http
+    headers = {"x-request-id": "req-http-1", "authorization": f"Bearer {TOKEN}", "token": TOKEN}
+
+    http.post(
+        "/inventory/v1/job-tasks/search",
+        json={"domain_id": DOMAIN, "query": {"page": {"limit": 3}}},
+        headers=headers,
+    )
+    http.get("/inventory/v1/job-task/job_task-0", params={"domain_id": DOMAIN})
+    http.post("/inventory/v1/job-tasks/search", content=b"{not json")
+
+    listed, missing, unreadable = call_lines()
+    base = {"time", "level", "logger", "message", "request_id", "transport", "service", "method"}
+    base |= {"code", "http_status", "latency_ms"}
+    assert set(listed) == base | {"domain_id", "result_count"}
+    assert (listed["transport"], listed["request_id"], listed["http_status"]) == (
+        "http",
+        "req-http-1",
+        200,
+    )
+    assert (listed["service"], listed["method"], listed["code"]) == (SERVICE, "list", "OK")
+    assert (listed["domain_id"], listed["result_count"]) == (DOMAIN, 3)
+    assert set(missing) == base | {"domain_id", "error_code"}
+    assert (missing["method"], missing["code"], missing["http_status"]) == ("get", "NOT_FOUND", 404)
+    assert missing["error_code"] == "ERROR_NOT_FOUND"
+    assert missing["request_id"] != listed["request_id"]
+    # A body that is not JSON never became a request: no domain, still one line.
+    assert set(unreadable) == base | {"error_code"}
+    assert (unreadable["code"], unreadable["http_status"]) == ("INVALID_ARGUMENT", 400)
+    assert TOKEN not in json.dumps(call_lines())
+
+
+def test_a_slow_http_call_shows_its_redacted_query_shapes(
+    serve: Callable[..., Served], call_lines: Callable[[], list[dict[str, Any]]]
+) -> None:
+    http = serve(slow_call_ms=0).http
+    query = {"filter": [{"k": "status", "v": ["FAILURE", "SUCCESS"], "o": "in"}]}
+
+    http.post("/inventory/v1/job-tasks/search", json={"domain_id": DOMAIN, "query": query})
+
+    [line] = call_lines()
+    assert (line["transport"], line["level"], line["slow"]) == ("http", "WARNING", True)
+    [find] = [c for c in line["db_commands"] if c["command"] == "find"]
+    assert find["shape"]["filter"] == {"domain_id": "?", "status": {"$in": ["?"]}}
+    logged = json.dumps(line["db_commands"])
+    assert DOMAIN not in logged and "FAILURE" not in logged
 
 
 def test_a_zero_threshold_logs_each_call_with_its_redacted_query_shapes(
@@ -275,7 +373,7 @@ def test_the_process_fails_start_up_when_tracing_is_asked_for_but_not_installed(
 def test_the_process_serves_metrics_and_writes_json_call_lines(
     mongodb_uri: str, database_name: str
 ) -> None:
-    grpc_port, metrics_port = _free_port(), _free_port()
+    grpc_port, metrics_port, http_port = _free_port(), _free_port(), _free_port()
     env = {
         **os.environ,
         "MONGODB_URI": mongodb_uri,
@@ -283,7 +381,8 @@ def test_the_process_serves_metrics_and_writes_json_call_lines(
         "GRPC_PORT": str(grpc_port),
         "METRICS_HOST": "127.0.0.1",
         "METRICS_PORT": str(metrics_port),
-        "HTTP_PORT": "0",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_PORT": str(http_port),
         "LOG_LEVEL": "INFO",
         "SLOW_CALL_MS": "0",
     }
@@ -294,6 +393,12 @@ def test_the_process_serves_metrics_and_writes_json_call_lines(
         _wait_serving(grpc_port)
         with grpc.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
             IndependentJobTaskClient(channel).list({"domain_id": DOMAIN})
+        searched = httpx.post(
+            f"http://127.0.0.1:{http_port}/inventory/v1/job-tasks/search",
+            json={"domain_id": DOMAIN},
+            timeout=15,
+        )
+        assert searched.is_success
         samples = scrape(metrics_port)
     finally:
         server.terminate()
@@ -301,13 +406,17 @@ def test_the_process_serves_metrics_and_writes_json_call_lines(
 
     labels = {"service": SERVICE, "method": "list", "code": "OK"}
     assert value(samples, "jobtask_grpc_requests_total", **labels) == 1
+    http_labels = {"service": SERVICE, "method": "list", "status": "200"}
+    assert value(samples, "jobtask_http_requests_total", **http_labels) == 1
     finds = value(samples, "jobtask_db_command_duration_seconds_count", command="find")
-    assert finds is not None and finds >= 1
+    assert finds is not None and finds >= 2
     assert server.returncode == 0
     lines = [json.loads(line) for line in stderr.splitlines()]
-    [call] = [line for line in lines if line["logger"] == "jobtask.calls"]
-    assert (call["method"], call["code"], call["slow"]) == ("list", "OK", True)
-    assert any(c["command"] == "find" for c in call["db_commands"])
+    calls = [line for line in lines if line["logger"] == "jobtask.calls"]
+    assert [call["transport"] for call in calls] == ["grpc", "http"]
+    for call in calls:
+        assert (call["method"], call["code"], call["slow"]) == ("list", "OK", True)
+        assert any(c["command"] == "find" for c in call["db_commands"])
 
 
 def _free_port() -> int:

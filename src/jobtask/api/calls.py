@@ -47,6 +47,17 @@ class Outcome:
     error_code: str | None  # SpaceONE's, when the call failed with one
 
 
+# How a call ended that raised an exception nobody mapped (grpc answers UNKNOWN).
+UNMAPPED: Final = Outcome(grpc.StatusCode.UNKNOWN, None)
+
+
+class Ending(Protocol):
+    """How an HTTP call ended, as its edge reports it by the time the call is over."""
+
+    status: int  # the HTTP status
+    outcome: Outcome
+
+
 def outcome(context: grpc.ServicerContext, *, raised: bool) -> Outcome:
     """How the call ended: the code the error mapping aborted with (OK when none was set)."""
     code = context.code()

@@ -14,7 +14,8 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
@@ -162,27 +163,43 @@ class CallLog:
     def interceptor(self, service_prefixes: tuple[str, ...]) -> grpc.ServerInterceptor:
         return UnaryInterceptor(service_prefixes, self._logged)
 
+    def request_id(self, metadata: Iterable[tuple[str, Any]]) -> str:
+        """The client's `x-request-id` (gRPC metadata or HTTP header) when plain, else a new one."""
+        for key, value in metadata:
+            if key == "x-request-id" and isinstance(value, str) and _REQUEST_ID.fullmatch(value):
+                return value
+        return self._new_request_id()
+
+    @contextmanager
+    def recording(self) -> Iterator[list[dict[str, Any]]]:
+        """While open, the database commands run in this context (and contexts copied from it,
+        such as a worker thread's) are collected, when a slow call would show them."""
+        commands: list[dict[str, Any]] = []
+        collect = self._slow_call_ms is not None and self._logger.isEnabledFor(logging.WARNING)
+        token = _commands.set(commands if collect else None)
+        try:
+            yield commands
+        finally:
+            _commands.reset(token)
+
     def _logged(self, behaviour: Behaviour, call: Call) -> Behaviour:
         def logged(request: Any, context: grpc.ServicerContext) -> Any:
-            request_id = _client_request_id(context) or self._new_request_id()
-            commands: list[dict[str, Any]] = []
-            collect = self._slow_call_ms is not None and self._logger.isEnabledFor(logging.WARNING)
-            collecting = _commands.set(commands if collect else None)
+            request_id = self.request_id(context.invocation_metadata() or ())
             started = time.perf_counter()
             response, raised = None, True
-            try:
-                response = behaviour(request, context)
-                raised = False
-                return response
-            finally:
-                _commands.reset(collecting)
-                elapsed_ms = (time.perf_counter() - started) * 1000
-                ended = outcome(context, raised=raised)
-                self._log(call, ended, elapsed_ms, request_id, request, response, commands)
+            with self.recording() as commands:
+                try:
+                    response = behaviour(request, context)
+                    raised = False
+                    return response
+                finally:
+                    elapsed_ms = (time.perf_counter() - started) * 1000
+                    ended = outcome(context, raised=raised)
+                    self.log(call, ended, elapsed_ms, request_id, request, response, commands)
 
         return logged
 
-    def _log(
+    def log(
         self,
         call: Call,
         ended: Outcome,
@@ -191,18 +208,24 @@ class CallLog:
         request: Any,
         response: Any,
         commands: list[dict[str, Any]],
+        *,
+        http_status: int | None = None,
     ) -> None:
+        """The call's line; `http_status` marks a call that came over HTTP."""
         slow = self._slow_call_ms is not None and elapsed_ms > self._slow_call_ms
         level = logging.WARNING if slow else logging.INFO
         if not self._logger.isEnabledFor(level):
             return
         fields: dict[str, Any] = {
             "request_id": request_id,
+            "transport": "grpc" if http_status is None else "http",
             "service": call.service,
             "method": call.method,
             "code": ended.code.name,
             "latency_ms": round(elapsed_ms, 3),
         }
+        if http_status is not None:
+            fields["http_status"] = http_status
         if ended.error_code is not None:
             fields["error_code"] = ended.error_code
         if domain_id := getattr(request, "domain_id", None):
@@ -240,13 +263,6 @@ class CallLog:
             entry["ms"] = round(seconds * 1000, 3)
             if failed:
                 entry["failed"] = True
-
-
-def _client_request_id(context: grpc.ServicerContext) -> str | None:
-    for key, value in context.invocation_metadata() or ():
-        if key == "x-request-id" and isinstance(value, str) and _REQUEST_ID.fullmatch(value):
-            return value
-    return None
 
 
 def result_count(response: Any) -> int | None:

@@ -1,6 +1,10 @@
 """Prometheus metrics: calls by status code, their latency, calls in flight, failures by SpaceONE
 error code and database command latency; served over HTTP on a port of their own.
 
+gRPC calls are measured by `interceptor()`, calls of the HTTP/JSON edge by that edge through
+`http_call()` (families `jobtask_http_*`, labelled by the rpc and the HTTP status); failures by
+SpaceONE error code are counted for both.
+
 Every instrument lives in the registry it is given, never prometheus_client's global one, so two
 servers in one process (or two tests) count separately.
 """
@@ -9,7 +13,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 from wsgiref.simple_server import WSGIServer
@@ -17,7 +22,7 @@ from wsgiref.simple_server import WSGIServer
 import grpc
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-from jobtask.api.calls import Behaviour, Call, Outcome, UnaryInterceptor, outcome
+from jobtask.api.calls import Behaviour, Call, Ending, Outcome, UnaryInterceptor, outcome
 
 NAMESPACE: Final = "jobtask"
 # Calls run from about a millisecond (get by id) to the operation timeout (10 s by default).
@@ -52,6 +57,23 @@ class Metrics:
             ("service", "method", "error_code"),
             **options,
         )
+        http_labels = ("service", "method", "status")
+        self._http_calls = Counter(
+            "http_requests", "HTTP/JSON calls of the rpcs, by HTTP status", http_labels, **options
+        )
+        self._http_latency = Histogram(
+            "http_request_duration_seconds",
+            "HTTP/JSON call latency in the server, by HTTP status",
+            http_labels,
+            buckets=CALL_BUCKETS,
+            **options,
+        )
+        self._http_in_flight = Gauge(
+            "http_requests_in_flight",
+            "HTTP/JSON calls of the rpcs being served",
+            ("service", "method"),
+            **options,
+        )
         self._commands = Histogram(
             "db_command_duration_seconds",
             "MongoDB command latency as the driver saw it, by command name",
@@ -84,8 +106,26 @@ class Metrics:
         labels = (call.service, call.method, ended.code.name)
         self._calls.labels(*labels).inc()
         self._latency.labels(*labels).observe(seconds)
+        self._count_error(call, ended)
+
+    def _count_error(self, call: Call, ended: Outcome) -> None:
         if ended.error_code is not None:
             self._errors.labels(call.service, call.method, ended.error_code).inc()
+
+    @contextmanager
+    def http_call(self, call: Call, ending: Ending) -> Iterator[None]:
+        """Measures one HTTP/JSON call of an rpc, which ends as `ending` says by then."""
+        in_flight = self._http_in_flight.labels(call.service, call.method)
+        started = time.perf_counter()
+        in_flight.inc()
+        try:
+            yield
+        finally:
+            in_flight.dec()
+            labels = (call.service, call.method, str(ending.status))
+            self._http_calls.labels(*labels).inc()
+            self._http_latency.labels(*labels).observe(time.perf_counter() - started)
+            self._count_error(call, ending.outcome)
 
     # -- jobtask.repository.CommandObserver ----------------------------------------------------
 

@@ -4,12 +4,15 @@ Each rpc is what the gRPC servicer does — convert, call the service, convert b
 JSON <-> message step (`transcode`); service calls run on a bounded pool of worker threads. With
 authentication on, each call is checked as the gRPC interceptor checks it (`jobtask.api.auth`: the
 same token headers, permission table and domain scoping); health and the document stay open.
+When given the gRPC server's metrics and call log, each rpc call is measured and logged as gRPC
+calls are (`transport: http`, with its HTTP status).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -25,11 +28,16 @@ from starlette.routing import Route
 
 from jobtask.api import convert
 from jobtask.api.auth import authorize, token_of
+from jobtask.api.calls import UNMAPPED, Outcome
+from jobtask.api.calls import Call as Rpc
+from jobtask.api.logs import CallLog
+from jobtask.api.metrics import Metrics
+from jobtask.api.status import status_code
 from jobtask.auth import TokenVerifier
 from jobtask.errors import InvalidParameter, JobTaskError, NotFound, NotImplementedYet
 from jobtask.http.openapi import openapi_document
 from jobtask.http.routes import BINDINGS, Binding
-from jobtask.http.status import error_answer, error_response, unexpected_answer
+from jobtask.http.status import HTTP_STATUS, error_answer, error_response, unexpected_answer
 from jobtask.http.transcode import (
     BODY,
     parse_timeout,
@@ -116,6 +124,18 @@ class JobTaskHandlers:
 
 
 Handler = Callable[[Any, Call], Message]
+
+
+@dataclass
+class _Seen:
+    """What an observed HTTP call came to (until it ends: a failure nobody caught)."""
+
+    status: int = HTTP_STATUS[grpc.StatusCode.INTERNAL]
+    outcome: Outcome = UNMAPPED
+    request: Message | None = None
+    response: Message | None = None
+
+
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -194,8 +214,12 @@ class HttpApp:
         healthy: Callable[[], bool] | None = None,
         workers: int = 16,
         max_body_bytes: int = 4 * 1024 * 1024,
+        metrics: Metrics | None = None,
+        call_log: CallLog | None = None,
     ) -> None:
         self.serving = True
+        self._metrics = metrics
+        self._call_log = call_log
         self._handlers = JobTaskHandlers(service)
         self._verifier = verifier
         self._healthy = healthy
@@ -216,16 +240,19 @@ class HttpApp:
         self.asgi = Starlette(routes=routes, exception_handlers={HTTPException: _route_error})
         self.asgi.router.redirect_slashes = False
 
-    def _serve(self, binding: Binding, handler: Handler, message: Message, call: Call) -> Response:
+    def _serve(
+        self, binding: Binding, handler: Handler, message: Message, call: Call
+    ) -> tuple[Response, Message]:
         """On a worker thread: authenticate, serve, and render the answer (CPU off the loop)."""
         if self._verifier is not None:
             caller = self._verifier.verify(token_of(call.headers.items()))
             authorize(caller, binding.grpc_method, message)
-        return JSONResponse(to_json(handler(message, call)))
+        answer = handler(message, call)
+        return JSONResponse(to_json(answer)), answer
 
     async def _run(
         self, binding: Binding, handler: Handler, message: Message, call: Call
-    ) -> Response:
+    ) -> tuple[Response, Message]:
         if self._limiter is None:  # made on the server's event loop, at the first call
             self._limiter = anyio.CapacityLimiter(self._workers)
         return await anyio.to_thread.run_sync(
@@ -235,18 +262,54 @@ class HttpApp:
     def _endpoint(self, binding: Binding) -> Endpoint:
         handler: Handler = getattr(self._handlers, binding.rpc)
         what = f"HTTP {binding.method} {binding.path} ({binding.grpc_method})"
+        rpc = Rpc.parse(binding.grpc_method)
 
         async def endpoint(request: Request) -> Response:
-            try:
-                call = _call_of(request)  # the deadline runs from the request's arrival
-                message = await request_message(binding, request, self._max_body_bytes)
-                return await self._run(binding, handler, message, call)
-            except JobTaskError as error:
-                return error_answer(error, what)
-            except Exception:
-                return unexpected_answer(what)
+            with self._observed(rpc, request) as seen:
+                try:
+                    call = _call_of(request)  # the deadline runs from the request's arrival
+                    seen.request = await request_message(binding, request, self._max_body_bytes)
+                    response, seen.response = await self._run(binding, handler, seen.request, call)
+                    seen.outcome = Outcome(grpc.StatusCode.OK, None)
+                except JobTaskError as error:
+                    seen.outcome = Outcome(status_code(error), error.code)
+                    response = error_answer(error, what)
+                except Exception:
+                    seen.outcome = Outcome(grpc.StatusCode.INTERNAL, JobTaskError.code)
+                    response = unexpected_answer(what)
+                seen.status = response.status_code
+                return response
 
         return endpoint
+
+    @contextmanager
+    def _observed(self, rpc: Rpc, request: Request) -> Iterator[_Seen]:
+        """The call measured (metrics) and logged (call log), as the gRPC interceptors do."""
+        seen = _Seen()
+        with ExitStack() as stack:
+            if self._metrics is not None:
+                stack.enter_context(self._metrics.http_call(rpc, seen))
+            if self._call_log is None:
+                yield seen
+                return
+            request_id = self._call_log.request_id(request.headers.items())
+            started = time.perf_counter()
+            # Set here, copied into the worker thread: the service's commands land in it.
+            with self._call_log.recording() as commands:
+                try:
+                    yield seen
+                finally:
+                    elapsed_ms = (time.perf_counter() - started) * 1000
+                    self._call_log.log(
+                        rpc,
+                        seen.outcome,
+                        elapsed_ms,
+                        request_id,
+                        seen.request,
+                        seen.response,
+                        commands,
+                        http_status=seen.status,
+                    )
 
     async def _health(self, request: Request) -> Response:
         if self.serving and (self._healthy is None or self._healthy()):

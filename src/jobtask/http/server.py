@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 import uvicorn
 
+from jobtask.api.logs import CallLog
+from jobtask.api.metrics import Metrics
 from jobtask.auth import Security, load_security
 from jobtask.http.app import HttpApp
 from jobtask.service import JobTaskService
@@ -109,11 +111,14 @@ def build_http_server(
     *,
     security: Security | None = None,
     healthy: Callable[[], bool] | None = None,
+    metrics: Metrics | None = None,
+    call_log: CallLog | None = None,
 ) -> HttpServer:
     """A bound, not yet started server (HTTP_HOST, HTTP_PORT; port 0: a free one), enforcing the
     same tokens as gRPC and serving HTTPS with the same certificate when they are configured.
     Without `security` the settings' keys and certificates are loaded here. `healthy`: whether
-    the database answers (/healthz is NOT_SERVING while it does not)."""
+    the database answers (/healthz is NOT_SERVING while it does not). `metrics`, `call_log`: the
+    gRPC server's, which then measure and log the HTTP calls too."""
     security = load_security(settings) if security is None else security
     app = HttpApp(
         service,
@@ -121,6 +126,8 @@ def build_http_server(
         healthy=healthy,
         workers=settings.http_workers,
         max_body_bytes=settings.grpc_max_message_bytes,
+        metrics=metrics,
+        call_log=call_log,
     )
     tls_files = (settings.tls_cert_file, settings.tls_key_file) if security.tls else None
     sock = listen(settings.http_host, settings.http_port)

@@ -120,6 +120,7 @@ def test_a_call_is_one_json_line_with_exactly_these_keys(lines: Lines) -> None:
         "logger",
         "message",
         "request_id",
+        "transport",
         "service",
         "method",
         "code",
@@ -128,6 +129,7 @@ def test_a_call_is_one_json_line_with_exactly_these_keys(lines: Lines) -> None:
         "result_count",
     }
     assert line["level"] == "INFO"
+    assert line["transport"] == "grpc"
     assert line["request_id"] == "generated-1"
     assert (line["service"], line["method"], line["code"]) == (SERVICE, "list", "OK")
     assert line["domain_id"] == DOMAIN
@@ -147,6 +149,7 @@ def test_a_failed_call_names_its_status_and_spaceone_error_code(lines: Lines) ->
 
     [line] = lines.json()
     assert set(line) - {"time", "level", "logger", "message", "latency_ms", "request_id"} == {
+        "transport",
         "service",
         "method",
         "code",
