@@ -414,6 +414,7 @@ def test_the_process_serves_metrics_and_writes_json_call_lines(
     lines = [json.loads(line) for line in stderr.splitlines()]
     calls = [line for line in lines if line["logger"] == "jobtask.calls"]
     assert [call["transport"] for call in calls] == ["grpc", "http"]
+    assert not [line for line in lines if line["logger"] == "uvicorn.access"]  # one line a call
     for call in calls:
         assert (call["method"], call["code"], call["slow"]) == ("list", "OK", True)
         assert any(c["command"] == "find" for c in call["db_commands"])

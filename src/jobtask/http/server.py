@@ -65,6 +65,7 @@ class HttpServer:
             app.asgi,
             lifespan="off",
             log_config=None,  # our logging is configured once, in __main__
+            access_log=False,  # each rpc call has its line from the call log instead
             server_header=False,
             timeout_graceful_shutdown=math.ceil(grace),
             ssl_certfile=certificate,
