@@ -123,12 +123,13 @@ def _list_request(domain: str, query: dict[str, Any]) -> job_task_pb2.JobTaskQue
 
 
 def scenarios(
-    stub: job_task_pb2_grpc.JobTaskStub, collection: Any, task_ids: list[str], domain: str
+    channel: grpc.Channel, collection: Any, task_ids: list[str], domain: str
 ) -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
     """name -> (the call over gRPC, the same query with pymongo).
 
     Each path draws from its own generator with the same seed: both ask for the same ids and pages.
     """
+    stub = job_task_pb2_grpc.JobTaskStub(channel)
     grpc_rng, raw_rng = random.Random(3), random.Random(3)
     sort = [("created_at", -1), ("job_task_id", -1)]
     projection = {"_id": 0, "collector_id": 0, "total_count": 0}
@@ -170,7 +171,15 @@ def scenarios(
         collection.count_documents(filtered)
         return list(collection.find(filtered, projection, sort=sort, limit=100))
 
+    health = health_pb2_grpc.HealthStub(channel)
+    check = health_pb2.HealthCheckRequest()
+
     return {
+        # What any call costs at the least: an rpc that does no work, a command that does none.
+        "floor: health check / ping": (
+            lambda: health.Check(check),
+            lambda: collection.database.command("ping"),
+        ),
         "get by id": (grpc_get, raw_get),
         "list page of 100 + total_count": (grpc_page, raw_page),
         "list status+provider, newest first": (grpc_filtered, raw_filtered),
@@ -413,11 +422,12 @@ def main() -> int:
                 d["job_task_id"]
                 for d in collection.find({"domain_id": domain}, {"job_task_id": 1}).limit(2000)
             ]
-            stub = job_task_pb2_grpc.JobTaskStub(channel)
             rows = []
             header = f"{'scenario':<38}{'clients':>8}{'via':>8}{'count':>8}{'req/s':>9}"
             print(f"\n{header}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'ratio':>7}  errors")
-            for name, (via_grpc, via_raw) in scenarios(stub, collection, task_ids, domain).items():
+            for name, (via_grpc, via_raw) in scenarios(
+                channel, collection, task_ids, domain
+            ).items():
                 if args.only not in name:
                     continue
                 for clients in levels:
