@@ -18,6 +18,7 @@ from typing import Any
 
 import grpc
 
+from jobtask.cli.client import Connection, ConnectionSetupError
 from jobtask.domain import JobTaskStatus
 from jobtask.repository import connect_with
 from jobtask.settings import Settings
@@ -235,7 +236,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.direct:
         store_directly(args.count, args.domains, seed)
     else:
-        with grpc.insecure_channel(args.server) as channel:
+        try:
+            # The CLI's conventions: JOBTASK_TOKEN, JOBTASK_CA_FILE, ... (jobtask.cli.client).
+            connection = Connection.from_environment(args.server)
+        except ConnectionSetupError as error:
+            print(f"jobtask-demo: {error}", file=sys.stderr)
+            return 2
+        with connection.channel() as channel:
             try:
                 outcomes = drive(
                     job_task_writer_pb2_grpc.JobTaskWriterStub(channel),

@@ -20,6 +20,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from jobtask.api.server import build_server
+from jobtask.demo import domain_ids
+from jobtask.demo import main as demo_main
 from jobtask.repository import MongoJobTaskRepository
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
@@ -566,3 +568,53 @@ def test_authentication_without_keys_stops_start_up_with_one_clear_line() -> Non
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("jobtask: invalid AUTH_PUBLIC_KEYS='': ")
     assert line.endswith("AUTH_ENABLED=true needs at least one public key file")
+
+
+# -- the demo, a client of an authenticated server ---------------------------------------------
+
+
+@pytest.mark.parametrize("with_token", [True, False], ids=["token", "no-token"])
+def test_the_demo_sends_jobtask_token_like_the_cli(
+    settings: Settings,
+    repository: MongoJobTaskRepository,
+    raw_collection: Any,
+    keys: Keys,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    with_token: bool,
+) -> None:
+    auth = settings.model_copy(
+        update={
+            "auth_enabled": True,
+            "auth_public_keys": str(write_jwks(tmp_path / "rsa.json", keys.rsa)),
+        }
+    )
+    writer = JobTaskWriter(repository, limits=WriterLimits(), clock=lambda: datetime.now(UTC))
+    running = build_server(auth, JobTaskService(repository, max_page_size=50), writer)
+    running.start()
+    [domain] = domain_ids(1)
+    token = keys.rsa.sign(claims(domain, (READ, WRITE))) if with_token else ""
+    monkeypatch.setenv("JOBTASK_TOKEN", token)
+    try:
+        exit_code = demo_main(
+            [
+                "--server",
+                f"127.0.0.1:{running.port}",
+                "--count",
+                "6",
+                "--domains",
+                "1",
+                "--seed",
+                "3",
+            ]
+        )
+    finally:
+        running.stop(grace=1)
+
+    stored = raw_collection.count_documents({"domain_id": domain})
+    if with_token:
+        assert (exit_code, stored) == (0, 6)
+    else:
+        assert (exit_code, stored) == (1, 0)
+        assert "UNAUTHENTICATED" in capsys.readouterr().err

@@ -3,6 +3,7 @@ for the writer on a port of its own (WRITER_GRPC_PORT) when TLS_CLIENT_CA_FILE i
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -15,8 +16,10 @@ from typing import Any
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from typer.testing import CliRunner, Result
 
 from jobtask.api.server import RunningServer, build_server
+from jobtask.cli.main import app as cli_app
 from jobtask.repository import MongoJobTaskRepository
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
@@ -172,6 +175,122 @@ def test_with_mutual_tls_reads_and_health_need_no_client_certificate(
 
     assert found == {}
     assert health.status == health_pb2.HealthCheckResponse.SERVING
+
+
+# -- the jobtask CLI ------------------------------------------------------------------------------
+
+
+def _cli(port: int, *args: str, **environment: str) -> Result:
+    """`jobtask ARGS --server 127.0.0.1:PORT --domain DOMAIN` with only these JOBTASK_* set."""
+    names = ("TOKEN", "CA_FILE", "TLS", "CERT_FILE", "KEY_FILE", "TLS_SERVER_NAME", "SERVER")
+    env: dict[str, str | None] = {f"JOBTASK_{name}": None for name in names}
+    env.update(environment)
+    command = [*args, "--server", f"127.0.0.1:{port}", "--domain", DOMAIN]
+    return CliRunner().invoke(cli_app, command, env=env)
+
+
+def test_the_cli_talks_tls_to_a_server_whose_ca_it_is_given(serve: Serve, pki: Pki) -> None:
+    running = serve()
+
+    created = _cli(
+        running.port,
+        "create",
+        "--job-id",
+        "job-000000000001",
+        "--json",
+        JOBTASK_CA_FILE=str(pki.ca_cert),
+    )
+    listed = _cli(running.port, "list", "--json", JOBTASK_CA_FILE=str(pki.ca_cert))
+
+    assert created.exit_code == 0, created.output
+    assert listed.exit_code == 0, listed.output
+    task_id = json.loads(created.stdout)["job_task_id"]
+    assert [t["job_task_id"] for t in json.loads(listed.stdout)["results"]] == [task_id]
+
+
+@pytest.mark.parametrize(
+    ("environment", "says"),
+    [
+        ({}, "cannot reach 127.0.0.1:"),  # plaintext to a TLS port
+        ({"JOBTASK_TLS": "true"}, "over TLS"),  # the system's roots do not hold the test CA
+        ({"JOBTASK_CA_FILE": "stranger"}, "over TLS"),  # another CA
+    ],
+    ids=["plaintext", "system-roots", "another-ca"],
+)
+def test_the_cli_says_in_one_line_when_tls_does_not_connect(
+    serve: Serve, pki: Pki, environment: dict[str, str], says: str
+) -> None:
+    running = serve()
+    if environment.get("JOBTASK_CA_FILE") == "stranger":
+        environment = {"JOBTASK_CA_FILE": str(pki.stranger_cert)}
+
+    result = _cli(running.port, "list", "--timeout", "3", **environment)
+
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("jobtask: ") and says in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("name", "exit_code"), [("localhost", 0), ("db.example", 1)])
+def test_the_cli_checks_the_certificate_against_the_server_name_it_is_given(
+    serve: Serve, pki: Pki, name: str, exit_code: int
+) -> None:
+    running = serve()  # its certificate names localhost and 127.0.0.1
+
+    result = _cli(
+        running.port,
+        "list",
+        "--timeout",
+        "3",
+        JOBTASK_CA_FILE=str(pki.ca_cert),
+        JOBTASK_TLS_SERVER_NAME=name,
+    )
+
+    assert result.exit_code == exit_code, result.output
+
+
+def test_the_cli_presents_its_certificate_on_the_writers_mutual_tls_port(
+    serve: Serve, pki: Pki
+) -> None:
+    running = serve(mutual=True)
+    assert running.writer_port is not None
+    tls = {"JOBTASK_CA_FILE": str(pki.ca_cert)}
+    certificate = {
+        "JOBTASK_CERT_FILE": str(pki.client_cert),
+        "JOBTASK_KEY_FILE": str(pki.client_key),
+    }
+
+    with_certificate = _cli(
+        running.writer_port, "create", "--job-id", "job-000000000001", **tls, **certificate
+    )
+    without = _cli(
+        running.writer_port, "create", "--job-id", "job-000000000001", "--timeout", "3", **tls
+    )
+
+    assert with_certificate.exit_code == 0, with_certificate.output
+    assert without.exit_code == 1 and "over TLS" in without.stderr
+
+
+@pytest.mark.parametrize(
+    ("environment", "says"),
+    [
+        ({"JOBTASK_CA_FILE": "/nonexistent/ca.pem"}, "cannot read JOBTASK_CA_FILE=/nonexistent"),
+        ({"JOBTASK_CERT_FILE": "client"}, "JOBTASK_CERT_FILE and JOBTASK_KEY_FILE go together"),
+        ({"JOBTASK_TLS": "maybe"}, "JOBTASK_TLS='maybe': use true or false"),
+        ({"JOBTASK_TLS_SERVER_NAME": "db.example"}, "JOBTASK_TLS_SERVER_NAME needs TLS"),
+    ],
+    ids=["unreadable-ca", "cert-without-key", "bad-flag", "name-without-tls"],
+)
+def test_unusable_connection_settings_are_one_line_and_exit_2(
+    pki: Pki, environment: dict[str, str], says: str
+) -> None:
+    if environment.get("JOBTASK_CERT_FILE") == "client":
+        environment = {"JOBTASK_CERT_FILE": str(pki.client_cert)}
+
+    result = _cli(_free_port(), "list", **environment)
+
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"jobtask: {says}") and result.stderr.count("\n") == 1
 
 
 # -- the process --------------------------------------------------------------------------------

@@ -1,5 +1,10 @@
 """The CLI's gRPC client: one channel, SpaceONE's JobTask and our JobTaskWriter stubs.
 
+How to reach the server comes from the environment, as the server's own settings do, so that no
+secret shows in a shell's history: JOBTASK_TOKEN (a JWT, sent as `token` metadata), JOBTASK_CA_FILE
+(PEM roots to trust: TLS on), JOBTASK_TLS=true (TLS with the system's roots), JOBTASK_CERT_FILE and
+JOBTASK_KEY_FILE (a client certificate, for the writer's mutual-TLS port), JOBTASK_TLS_SERVER_NAME
+(the name the server's certificate must carry, when it is not the host dialled).
 Every failed call becomes a CallFailed whose text is the one line the CLI prints.
 """
 
@@ -7,9 +12,11 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
 
 import grpc
 from google.protobuf import empty_pb2, struct_pb2
@@ -29,20 +36,140 @@ _FROM_SERVER = re.compile(r"^ERROR_[A-Z0-9_]+: ")
 Reply = TypeVar("Reply", bound=Message)
 
 
+class ConnectionSetupError(ValueError):
+    """The JOBTASK_* connection settings cannot be used (a file missing, a key without a cert)."""
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach the server: address, token and TLS material (see the module)."""
+
+    server: str
+    token: str = ""
+    tls: bool = False
+    roots: bytes | None = None  # None with TLS: the system's roots
+    key: bytes | None = None
+    chain: bytes | None = None
+    server_name: str = ""
+
+    @classmethod
+    def from_environment(cls, server: str, environ: Mapping[str, str] = os.environ) -> Connection:
+        """Raises ConnectionSetupError naming the variable that cannot be used."""
+        tls_flag = environ.get("JOBTASK_TLS", "").strip().lower()
+        if tls_flag not in _TRUE | _FALSE:
+            raise ConnectionSetupError(f"JOBTASK_TLS={tls_flag!r}: use true or false")
+        roots = _read(environ, "JOBTASK_CA_FILE")
+        key, chain = _read(environ, "JOBTASK_KEY_FILE"), _read(environ, "JOBTASK_CERT_FILE")
+        if (key is None) != (chain is None):
+            raise ConnectionSetupError(
+                "JOBTASK_CERT_FILE and JOBTASK_KEY_FILE go together: set both or neither"
+            )
+        tls = tls_flag in _TRUE or roots is not None or chain is not None
+        server_name = environ.get("JOBTASK_TLS_SERVER_NAME", "").strip()
+        if server_name and not tls:
+            raise ConnectionSetupError(
+                "JOBTASK_TLS_SERVER_NAME needs TLS: set JOBTASK_CA_FILE or JOBTASK_TLS=true"
+            )
+        return cls(
+            server,
+            token=environ.get("JOBTASK_TOKEN", ""),
+            tls=tls,
+            roots=roots,
+            key=key,
+            chain=chain,
+            server_name=server_name,
+        )
+
+    def channel(self) -> grpc.Channel:
+        """A channel to the server (TLS as configured) that sends the token with every call."""
+        if self.tls:
+            credentials = grpc.ssl_channel_credentials(
+                root_certificates=self.roots, private_key=self.key, certificate_chain=self.chain
+            )
+            options = (
+                [("grpc.ssl_target_name_override", self.server_name)] if self.server_name else []
+            )
+            channel = grpc.secure_channel(self.server, credentials, options=options)
+        else:
+            channel = grpc.insecure_channel(self.server)
+        if self.token:
+            # SpaceONE clients send their JWT as `token` metadata.
+            channel = grpc.intercept_channel(channel, _WithToken(self.token))
+        return channel
+
+
+def _read(environ: Mapping[str, str], name: str) -> bytes | None:
+    path = environ.get(name, "").strip()
+    if not path:
+        return None
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise ConnectionSetupError(f"cannot read {name}={path}: {error.strerror}") from None
+
+
+class _Details(NamedTuple):
+    method: str
+    timeout: float | None
+    metadata: Sequence[tuple[str, str]] | None
+    credentials: grpc.CallCredentials | None
+    wait_for_ready: bool | None
+    compression: grpc.Compression | None
+
+
+class _WithToken(grpc.UnaryUnaryClientInterceptor):  # type: ignore[misc]
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def intercept_unary_unary(
+        self, continuation: Callable[..., Any], details: Any, request: Any
+    ) -> Any:
+        metadata = (*(details.metadata or ()), ("token", self._token))
+        return continuation(
+            _Details(
+                details.method,
+                details.timeout,
+                metadata,
+                details.credentials,
+                details.wait_for_ready,
+                details.compression,
+            ),
+            request,
+        )
+
+
 class CallFailed(Exception):
     """A call the server refused, or that never reached it."""
 
-    def __init__(self, code: grpc.StatusCode, details: str, *, server: str, timeout: float) -> None:
+    def __init__(
+        self,
+        code: grpc.StatusCode,
+        details: str,
+        *,
+        server: str,
+        timeout: float,
+        tls: bool = False,
+    ) -> None:
         super().__init__(code, details)
         self.code = code
         self.details = details
         self.server = server
         self.timeout = timeout
+        self.tls = tls
 
     def __str__(self) -> str:
         name = self.code.name
         if _FROM_SERVER.match(self.details):
             return f"{name}: {self.details}"
+        if self.code is grpc.StatusCode.UNAVAILABLE and self.tls:
+            return (
+                f"cannot reach {self.server} over TLS ({name}): is the server running, and does "
+                "JOBTASK_CA_FILE hold the CA of its certificate?"
+            )
         if self.code is grpc.StatusCode.UNAVAILABLE:
             return f"cannot reach {self.server} ({name}): is the server running? (make run)"
         if self.code is grpc.StatusCode.DEADLINE_EXCEEDED:
@@ -54,14 +181,13 @@ class JobTaskClient:
     """One method per rpc; `domain_id` scopes every call (an empty one only in `purge`)."""
 
     def __init__(
-        self, channel: grpc.Channel, *, server: str, timeout: float, token: str = ""
+        self, channel: grpc.Channel, *, server: str, timeout: float, tls: bool = False
     ) -> None:
         self._reader = job_task_pb2_grpc.JobTaskStub(channel)
         self._writer = job_task_writer_pb2_grpc.JobTaskWriterStub(channel)
         self._server = server
         self._timeout = timeout
-        # SpaceONE clients send their JWT as `token` metadata.
-        self._metadata = (("token", token),) if token else ()
+        self._tls = tls
 
     def get(
         self, task_id: str, domain_id: str, only: Sequence[str] = ()
@@ -113,11 +239,15 @@ class JobTaskClient:
 
     def _call(self, method: Callable[..., Any], request: Message, reply: type[Reply]) -> Reply:
         try:
-            answer = method(request, timeout=self._timeout, metadata=self._metadata)
+            answer = method(request, timeout=self._timeout)
         except grpc.RpcError as error:
             # Raised errors are grpc.Call objects too: they carry the status code and details.
             raise CallFailed(
-                error.code(), error.details() or "", server=self._server, timeout=self._timeout
+                error.code(),
+                error.details() or "",
+                server=self._server,
+                timeout=self._timeout,
+                tls=self._tls,
             ) from None
         if not isinstance(answer, reply):
             raise TypeError(f"expected {reply.__name__}, got {type(answer).__name__}")
@@ -126,8 +256,8 @@ class JobTaskClient:
 
 @contextmanager
 def connect(server: str, timeout: float) -> Iterator[JobTaskClient]:
-    """A client over a fresh plaintext channel to `server` (host:port), closed on exit."""
-    # The token comes from the environment only, so it never shows in a shell's history.
-    token = os.environ.get("JOBTASK_TOKEN", "")
-    with grpc.insecure_channel(server) as channel:
-        yield JobTaskClient(channel, server=server, timeout=timeout, token=token)
+    """A client over a fresh channel to `server` (host:port) set up from the environment, closed
+    on exit. Raises ConnectionSetupError when the JOBTASK_* settings cannot be used."""
+    connection = Connection.from_environment(server)
+    with connection.channel() as channel:
+        yield JobTaskClient(channel, server=server, timeout=timeout, tls=connection.tls)

@@ -14,7 +14,13 @@ from typing import Annotated
 import typer
 
 from jobtask.cli import parse, render
-from jobtask.cli.client import DEFAULT_SERVER, CallFailed, JobTaskClient, connect
+from jobtask.cli.client import (
+    DEFAULT_SERVER,
+    CallFailed,
+    ConnectionSetupError,
+    JobTaskClient,
+    connect,
+)
 from jobtask_internal.v1 import job_task_writer_pb2 as writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 
@@ -91,6 +97,9 @@ def _session(server: str, timeout: float) -> Iterator[JobTaskClient]:
     except CallFailed as failure:
         typer.echo(f"jobtask: {failure}", err=True)
         raise typer.Exit(1) from None
+    except ConnectionSetupError as error:
+        typer.echo(f"jobtask: {error}", err=True)
+        raise typer.Exit(2) from None
 
 
 def _domain(domain: str) -> str:
