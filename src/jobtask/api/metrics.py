@@ -30,48 +30,41 @@ CALL_BUCKETS: Final = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 
 COMMAND_BUCKETS: Final = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 10)
 
 
+def _call_instruments(
+    edge: str, calls: str, status: str, status_text: str, options: dict[str, Any]
+) -> tuple[Counter, Histogram, Gauge]:
+    """One edge's calls by rpc and `status`, their latency, and those in flight."""
+    labels = ("service", "method", status)
+    return (
+        Counter(f"{edge}_requests", f"{calls} handled, by {status_text}", labels, **options),
+        Histogram(
+            f"{edge}_request_duration_seconds",
+            f"{calls}: latency in the server, by {status_text}",
+            labels,
+            buckets=CALL_BUCKETS,
+            **options,
+        ),
+        Gauge(f"{edge}_requests_in_flight", f"{calls} being served", labels[:2], **options),
+    )
+
+
 class Metrics:
     """The service's instruments. `interceptor()` measures calls; as a command observer of the
     repository (`connect(observers=...)`) it measures database commands."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
         self.registry = CollectorRegistry(auto_describe=True) if registry is None else registry
-        call_labels = ("service", "method", "code")
         options: dict[str, Any] = {"namespace": NAMESPACE, "registry": self.registry}
-        self._calls = Counter(
-            "grpc_requests", "gRPC calls handled, by final status code", call_labels, **options
+        self._calls, self._latency, self._in_flight = _call_instruments(
+            "grpc", "gRPC calls", "code", "final status code", options
         )
-        self._latency = Histogram(
-            "grpc_request_duration_seconds",
-            "gRPC call latency in the server, by final status code",
-            call_labels,
-            buckets=CALL_BUCKETS,
-            **options,
-        )
-        self._in_flight = Gauge(
-            "grpc_requests_in_flight", "gRPC calls being served", ("service", "method"), **options
+        self._http_calls, self._http_latency, self._http_in_flight = _call_instruments(
+            "http", "HTTP/JSON calls of the rpcs", "status", "HTTP status", options
         )
         self._errors = Counter(
             "errors",
             "Failed calls by SpaceONE error code (the prefix of the status details)",
             ("service", "method", "error_code"),
-            **options,
-        )
-        http_labels = ("service", "method", "status")
-        self._http_calls = Counter(
-            "http_requests", "HTTP/JSON calls of the rpcs, by HTTP status", http_labels, **options
-        )
-        self._http_latency = Histogram(
-            "http_request_duration_seconds",
-            "HTTP/JSON call latency in the server, by HTTP status",
-            http_labels,
-            buckets=CALL_BUCKETS,
-            **options,
-        )
-        self._http_in_flight = Gauge(
-            "http_requests_in_flight",
-            "HTTP/JSON calls of the rpcs being served",
-            ("service", "method"),
             **options,
         )
         self._commands = Histogram(
