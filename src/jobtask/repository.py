@@ -4,6 +4,8 @@ Driver errors become ours in one place (`_translated_errors`), the way a transpo
 library's errors. Every read carries `maxTimeMS` (the call's remaining deadline capped by the
 configured limit). pymongo's client-side `timeout()` is not used: with it an unreachable database
 is retried until the whole timeout is spent, where callers need UNAVAILABLE after server selection.
+Once a server selection has failed, operations fail at once until the driver sees a server again
+(the health probe's ping keeps looking), so an outage does not hold every worker thread.
 """
 
 from __future__ import annotations
@@ -165,6 +167,44 @@ class MongoJobTaskRepository:
     ) -> None:
         self._collection = collection
         self._operation_timeout = operation_timeout
+        # Set when server selection last failed; while the driver knows no server since, every
+        # operation fails at once instead of holding its caller for the selection timeout.
+        self._unreachable = False
+
+    def _server_known(self) -> bool:
+        """Whether the driver's monitor currently knows a server to send operations to."""
+        client = getattr(getattr(self._collection, "database", None), "client", None)
+        description = getattr(client, "topology_description", None)
+        return description is None or bool(description.has_writable_server())
+
+    @contextmanager
+    def _noting_reachability(
+        self, rejected: frozenset[int] = _QUERY_REJECTED_CODES, *, time_limit_ms: int | None = None
+    ) -> Iterator[None]:
+        """`_translated_errors`, remembering a failed server selection."""
+        try:
+            with _translated_errors(rejected, time_limit_ms=time_limit_ms):
+                yield
+        except StorageUnavailable as error:
+            if isinstance(error.__cause__, ServerSelectionTimeoutError):
+                self._unreachable = True
+            raise
+
+    @contextmanager
+    def _reaching(
+        self, rejected: frozenset[int] = _QUERY_REJECTED_CODES, *, time_limit_ms: int | None = None
+    ) -> Iterator[None]:
+        """An operation: refused at once while the database is known to be unreachable (the last
+        server selection failed and the driver has seen no server since), else translated."""
+        if self._unreachable:
+            if not self._server_known():
+                raise StorageUnavailable(
+                    "the database is unreachable: no server has answered since the last attempt "
+                    "timed out; calls fail at once until one does"
+                )
+            self._unreachable = False
+        with self._noting_reachability(rejected, time_limit_ms=time_limit_ms):
+            yield
 
     def _max_time_ms(self, timeout: float | None) -> int | None:
         """The call's remaining deadline capped by the configured per-operation limit, in ms."""
@@ -208,14 +248,16 @@ class MongoJobTaskRepository:
     def ping(self, *, timeout: float) -> None:
         """Return once the database answers; StorageUnavailable (or StorageTimeout) when it does
         not within `timeout` seconds, server selection included (the health probe's question)."""
-        with _translated_errors(), pymongo.timeout(timeout):
+        # Never refused up front: the probe's ping is how the database is seen again.
+        with self._noting_reachability(), pymongo.timeout(timeout):
             self._collection.database.command("ping")
+        self._unreachable = False
 
     def find_one(
         self, query: Mapping[str, Any], projection: Mapping[str, int], *, timeout: float | None
     ) -> JobTask | None:
         max_time_ms = self._max_time_ms(timeout)
-        with _translated_errors():
+        with self._reaching():
             document = self._collection.find_one(query, projection, max_time_ms=max_time_ms)
         return None if document is None else to_task(document)
 
@@ -230,7 +272,7 @@ class MongoJobTaskRepository:
         timeout: float | None,
     ) -> list[JobTask]:
         max_time_ms = self._max_time_ms(timeout)
-        with _translated_errors():
+        with self._reaching():
             cursor = self._collection.find(
                 query, projection, sort=list(sort), skip=skip, limit=limit, max_time_ms=max_time_ms
             )
@@ -239,12 +281,12 @@ class MongoJobTaskRepository:
     def count(self, query: Mapping[str, Any], *, timeout: float | None) -> int:
         max_time_ms = self._max_time_ms(timeout)
         options: dict[str, Any] = {"maxTimeMS": max_time_ms} if max_time_ms else {}
-        with _translated_errors():
+        with self._reaching():
             return self._collection.count_documents(query, **options)
 
     def delete_one(self, query: Mapping[str, Any], *, timeout: float | None) -> bool:
         self._max_time_ms(timeout)  # a passed deadline fails before the write
-        with _translated_errors():
+        with self._reaching():
             return self._collection.delete_one(query).deleted_count == 1
 
     def aggregate(
@@ -253,12 +295,12 @@ class MongoJobTaskRepository:
         """Run a pipeline with a server-side time limit; allowDiskUse is left to the server."""
         max_time_ms = self._max_time_ms(timeout)
         options: dict[str, Any] = {"maxTimeMS": max_time_ms} if max_time_ms else {}
-        with _translated_errors(_PIPELINE_REJECTED_CODES, time_limit_ms=max_time_ms):
+        with self._reaching(_PIPELINE_REJECTED_CODES, time_limit_ms=max_time_ms):
             return list(self._collection.aggregate(list(pipeline), **options))
 
     def insert_many(self, documents: Sequence[dict[str, Any]]) -> int:
         """Store documents as they are (demo data, fixtures); the public API never inserts."""
-        with _translated_errors():
+        with self._reaching():
             return len(self._collection.insert_many(list(documents), ordered=False).inserted_ids)
 
     # -- writes of the collector side (jobtask.writer) ---------------------------------------
@@ -266,7 +308,7 @@ class MongoJobTaskRepository:
     def insert(self, document: dict[str, Any], *, timeout: float | None) -> bool:
         """Store a new task; False when its job_task_id exists already."""
         self._max_time_ms(timeout)
-        with _translated_errors():
+        with self._reaching():
             try:
                 self._collection.insert_one(document)
             except DuplicateKeyError:
@@ -276,7 +318,7 @@ class MongoJobTaskRepository:
     def find_stored(self, job_task_id: str, *, timeout: float | None) -> dict[str, Any] | None:
         """The stored document with that id, in whichever domain (to compare a retried create)."""
         max_time_ms = self._max_time_ms(timeout)
-        with _translated_errors():
+        with self._reaching():
             return self._collection.find_one(
                 {"job_task_id": job_task_id}, {"_id": 0}, max_time_ms=max_time_ms
             )
@@ -296,7 +338,7 @@ class MongoJobTaskRepository:
     ) -> JobTask | None:
         """One atomic conditional update; the task as it is afterwards, or None if none matched."""
         self._max_time_ms(timeout)
-        with _translated_errors():
+        with self._reaching():
             document = self._collection.find_one_and_update(
                 query, update, projection=_RETURNED, return_document=ReturnDocument.AFTER
             )
@@ -354,7 +396,7 @@ class MongoJobTaskRepository:
         if domain_id:
             query["domain_id"] = domain_id
         self._max_time_ms(timeout)
-        with _translated_errors():
+        with self._reaching():
             return self._collection.delete_many(query).deleted_count
 
 

@@ -41,7 +41,14 @@ PROBE_INTERVAL: Final = 0.2  # DB_HEALTH_INTERVAL_SECONDS
 class Stack:
     """A dev database and the server over it; the database can be stopped and started again."""
 
-    def __init__(self, database_name: str, data_dir: Path | None) -> None:
+    def __init__(
+        self,
+        database_name: str,
+        data_dir: Path | None,
+        *,
+        selection_timeout: float = SELECTION_TIMEOUT,
+        workers: int = 16,
+    ) -> None:
         self.data_dir = data_dir
         self.database: Database = start_database(data_dir=data_dir)
         self.port = free_port()
@@ -50,7 +57,8 @@ class Stack:
             database_name,
             self.port,
             DB_HEALTH_INTERVAL_SECONDS=str(PROBE_INTERVAL),
-            MONGODB_SERVER_SELECTION_TIMEOUT_MS=str(int(SELECTION_TIMEOUT * 1000)),
+            MONGODB_SERVER_SELECTION_TIMEOUT_MS=str(int(selection_timeout * 1000)),
+            GRPC_WORKERS=str(workers),
             SHUTDOWN_GRACE_SECONDS="2",
         )
         self.server = start_server(environment)
@@ -134,6 +142,45 @@ def test_while_the_database_is_down_calls_fail_fast_and_health_is_not_serving_un
     stack.database.stop()
     wait_health(stack.port, NOT_SERVING, timeout=SELECTION_TIMEOUT + 2)
     assert stack.close() == 0
+
+
+LONG_SELECTION: Final = 8.0  # seconds a call would hold its worker without failing fast
+
+
+@pytest.fixture
+def patient_stack(database_name: str) -> Iterator[Stack]:
+    """Two workers and a long server selection timeout: held workers would show at once."""
+    running = Stack(database_name, data_dir=None, selection_timeout=LONG_SELECTION, workers=2)
+    try:
+        yield running
+    finally:
+        running.close()
+
+
+def test_once_the_database_is_known_gone_calls_fail_at_once_and_health_answers(
+    patient_stack: Stack,
+) -> None:
+    stack = patient_stack
+    client = IndependentJobTaskClient(stack.channel)
+    assert client.list({"domain_id": DOMAIN}, timeout=5) == {}
+
+    stack.database.stop()
+
+    # The first call waits out the selection timeout; the health probe sees the outage too.
+    unavailable_within(lambda: client.list({"domain_id": DOMAIN}, timeout=20), LONG_SELECTION + 3)
+    wait_health(stack.port, NOT_SERVING, timeout=LONG_SELECTION)
+    # From then on nothing waits for it: each call (and health, on the same 2 workers) answers
+    # long before a selection timeout could pass.
+    for _ in range(10):
+        unavailable_within(
+            lambda: client.list({"domain_id": DOMAIN}, timeout=20), LONG_SELECTION / 4
+        )
+        assert health_status(stack.channel, JOB_TASK_SERVICE) == NOT_SERVING
+
+    stack.restart_database()
+
+    assert eventually(lambda: client.list({"domain_id": DOMAIN}, timeout=5), within=10) == {}
+    wait_health(stack.port, SERVING, timeout=10)
 
 
 def _create(stub: Any, number: int) -> w.CreateJobTaskRequest:

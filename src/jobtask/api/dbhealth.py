@@ -3,13 +3,16 @@
 A background thread pings the database every DB_HEALTH_INTERVAL_SECONDS (each ping may take that
 long) and flips "" and every served service between SERVING and NOT_SERVING, so that load
 balancers and orchestrators route around an instance that cannot reach its database, and back
-once it can. Calls are not refused meanwhile: each fails fast with UNAVAILABLE by itself.
+once it can. While it is down the pings follow each other without a pause (each waits up to the
+interval), and calls fail at once with UNAVAILABLE (the repository's doing), so worker threads stay
+free for health checks.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -92,5 +95,10 @@ class DatabaseProbe:
 
     def _run(self) -> None:
         while not self._stopping.is_set():
-            self.check()
-            self._stopping.wait(self._interval)
+            started = time.monotonic()
+            serving = self.check()
+            # While the database is away, ping again at once (a failed ping took its `interval`
+            # already): the waiting ping is what makes the driver look for the server every
+            # half second, and what lets calls through again soon after it is back.
+            pause = self._interval if serving else self._interval - (time.monotonic() - started)
+            self._stopping.wait(max(0.0, pause))

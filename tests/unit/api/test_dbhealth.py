@@ -93,3 +93,57 @@ def test_stop_before_start_is_harmless() -> None:
 
     probe.stop()
     probe.join()
+
+
+class Pauses:
+    """Stands in for the probe's stop event: records each pause, stops after `rounds`."""
+
+    def __init__(self, rounds: int) -> None:
+        self.rounds = rounds
+        self.pauses: list[float] = []
+
+    def is_set(self) -> bool:
+        return len(self.pauses) >= self.rounds
+
+    def set(self) -> None:
+        self.rounds = 0
+
+    def wait(self, timeout: float) -> bool:
+        self.pauses.append(timeout)
+        return self.is_set()
+
+
+class SlowlyFailing(Database):
+    """Down, and each ping takes `seconds` to fail, as a server selection does."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.up = False
+        self.seconds = seconds
+
+    def ping(self, *, timeout: float) -> None:
+        threading.Event().wait(self.seconds)
+        super().ping(timeout=timeout)
+
+
+def _pauses(database: Database, interval: float, rounds: int = 3) -> list[float]:
+    probe = DatabaseProbe(database, serving_health(), SERVICES, interval=interval)
+    probe._stopping = Pauses(rounds)  # type: ignore[assignment]
+    probe._run()
+    return probe._stopping.pauses  # type: ignore[attr-defined, no-any-return]
+
+
+def test_pings_are_an_interval_apart_while_the_database_answers() -> None:
+    assert _pauses(Database(), interval=0.5) == [0.5, 0.5, 0.5]
+
+
+def test_while_it_is_away_a_failed_ping_is_followed_by_the_next_at_once() -> None:
+    # Each failed ping took its interval already: the driver keeps looking for the server.
+    assert _pauses(SlowlyFailing(seconds=0.5), interval=0.5) == [0.0, 0.0, 0.0]
+
+
+def test_pings_that_fail_at_once_are_still_an_interval_apart() -> None:
+    database = Database()
+    database.up = False
+
+    assert all(0.25 < pause <= 0.5 for pause in _pauses(database, interval=0.5))

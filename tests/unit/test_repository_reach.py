@@ -1,0 +1,136 @@
+"""After a failed server selection, operations fail at once until the driver sees a server again."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pymongo.errors import OperationFailure, ServerSelectionTimeoutError
+
+from jobtask.errors import JobTaskError, StorageUnavailable
+from jobtask.repository import MongoJobTaskRepository
+
+DOCUMENT = {"job_task_id": "job_task-1", "domain_id": "domain-1"}
+
+
+class Topology:
+    def __init__(self) -> None:
+        self.server_known = True
+
+    def has_writable_server(self) -> bool:
+        return self.server_known
+
+
+class Database:
+    def __init__(self, collection: Collection) -> None:
+        self.client = type("Client", (), {"topology_description": collection.topology})()
+        self._collection = collection
+
+    def command(self, name: str) -> dict[str, Any]:
+        self._collection.attempts += 1
+        self._collection.answer()
+        return {"ok": 1}
+
+
+class Collection:
+    """A collection whose server can go away (selection times out) and come back."""
+
+    def __init__(self) -> None:
+        self.topology = Topology()
+        self.attempts = 0
+        self.error: Exception | None = None
+        self.database = Database(self)
+
+    def answer(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def find_one(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        self.attempts += 1
+        self.answer()
+        return DOCUMENT
+
+    def go_away(self) -> None:
+        self.error = ServerSelectionTimeoutError("No servers found yet")
+        self.topology.server_known = False
+
+    def come_back(self) -> None:
+        self.error = None
+        self.topology.server_known = True
+
+
+def find(repository: MongoJobTaskRepository) -> Any:
+    return repository.find_one(DOCUMENT, {"_id": 0}, timeout=None)
+
+
+@pytest.fixture
+def collection() -> Collection:
+    return Collection()
+
+
+@pytest.fixture
+def repository(collection: Collection) -> MongoJobTaskRepository:
+    return MongoJobTaskRepository(collection)  # type: ignore[arg-type]
+
+
+def test_after_a_failed_selection_calls_fail_without_asking_the_driver_again(
+    collection: Collection, repository: MongoJobTaskRepository
+) -> None:
+    collection.go_away()
+    with pytest.raises(StorageUnavailable):
+        find(repository)
+    assert collection.attempts == 1
+
+    for _ in range(3):
+        with pytest.raises(StorageUnavailable, match="fail at once"):
+            find(repository)
+
+    assert collection.attempts == 1
+
+
+def test_calls_go_through_again_once_the_driver_knows_a_server(
+    collection: Collection, repository: MongoJobTaskRepository
+) -> None:
+    collection.go_away()
+    with pytest.raises(StorageUnavailable):
+        find(repository)
+
+    collection.come_back()
+
+    assert find(repository) is not None
+    assert collection.attempts == 2
+
+
+def test_the_health_ping_always_asks_and_its_answer_reopens_the_way(
+    collection: Collection, repository: MongoJobTaskRepository
+) -> None:
+    collection.go_away()
+    with pytest.raises(StorageUnavailable):
+        find(repository)
+    with pytest.raises(StorageUnavailable):
+        repository.ping(timeout=1)  # asked, not refused up front
+    assert collection.attempts == 2
+
+    collection.error = None  # the server answers before the driver's monitor has seen it
+    repository.ping(timeout=1)
+
+    assert find(repository) is not None
+    assert collection.attempts == 4
+
+
+@pytest.mark.parametrize(
+    "error",
+    [OperationFailure("boom", code=8000), ServerSelectionTimeoutError("gone")],
+    ids=["a-failed-command", "a-failed-selection-with-a-known-server"],
+)
+def test_only_a_failed_selection_while_no_server_is_known_closes_the_way(
+    collection: Collection, repository: MongoJobTaskRepository, error: Exception
+) -> None:
+    collection.error = error  # the topology still knows a server
+    with pytest.raises(JobTaskError):
+        find(repository)
+
+    collection.error = None
+
+    assert find(repository) is not None
+    assert collection.attempts == 2
