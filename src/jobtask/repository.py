@@ -4,7 +4,7 @@ Driver errors become ours in one place (`_translated_errors`), the way a transpo
 library's errors. Every read carries `maxTimeMS` (the call's remaining deadline capped by the
 configured limit). pymongo's client-side `timeout()` is not used: with it an unreachable database
 is retried until the whole timeout is spent, where callers need UNAVAILABLE after server selection.
-Once a server selection has failed, operations fail at once until the driver sees a server again
+Once the database could not be reached, operations fail at once until the driver sees a server again
 (the health probe's ping keeps looking), so an outage does not hold every worker thread.
 """
 
@@ -167,8 +167,10 @@ class MongoJobTaskRepository:
     ) -> None:
         self._collection = collection
         self._operation_timeout = operation_timeout
-        # Set when server selection last failed; while the driver knows no server since, every
-        # operation fails at once instead of holding its caller for the selection timeout.
+        # Set when the database last could not be reached; while the driver knows no server since,
+        # every operation fails at once instead of holding its caller for the selection timeout.
+        # (A dropped connection to a healthy server is not refused for long: the driver's monitor
+        # checks it again at once, and a known server opens the way.)
         self._unreachable = False
 
     def _server_known(self) -> bool:
@@ -181,13 +183,13 @@ class MongoJobTaskRepository:
     def _noting_reachability(
         self, rejected: frozenset[int] = _QUERY_REJECTED_CODES, *, time_limit_ms: int | None = None
     ) -> Iterator[None]:
-        """`_translated_errors`, remembering a failed server selection."""
+        """`_translated_errors`, remembering that the database could not be reached (a server
+        selection that timed out, or a connection that failed)."""
         try:
             with _translated_errors(rejected, time_limit_ms=time_limit_ms):
                 yield
-        except StorageUnavailable as error:
-            if isinstance(error.__cause__, ServerSelectionTimeoutError):
-                self._unreachable = True
+        except StorageUnavailable:
+            self._unreachable = True
             raise
 
     @contextmanager
@@ -195,12 +197,12 @@ class MongoJobTaskRepository:
         self, rejected: frozenset[int] = _QUERY_REJECTED_CODES, *, time_limit_ms: int | None = None
     ) -> Iterator[None]:
         """An operation: refused at once while the database is known to be unreachable (the last
-        server selection failed and the driver has seen no server since), else translated."""
+        attempt could not reach it and the driver has seen no server since), else translated."""
         if self._unreachable:
             if not self._server_known():
                 raise StorageUnavailable(
                     "the database is unreachable: no server has answered since the last attempt "
-                    "timed out; calls fail at once until one does"
+                    "failed; calls fail at once until one does"
                 )
             self._unreachable = False
         with self._noting_reachability(rejected, time_limit_ms=time_limit_ms):

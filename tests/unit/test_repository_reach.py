@@ -1,11 +1,12 @@
-"""After a failed server selection, operations fail at once until the driver sees a server again."""
+"""Once the database could not be reached, operations fail at once until the driver sees a server
+again."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from pymongo.errors import OperationFailure, ServerSelectionTimeoutError
+from pymongo.errors import AutoReconnect, OperationFailure, ServerSelectionTimeoutError
 
 from jobtask.errors import JobTaskError, StorageUnavailable
 from jobtask.repository import MongoJobTaskRepository
@@ -88,6 +89,20 @@ def test_after_a_failed_selection_calls_fail_without_asking_the_driver_again(
     assert collection.attempts == 1
 
 
+def test_a_dropped_connection_with_no_server_known_refuses_the_next_calls_too(
+    collection: Collection, repository: MongoJobTaskRepository
+) -> None:
+    collection.error = AutoReconnect("connection reset by peer")  # the database died under it
+    collection.topology.server_known = False
+    with pytest.raises(StorageUnavailable):
+        find(repository)
+
+    with pytest.raises(StorageUnavailable, match="fail at once"):
+        find(repository)
+
+    assert collection.attempts == 1
+
+
 def test_calls_go_through_again_once_the_driver_knows_a_server(
     collection: Collection, repository: MongoJobTaskRepository
 ) -> None:
@@ -120,13 +135,17 @@ def test_the_health_ping_always_asks_and_its_answer_reopens_the_way(
 
 @pytest.mark.parametrize(
     "error",
-    [OperationFailure("boom", code=8000), ServerSelectionTimeoutError("gone")],
-    ids=["a-failed-command", "a-failed-selection-with-a-known-server"],
+    [
+        OperationFailure("boom", code=8000),
+        ServerSelectionTimeoutError("gone"),
+        AutoReconnect("connection reset by peer"),
+    ],
+    ids=["a-failed-command", "a-failed-selection", "a-dropped-connection"],
 )
-def test_only_a_failed_selection_while_no_server_is_known_closes_the_way(
+def test_while_the_driver_knows_a_server_nothing_is_refused_up_front(
     collection: Collection, repository: MongoJobTaskRepository, error: Exception
 ) -> None:
-    collection.error = error  # the topology still knows a server
+    collection.error = error  # the driver's monitor still (or again) knows a server
     with pytest.raises(JobTaskError):
         find(repository)
 
