@@ -6,7 +6,7 @@ Server errors are one line on stderr and exit 1; usage errors exit 2; neither sh
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from typing import Annotated
@@ -254,19 +254,28 @@ def create(
     _show_task(task, as_json=as_json)
 
 
-@app.command()
-def start(
-    task_id: TaskId,
-    server: Server = DEFAULT_SERVER,
-    domain: Domain = "",
-    timeout: Timeout = 10.0,
-    as_json: Json = False,
-) -> None:
-    """PENDING -> IN_PROGRESS."""
-    domain_id = _domain(domain)
-    with _session(server, timeout) as client:
-        task = client.start(task_id, domain_id)
-    _show_task(task, as_json=as_json)
+def _move(
+    name: str, summary: str, call: Callable[[JobTaskClient, str, str], job_task_pb2.JobTaskInfo]
+) -> Callable[..., None]:
+    """A command that moves one task to another status and prints it."""
+
+    def move(
+        task_id: TaskId,
+        server: Server = DEFAULT_SERVER,
+        domain: Domain = "",
+        timeout: Timeout = 10.0,
+        as_json: Json = False,
+    ) -> None:
+        domain_id = _domain(domain)
+        with _session(server, timeout) as client:
+            task = call(client, task_id, domain_id)
+        _show_task(task, as_json=as_json)
+
+    move.__doc__ = summary
+    return app.command(name)(move)
+
+
+start = _move("start", "PENDING -> IN_PROGRESS.", JobTaskClient.start)
 
 
 @app.command()
@@ -321,19 +330,7 @@ def finish(
     _show_task(task, as_json=as_json)
 
 
-@app.command()
-def cancel(
-    task_id: TaskId,
-    server: Server = DEFAULT_SERVER,
-    domain: Domain = "",
-    timeout: Timeout = 10.0,
-    as_json: Json = False,
-) -> None:
-    """PENDING or IN_PROGRESS -> CANCELED."""
-    domain_id = _domain(domain)
-    with _session(server, timeout) as client:
-        task = client.cancel(task_id, domain_id)
-    _show_task(task, as_json=as_json)
+cancel = _move("cancel", "PENDING or IN_PROGRESS -> CANCELED.", JobTaskClient.cancel)
 
 
 @app.command()
