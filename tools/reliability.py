@@ -19,8 +19,11 @@ import signal
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -82,8 +85,18 @@ def measured(row: Row, result: LoadResult) -> Row:
 class Server:
     """`python -m jobtask` over one database; its log kept in the run's directory."""
 
-    def __init__(self, workdir: Path, uri: str, database: str, **settings: str) -> None:
+    def __init__(
+        self, workdir: Path, uri: str, database: str, *, http: bool = False, **settings: str
+    ) -> None:
         self.port = free_port()
+        self.http_port = free_port() if http else None
+        if self.http_port is not None:
+            settings = {
+                **settings,
+                "HTTP_ENABLED": "true",
+                "HTTP_HOST": "127.0.0.1",
+                "HTTP_PORT": str(self.http_port),
+            }
         self.log = workdir / f"server-{database}-{self.port}.log"
         environment = server_environment(uri, database, self.port, **settings)
         self.process = start_server(environment, log=self.log)
@@ -203,18 +216,39 @@ def scenario_sigterm(args: argparse.Namespace, workdir: Path, uri: str) -> Row:
 class Outage:
     stopped: float  # time.time() of the database's SIGTERM
     not_serving_after: float  # seconds from the database's stop to health NOT_SERVING
+    http_not_serving_after: float  # ... to HTTP /healthz answering 503
     serving_after: float  # seconds from the database's READY to health SERVING
     first_ok_after: float | None = None  # ... to the first call that succeeded
 
 
+def _http_not_serving(port: int, *, timeout: float) -> float:
+    """Seconds until GET /healthz answers 503 (it answers on the event loop, not a worker)."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                pass
+        except urllib.error.HTTPError as error:
+            if error.code == 503:
+                return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"/healthz did not answer 503 within {timeout}s")
+
+
 def _outage(holder: list[Database], server: Server, data_dir: Path, down: float) -> Outage:
-    stopped = time.time()
-    holder[0].stop()
-    not_serving = wait_health(server.port, NOT_SERVING, timeout=30)
+    assert server.http_port is not None
+    with ThreadPoolExecutor(1) as watcher:
+        stopped = time.time()
+        http_not_serving = watcher.submit(_http_not_serving, server.http_port, timeout=30)
+        holder[0].stop()
+        not_serving = wait_health(server.port, NOT_SERVING, timeout=30)
+        http_after = http_not_serving.result()
     time.sleep(max(0.0, stopped + down - time.time()))
     holder[0] = start_database(holder[0].port, data_dir=data_dir)
     serving = wait_health(server.port, SERVING, timeout=60)
-    return Outage(stopped, not_serving, serving)
+    return Outage(stopped, not_serving, http_after, serving)
 
 
 def _probe_noticed(log: Path, since: float) -> float | None:
@@ -247,7 +281,7 @@ def scenario_outages(args: argparse.Namespace, workdir: Path) -> Row:
     data_dir = workdir / "devdb-h2"
     with database(data_dir) as holder:
         known = seed_demo(holder[0].uri, "reliability_outage", 500)
-        server = Server(workdir, holder[0].uri, "reliability_outage")
+        server = Server(workdir, holder[0].uri, "reliability_outage", http=True)
         period = args.outage_up + args.outage_down + 4
         plan = LoadPlan(server.address, 2, 8, args.outages * period + args.outage_up, known)
         load = Load(plan)
@@ -274,7 +308,9 @@ def scenario_outages(args: argparse.Namespace, workdir: Path) -> Row:
         + ", ".join(f"{n:.1f}" if n is not None else "?" for n in noticed)
         + " s; health answered NOT_SERVING after "
         + ", ".join(f"{o.not_serving_after:.1f}" for o in outages)
-        + " s; SERVING again "
+        + " s (HTTP /healthz 503 after "
+        + ", ".join(f"{o.http_not_serving_after:.1f}" for o in outages)
+        + " s); SERVING again "
         + ", ".join(f"{o.serving_after:.1f}" for o in outages)
         + " s and first OK call "
         + ", ".join(f"{o.first_ok_after or float('nan'):.2f}" for o in outages)
