@@ -249,6 +249,23 @@ def test_the_cli_checks_the_certificate_against_the_server_name_it_is_given(
     assert result.exit_code == exit_code, result.output
 
 
+def test_the_cli_process_prints_one_line_when_the_tls_handshake_fails(serve: Serve) -> None:
+    running = serve()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("JOBTASK_", "GRPC_"))}
+
+    result = subprocess.run(
+        [sys.executable, "-m", "jobtask.cli", "list", "--server", f"127.0.0.1:{running.port}"],
+        env={**environment, "JOBTASK_TLS": "true", "JOBTASK_DOMAIN_ID": DOMAIN},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1, result.stderr  # gRPC's own handshake log stays quiet
+    assert result.stderr.startswith("jobtask: cannot reach") and "over TLS" in result.stderr
+
+
 def test_the_cli_presents_its_certificate_on_the_writers_mutual_tls_port(
     serve: Serve, pki: Pki
 ) -> None:
