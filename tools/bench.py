@@ -2,9 +2,10 @@
 
 Starts an in-memory wire-protocol database and the server (`python -m jobtask`, production
 defaults: metrics on, one log line per call) on free ports, loads demo tasks, then runs each
-scenario at each concurrency for a fixed time, the gRPC and the pymongo path taking turns in short
-rounds (so machine noise falls on both alike) and drawing the same seeded ids and pages. No
-assertions: it prints a table and writes JSON under bench/results/.
+scenario at each concurrency for a fixed time. At one client the gRPC and the pymongo path
+alternate call by call on the same drawn id or page; at more, they take turns in short rounds
+drawing the same seeded ids and pages (so machine noise falls on both alike). No assertions: it
+prints a table and writes JSON under bench/results/.
 
 `--compare BEFORE.json AFTER.json` prints the p50 and requests/s of two runs side by side: how a
 change is justified.
@@ -122,41 +123,48 @@ def _list_request(domain: str, query: dict[str, Any]) -> job_task_pb2.JobTaskQue
     return json_format.ParseDict({"domain_id": domain, "query": query}, job_task_pb2.JobTaskQuery())
 
 
+def _nothing(rng: random.Random) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One query both ways; `draw` picks its variable part (an id, a page) and both paths take
+    what it drew, so that they ask the same questions."""
+
+    via_grpc: Callable[[Any], Any]
+    via_raw: Callable[[Any], Any]
+    draw: Callable[[random.Random], Any] = _nothing
+
+
 def scenarios(
     channel: grpc.Channel, collection: Any, task_ids: list[str], domain: str
-) -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
-    """name -> (the call over gRPC, the same query with pymongo).
-
-    Each path draws from its own generator with the same seed: both ask for the same ids and pages.
-    """
+) -> dict[str, Scenario]:
+    """name -> the call over gRPC and the same query with pymongo."""
     stub = job_task_pb2_grpc.JobTaskStub(channel)
-    grpc_rng, raw_rng = random.Random(3), random.Random(3)
     sort = [("created_at", -1), ("job_task_id", -1)]
     projection = {"_id": 0, "collector_id": 0, "total_count": 0}
     filtered = {"domain_id": domain, "status": "FAILURE", "provider": "aws"}
 
-    def grpc_get() -> Any:
-        return stub.get(
-            job_task_pb2.GetJobTaskRequest(job_task_id=grpc_rng.choice(task_ids), domain_id=domain)
-        )
+    def grpc_get(task_id: str) -> Any:
+        return stub.get(job_task_pb2.GetJobTaskRequest(job_task_id=task_id, domain_id=domain))
 
-    def raw_get() -> Any:
-        return collection.find_one(
-            {"job_task_id": raw_rng.choice(task_ids), "domain_id": domain}, projection
-        )
+    def raw_get(task_id: str) -> Any:
+        return collection.find_one({"job_task_id": task_id, "domain_id": domain}, projection)
 
-    def grpc_page() -> Any:
-        query = {"page": {"start": grpc_rng.randint(0, 50) * 100 + 1, "limit": 100}}
+    def grpc_page(page: int) -> Any:
+        query = {"page": {"start": page * 100 + 1, "limit": 100}}
         return stub.list(_list_request(domain, query))
 
-    def raw_page() -> Any:
+    def raw_page(page: int) -> Any:
         collection.count_documents({"domain_id": domain})
-        skip = raw_rng.randint(0, 50) * 100
         return list(
-            collection.find({"domain_id": domain}, projection, sort=sort, skip=skip, limit=100)
+            collection.find(
+                {"domain_id": domain}, projection, sort=sort, skip=page * 100, limit=100
+            )
         )
 
-    def grpc_filtered() -> Any:
+    def grpc_filtered(_: None) -> Any:
         query = {
             "filter": [
                 {"k": "status", "v": "FAILURE", "o": "eq"},
@@ -167,7 +175,7 @@ def scenarios(
         }
         return stub.list(_list_request(domain, query))
 
-    def raw_filtered() -> Any:
+    def raw_filtered(_: None) -> Any:
         collection.count_documents(filtered)
         return list(collection.find(filtered, projection, sort=sort, limit=100))
 
@@ -176,13 +184,14 @@ def scenarios(
 
     return {
         # What any call costs at the least: an rpc that does no work, a command that does none.
-        "floor: health check / ping": (
-            lambda: health.Check(check),
-            lambda: collection.database.command("ping"),
+        "floor: health check / ping": Scenario(
+            lambda _: health.Check(check), lambda _: collection.database.command("ping")
         ),
-        "get by id": (grpc_get, raw_get),
-        "list page of 100 + total_count": (grpc_page, raw_page),
-        "list status+provider, newest first": (grpc_filtered, raw_filtered),
+        "get by id": Scenario(grpc_get, raw_get, lambda rng: rng.choice(task_ids)),
+        "list page of 100 + total_count": Scenario(
+            grpc_page, raw_page, lambda rng: rng.randint(0, 50)
+        ),
+        "list status+provider, newest first": Scenario(grpc_filtered, raw_filtered),
         **stat_scenarios(stub, collection, domain),
     }
 
@@ -216,7 +225,7 @@ PER_DAY: dict[str, Any] = {
 
 def stat_scenarios(
     stub: job_task_pb2_grpc.JobTaskStub, collection: Any, domain: str
-) -> dict[str, tuple[Callable[[], Any], Callable[[], Any]]]:
+) -> dict[str, Scenario]:
     """Tasks per status, and failures per provider per day, as stat and as the raw pipeline."""
     raw_per_status = [
         {"$match": {"domain_id": domain}},
@@ -242,18 +251,17 @@ def stat_scenarios(
         {"$sort": {"_id.day": 1, "_id.provider": 1}},
     ]
 
-    def stat(query: dict[str, Any]) -> Callable[[], Any]:
+    def both(query: dict[str, Any], pipeline: list[dict[str, Any]]) -> Scenario:
         request = json_format.ParseDict(
             {"domain_id": domain, "query": query}, job_task_pb2.JobTaskStatQuery()
         )
-        return lambda: stub.stat(request)
-
-    def raw(pipeline: list[dict[str, Any]]) -> Callable[[], Any]:
-        return lambda: list(collection.aggregate(pipeline))
+        return Scenario(
+            lambda _: stub.stat(request), lambda _: list(collection.aggregate(pipeline))
+        )
 
     return {
-        "stat tasks per status": (stat(PER_STATUS), raw(raw_per_status)),
-        "stat failures per provider per day": (stat(PER_DAY), raw(raw_per_day)),
+        "stat tasks per status": both(PER_STATUS, raw_per_status),
+        "stat failures per provider per day": both(PER_DAY, raw_per_day),
     }
 
 
@@ -315,6 +323,10 @@ class Sample:
         }
 
 
+def _failure(error: Exception) -> str:
+    return error.code().name if isinstance(error, grpc.RpcError) else type(error).__name__
+
+
 def run_for(call: Callable[[], Any], clients: int, seconds: float, into: Sample) -> None:
     """`clients` threads calling back to back for `seconds`; their figures added to `into`."""
     lock = threading.Lock()
@@ -327,10 +339,8 @@ def run_for(call: Callable[[], Any], clients: int, seconds: float, into: Sample)
             try:
                 call()
             except Exception as error:
-                name = (
-                    error.code().name if isinstance(error, grpc.RpcError) else type(error).__name__
-                )
                 with lock:
+                    name = _failure(error)
                     into.errors[name] = into.errors.get(name, 0) + 1
                 continue
             mine.append(time.perf_counter() - started)
@@ -344,18 +354,41 @@ def run_for(call: Callable[[], Any], clients: int, seconds: float, into: Sample)
     into.elapsed += time.monotonic() - started
 
 
+def _timed(call: Callable[[Any], Any], drawn: Any, into: Sample) -> None:
+    started = time.perf_counter()
+    try:
+        call(drawn)
+    except Exception as error:
+        name = _failure(error)
+        into.errors[name] = into.errors.get(name, 0) + 1
+    else:
+        into.latencies.append(time.perf_counter() - started)
+    into.elapsed += time.perf_counter() - started
+
+
 def measure_pair(
-    via_grpc: Callable[[], Any],
-    via_raw: Callable[[], Any],
-    clients: int,
-    seconds: float,
-    rounds: int,
+    scenario: Scenario, clients: int, seconds: float, rounds: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Both paths for `seconds` each, taking turns in `rounds` slices."""
+    """Both paths for `seconds` each. One client alternates call by call, both paths taking the
+    same draw (the order swapping each time); more clients take turns in `rounds` slices, each
+    path drawing from its own generator with the same seed."""
     service, direct = Sample(), Sample()
+    if clients == 1:
+        rng = random.Random(3)
+        paths = ((scenario.via_grpc, service), (scenario.via_raw, direct))
+        deadline = time.monotonic() + 2 * seconds
+        while time.monotonic() < deadline:
+            drawn = scenario.draw(rng)
+            for call, sample in paths:
+                _timed(call, drawn, sample)
+            paths = paths[::-1]
+        return service.figures(), direct.figures()
+    grpc_rng, raw_rng = random.Random(3), random.Random(3)
     for _ in range(rounds):
-        run_for(via_grpc, clients, seconds / rounds, service)
-        run_for(via_raw, clients, seconds / rounds, direct)
+        run_for(
+            lambda: scenario.via_grpc(scenario.draw(grpc_rng)), clients, seconds / rounds, service
+        )
+        run_for(lambda: scenario.via_raw(scenario.draw(raw_rng)), clients, seconds / rounds, direct)
     return service.figures(), direct.figures()
 
 
@@ -394,7 +427,9 @@ def main() -> int:
     parser.add_argument(
         "--seconds", type=float, default=5.0, help="per scenario, concurrency, path"
     )
-    parser.add_argument("--rounds", type=int, default=5, help="turns the two paths take")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="turns the two paths take (more than one client)"
+    )
     parser.add_argument("--clients", default="1,8,32", help="comma-separated concurrency levels")
     parser.add_argument("--only", default="", help="run the scenarios whose name contains this")
     parser.add_argument("--label", default="", help="a note stored with the results")
@@ -425,15 +460,11 @@ def main() -> int:
             rows = []
             header = f"{'scenario':<38}{'clients':>8}{'via':>8}{'count':>8}{'req/s':>9}"
             print(f"\n{header}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'ratio':>7}  errors")
-            for name, (via_grpc, via_raw) in scenarios(
-                channel, collection, task_ids, domain
-            ).items():
+            for name, scenario in scenarios(channel, collection, task_ids, domain).items():
                 if args.only not in name:
                     continue
                 for clients in levels:
-                    service, direct = measure_pair(
-                        via_grpc, via_raw, clients, args.seconds, args.rounds
-                    )
+                    service, direct = measure_pair(scenario, clients, args.seconds, args.rounds)
                     ratio = service["p50_ms"] / direct["p50_ms"] if direct["p50_ms"] else 0.0
                     for via, figures in (("grpc", service), ("pymongo", direct)):
                         rows.append({"scenario": name, "clients": clients, "via": via, **figures})
