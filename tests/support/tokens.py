@@ -204,3 +204,13 @@ def make_pki(directory: Path) -> Pki:
         ),
         stranger_key=_write_key(directory / "stranger-key.pem", keys["x"]),
     )
+
+
+def self_signed_server(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for localhost/127.0.0.1 and its key (certificate, key)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    certificate = _certificate("localhost", key, server=True)
+    return (
+        _write(directory / "self-signed.pem", certificate),
+        _write_key(directory / "self-signed-key.pem", key),
+    )
