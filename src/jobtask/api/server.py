@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from concurrent import futures
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -36,6 +37,22 @@ JOB_TASK_SERVICE = job_task_pb2.DESCRIPTOR.services_by_name["JobTask"].full_name
 WRITER_SERVICE = job_task_writer_pb2.DESCRIPTOR.services_by_name["JobTaskWriter"].full_name
 
 
+class OwnPoolHealth(health.HealthServicer):  # type: ignore[misc]
+    """The standard health service whose Check runs on a small pool of its own, so that a health
+    check never waits behind busy workers (a database outage holds them for up to the selection
+    timeout). grpcio runs a behavior on the pool its `experimental_thread_pool` names; grpc_health
+    does the same for Watch. Where grpcio ignores it, Check runs on the workers, as before."""
+
+    def __init__(self, pool: futures.ThreadPoolExecutor) -> None:
+        super().__init__(experimental_non_blocking=True)
+
+        def check(request: health_pb2.HealthCheckRequest, context: grpc.ServicerContext) -> Any:
+            return health.HealthServicer.Check(self, request, context)
+
+        check.experimental_thread_pool = pool  # type: ignore[attr-defined]
+        self.Check = check
+
+
 @dataclass
 class RunningServer:
     server: grpc.Server
@@ -44,6 +61,7 @@ class RunningServer:
     services: tuple[str, ...]
     writer_port: int | None = None  # the writer's mutual-TLS port, when TLS_CLIENT_CA_FILE is set
     probe: DatabaseProbe | None = None  # health follows the database, when one is given
+    health_pool: futures.ThreadPoolExecutor | None = None  # where health checks run
 
     def start(self) -> None:
         self.server.start()
@@ -58,6 +76,8 @@ class RunningServer:
             self.probe.stop()  # first: no ping may turn a stopping server SERVING again
         self.health.enter_graceful_shutdown()
         self.server.stop(grace).wait()
+        if self.health_pool is not None:
+            self.health_pool.shutdown(wait=False)
         if self.probe is not None:
             self.probe.join()
 
@@ -104,7 +124,8 @@ def build_server(
         job_task_writer_pb2_grpc.add_JobTaskWriterServicer_to_server(
             JobTaskWriterServicer(writer), server
         )
-    health_servicer = health.HealthServicer(experimental_non_blocking=True)
+    health_pool = futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="health")
+    health_servicer = OwnPoolHealth(health_pool)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
         (*services, health.SERVICE_NAME, reflection.SERVICE_NAME), server
@@ -121,7 +142,9 @@ def build_server(
     if database is not None:
         interval = settings.db_health_interval_seconds
         probe = DatabaseProbe(database, health_servicer, ("", *services), interval=interval)
-    return RunningServer(server, health_servicer, port, services, writer_port, probe)
+    return RunningServer(
+        server, health_servicer, port, services, writer_port, probe, health_pool=health_pool
+    )
 
 
 def _bind(server: grpc.Server, address: str, credentials: grpc.ServerCredentials | None) -> int:
