@@ -1,11 +1,10 @@
 """jobtask-healthcheck: exit 0 when the local server says it serves (container health checks).
 
-It reads the server's own settings (the container's environment) and asks what an orchestrator
-should ask: HTTP `/healthz` when the HTTP interface is on, since it is answered on the event loop
-and never waits behind busy workers (during a database outage gRPC health can); over HTTPS when
-TLS_CERT_FILE is set, without verifying the certificate (it is this container's own server on
-127.0.0.1). With HTTP off it asks the gRPC health service: plaintext, or with TLS trusting the
-server's own certificate (TLS_CERT_FILE: gRPC accepts it as its own anchor, self-signed or not).
+It reads the server's own settings (the container's environment): HTTP `/healthz` when the HTTP
+interface is on, over HTTPS when TLS_CERT_FILE is set, without verifying the certificate (it is
+this container's own server on 127.0.0.1); with HTTP off, the gRPC health service, plaintext or
+with TLS trusting the server's own certificate (gRPC accepts it as its own anchor, self-signed or
+not). Neither waits behind busy workers.
 Anything but a serving answer is one line on stderr and exit 1.
 """
 
