@@ -51,11 +51,14 @@ class Outcome:
 UNMAPPED: Final = Outcome(grpc.StatusCode.UNKNOWN, None)
 
 
-class Ending(Protocol):
-    """How an HTTP call ended, as its edge reports it by the time the call is over."""
+@dataclass
+class Seen:
+    """What an edge saw of one call, filled in as it goes; until then, a failure nobody mapped."""
 
-    status: int  # the HTTP status
-    outcome: Outcome
+    outcome: Outcome = UNMAPPED
+    request: Any = None
+    response: Any = None
+    http_status: int | None = None  # the HTTP edge's answer; None for a gRPC call
 
 
 def outcome(context: grpc.ServicerContext, *, raised: bool) -> Outcome:

@@ -23,7 +23,7 @@ from typing import Any, Final, Literal
 import grpc
 from google.protobuf import struct_pb2
 
-from jobtask.api.calls import Behaviour, Call, Outcome, UnaryInterceptor, outcome
+from jobtask.api.calls import Behaviour, Call, Seen, UnaryInterceptor, outcome
 
 LogFormat = Literal["json", "text"]
 
@@ -163,7 +163,7 @@ class CallLog:
     def interceptor(self, service_prefixes: tuple[str, ...]) -> grpc.ServerInterceptor:
         return UnaryInterceptor(service_prefixes, self._logged)
 
-    def request_id(self, metadata: Iterable[tuple[str, Any]]) -> str:
+    def _request_id(self, metadata: Iterable[tuple[str, Any]]) -> str:
         """The client's `x-request-id` (gRPC metadata or HTTP header) when plain, else a new one."""
         for key, value in metadata:
             if key == "x-request-id" and isinstance(value, str) and _REQUEST_ID.fullmatch(value):
@@ -171,66 +171,67 @@ class CallLog:
         return self._new_request_id()
 
     @contextmanager
-    def recording(self) -> Iterator[list[dict[str, Any]]]:
-        """While open, the database commands run in this context (and contexts copied from it,
-        such as a worker thread's) are collected, when a slow call would show them."""
+    def watching(
+        self, call: Call, metadata: Iterable[tuple[str, Any]], seen: Seen
+    ) -> Iterator[None]:
+        """One call of either edge: its line is written when it ends, from what `seen` holds by
+        then. Meanwhile the database commands run in this context (and contexts copied from it,
+        such as an HTTP worker thread's) are collected, when a slow call would show them."""
+        request_id = self._request_id(metadata)
         commands: list[dict[str, Any]] = []
         collect = self._slow_call_ms is not None and self._logger.isEnabledFor(logging.WARNING)
         token = _commands.set(commands if collect else None)
+        started = time.perf_counter()
         try:
-            yield commands
+            yield
         finally:
             _commands.reset(token)
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            self._log(call, seen, elapsed_ms, request_id, commands)
 
     def _logged(self, behaviour: Behaviour, call: Call) -> Behaviour:
         def logged(request: Any, context: grpc.ServicerContext) -> Any:
-            request_id = self.request_id(context.invocation_metadata() or ())
-            started = time.perf_counter()
-            response, raised = None, True
-            with self.recording() as commands:
+            seen = Seen(request=request)
+            with self.watching(call, context.invocation_metadata() or (), seen):
+                raised = True
                 try:
-                    response = behaviour(request, context)
+                    seen.response = behaviour(request, context)
                     raised = False
-                    return response
+                    return seen.response
                 finally:
-                    elapsed_ms = (time.perf_counter() - started) * 1000
-                    ended = outcome(context, raised=raised)
-                    self.log(call, ended, elapsed_ms, request_id, request, response, commands)
+                    seen.outcome = outcome(context, raised=raised)
 
         return logged
 
-    def log(
+    def _log(
         self,
         call: Call,
-        ended: Outcome,
+        seen: Seen,
         elapsed_ms: float,
         request_id: str,
-        request: Any,
-        response: Any,
         commands: list[dict[str, Any]],
-        *,
-        http_status: int | None = None,
     ) -> None:
-        """The call's line; `http_status` marks a call that came over HTTP."""
+        """The call's line; an `http_status` marks a call that came over HTTP."""
         slow = self._slow_call_ms is not None and elapsed_ms > self._slow_call_ms
         level = logging.WARNING if slow else logging.INFO
         if not self._logger.isEnabledFor(level):
             return
+        ended = seen.outcome
         fields: dict[str, Any] = {
             "request_id": request_id,
-            "transport": "grpc" if http_status is None else "http",
+            "transport": "grpc" if seen.http_status is None else "http",
             "service": call.service,
             "method": call.method,
             "code": ended.code.name,
             "latency_ms": round(elapsed_ms, 3),
         }
-        if http_status is not None:
-            fields["http_status"] = http_status
+        if seen.http_status is not None:
+            fields["http_status"] = seen.http_status
         if ended.error_code is not None:
             fields["error_code"] = ended.error_code
-        if domain_id := getattr(request, "domain_id", None):
+        if domain_id := getattr(seen.request, "domain_id", None):
             fields["domain_id"] = domain_id
-        if (count := result_count(response)) is not None:
+        if (count := result_count(seen.response)) is not None:
             fields["result_count"] = count
         if slow:
             fields["slow"] = True

@@ -22,7 +22,7 @@ from wsgiref.simple_server import WSGIServer
 import grpc
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-from jobtask.api.calls import Behaviour, Call, Ending, Outcome, UnaryInterceptor, outcome
+from jobtask.api.calls import Behaviour, Call, Outcome, Seen, UnaryInterceptor, outcome
 
 NAMESPACE: Final = "jobtask"
 # Calls run from about a millisecond (get by id) to the operation timeout (10 s by default).
@@ -106,8 +106,8 @@ class Metrics:
             self._errors.labels(call.service, call.method, ended.error_code).inc()
 
     @contextmanager
-    def http_call(self, call: Call, ending: Ending) -> Iterator[None]:
-        """Measures one HTTP/JSON call of an rpc, which ends as `ending` says by then."""
+    def http_call(self, call: Call, seen: Seen) -> Iterator[None]:
+        """Measures one HTTP/JSON call of an rpc, which ends as `seen` says by then."""
         in_flight = self._http_in_flight.labels(call.service, call.method)
         started = time.perf_counter()
         in_flight.inc()
@@ -115,10 +115,10 @@ class Metrics:
             yield
         finally:
             in_flight.dec()
-            labels = (call.service, call.method, str(ending.status))
+            labels = (call.service, call.method, str(seen.http_status))
             self._http_calls.labels(*labels).inc()
             self._http_latency.labels(*labels).observe(time.perf_counter() - started)
-            self._count_error(call, ending.outcome)
+            self._count_error(call, seen.outcome)
 
     # -- jobtask.repository.CommandObserver ----------------------------------------------------
 

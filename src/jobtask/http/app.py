@@ -28,8 +28,8 @@ from starlette.routing import Route
 
 from jobtask.api import convert
 from jobtask.api.auth import authorize, token_of
-from jobtask.api.calls import UNMAPPED, Outcome
 from jobtask.api.calls import Call as Rpc
+from jobtask.api.calls import Outcome, Seen
 from jobtask.api.logs import CallLog
 from jobtask.api.metrics import Metrics
 from jobtask.api.status import status_code
@@ -124,16 +124,6 @@ class JobTaskHandlers:
 
 
 Handler = Callable[[Any, Call], Message]
-
-
-@dataclass
-class _Seen:
-    """What an observed HTTP call came to (until it ends: a failure nobody caught)."""
-
-    status: int = HTTP_STATUS[grpc.StatusCode.INTERNAL]
-    outcome: Outcome = UNMAPPED
-    request: Message | None = None
-    response: Message | None = None
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -277,39 +267,22 @@ class HttpApp:
                 except Exception:
                     seen.outcome = Outcome(grpc.StatusCode.INTERNAL, JobTaskError.code)
                     response = unexpected_answer(what)
-                seen.status = response.status_code
+                seen.http_status = response.status_code
                 return response
 
         return endpoint
 
     @contextmanager
-    def _observed(self, rpc: Rpc, request: Request) -> Iterator[_Seen]:
+    def _observed(self, rpc: Rpc, request: Request) -> Iterator[Seen]:
         """The call measured (metrics) and logged (call log), as the gRPC interceptors do."""
-        seen = _Seen()
+        seen = Seen(http_status=HTTP_STATUS[grpc.StatusCode.INTERNAL])
         with ExitStack() as stack:
             if self._metrics is not None:
                 stack.enter_context(self._metrics.http_call(rpc, seen))
-            if self._call_log is None:
-                yield seen
-                return
-            request_id = self._call_log.request_id(request.headers.items())
-            started = time.perf_counter()
-            # Set here, copied into the worker thread: the service's commands land in it.
-            with self._call_log.recording() as commands:
-                try:
-                    yield seen
-                finally:
-                    elapsed_ms = (time.perf_counter() - started) * 1000
-                    self._call_log.log(
-                        rpc,
-                        seen.outcome,
-                        elapsed_ms,
-                        request_id,
-                        seen.request,
-                        seen.response,
-                        commands,
-                        http_status=seen.status,
-                    )
+            if self._call_log is not None:
+                # Entered here, copied into the worker thread: the service's commands land in it.
+                stack.enter_context(self._call_log.watching(rpc, request.headers.items(), seen))
+            yield seen
 
     async def _health(self, request: Request) -> Response:
         if self.serving and (self._healthy is None or self._healthy()):
