@@ -22,6 +22,7 @@ from jobtask.cli.client import Connection, ConnectionSetupError
 from jobtask.domain import JobTaskStatus
 from jobtask.repository import connect_with
 from jobtask.settings import Settings
+from jobtask.writer import IDENTITY
 from jobtask_internal.v1 import job_task_writer_pb2 as writer_pb2
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
 from spaceone.api.inventory.v1 import job_task_pb2
@@ -128,20 +129,7 @@ def drive(
         shape = demo_document(rng, ids[index % len(ids)], datetime.now(UTC), days=1)
         status = JobTaskStatus(shape["status"])
         created = stub.create(
-            writer_pb2.CreateJobTaskRequest(
-                **{
-                    k: shape[k] or ""
-                    for k in (
-                        "job_id",
-                        "secret_id",
-                        "provider",
-                        "service_account_id",
-                        "project_id",
-                        "collector_id",
-                        "domain_id",
-                    )
-                }
-            ),
+            writer_pb2.CreateJobTaskRequest(**{k: shape[k] or "" for k in IDENTITY}),
             timeout=10,
         )
         ref = writer_pb2.JobTaskRef(job_task_id=created.job_task_id, domain_id=shape["domain_id"])
