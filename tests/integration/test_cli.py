@@ -7,7 +7,6 @@ where the table itself is what is tested.
 from __future__ import annotations
 
 import json
-import socket
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -24,6 +23,7 @@ from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from jobtask.writer import JobTaskWriter, WriterLimits
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, TASKS, tasks_in
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -404,15 +404,9 @@ def test_purge_one_domain_then_all(cli: Run) -> None:
 # failures outside the server
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.parametrize("command", [["get", "job_task-1"], ["list"], ["purge", "--all-domains"]])
 def test_an_unreachable_server_is_one_line(command: list[str]) -> None:
-    address = f"127.0.0.1:{_free_port()}"
+    address = f"127.0.0.1:{free_port()}"
     result = CliRunner().invoke(app, [*command, "--server", address, "--domain", DOMAIN])
     assert _failed(result) == (
         f"jobtask: cannot reach {address} (UNAVAILABLE): is the server running? (make run)\n"

@@ -16,7 +16,6 @@ from typing import Any
 import grpc
 import httpx
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tests.support.dataset import DOMAIN, tasks_in
 from tests.support.independent_client import IndependentJobTaskClient
@@ -46,19 +45,6 @@ class Served:
         return f"http://127.0.0.1:{self.http_port}"
 
 
-def _wait_grpc_serving(port: int) -> None:
-    deadline = time.monotonic() + 30
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            try:
-                if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1:
-                    return
-            except grpc.RpcError:
-                time.sleep(0.1)
-    pytest.fail("the server did not become SERVING")
-
-
 def _start(mongodb_uri: str, database_name: str, **overrides: str) -> Served:
     grpc_port, http_port = free_port(), free_port()
     env = _environment(
@@ -73,7 +59,7 @@ def _start(mongodb_uri: str, database_name: str, **overrides: str) -> Served:
     process = subprocess.Popen(
         [sys.executable, "-m", "jobtask"], env=env, text=True, stderr=subprocess.PIPE
     )
-    _wait_grpc_serving(grpc_port)
+    wait_health(grpc_port, SERVING, timeout=30)
     return Served(process, grpc_port, http_port)
 
 

@@ -8,10 +8,8 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -21,7 +19,6 @@ from typing import Any
 import grpc
 import httpx
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -35,6 +32,7 @@ from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from tests.support.dataset import DOMAIN
 from tests.support.independent_client import IndependentJobTaskClient
+from tests.support.processes import SERVING, free_port, wait_health
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -373,7 +371,7 @@ def test_the_process_fails_start_up_when_tracing_is_asked_for_but_not_installed(
 def test_the_process_serves_metrics_and_writes_json_call_lines(
     mongodb_uri: str, database_name: str
 ) -> None:
-    grpc_port, metrics_port, http_port = _free_port(), _free_port(), _free_port()
+    grpc_port, metrics_port, http_port = free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "MONGODB_URI": mongodb_uri,
@@ -390,7 +388,7 @@ def test_the_process_serves_metrics_and_writes_json_call_lines(
         [sys.executable, "-m", "jobtask"], env=env, text=True, stderr=subprocess.PIPE
     )
     try:
-        _wait_serving(grpc_port)
+        wait_health(grpc_port, SERVING, timeout=30)
         with grpc.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
             IndependentJobTaskClient(channel).list({"domain_id": DOMAIN})
         searched = httpx.post(
@@ -418,25 +416,6 @@ def test_the_process_serves_metrics_and_writes_json_call_lines(
     for call in calls:
         assert (call["method"], call["code"], call["slow"]) == ("list", "OK", True)
         assert any(c["command"] == "find" for c in call["db_commands"])
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_serving(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            try:
-                if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1:
-                    return
-            except grpc.RpcError:
-                time.sleep(0.1)
-    pytest.fail("the server did not become SERVING")
 
 
 def _json_objects(text: str) -> list[dict[str, Any]]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -15,18 +14,12 @@ from typing import Any
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from tests.support.dataset import DOMAIN
 from tests.support.independent_client import IndependentJobTaskClient
+from tests.support.processes import SERVING, free_port, wait_health
 
 JAR = Path(__file__).resolve().parents[2] / "tools" / "devdb" / "target" / "devdb.jar"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _environment(**overrides: str) -> dict[str, str]:
@@ -40,22 +33,9 @@ def _environment(**overrides: str) -> dict[str, str]:
     }
 
 
-def _wait_serving(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
-        stub = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            try:
-                if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == 1:
-                    return
-            except grpc.RpcError:
-                time.sleep(0.1)
-    pytest.fail("the server did not become SERVING")
-
-
 @pytest.fixture
 def served(mongodb_uri: str, database_name: str) -> Iterator[tuple[subprocess.Popen[str], int]]:
-    port = _free_port()
+    port = free_port()
     env = _environment(
         MONGODB_URI=mongodb_uri,
         MONGODB_DATABASE=database_name,
@@ -66,7 +46,7 @@ def served(mongodb_uri: str, database_name: str) -> Iterator[tuple[subprocess.Po
         [sys.executable, "-m", "jobtask"], env=env, text=True, stderr=subprocess.PIPE
     )
     try:
-        _wait_serving(port)
+        wait_health(port, SERVING, timeout=30)
         yield process, port
     finally:
         if process.poll() is None:
@@ -151,7 +131,7 @@ def test_a_bad_setting_stops_start_up_with_one_clear_line(variable: str, value: 
 
 def test_start_up_fails_clearly_when_the_database_is_unreachable() -> None:
     env = _environment(
-        MONGODB_URI=f"mongodb://127.0.0.1:{_free_port()}",
+        MONGODB_URI=f"mongodb://127.0.0.1:{free_port()}",
         MONGODB_SERVER_SELECTION_TIMEOUT_MS="300",
         GRPC_PORT="0",
     )
@@ -185,7 +165,7 @@ def _stop_database(process: subprocess.Popen[str]) -> None:
 
 
 def test_the_service_recovers_by_itself_when_the_database_returns(database_name: str) -> None:
-    db_port, port = _free_port(), _free_port()
+    db_port, port = free_port(), free_port()
     database = _start_database(db_port)
     env = _environment(
         MONGODB_URI=f"mongodb://127.0.0.1:{db_port}",
@@ -195,7 +175,7 @@ def test_the_service_recovers_by_itself_when_the_database_returns(database_name:
     )
     server = subprocess.Popen([sys.executable, "-m", "jobtask"], env=env)
     try:
-        _wait_serving(port)
+        wait_health(port, SERVING, timeout=30)
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             client = IndependentJobTaskClient(channel)
             assert client.list({"domain_id": DOMAIN}) == {}

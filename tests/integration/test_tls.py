@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -28,6 +27,7 @@ from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
 from tests.support.dataset import DOMAIN
 from tests.support.independent_client import IndependentJobTaskClient
+from tests.support.processes import free_port
 from tests.support.tokens import Pki, make_pki
 
 CREATE = w.CreateJobTaskRequest(domain_id=DOMAIN, job_id="job-000000000001")
@@ -304,19 +304,13 @@ def test_unusable_connection_settings_are_one_line_and_exit_2(
     if environment.get("JOBTASK_CERT_FILE") == "client":
         environment = {"JOBTASK_CERT_FILE": str(pki.client_cert)}
 
-    result = _cli(_free_port(), "list", **environment)
+    result = _cli(free_port(), "list", **environment)
 
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(f"jobtask: {says}") and result.stderr.count("\n") == 1
 
 
 # -- the process --------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _tls_environment(pki: Pki, **overrides: str) -> dict[str, str]:
@@ -359,7 +353,7 @@ def test_a_missing_tls_file_stops_start_up_with_one_clear_line(
 def test_the_process_serves_tls_and_the_writers_mutual_tls_port(
     mongodb_uri: str, database_name: str, pki: Pki
 ) -> None:
-    port, writer_port = _free_port(), _free_port()
+    port, writer_port = free_port(), free_port()
     env = _tls_environment(
         pki,
         MONGODB_URI=mongodb_uri,
