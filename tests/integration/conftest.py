@@ -16,7 +16,7 @@ import pymongo
 import pytest
 
 from jobtask.api.server import RunningServer, build_server
-from jobtask.repository import MongoJobTaskRepository, connect_with
+from jobtask.repository import MongoJobTaskRepository, connect, connect_with
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from tests.support.dataset import TASKS
@@ -86,6 +86,21 @@ def repository(settings: Settings) -> Iterator[MongoJobTaskRepository]:
     repository.ensure_indexes()
     yield repository
     client.drop_database(settings.mongodb_database)
+    client.close()
+
+
+@pytest.fixture
+def unreachable_repository() -> Iterator[MongoJobTaskRepository]:
+    """A repository over a database that is not there (port 9), giving up after 500 ms."""
+    client, repository = connect(
+        "mongodb://127.0.0.1:9",
+        "x",
+        connect_timeout_ms=500,
+        server_selection_timeout_ms=500,
+        operation_timeout_ms=2000,
+        max_pool_size=2,
+    )
+    yield repository
     client.close()
 
 

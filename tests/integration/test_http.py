@@ -14,7 +14,7 @@ import pytest
 from google.protobuf import json_format
 
 from jobtask.http.server import HttpServer, build_http_server
-from jobtask.repository import MongoJobTaskRepository, connect
+from jobtask.repository import MongoJobTaskRepository
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
@@ -387,16 +387,10 @@ def test_a_passed_deadline_is_504(http: httpx.Client, seeded: Any) -> None:
     assert _error(response)["status"] == "DEADLINE_EXCEEDED"
 
 
-def test_an_unreachable_database_is_503_quickly(settings: Settings) -> None:
-    client, repository = connect(
-        "mongodb://127.0.0.1:9",
-        "x",
-        connect_timeout_ms=500,
-        server_selection_timeout_ms=500,
-        operation_timeout_ms=2000,
-        max_pool_size=2,
-    )
-    server = _start(settings, JobTaskService(repository, max_page_size=10))
+def test_an_unreachable_database_is_503_quickly(
+    settings: Settings, unreachable_repository: MongoJobTaskRepository
+) -> None:
+    server = _start(settings, JobTaskService(unreachable_repository, max_page_size=10))
     try:
         started = time.monotonic()
         response = httpx.get(
@@ -405,7 +399,6 @@ def test_an_unreachable_database_is_503_quickly(settings: Settings) -> None:
         elapsed = time.monotonic() - started
     finally:
         server.stop(grace=0)
-        client.close()
 
     assert response.status_code == 503
     assert _error(response)["code"] == "ERROR_DB_UNAVAILABLE"

@@ -11,7 +11,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from jobtask.api.server import build_server
-from jobtask.repository import connect
+from jobtask.repository import MongoJobTaskRepository
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from tests.support.dataset import DOMAIN
@@ -60,17 +60,11 @@ def test_indexes_are_created_and_creating_them_again_changes_nothing(
     ]
 
 
-def test_an_unreachable_database_is_unavailable_quickly(settings: Settings) -> None:
+def test_an_unreachable_database_is_unavailable_quickly(
+    settings: Settings, unreachable_repository: MongoJobTaskRepository
+) -> None:
     gone = settings.model_copy(update={"mongodb_server_selection_timeout_ms": 500})
-    client, repository = connect(
-        "mongodb://127.0.0.1:9",
-        "x",
-        connect_timeout_ms=500,
-        server_selection_timeout_ms=500,
-        operation_timeout_ms=2000,
-        max_pool_size=2,
-    )
-    running = build_server(gone, JobTaskService(repository, max_page_size=10))
+    running = build_server(gone, JobTaskService(unreachable_repository, max_page_size=10))
     running.start()
     try:
         with grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
@@ -80,7 +74,6 @@ def test_an_unreachable_database_is_unavailable_quickly(settings: Settings) -> N
             elapsed = time.monotonic() - started
     finally:
         running.stop(grace=0)
-        client.close()
 
     assert raised.value.code() is grpc.StatusCode.UNAVAILABLE
     assert raised.value.details().startswith("ERROR_DB_UNAVAILABLE: ")
