@@ -34,7 +34,7 @@ def _declaring_file(kind: str, full_name: str) -> str:
 
 
 def _our_spaceone_files() -> list[descriptor_pb2.FileDescriptorProto]:
-    """Our files of SpaceONE's packages: job_task.proto and everything it imports under spaceone/."""
+    """Our files in SpaceONE's packages: job_task.proto and what it imports under spaceone/."""
     seen: dict[str, descriptor_pb2.FileDescriptorProto] = {}
     pending = [job_task_pb2.DESCRIPTOR]
     while pending:
