@@ -21,7 +21,6 @@ LAYOUTS: Final[dict[str, Any]] = json.loads(
     (Path(__file__).parent / "spaceone_layout.json").read_text()
 )
 POOL: Final = job_task_pb2.DESCRIPTOR.pool
-_ = job_task_writer_pb2  # the writer's file is in the pool too, and must declare nothing of theirs
 
 
 def _declaring_file(kind: str, full_name: str) -> str:
