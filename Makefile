@@ -7,8 +7,12 @@ PROTO_FILES := $(shell find proto -name '*.proto' | sort)
 GOOGLEAPIS = $(shell $(BIN)/python -c 'import google.api, os; print(os.path.dirname(os.path.dirname(google.api.__path__[0])))' 2>/dev/null)
 DEVDB := tools/devdb/devdb.sh
 GENERATED := src/spaceone src/jobtask_internal
+# SpaceONE's own client stacks (spaceone-core, spaceone-api, spacectl), one venv per release line,
+# for the real-client tier in tests/clients.
+CLIENT_LINES := 1.10 1.12
+CLIENT_VENVS := $(CLIENT_LINES:%=.venv-clients/%/.installed)
 
-.PHONY: install proto proto-check fmt lint unit integration test run db db-stop demo bench reliability lock clean
+.PHONY: clients clients-lock install proto proto-check fmt lint unit integration test run db db-stop demo bench reliability lock clean
 
 install: $(VENV)/.installed
 
@@ -18,6 +22,23 @@ $(VENV)/.installed: pyproject.toml requirements/dev.txt
 	$(BIN)/pip install -q -r requirements/dev.txt
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
+
+clients: $(CLIENT_VENVS)  ## SpaceONE's client venvs (.venv-clients/1.10, 1.12) for tests/clients
+
+.venv-clients/%/.installed: requirements/clients/%.txt requirements/clients/%.lock requirements/clients/constraints.txt
+	rm -rf .venv-clients/$*
+	$(PYTHON) -m venv .venv-clients/$*
+	.venv-clients/$*/bin/pip install -q --disable-pip-version-check -c requirements/clients/constraints.txt \
+		-c requirements/clients/$*.lock -r requirements/clients/$*.txt
+	touch $@
+
+clients-lock:  ## re-resolve the client stacks and pin everything they install into requirements/clients/*.lock
+	for line in $(CLIENT_LINES); do \
+		rm -rf .venv-clients/$$line && $(PYTHON) -m venv .venv-clients/$$line && \
+		.venv-clients/$$line/bin/pip install -q -c requirements/clients/constraints.txt -r requirements/clients/$$line.txt && \
+		{ echo "# pip freeze of .venv-clients/$$line after 'make clients-lock'"; .venv-clients/$$line/bin/pip freeze; } \
+			> requirements/clients/$$line.lock && touch .venv-clients/$$line/.installed || exit 1; \
+	done
 
 lock:  ## re-pin dev/CI dependencies from pyproject.toml
 	$(BIN)/pip-compile -q --extra dev --strip-extras -o requirements/dev.txt pyproject.toml
@@ -46,11 +67,11 @@ lint: install proto-check
 unit: install
 	$(BIN)/pytest -m "not integration" tests
 
-integration: install
+integration: install clients
 	$(DEVDB) build
 	$(BIN)/pytest -m integration tests
 
-test: lint  ## lint, unit, then integration against the in-memory wire-protocol database
+test: lint clients  ## lint, unit, then integration (and SpaceONE's own clients) against the in-memory database
 	$(DEVDB) build
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered tests
 
@@ -76,4 +97,4 @@ reliability: install  ## load, SIGTERM under load, database outages and fuzz; pr
 	PYTHONPATH=. $(BIN)/python tools/reliability.py $(RELIABILITY_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tools/devdb/target
+	rm -rf $(VENV) .venv-clients .pytest_cache .mypy_cache .ruff_cache tools/devdb/target
