@@ -11,8 +11,10 @@ GENERATED := src/spaceone src/jobtask_internal
 # for the real-client tier in tests/clients.
 CLIENT_LINES := 1.10 1.12
 CLIENT_VENVS := $(CLIENT_LINES:%=.venv-clients/%/.installed)
+# SpaceONE's own identity service (spaceone-identity 1.10 on mongomock), for tests/identity.
+IDENTITY_VENV := .venv-identity
 
-.PHONY: clients clients-lock install proto proto-check fmt lint unit integration test run db db-stop demo bench reliability lock clean
+.PHONY: clients clients-lock identity identity-lock install proto proto-check fmt lint unit integration test run db db-stop demo bench reliability lock clean
 
 install: $(VENV)/.installed
 
@@ -39,6 +41,21 @@ clients-lock:  ## re-resolve the client stacks and pin everything they install i
 		{ echo "# pip freeze of .venv-clients/$$line after 'make clients-lock'"; .venv-clients/$$line/bin/pip freeze; } \
 			> requirements/clients/$$line.lock && touch .venv-clients/$$line/.installed || exit 1; \
 	done
+
+identity: $(IDENTITY_VENV)/.installed  ## SpaceONE identity's venv (.venv-identity) for tests/identity
+
+$(IDENTITY_VENV)/.installed: requirements/identity/identity.txt requirements/identity/identity.lock requirements/clients/constraints.txt
+	rm -rf $(IDENTITY_VENV)
+	$(PYTHON) -m venv $(IDENTITY_VENV)
+	$(IDENTITY_VENV)/bin/pip install -q --disable-pip-version-check -c requirements/clients/constraints.txt \
+		-c requirements/identity/identity.lock -r requirements/identity/identity.txt
+	touch $@
+
+identity-lock:  ## re-resolve identity's stack and pin everything it installs into requirements/identity/identity.lock
+	rm -rf $(IDENTITY_VENV) && $(PYTHON) -m venv $(IDENTITY_VENV) && \
+	$(IDENTITY_VENV)/bin/pip install -q -c requirements/clients/constraints.txt -r requirements/identity/identity.txt && \
+	{ echo "# pip freeze of .venv-identity after 'make identity-lock'"; $(IDENTITY_VENV)/bin/pip freeze; } \
+		> requirements/identity/identity.lock && touch $(IDENTITY_VENV)/.installed
 
 lock:  ## re-pin dev/CI dependencies from pyproject.toml
 	$(BIN)/pip-compile -q --extra dev --strip-extras -o requirements/dev.txt pyproject.toml
@@ -67,11 +84,11 @@ lint: install proto-check
 unit: install
 	$(BIN)/pytest -m "not integration" tests
 
-integration: install clients
+integration: install clients identity
 	$(DEVDB) build
 	$(BIN)/pytest -m integration tests
 
-test: lint clients  ## lint, unit, then integration (and SpaceONE's own clients) against the in-memory database
+test: lint clients identity  ## lint, unit, then integration (and SpaceONE's own clients and identity) against the in-memory database
 	$(DEVDB) build
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered tests
 
@@ -97,4 +114,4 @@ reliability: install  ## load, SIGTERM under load, database outages and fuzz; pr
 	PYTHONPATH=. $(BIN)/python tools/reliability.py $(RELIABILITY_ARGS)
 
 clean:
-	rm -rf $(VENV) .venv-clients .pytest_cache .mypy_cache .ruff_cache tools/devdb/target
+	rm -rf $(VENV) .venv-clients $(IDENTITY_VENV) .pytest_cache .mypy_cache .ruff_cache tools/devdb/target
