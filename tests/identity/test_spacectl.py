@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
 from tests.clients.conftest import CLIENT_ENV, client_bin
 from tests.identity.conftest import Service, Tenants
 
