@@ -15,6 +15,7 @@ No gRPC here: `jobtask.api.identity` is the client that asks identity (`Identity
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import json
 import threading
 import time
@@ -273,8 +274,8 @@ def _unverified_domain(token: str) -> str:
 
 def _decode(token: str, keys: Sequence[jwt.PyJWK]) -> dict[str, Any] | None:
     """The verified claims; None when no key's signature matches. Expired, not yet valid or
-    otherwise invalid: Unauthenticated. As python-jose in core: `aud` is not checked, `exp`,
-    `nbf` and `iat` are when present."""
+    otherwise invalid: Unauthenticated. As python-jose in core: `aud` and `iat` are not checked,
+    `exp` and `nbf` are when present, without leeway."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
@@ -286,7 +287,11 @@ def _decode(token: str, keys: Sequence[jwt.PyJWK]) -> dict[str, Any] | None:
     for key in candidates:
         try:
             claims: dict[str, Any] = jwt.decode(
-                token, key.key, algorithms=["RS256"], options={"verify_aud": False}
+                token,
+                key.key,
+                algorithms=["RS256"],
+                # python-jose, as core calls it: `iat` is not compared with the clock.
+                options={"verify_aud": False, "verify_iat": False},
             )
         except jwt.InvalidSignatureError:
             continue
@@ -342,7 +347,7 @@ class SpaceoneAuth:
         self._keys = keys
         self._identity = identity
         self._check_api_keys = check_api_keys
-        self._verdicts: TtlCache[tuple[str, str, str, str], Access] = TtlCache(
+        self._verdicts: TtlCache[tuple[bytes, str, str, str], Access] = TtlCache(
             verify_size, verify_ttl, clock
         )
 
@@ -364,7 +369,7 @@ class SpaceoneAuth:
     ) -> Access:
         """What the call may touch; `domain_id` and `project_id` are the ones the request names."""
         caller.check_permissions(api)
-        key = (token, api.name, domain_id, project_id)
+        key = (hashlib.sha256(token.encode()).digest(), api.name, domain_id, project_id)
         access = self._verdicts.get(key)
         if access is None:
             access = self._decide(token, caller, api, domain_id, project_id)
