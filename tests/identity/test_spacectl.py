@@ -5,34 +5,18 @@ deleting through AUTH_MODE=spaceone; a project-scoped user's spacectl sees only 
 from __future__ import annotations
 
 import json
-import subprocess
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from tests.clients.conftest import CLIENT_ENV, client_bin
+from tests.clients.conftest import spacectl_runner
 from tests.identity.conftest import Service, Tenants
 
 Spacectl = Callable[..., str]
 
 
 def _spacectl(home: str, port: int, token: str) -> Spacectl:
-    program = client_bin("1.10", "spacectl")
-    environment = {**CLIENT_ENV, "HOME": home}
-
-    def run(*args: str) -> str:
-        done = subprocess.run(
-            [str(program), *args],
-            capture_output=True,
-            text=True,
-            env=environment,
-            timeout=50,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
+    run = spacectl_runner("1.10", home)
     run("config", "init", "-e", "identity")
     run("config", "endpoint", "add", "inventory", f"grpc://127.0.0.1:{port}")
     run("config", "set", "api_key", token)
