@@ -16,6 +16,7 @@ import pytest
 from google.protobuf import json_format, struct_pb2
 from tests.identity.conftest import Cut, Service, Tenants, channel, start_jobtask
 
+from jobtask_internal.v1 import job_task_writer_pb2, job_task_writer_pb2_grpc
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 Call = Callable[..., Any]
@@ -277,3 +278,35 @@ def test_identity_unreachable_is_unavailable_then_recovers(
         cut.cut()
         process.terminate()
         process.wait(timeout=20)
+
+
+# --- the writer ------------------------------------------------------------------------------
+
+
+def _create(port: int, token: str, **fields: str) -> Any:
+    request = job_task_writer_pb2.CreateJobTaskRequest(job_id="job-identity", **fields)
+    with channel(port) as chan:
+        return job_task_writer_pb2_grpc.JobTaskWriterStub(chan).create(
+            request, metadata=(("token", token),), timeout=20
+        )
+
+
+def test_a_domain_user_writes_into_its_domain_and_project_users_see_it(
+    identity: Tenants, service: Service
+) -> None:
+    created = _create(service.grpc_port, identity.token("admin"), project_id=identity.project("a"))
+
+    assert created.domain_id == identity.domain_id
+    member = rpc(
+        service.grpc_port, "get", {"job_task_id": created.job_task_id}, identity.token("member")
+    )
+    assert member["project_id"] == identity.project("a")
+    rpc(service.grpc_port, "delete", {"job_task_id": created.job_task_id}, identity.token("admin"))
+
+
+def test_the_writer_is_refused_to_project_users(identity: Tenants, service: Service) -> None:
+    with pytest.raises(grpc.RpcError) as raised:
+        _create(service.grpc_port, identity.token("member"), project_id=identity.project("a"))
+
+    assert raised.value.code() is grpc.StatusCode.PERMISSION_DENIED
+    assert raised.value.details().startswith("ERROR_PERMISSION_DENIED: ")
