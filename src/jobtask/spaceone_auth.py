@@ -26,7 +26,7 @@ from typing import Any, Final, Generic, Protocol, TypeVar
 
 import jwt
 
-from jobtask.errors import IdentityUnavailable, PermissionDenied, Unauthenticated
+from jobtask.errors import IdentityUnavailable, JobTaskError, PermissionDenied, Unauthenticated
 
 SERVICE: Final = "inventory"  # the SpaceONE service this API belongs to
 DOMAIN_OWNER: Final = "DOMAIN_OWNER"
@@ -329,9 +329,9 @@ def caller_of(claims: Mapping[str, Any]) -> SpaceoneCaller:
 class SpaceoneAuth:
     """Authenticates a token and authorizes one api call of it, as SpaceONE's handlers do.
 
-    Identity's verdicts (Authorization.verify, and APIKey.get for API keys) are kept for
-    `verify_ttl` seconds per token, api method and requested domain/project, at most `verify_size`
-    of them; identity unreachable is IdentityUnavailable, never a pass.
+    Identity's verdicts (Authorization.verify, and APIKey.get for API keys), passes and refusals,
+    are kept for `verify_ttl` seconds per token, api method and requested domain/project, at most
+    `verify_size` of them; identity unreachable is IdentityUnavailable (not kept), never a pass.
     """
 
     def __init__(
@@ -347,7 +347,7 @@ class SpaceoneAuth:
         self._keys = keys
         self._identity = identity
         self._check_api_keys = check_api_keys
-        self._verdicts: TtlCache[tuple[bytes, str, str, str], Access] = TtlCache(
+        self._verdicts: TtlCache[tuple[bytes, str, str, str], Access | JobTaskError] = TtlCache(
             verify_size, verify_ttl, clock
         )
 
@@ -370,11 +370,16 @@ class SpaceoneAuth:
         """What the call may touch; `domain_id` and `project_id` are the ones the request names."""
         caller.check_permissions(api)
         key = (hashlib.sha256(token.encode()).digest(), api.name, domain_id, project_id)
-        access = self._verdicts.get(key)
-        if access is None:
-            access = self._decide(token, caller, api, domain_id, project_id)
-            self._verdicts.put(key, access)
-        return access
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            try:
+                verdict = self._decide(token, caller, api, domain_id, project_id)
+            except (PermissionDenied, Unauthenticated) as refusal:
+                verdict = refusal  # kept too: a refused token cannot make identity busy either
+            self._verdicts.put(key, verdict)
+        if isinstance(verdict, Access):
+            return verdict
+        raise type(verdict)(verdict.message)
 
     def _decide(
         self, token: str, caller: SpaceoneCaller, api: Api, domain_id: str, project_id: str

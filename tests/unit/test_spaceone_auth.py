@@ -44,6 +44,7 @@ class FakeIdentity:
     grant: Grant = field(default_factory=lambda: Grant("DOMAIN", frozenset()))
     down: bool = False
     api_key_ok: bool = True
+    refuse: bool = False
     endpoint: str = "grpc://identity:50051"
     key_lookups: list[str] = field(default_factory=list)
     verifies: list[tuple[str, str, str]] = field(default_factory=list)
@@ -62,6 +63,8 @@ class FakeIdentity:
         self.verifies.append((api.name, domain_id, project_id))
         if self.down:
             raise IdentityUnavailable(self.endpoint, "UNAVAILABLE")
+        if self.refuse:
+            raise PermissionDenied("Permission denied.")
         return self.grant
 
     def api_key_enabled(self, api_key_id: str, domain_id: str) -> bool:
@@ -388,3 +391,22 @@ def test_iat_is_not_compared_with_the_clock_as_in_core(key: SigningKey, clock: C
     caller = auth.authenticate(token(key, iat=4_000_000_000))  # identity's clock ahead of ours
 
     assert caller.domain_id == DOMAIN
+
+
+def test_refusals_are_cached_too_but_outages_are_not(key: SigningKey, clock: Clock) -> None:
+    identity = FakeIdentity({DOMAIN: key}, refuse=True)
+    auth = make(identity, clock, verify_ttl=10)
+    jwt = token(key)
+    caller = auth.authenticate(jwt)
+
+    for _ in range(3):
+        with pytest.raises(PermissionDenied, match="Permission denied"):
+            auth.authorize(jwt, caller, LIST, "", "")
+    identity.refuse, identity.down = False, True
+    for _ in range(2):
+        with pytest.raises(IdentityUnavailable):
+            auth.authorize(jwt, caller, DELETE, "", "")
+    identity.down = False
+    auth.authorize(jwt, caller, DELETE, "", "")
+
+    assert [v[0] for v in identity.verifies] == [LIST.name, DELETE.name, DELETE.name, DELETE.name]
