@@ -115,6 +115,17 @@ def test_no_filter_reaches_past_the_projects(identity: Tenants, service: Service
         assert ids(rpc(service.grpc_port, "list", {"query": query}, token)) == expected, query
 
 
+@pytest.mark.parametrize(("user", "project"), [("member", "a"), ("grouped", "b")])
+def test_naming_an_own_project_lists_it(
+    identity: Tenants, service: Service, user: str, project: str
+) -> None:
+    params = {"project_id": identity.project(project)}
+
+    answer = rpc(service.grpc_port, "list", params, identity.token(user))
+
+    assert ids(answer) == task_ids(identity.in_projects(project))
+
+
 def test_naming_another_project_is_permission_denied(identity: Tenants, service: Service) -> None:
     params = {"project_id": identity.project("c")}
 
