@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     identity_endpoint: str = ""
     identity_jwks: str = Field(default="", validate_default=True)
     identity_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
-    identity_key_ttl_seconds: float = Field(default=300, ge=0, le=86_400)
+    identity_key_ttl_seconds: float = Field(default=300, ge=1, le=86_400)
     identity_key_cache_size: int = Field(default=1024, ge=1, le=1_000_000)
     identity_key_refresh_seconds: float = Field(default=10, ge=0, le=3600)
     identity_lookups_per_second: float = Field(default=20, gt=0, le=10_000)
