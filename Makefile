@@ -6,11 +6,22 @@ BIN := $(VENV)/bin
 PROTO_FILES := $(shell find proto -name '*.proto' | sort)
 GOOGLEAPIS = $(shell $(BIN)/python -c 'import google.api, os; print(os.path.dirname(os.path.dirname(google.api.__path__[0])))' 2>/dev/null)
 DEVDB := tools/devdb/devdb.sh
+# The dev database's port (`make run DEVDB_PORT=27018` when 27017 is taken).
+DEVDB_PORT ?= 27017
 GENERATED := src/spaceone src/jobtask_internal
+# Tools that are not Python packages, built from the Go module proxy into a project-local GOBIN.
+TOOLS := $(CURDIR)/.tools/bin
+GRPCURL_VERSION := v1.9.3
+GRPCURL := $(TOOLS)/grpcurl
 
-.PHONY: install proto proto-check fmt lint unit integration test run db db-stop demo bench reliability lock clean
+.PHONY: install tools proto proto-check fmt lint unit integration test run db db-stop demo bench reliability lock clean
 
 install: $(VENV)/.installed
+
+tools: $(GRPCURL)  ## grpcurl (pinned, from the Go module proxy) into .tools/bin, for the README examples
+
+$(GRPCURL):
+	GOBIN=$(TOOLS) go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
 
 $(VENV)/.installed: pyproject.toml requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,15 +65,18 @@ test: lint  ## lint, unit, then integration against the in-memory wire-protocol 
 	$(DEVDB) build
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered tests
 
-db:  ## local MongoDB wire-protocol dev server on 127.0.0.1:27017 (H2 file under .data/)
-	$(DEVDB) start
+db:  ## local MongoDB wire-protocol dev server on 127.0.0.1:$(DEVDB_PORT) (H2 file under .data/)
+	$(DEVDB) start --port $(DEVDB_PORT)
 
 db-stop:
 	$(DEVDB) stop
 
-run: install  ## serve on 50051; starts the dev db when MONGODB_URI is unset
-	@if [ -z "$$MONGODB_URI" ]; then $(DEVDB) start; fi
-	LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/python -m jobtask
+run: install  ## serve on 50051; without MONGODB_URI: starts the dev db (or uses the one running)
+	@if [ -z "$$MONGODB_URI" ]; then \
+		$(DEVDB) start --port $(DEVDB_PORT) && export MONGODB_URI="$$($(DEVDB) uri)" || exit 1; \
+		echo "jobtask: using the dev database at $$MONGODB_URI"; \
+	fi; \
+	LOG_FORMAT=$${LOG_FORMAT:-text} exec $(BIN)/python -m jobtask
 
 demo: install  ## drive N demo tasks (default 200) through the running server's writer API
 	$(BIN)/python -m jobtask.demo --count $${N:-200}
