@@ -57,11 +57,11 @@ lint: install proto-check
 unit: install
 	$(BIN)/pytest -m "not integration" tests
 
-integration: install
+integration: install tools
 	$(DEVDB) build
 	$(BIN)/pytest -m integration tests
 
-test: lint  ## lint, unit, then integration against the in-memory wire-protocol database
+test: lint tools  ## lint, unit, then integration (the README's examples too) against the in-memory database
 	$(DEVDB) build
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered tests
 
