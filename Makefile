@@ -9,12 +9,18 @@ DEVDB := tools/devdb/devdb.sh
 # The dev database's port (`make run DEVDB_PORT=27018` when 27017 is taken).
 DEVDB_PORT ?= 27017
 GENERATED := src/spaceone src/jobtask_internal
+# The image's runtime, built as the Dockerfile builds it (`make image-check`).
+IMAGE_VENV := .venv-image
+# A Python 3.11 that a non-root user can run, as the image's /usr/local/bin/python (one under a
+# private /root, e.g. pyenv's, cannot serve the test's unprivileged user).
+IMAGE_PYTHON ?= $(firstword $(wildcard /usr/local/bin/python3.11 /usr/bin/python3.11) $(PYTHON))
+PACKAGE_FILES := pyproject.toml README.md $(shell find src -name '*.py' -o -name '*.pyi' -o -name py.typed)
 # Tools that are not Python packages, built from the Go module proxy into a project-local GOBIN.
 TOOLS := $(CURDIR)/.tools/bin
 GRPCURL_VERSION := v1.9.3
 GRPCURL := $(TOOLS)/grpcurl
 
-.PHONY: install tools proto proto-check fmt lint unit integration test run db db-stop demo bench reliability lock clean
+.PHONY: install tools image-venv image-check proto proto-check fmt lint unit integration test run db db-stop demo bench reliability lock clean
 
 install: $(VENV)/.installed
 
@@ -30,8 +36,30 @@ $(VENV)/.installed: pyproject.toml requirements/dev.txt
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-lock:  ## re-pin dev/CI dependencies from pyproject.toml
-	$(BIN)/pip-compile -q --extra dev --strip-extras -o requirements/dev.txt pyproject.toml
+# --no-emit-find-links: a machine's own wheel directory (PIP_FIND_LINKS) never lands in the pins.
+# The runtime pins (the image's) are the dev pins' versions of the runtime dependencies: what was tested.
+lock:  ## re-pin dev/CI dependencies and the image's runtime dependencies from pyproject.toml
+	$(BIN)/pip-compile -q --no-emit-find-links --extra dev --strip-extras -o requirements/dev.txt pyproject.toml
+	$(BIN)/pip-compile -q --no-emit-find-links --strip-extras -c requirements/dev.txt \
+		-o requirements/runtime.txt pyproject.toml
+
+# As the Dockerfile: the runtime pins, then the package without dependencies, from the index alone
+# (no PIP_FIND_LINKS); unlike the image, pip's cache is used and the venv is kept between runs.
+image-venv: $(IMAGE_VENV)/.installed
+
+$(IMAGE_VENV)/.runtime: requirements/runtime.txt
+	rm -rf $(IMAGE_VENV)
+	$(IMAGE_PYTHON) -m venv $(IMAGE_VENV)
+	PIP_FIND_LINKS= $(IMAGE_VENV)/bin/pip install -q -r requirements/runtime.txt
+	touch $@
+
+$(IMAGE_VENV)/.installed: $(IMAGE_VENV)/.runtime $(PACKAGE_FILES)
+	PIP_FIND_LINKS= $(IMAGE_VENV)/bin/pip install -q --no-deps --force-reinstall .
+	touch $@
+
+image-check: install image-venv  ## the image's install, run as a non-root user against the dev database
+	$(DEVDB) build
+	$(BIN)/pytest -q tests/integration/test_image.py
 
 proto: install  ## regenerate the stubs (src/spaceone, src/jobtask_internal) from proto/
 	rm -rf $(GENERATED)
@@ -53,15 +81,20 @@ lint: install proto-check
 	$(BIN)/ruff format --check src/jobtask tests tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	@test -z "$$(git ls-files -i -c --exclude-standard)" || { git ls-files -i -c --exclude-standard; \
+		echo "these tracked files match .gitignore: narrow the pattern"; exit 1; }
+	$(BIN)/hadolint --no-color Dockerfile
+	@# tools/schemas/compose-spec.json: compose-spec/compose-spec schema/compose-spec.json at 170098b
+	$(BIN)/check-jsonschema --schemafile tools/schemas/compose-spec.json compose.yaml
 
 unit: install
 	$(BIN)/pytest -m "not integration" tests
 
-integration: install tools
+integration: install tools image-venv
 	$(DEVDB) build
 	$(BIN)/pytest -m integration tests
 
-test: lint tools  ## lint, unit, then integration (the README's examples too) against the in-memory database
+test: lint tools image-venv  ## lint, unit, then integration (the README's examples too) against the in-memory database
 	$(DEVDB) build
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered tests
 
@@ -90,4 +123,4 @@ reliability: install  ## load, SIGTERM under load, database outages and fuzz; pr
 	PYTHONPATH=. $(BIN)/python tools/reliability.py $(RELIABILITY_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tools/devdb/target
+	rm -rf $(VENV) $(IMAGE_VENV) .tools .pytest_cache .mypy_cache .ruff_cache tools/devdb/target
