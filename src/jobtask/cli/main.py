@@ -105,7 +105,7 @@ Filters = Annotated[
     ),
 ]
 Only = Annotated[str | None, typer.Option("--only", help="Comma-separated fields to return.")]
-Page = Annotated[int, typer.Option("--page", min=1, help="Page number (needs --limit).")]
+Page = Annotated[int, typer.Option("--page", min=1, help="Page number, of --limit rows.")]
 Limit = Annotated[int | None, typer.Option("--limit", min=1, help="Rows per page.")]
 ListLimit = Annotated[int, typer.Option("--limit", min=1, help="Rows per page.")]
 Count = Annotated[int, typer.Option(min=0, help="Add this many.")]
@@ -186,7 +186,10 @@ def list_tasks(
     minimal: Annotated[
         bool, typer.Option("--minimal", help="Only the minimal view's fields.")
     ] = False,
-    keyword: Annotated[str | None, typer.Option(help="Words to find in job_task_id.")] = None,
+    keyword: Annotated[
+        str | None,
+        typer.Option(help="Words, any of which job_task_id contains (ANDed with the filters)."),
+    ] = None,
     server: Server = DEFAULT_SERVER,
     domain: Domain = "",
     timeout: Timeout = 10.0,
