@@ -19,15 +19,22 @@ PACKAGE_FILES := pyproject.toml README.md $(shell find src -name '*.py' -o -name
 TOOLS := $(CURDIR)/.tools/bin
 GRPCURL_VERSION := v1.9.3
 GRPCURL := $(TOOLS)/grpcurl
+# jq for the README's examples: the machine's, or else gojq (a jq in Go) linked as .tools/bin/jq.
+GOJQ_VERSION := v0.12.17
+JQ := $(if $(shell command -v jq),,$(TOOLS)/jq)
 
 .PHONY: install tools image-venv image-check proto proto-check fmt lint unit integration test run db db-stop demo bench reliability lock clean
 
 install: $(VENV)/.installed
 
-tools: $(GRPCURL)  ## grpcurl (pinned, from the Go module proxy) into .tools/bin, for the README examples
+tools: $(GRPCURL) $(JQ)  ## grpcurl (and jq if missing), pinned, from the Go module proxy into .tools/bin
 
 $(GRPCURL):
 	GOBIN=$(TOOLS) go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
+
+$(TOOLS)/jq:
+	GOBIN=$(TOOLS) go install github.com/itchyny/gojq/cmd/gojq@$(GOJQ_VERSION)
+	ln -sf gojq $@
 
 $(VENV)/.installed: pyproject.toml requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
