@@ -33,7 +33,7 @@ def test_the_readme_examples_run_as_pasted(
     missing = [
         tool for tool in ("grpcurl", "curl", "jq", "openssl") if not shutil.which(tool, path=path)
     ]
-    assert not missing, f"the README examples need {missing}: `make tools` builds grpcurl (and jq when missing)"
+    assert not missing, f"the README examples need {missing}: `make tools` (grpcurl, jq)"
     work = tmp_path / "checkout"
     work.mkdir()
     for name in SHARED:
