@@ -45,6 +45,13 @@ def _pins(text: str) -> dict[str, str]:
 def image_bin() -> Path:
     if not (IMAGE_BIN / "jobtask-server").exists():
         pytest.fail("no .venv-image: `make image-venv` builds it (make test does)")
+    try:
+        subprocess.run([IMAGE_BIN / "python", "-c", "pass"], check=True, cwd="/", **_non_root())
+    except PermissionError:
+        pytest.fail(
+            f"{(IMAGE_BIN / 'python').resolve()} cannot be run by a non-root user: rebuild with "
+            "a Python 3.11 outside /root (rm -rf .venv-image; make image-venv IMAGE_PYTHON=...)"
+        )
     return IMAGE_BIN
 
 
