@@ -9,6 +9,10 @@ DEVDB := tools/devdb/devdb.sh
 # The dev database's port (`make run DEVDB_PORT=27018` when 27017 is taken).
 DEVDB_PORT ?= 27017
 GENERATED := src/spaceone src/jobtask_internal
+# SpaceONE's own client stacks (spaceone-core, spaceone-api, spacectl), one venv per release line,
+# for the real-client tier in tests/clients.
+CLIENT_LINES := 1.10 1.12
+CLIENT_VENVS := $(CLIENT_LINES:%=.venv-clients/%/.installed)
 # The image's runtime, built as the Dockerfile builds it (`make image-check`).
 IMAGE_VENV := .venv-image
 # A Python 3.11 that a non-root user can run, as the image's /usr/local/bin/python (one under a
@@ -23,7 +27,7 @@ GRPCURL := $(TOOLS)/grpcurl
 GOJQ_VERSION := v0.12.17
 JQ := $(if $(shell command -v jq),,$(TOOLS)/jq)
 
-.PHONY: install tools image-venv image-check proto proto-check fmt lint unit integration test run db db-stop demo bench reliability lock clean
+.PHONY: clients clients-lock install tools image-venv image-check proto proto-check fmt lint unit integration test run db db-stop demo bench reliability lock clean
 
 install: $(VENV)/.installed
 
@@ -42,6 +46,24 @@ $(VENV)/.installed: pyproject.toml requirements/dev.txt
 	$(BIN)/pip install -q -r requirements/dev.txt
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
+
+clients: $(CLIENT_VENVS)  ## SpaceONE's client venvs (.venv-clients/1.10, 1.12) for tests/clients
+
+.venv-clients/%/.installed: requirements/clients/%.txt requirements/clients/%.lock requirements/clients/constraints.txt
+	rm -rf .venv-clients/$*
+	$(PYTHON) -m venv .venv-clients/$*
+	.venv-clients/$*/bin/pip install -q --disable-pip-version-check -c requirements/clients/constraints.txt \
+		-c requirements/clients/$*.lock -r requirements/clients/$*.txt
+	touch $@
+
+clients-lock:  ## re-resolve the client stacks and pin everything they install into requirements/clients/*.lock
+	for line in $(CLIENT_LINES); do \
+		rm -rf .venv-clients/$$line && $(PYTHON) -m venv .venv-clients/$$line && \
+		.venv-clients/$$line/bin/pip install -q -c requirements/clients/constraints.txt -r requirements/clients/$$line.txt && \
+		{ echo "# pip freeze of .venv-clients/$$line after 'make clients-lock'"; .venv-clients/$$line/bin/pip freeze; } \
+			> requirements/clients/$$line.lock && touch .venv-clients/$$line/.installed || exit 1; \
+	done
+
 
 # --no-emit-find-links: a machine's own wheel directory (PIP_FIND_LINKS) never lands in the pins.
 # The runtime pins (the image's) are the dev pins' versions of the runtime dependencies: what was tested.
@@ -97,11 +119,11 @@ lint: install proto-check
 unit: install
 	$(BIN)/pytest -m "not integration" tests
 
-integration: install tools image-venv
+integration: install clients tools image-venv
 	$(DEVDB) build
 	$(BIN)/pytest -m integration tests
 
-test: lint tools image-venv  ## lint, unit, then integration (the README's examples too) against the in-memory database
+test: lint clients tools image-venv  ## lint, unit, integration (SpaceONE's clients, the README's examples, the image's install)
 	$(DEVDB) build
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered tests
 
@@ -130,4 +152,4 @@ reliability: install  ## load, SIGTERM under load, database outages and fuzz; pr
 	PYTHONPATH=. $(BIN)/python tools/reliability.py $(RELIABILITY_ARGS)
 
 clean:
-	rm -rf $(VENV) $(IMAGE_VENV) .tools .pytest_cache .mypy_cache .ruff_cache tools/devdb/target
+	rm -rf $(VENV) $(IMAGE_VENV) .venv-clients .tools .pytest_cache .mypy_cache .ruff_cache tools/devdb/target

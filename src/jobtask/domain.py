@@ -124,7 +124,6 @@ FIELD_KINDS: Final[Mapping[str, FieldKind]] = {
     **{f.name: f.metadata["kind"] for f in dataclasses.fields(JobTask)},
     **STORED_ONLY_FIELDS,
 }
-RETURNED_FIELD_KINDS: Final[Mapping[str, FieldKind]] = {n: FIELD_KINDS[n] for n in RETURNED_FIELDS}
 ERROR_FIELD_KINDS: Final[Mapping[str, FieldKind]] = {
     "error_code": FieldKind.STRING,
     "message": FieldKind.STRING,
@@ -136,17 +135,18 @@ _SEGMENT = re.compile(r"^[^$\x00.]+$")
 _INDEX = re.compile(r"^\d+$")
 
 
-def field_kind(path: str, *, returned_only: bool = False) -> FieldKind | None:
-    """The kind of a dotted field path, or None when it is not a path of the resource.
+def field_kind(path: str) -> FieldKind | None:
+    """The kind of a dotted path of a stored field, or None when it is not a path of the resource.
 
-    Paths inside `errors` may carry an array index (`errors.0.error_code`); anything below
-    `errors.additional` is free-form. `returned_only` restricts to fields of JobTaskInfo.
+    Every stored field has one, returned or not (`only`, `sort`, filters and stat keys accept
+    them all, as SpaceONE does). Paths inside `errors` may carry an array index
+    (`errors.0.error_code`); anything below `errors.additional` is free-form.
     """
     segments = path.split(".")
     if not all(_SEGMENT.match(s) for s in segments):
         return None
     head, rest = segments[0], segments[1:]
-    kind = (RETURNED_FIELD_KINDS if returned_only else FIELD_KINDS).get(head)
+    kind = FIELD_KINDS.get(head)
     if kind is None or not rest:
         return kind
     if kind is not FieldKind.ERRORS:

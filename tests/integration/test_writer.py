@@ -20,7 +20,7 @@ from jobtask.settings import Settings
 from jobtask.writer import JobTaskWriter, WriterLimits
 from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
-from spaceone.api.inventory.v1 import job_task_pb2
+from spaceone.api.inventory.v1 import collector_pb2
 from tests.support.independent_client import IndependentJobTaskClient
 
 DOMAIN = "domain-writer000001"
@@ -251,7 +251,7 @@ def test_concurrent_reports_lose_nothing(stub: Any, raw_collection: Any) -> None
     def collector(n: int) -> None:
         for i in range(reports):
             errors = (
-                [job_task_pb2.ErrorInfo(error_code="E", message=f"{n}-{i}")] if i % 50 == 0 else []
+                [collector_pb2.ErrorInfo(error_code="E", message=f"{n}-{i}")] if i % 50 == 0 else []
             )
             stub.report(
                 w.ReportProgressRequest(

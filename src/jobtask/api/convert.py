@@ -35,7 +35,7 @@ from jobtask.service import ListRequest, StatRequest
 from jobtask.writer import COUNTERS, NewTask, Progress
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.core.v1 import query_pb2
-from spaceone.api.inventory.v1 import job_task_pb2
+from spaceone.api.inventory.v1 import collector_pb2, job_task_pb2
 
 _STATUS_ENUM = job_task_pb2.JobTaskInfo.JobTaskStatus
 _QUERY_STATUS_ENUM = job_task_pb2.JobTaskQuery.JobTaskStatus
@@ -216,8 +216,8 @@ def to_plain(value: Any) -> Any:
 _JSON_SCALARS = (str, bool, int, float, type(None))
 
 
-def to_error_info(error: TaskError) -> job_task_pb2.ErrorInfo:
-    info = job_task_pb2.ErrorInfo(error_code=error.error_code or "", message=error.message or "")
+def to_error_info(error: TaskError) -> collector_pb2.ErrorInfo:
+    info = collector_pb2.ErrorInfo(error_code=error.error_code or "", message=error.message or "")
     additional = error.additional
     if additional is not None:
         # Collectors store flat string/number maps; only other shapes need converting first.
@@ -287,7 +287,7 @@ def to_new_task(message: job_task_writer_pb2.CreateJobTaskRequest) -> NewTask:
     )
 
 
-def to_task_error(message: job_task_pb2.ErrorInfo) -> TaskError:
+def to_task_error(message: collector_pb2.ErrorInfo) -> TaskError:
     return TaskError(
         error_code=message.error_code,
         message=message.message,

@@ -54,7 +54,11 @@ def build_window(page: Page, *, max_limit: int) -> Window:
 def build_projection(
     only: Sequence[str], *, minimal: bool = False, where: str = "only"
 ) -> Projection:
-    """Fields to load: the minimal view, the `only` paths, or every returned field; never `_id`."""
+    """Fields to load: the minimal view, the `only` paths, or every returned field; never `_id`.
+
+    `only` may name any stored field; one that JobTaskInfo has no field for (`collector_id`,
+    `total_count`, `reported_error_count`) is loaded and renders as nothing, as in SpaceONE.
+    """
     paths: Sequence[str] = _deduplicate(only, where) if only else RETURNED_FIELDS
     if minimal:
         # SpaceONE renders the minimal view even when `only` is given too (the paths are checked).
@@ -65,7 +69,7 @@ def build_projection(
 def _deduplicate(only: Sequence[str], where: str) -> list[str]:
     """Drop repeats and paths whose ancestor is listed too (MongoDB rejects path collisions)."""
     for path in only:
-        if field_kind(path, returned_only=True) is None:
+        if field_kind(path) is None:
             raise InvalidParameter(where, f"{path!r} is not a field of a job task")
     unique = sorted(set(only))
     return [
