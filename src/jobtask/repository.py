@@ -125,7 +125,7 @@ def _translated_errors(
     try:
         yield
     except ServerSelectionTimeoutError as error:
-        raise StorageUnavailable(f"the database is unreachable ({_first_line(error)})") from error
+        raise StorageUnavailable(f"the database is unreachable ({_unreachable(error)})") from error
     except (ExecutionTimeout, NetworkTimeout, WTimeoutError) as error:
         raise _timeout(error, time_limit_ms) from error
     except ConnectionFailure as error:
@@ -155,8 +155,19 @@ def _timeout(error: PyMongoError, time_limit_ms: int | None) -> StorageTimeout:
     )
 
 
-def _first_line(error: Exception) -> str:
+def _first_line(error: Exception | str) -> str:
     return str(error).split("\n", 1)[0][:300]
+
+
+# pymongo's server selection error is "<host: reason>,... , Timeout: 5.0s, Topology Description:
+# <a dump of every server>"; each reason also repeats the client's configured timeouts.
+_TOPOLOGY: Final = re.compile(r", Timeout: .*", re.DOTALL)
+_CONFIGURED: Final = re.compile(r" \(configured timeouts: [^)]*\)")
+
+
+def _unreachable(error: ServerSelectionTimeoutError) -> str:
+    """Which servers were tried and why each failed, without the topology dump."""
+    return _first_line(_CONFIGURED.sub("", _TOPOLOGY.sub("", str(error))))
 
 
 class MongoJobTaskRepository:
