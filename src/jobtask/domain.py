@@ -162,14 +162,24 @@ def field_kind(path: str, *, returned_only: bool = False) -> FieldKind | None:
 
 
 def to_task(document: Mapping[str, Any]) -> JobTask:
-    """Map a stored document (or a projection of one) to a JobTask; unknown keys are ignored."""
+    """Map a stored document (or a projection of one) to a JobTask; unknown keys are ignored.
+
+    Values are kept as stored, whatever their type (the API's rendering decides what a value it
+    cannot carry becomes); only a status that is not one of ours, and errors that are not a list
+    of objects, are dropped here."""
     values = {name: document[name] for name in RETURNED_FIELDS if name in document}
     status = values.get("status")
     if status is not None:
-        values["status"] = JobTaskStatus(status) if status in STATUSES else None
+        values["status"] = (
+            JobTaskStatus(status) if isinstance(status, str) and status in STATUSES else None
+        )
     errors = values.get("errors")
     if errors is not None:
-        values["errors"] = tuple(_to_task_error(e) for e in errors if isinstance(e, Mapping))
+        values["errors"] = (
+            tuple(_to_task_error(e) for e in errors if isinstance(e, Mapping))
+            if isinstance(errors, list)
+            else None
+        )
     return JobTask(**values)
 
 
