@@ -341,12 +341,16 @@ class MongoJobTaskRepository:
                 return False
         return True
 
-    def find_stored(self, job_task_id: str, *, timeout: float | None) -> dict[str, Any] | None:
-        """The stored document with that id, in whichever domain (to compare a retried create)."""
+    def find_stored(
+        self, job_task_id: str, domain_id: str, *, timeout: float | None
+    ) -> dict[str, Any] | None:
+        """The stored document with that id in that domain (to compare a retried create)."""
         max_time_ms = self._max_time_ms(timeout)
         with self._reaching():
             return self._collection.find_one(
-                {"job_task_id": job_task_id}, {"_id": 0}, max_time_ms=max_time_ms
+                {"job_task_id": job_task_id, "domain_id": domain_id},
+                {"_id": 0},
+                max_time_ms=max_time_ms,
             )
 
     def find_status(

@@ -78,7 +78,9 @@ class JobTaskStore(Protocol):
 
     def insert(self, document: dict[str, Any], *, timeout: float | None) -> bool: ...
 
-    def find_stored(self, job_task_id: str, *, timeout: float | None) -> dict[str, Any] | None: ...
+    def find_stored(
+        self, job_task_id: str, domain_id: str, *, timeout: float | None
+    ) -> dict[str, Any] | None: ...
 
     def find_status(
         self, job_task_id: str, domain_id: str, *, timeout: float | None
@@ -169,7 +171,10 @@ class JobTaskWriter:
         document = self._document(task, job_task_id)
         if self._store.insert(document, timeout=timeout):
             return to_task(document)
-        existing = self._store.find_stored(job_task_id, timeout=timeout)
+        # The id is taken (job_task_id is unique across domains: SpaceONE's index). Only a task of
+        # the caller's own domain is read; one of another domain is answered exactly as a task of
+        # one's own with other content, and nothing of it (its domain, content or status) is told.
+        existing = self._store.find_stored(job_task_id, task.domain_id, timeout=timeout)
         if existing is not None and all(existing.get(k) == document[k] for k in IDENTITY):
             return to_task(existing)
         raise AlreadyExists("job_task_id", job_task_id)
