@@ -83,6 +83,8 @@ _ARRAY_OBJECT: Final = (
 _PIPELINE_REJECTIONS: Final[Mapping[int, str]] = {
     **_QUERY_REJECTIONS,
     16006: "date_format needs dates: a value of that key is not a date",
+    # The real engine (DocumentDB) cannot take a stored date far beyond year 9999 apart.
+    15: "date_format met a date the database cannot convert (out of its range): filter it out",
     **dict.fromkeys(range(18533, 18537), "date_format is not a format the database accepts"),
     40485: "the time zone is not one the database knows",
     40517: "the time zone is not one the database knows",
