@@ -28,6 +28,8 @@ from typing import Any, ClassVar, Final
 # 8 KiB (RESOURCE_EXHAUSTED), so an echoed 20 KB id must not turn NOT_FOUND into that.
 MAX_SHOWN_CHARS: Final = 80
 MAX_MESSAGE_CHARS: Final = 1000
+# ... and at most this many bytes of UTF-8: the trailer percent-encodes every non-ASCII byte.
+MAX_MESSAGE_BYTES: Final = 2000
 
 
 def shown(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
@@ -39,9 +41,12 @@ def shown(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
 
 
 def _bounded(message: str) -> str:
-    if len(message) <= MAX_MESSAGE_CHARS:
+    if len(message) <= MAX_MESSAGE_CHARS and len(message.encode()) <= MAX_MESSAGE_BYTES:
         return message
-    return f"{message[:MAX_MESSAGE_CHARS]}… (cut)"
+    cut = message[:MAX_MESSAGE_CHARS]
+    while len(cut.encode()) > MAX_MESSAGE_BYTES:
+        cut = cut[: len(cut) * 3 // 4]
+    return f"{cut}… (cut)"
 
 
 class JobTaskError(Exception):
