@@ -290,8 +290,9 @@ class JobTaskWriter:
                 # IN_PROGRESS, yet the update matched nothing: its guard saw a total that would
                 # have passed MAX_COUNT (so nothing was stored).
                 in_status=FailedPrecondition(
-                    f"this report would take {' or '.join(guarded)} "
-                    f"past {MAX_COUNT}, the largest count a job task can carry: nothing was stored"
+                    f"this report would take {' or '.join(guarded)} past {MAX_COUNT}, the largest "
+                    "count a job task can carry (or a stored total is not a number): nothing was "
+                    "stored"
                 ),
             )
         return task

@@ -164,6 +164,20 @@ STRINGS: Final = (
     "sleep(1000)",
     "function() { return true; }",
 )
+# `match` values whose operands have the wrong type for their operator (each was INTERNAL once).
+MISTYPED_MATCH_OPERANDS: Final = (
+    {"message": {"$regex": "a", "$options": "z"}},
+    {"message": {"$regex": "a", "$options": 5}},
+    {"message": {"$options": "i"}},
+    {"error_code": {"$in": "x"}},
+    {"error_code": {"$nin": 5}},
+    {"message__in": "x"},
+    {"error_code__exists": "yes"},
+    {"error_code": {"$exists": "yes"}},
+    {"message": {"$regex": 5}},
+    {"message": {"$regex": "(a", "$options": "i"}},
+    {"error_code": {"$in": [{"$ne": 1}]}},
+)
 HOSTILE_VALUES: Final = (
     {"$where": "sleep(100) || true"},
     {"$function": {"body": "function() { return true; }", "args": [], "lang": "js"}},
@@ -182,15 +196,7 @@ HOSTILE_VALUES: Final = (
     {"error_code__in": ["ERROR_PLUGIN"]},
     {"message": {"$function": {"body": "1"}}},
     {"additional": {"provider": {"$exists": True}}},
-    # Operands of the wrong type for their operator (each was INTERNAL once).
-    {"message": {"$regex": "a", "$options": "z"}},
-    {"message": {"$regex": "a", "$options": 5}},
-    {"message": {"$options": "i"}},
-    {"error_code": {"$in": "x"}},
-    {"error_code": {"$nin": 5}},
-    {"message__in": "x"},
-    {"error_code__exists": "yes"},
-    {"message": {"$regex": "(a"}},
+    *MISTYPED_MATCH_OPERANDS,
     # Numbers no JSON or database comparison carries.
     {"additional": {"x": float("nan")}},
     {"error_code": {"$in": [float("inf")]}},
