@@ -421,14 +421,12 @@ class MongoJobTaskRepository:
             "domain_id": domain_id,
             "status": status.value,
         }
-        guards = [
-            # A counter an existing document lacks starts from the increment ($inc's rule).
-            {"$or": [{name: {"$lte": max_count - by}}, {name: {"$exists": False}}]}
-            for name, by in increments.items()
-            if by
-        ]
-        if guards:
-            query["$and"] = guards
+        # "Not above the most it may be before": also matches a counter an existing document
+        # lacks ($inc starts it from the increment). One flat condition per counter: the real
+        # engine (DocumentDB) crashed once under concurrent reports with an $and of $or guards.
+        query.update(
+            {name: {"$not": {"$gt": max_count - by}} for name, by in increments.items() if by}
+        )
         return self._update(query, update, timeout)
 
     def delete_finished(

@@ -291,8 +291,7 @@ class JobTaskWriter:
                 # have passed MAX_COUNT (so nothing was stored).
                 in_status=FailedPrecondition(
                     f"this report would take {' or '.join(guarded)} past {MAX_COUNT}, the largest "
-                    "count a job task can carry (or a stored total is not a number): nothing was "
-                    "stored"
+                    "count a job task can carry: nothing was stored"
                 ),
             )
         return task

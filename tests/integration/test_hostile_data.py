@@ -625,3 +625,20 @@ def test_a_time_zone_the_database_may_not_know_is_answered_without_its_internals
         assert over_http.json() == answer
     for internal in hostile.DATABASE_INTERNALS:
         assert internal not in details and internal not in over_http.text
+
+
+# (null too on MongoDB; the dev database adds to a null as to 0.)
+@pytest.mark.parametrize("stored", ["12", {"a": 1}, [3]], ids=repr)
+def test_a_report_onto_a_stored_counter_that_is_not_a_number_stores_nothing(
+    writer: Any, raw_collection: Any, stored: Any
+) -> None:
+    task_id = _started(writer)
+    raw_collection.update_one({"job_task_id": task_id}, {"$set": {"created_count": stored}})
+
+    error = _rejected(
+        writer.report,
+        w.ReportProgressRequest(job_task_id=task_id, domain_id=DOMAIN, created_count=1),
+    )
+
+    assert error.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION)
+    assert raw_collection.find_one({"job_task_id": task_id})["created_count"] == stored
