@@ -20,7 +20,7 @@ from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
 from jobtask import protojson
-from jobtask.errors import InvalidParameter
+from jobtask.errors import InvalidParameter, shown
 
 M = TypeVar("M", bound=Message)
 
@@ -170,7 +170,7 @@ def _leaf(field: FieldDescriptor, raw: str, name: str) -> Any:
     if field.type == FieldDescriptor.TYPE_BOOL:
         if raw in _TRUE or raw in _FALSE:
             return [raw in _TRUE] if field.is_repeated else raw in _TRUE
-        raise InvalidParameter(name, f"{raw!r} is not true or false")
+        raise InvalidParameter(name, f"{shown(raw)} is not true or false")
     if field.is_repeated:
         # `only=a,b` and `only=a&only=b` alike: no field name contains a comma.
         return [piece for piece in raw.split(",") if piece] if _is_text(field) else [raw]
