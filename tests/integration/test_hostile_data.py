@@ -23,7 +23,7 @@ from jobtask.settings import Settings
 from jobtask.writer import WriterLimits
 from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
-from spaceone.api.inventory.v1 import job_task_pb2
+from spaceone.api.inventory.v1 import collector_pb2
 from tests.support import hostile
 from tests.support.independent_client import IndependentJobTaskClient
 
@@ -103,7 +103,7 @@ def test_a_report_that_would_overflow_a_counter_is_refused_and_stores_nothing(
             job_task_id=task_id,
             domain_id=DOMAIN,
             created_count=1,
-            errors=[job_task_pb2.ErrorInfo(error_code="ERROR_X", message="lost")],
+            errors=[collector_pb2.ErrorInfo(error_code="ERROR_X", message="lost")],
         ),
     )
 
@@ -260,8 +260,8 @@ def _nested(depth: int) -> dict[str, Any]:
     return value
 
 
-def _error_with(additional: dict[str, Any]) -> job_task_pb2.ErrorInfo:
-    error = job_task_pb2.ErrorInfo(error_code="ERROR_X", message="m")
+def _error_with(additional: dict[str, Any]) -> collector_pb2.ErrorInfo:
+    error = collector_pb2.ErrorInfo(error_code="ERROR_X", message="m")
     error.additional.update(additional)
     return error
 
