@@ -124,6 +124,7 @@ FIELD_KINDS: Final[Mapping[str, FieldKind]] = {
     **{f.name: f.metadata["kind"] for f in dataclasses.fields(JobTask)},
     **STORED_ONLY_FIELDS,
 }
+RETURNED_FIELD_KINDS: Final[Mapping[str, FieldKind]] = {n: FIELD_KINDS[n] for n in RETURNED_FIELDS}
 ERROR_FIELD_KINDS: Final[Mapping[str, FieldKind]] = {
     "error_code": FieldKind.STRING,
     "message": FieldKind.STRING,
@@ -162,14 +163,24 @@ def field_kind(path: str) -> FieldKind | None:
 
 
 def to_task(document: Mapping[str, Any]) -> JobTask:
-    """Map a stored document (or a projection of one) to a JobTask; unknown keys are ignored."""
+    """Map a stored document (or a projection of one) to a JobTask; unknown keys are ignored.
+
+    Values are kept as stored, whatever their type (the API's rendering decides what a value it
+    cannot carry becomes); only a status that is not one of ours, and errors that are not a list
+    of objects, are dropped here."""
     values = {name: document[name] for name in RETURNED_FIELDS if name in document}
     status = values.get("status")
     if status is not None:
-        values["status"] = JobTaskStatus(status) if status in STATUSES else None
+        values["status"] = (
+            JobTaskStatus(status) if isinstance(status, str) and status in STATUSES else None
+        )
     errors = values.get("errors")
     if errors is not None:
-        values["errors"] = tuple(_to_task_error(e) for e in errors if isinstance(e, Mapping))
+        values["errors"] = (
+            tuple(_to_task_error(e) for e in errors if isinstance(e, Mapping))
+            if isinstance(errors, list)
+            else None
+        )
     return JobTask(**values)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,12 +12,9 @@ import grpc
 import pytest
 from google.protobuf import json_format
 
-from jobtask.api.server import build_server
 from jobtask.demo import domain_ids, drive
 from jobtask.repository import MongoJobTaskRepository
-from jobtask.service import JobTaskService
-from jobtask.settings import Settings
-from jobtask.writer import JobTaskWriter, WriterLimits
+from jobtask.writer import WriterLimits
 from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
 from spaceone.api.inventory.v1 import collector_pb2
@@ -31,18 +28,14 @@ RETENTION_DAYS = 7
 
 @pytest.fixture
 def writer_channel(
-    settings: Settings, repository: MongoJobTaskRepository
-) -> Iterator[grpc.Channel]:
+    repository: MongoJobTaskRepository, serve_with_writer: Callable[..., grpc.Channel]
+) -> grpc.Channel:
     repository.ensure_indexes(retention_days=RETENTION_DAYS)
-    limits = WriterLimits(
-        max_errors=MAX_ERRORS, max_error_message_chars=200, retention_days=RETENTION_DAYS
+    return serve_with_writer(
+        WriterLimits(
+            max_errors=MAX_ERRORS, max_error_message_chars=200, retention_days=RETENTION_DAYS
+        )
     )
-    writer = JobTaskWriter(repository, limits=limits, clock=lambda: datetime.now(UTC))
-    running = build_server(settings, JobTaskService(repository, max_page_size=50), writer)
-    running.start()
-    with grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
-        yield channel
-    running.stop(grace=1)
 
 
 @pytest.fixture

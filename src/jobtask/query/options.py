@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from jobtask.domain import MINIMAL_FIELDS, RETURNED_FIELDS, field_kind
-from jobtask.errors import InvalidParameter, RequiredParameter
+from jobtask.errors import InvalidParameter, RequiredParameter, shown
 from jobtask.query.model import Page, SortKey
 
 # SpaceONE lists newest first unless told otherwise.
@@ -36,7 +36,7 @@ def build_sort(keys: Sequence[SortKey]) -> Sort:
         if not key:
             raise RequiredParameter(f"query.sort.keys[{index}].key")
         if field_kind(key) is None:
-            raise InvalidParameter("query.sort", f"{key!r} is not a field of a job task")
+            raise InvalidParameter("query.sort", f"{shown(key)} is not a field of a job task")
         sort[key] = -1 if desc else 1
     sort.setdefault(TIE_BREAKER, list(sort.values())[-1])
     return list(sort.items())
@@ -70,7 +70,7 @@ def _deduplicate(only: Sequence[str], where: str) -> list[str]:
     """Drop repeats and paths whose ancestor is listed too (MongoDB rejects path collisions)."""
     for path in only:
         if field_kind(path) is None:
-            raise InvalidParameter(where, f"{path!r} is not a field of a job task")
+            raise InvalidParameter(where, f"{shown(path)} is not a field of a job task")
     unique = sorted(set(only))
     return [
         path
