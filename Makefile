@@ -13,6 +13,8 @@ GENERATED := src/spaceone src/jobtask_internal
 # for the real-client tier in tests/clients.
 CLIENT_LINES := 1.10 1.12
 CLIENT_VENVS := $(CLIENT_LINES:%=.venv-clients/%/.installed)
+# SpaceONE's own identity service (spaceone-identity 1.10 on mongomock), for tests/identity.
+IDENTITY_VENV := .venv-identity
 # The image's runtime, built as the Dockerfile builds it (`make image-check`).
 IMAGE_VENV := .venv-image
 # A Python 3.11 that a non-root user can run, as the image's /usr/local/bin/python (one under a
@@ -27,7 +29,7 @@ GRPCURL := $(TOOLS)/grpcurl
 GOJQ_VERSION := v0.12.17
 JQ := $(if $(shell command -v jq),,$(TOOLS)/jq)
 
-.PHONY: clients clients-lock install tools image-venv image-check proto proto-check fmt lint unit integration test run db db-stop demo bench reliability lock clean
+.PHONY: clients clients-lock identity identity-lock install tools image-venv image-check proto proto-check fmt lint unit integration test run db db-stop demo bench reliability lock clean
 
 install: $(VENV)/.installed
 
@@ -64,6 +66,20 @@ clients-lock:  ## re-resolve the client stacks and pin everything they install i
 			> requirements/clients/$$line.lock && touch .venv-clients/$$line/.installed || exit 1; \
 	done
 
+identity: $(IDENTITY_VENV)/.installed  ## SpaceONE identity's venv (.venv-identity) for tests/identity
+
+$(IDENTITY_VENV)/.installed: requirements/identity/identity.txt requirements/identity/identity.lock requirements/clients/constraints.txt
+	rm -rf $(IDENTITY_VENV)
+	$(PYTHON) -m venv $(IDENTITY_VENV)
+	$(IDENTITY_VENV)/bin/pip install -q --disable-pip-version-check -c requirements/clients/constraints.txt \
+		-c requirements/identity/identity.lock -r requirements/identity/identity.txt
+	touch $@
+
+identity-lock:  ## re-resolve identity's stack and pin everything it installs into requirements/identity/identity.lock
+	rm -rf $(IDENTITY_VENV) && $(PYTHON) -m venv $(IDENTITY_VENV) && \
+	$(IDENTITY_VENV)/bin/pip install -q -c requirements/clients/constraints.txt -r requirements/identity/identity.txt && \
+	{ echo "# pip freeze of .venv-identity after 'make identity-lock'"; $(IDENTITY_VENV)/bin/pip freeze; } \
+		> requirements/identity/identity.lock && touch $(IDENTITY_VENV)/.installed
 
 # --no-emit-find-links: a machine's own wheel directory (PIP_FIND_LINKS) never lands in the pins.
 # The runtime pins (the image's) are the dev pins' versions of the runtime dependencies: what was tested.
@@ -119,11 +135,11 @@ lint: install proto-check
 unit: install
 	$(BIN)/pytest -m "not integration" tests
 
-integration: install clients tools image-venv
+integration: install clients identity tools image-venv
 	$(DEVDB) build
 	$(BIN)/pytest -m integration tests
 
-test: lint clients tools image-venv  ## lint, unit, integration (SpaceONE's clients, the README's examples, the image's install)
+test: lint clients identity tools image-venv  ## lint, unit, integration (SpaceONE's clients and identity, the README's examples, the image's install)
 	$(DEVDB) build
 	$(BIN)/pytest --cov --cov-report=term-missing:skip-covered tests
 
@@ -152,4 +168,4 @@ reliability: install  ## load, SIGTERM under load, database outages and fuzz; pr
 	PYTHONPATH=. $(BIN)/python tools/reliability.py $(RELIABILITY_ARGS)
 
 clean:
-	rm -rf $(VENV) $(IMAGE_VENV) .venv-clients .tools .pytest_cache .mypy_cache .ruff_cache tools/devdb/target
+	rm -rf $(VENV) $(IMAGE_VENV) .venv-clients $(IDENTITY_VENV) .tools .pytest_cache .mypy_cache .ruff_cache tools/devdb/target

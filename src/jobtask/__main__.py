@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
+from jobtask.api.identity import load_security
 from jobtask.api.logs import CallLog, configure_logging
 from jobtask.api.metrics import Metrics, MetricsEndpoint, serve_metrics
 from jobtask.api.server import RunningServer, build_server
 from jobtask.api.tracing import TracingUnavailable, start_tracing
-from jobtask.auth import ConfigurationError, Security, load_security
+from jobtask.auth import ConfigurationError, Security
 from jobtask.errors import JobTaskError
 from jobtask.http.server import HttpServer, build_http_server
 from jobtask.query.limits import Limits
@@ -61,7 +62,12 @@ def query_limits(settings: Settings) -> Limits:
 
 
 def describe_security(settings: Settings, security: Security) -> None:
-    if security.verifier is None:
+    if security.spaceone is not None:
+        log.info(
+            "authentication on: SpaceONE identity tokens (AUTH_MODE=spaceone), identity %s",
+            settings.identity_endpoint or "not asked (IDENTITY_JWKS only)",
+        )
+    elif security.verifier is None:
         log.warning("authentication is off (AUTH_ENABLED=false): callers choose their domain_id")
     else:
         log.info(

@@ -13,6 +13,7 @@
     ├── StorageTimeout              ERROR_DB_TIMEOUT         -> DEADLINE_EXCEEDED
     ├── StorageError                ERROR_DB_QUERY           -> INTERNAL (the database failed)
     ├── NotImplementedYet           ERROR_NOT_IMPLEMENTED    -> UNIMPLEMENTED
+    ├── IdentityUnavailable         ERROR_GRPC_CONNECTION    -> UNAVAILABLE (AUTH_MODE=spaceone)
     ├── Unauthenticated             ERROR_AUTHENTICATE_FAILURE -> UNAUTHENTICATED
     └── PermissionDenied            ERROR_PERMISSION_DENIED  -> PERMISSION_DENIED
 
@@ -173,6 +174,16 @@ class NotImplementedYet(JobTaskError):
     """An rpc of the API that this release does not serve yet."""
 
     code = "ERROR_NOT_IMPLEMENTED"
+
+
+class IdentityUnavailable(JobTaskError):
+    """SpaceONE identity (AUTH_MODE=spaceone) cannot be asked right now: the call is refused, never
+    let through unchecked; retrying later may succeed."""
+
+    code = "ERROR_GRPC_CONNECTION"
+
+    def __init__(self, endpoint: str, message: str) -> None:
+        super().__init__(f"Server is unavailable. (channel = {endpoint}, message = {message})")
 
 
 class Unauthenticated(JobTaskError):

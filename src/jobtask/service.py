@@ -1,7 +1,8 @@
 """The use cases of the JobTask API: required parameters, domain scoping and the rules of each rpc.
 
 Every read and delete is ANDed with the caller's `domain_id` here, below any user filter, so no
-query (filter_or and keyword included) can reach another domain's tasks.
+query (filter_or and keyword included) can reach another domain's tasks; for a project-scoped
+caller (`jobtask.scope`) with `project_id in <its projects>` too, the same way.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from jobtask import scope
 from jobtask.domain import JobTask, JobTaskStatus
 from jobtask.errors import InvalidParameter, NotFound, RequiredParameter, shown
 from jobtask.query.aggregate import StatResult, build_pipeline, read_result
@@ -81,8 +83,16 @@ def _required(**parameters: str) -> None:
             raise RequiredParameter(key)
 
 
+def _caller_scope(domain_id: str) -> dict[str, Any]:
+    """The domain, and for a project-scoped caller its projects: ANDed into every query."""
+    allowed = scope.projects()
+    if allowed is None:
+        return {"domain_id": domain_id}
+    return {"domain_id": domain_id, "project_id": {"$in": sorted(allowed)}}
+
+
 def _scoped(query: dict[str, Any], domain_id: str) -> dict[str, Any]:
-    return all_of_documents([{"domain_id": domain_id}, query])
+    return all_of_documents([_caller_scope(domain_id), query])
 
 
 def keyword_condition(keyword: str) -> Condition | None:
@@ -140,7 +150,7 @@ class JobTaskService:
         _required(job_task_id=job_task_id, domain_id=domain_id)
         check_only(only, self._limits)
         projection = build_projection(only)
-        query = {"job_task_id": job_task_id, "domain_id": domain_id}
+        query = _scoped({"job_task_id": job_task_id}, domain_id)
         task = self._repository.find_one(query, projection, timeout=timeout)
         if task is None:
             raise NotFound(("job_task_id", "domain_id"), (job_task_id, domain_id))
@@ -148,7 +158,7 @@ class JobTaskService:
 
     def delete(self, job_task_id: str, domain_id: str, *, timeout: float | None = None) -> None:
         _required(job_task_id=job_task_id, domain_id=domain_id)
-        query = {"job_task_id": job_task_id, "domain_id": domain_id}
+        query = _scoped({"job_task_id": job_task_id}, domain_id)
         if not self._repository.delete_one(query, timeout=timeout):
             raise NotFound(("job_task_id", "domain_id"), (job_task_id, domain_id))
 

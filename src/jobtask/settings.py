@@ -52,10 +52,28 @@ class Settings(BaseSettings):
     # Authentication: RS256/ES256 JWTs in the `token` (or `authorization: Bearer`) metadata,
     # verified with these public keys (comma-separated PEM or JWKS files; several for rotation).
     auth_enabled: bool = False
+    # jwt: the keys below; spaceone: SpaceONE identity's tokens, as SpaceONE's services take them.
+    auth_mode: Literal["jwt", "spaceone"] = "jwt"
     auth_public_keys: str = Field(default="", validate_default=True)
     auth_audience: str = Field(default="spaceone", min_length=1)
     auth_issuer: str = ""  # empty: not checked
     auth_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    # AUTH_MODE=spaceone: identity's gRPC endpoint (grpc://host:port) and/or per-domain JWKS
+    # files (domain_id=path,...; those domains' keys are not asked for). Public keys are kept
+    # IDENTITY_KEY_TTL_SECONDS (at most IDENTITY_KEY_CACHE_SIZE domains), fetched again on an
+    # unknown kid or a bad signature at most every IDENTITY_KEY_REFRESH_SECONDS per domain and
+    # IDENTITY_LOOKUPS_PER_SECOND in all; Authorization.verify answers are kept
+    # IDENTITY_VERIFY_TTL_SECONDS per token and api method (0: asked on every call).
+    identity_endpoint: str = ""
+    identity_jwks: str = Field(default="", validate_default=True)
+    identity_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    identity_key_ttl_seconds: float = Field(default=300, ge=1, le=86_400)
+    identity_key_cache_size: int = Field(default=1024, ge=1, le=1_000_000)
+    identity_key_refresh_seconds: float = Field(default=10, ge=0, le=3600)
+    identity_lookups_per_second: float = Field(default=20, gt=0, le=10_000)
+    identity_verify_ttl_seconds: float = Field(default=10, ge=0, le=3600)
+    identity_verify_cache_size: int = Field(default=10_000, ge=0, le=10_000_000)
+    identity_check_api_keys: bool = True
     # TLS: the server's certificate and key (empty: plaintext). With a client CA, the writer
     # service is served with mutual TLS on WRITER_GRPC_PORT only, and refused on GRPC_PORT.
     tls_cert_file: str = ""
@@ -112,8 +130,39 @@ class Settings(BaseSettings):
     @field_validator("auth_public_keys")
     @classmethod
     def _keys_when_enabled(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("auth_mode") == "spaceone":
+            return value
         if info.data.get("auth_enabled") and not value.replace(",", "").strip():
             raise ValueError("AUTH_ENABLED=true needs at least one public key file")
+        return value
+
+    @property
+    def identity_jwks_files(self) -> dict[str, str]:
+        """IDENTITY_JWKS as {domain_id: path}."""
+        files = {}
+        for item in self.identity_jwks.split(","):
+            if item.strip():
+                domain_id, _, path = item.partition("=")
+                files[domain_id.strip()] = path.strip()
+        return files
+
+    @field_validator("identity_endpoint")
+    @classmethod
+    def _grpc_endpoint(cls, value: str) -> str:
+        if value and not value.startswith(("grpc://", "grpc+ssl://")):
+            raise ValueError("must be grpc://host:port or grpc+ssl://host:port")
+        return value
+
+    @field_validator("identity_jwks")
+    @classmethod
+    def _identity_when_spaceone(cls, value: str, info: ValidationInfo) -> str:
+        for item in value.split(","):
+            domain_id, equals, path = item.partition("=")
+            if item.strip() and not (domain_id.strip() and equals and path.strip()):
+                raise ValueError("must be domain_id=path[,domain_id=path...]")
+        spaceone = info.data.get("auth_enabled") and info.data.get("auth_mode") == "spaceone"
+        if spaceone and not (info.data.get("identity_endpoint") or value.strip()):
+            raise ValueError("AUTH_MODE=spaceone needs IDENTITY_ENDPOINT or IDENTITY_JWKS")
         return value
 
     @field_validator("tls_key_file")

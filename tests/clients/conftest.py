@@ -13,7 +13,7 @@ import json
 import os
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,28 @@ def client_bin(line: str, program: str) -> Path:
     if not (ROOT / ".venv-clients" / line / ".installed").exists() or not path.exists():
         pytest.fail(f"{path} is missing: run `make clients` (make test builds it)")
     return path
+
+
+def spacectl_runner(line: str, home: str) -> Callable[..., str]:
+    """spacectl of the line in a HOME of its own: runs it with the given arguments, asserts it
+    exited 0, returns its stdout."""
+    program = client_bin(line, "spacectl")
+    environment = {**CLIENT_ENV, "HOME": home}
+
+    def run(*args: str) -> str:
+        done = subprocess.run(
+            [str(program), *args],
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=50,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    return run
 
 
 def deletable_id(index: int) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -21,12 +20,11 @@ import yaml
 
 from tests.clients import expected as x
 from tests.clients.conftest import (
-    CLIENT_ENV,
     DELETE_DOMAIN,
     LINES,
-    client_bin,
     deletable_id,
     run_driver,
+    spacectl_runner,
 )
 from tests.support.dataset import DOMAIN
 
@@ -45,22 +43,7 @@ def line(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="module")
 def spacectl(line: str, server_port: int, tmp_path_factory: pytest.TempPathFactory) -> Spacectl:
     """spacectl of the line, configured in a HOME of its own; returns its stdout."""
-    program = client_bin(line, "spacectl")
-    environment = {**CLIENT_ENV, "HOME": str(tmp_path_factory.mktemp(f"home-{line}"))}
-
-    def run(*args: str) -> str:
-        done = subprocess.run(
-            [str(program), *args],
-            capture_output=True,
-            text=True,
-            env=environment,
-            timeout=50,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
+    run = spacectl_runner(line, str(tmp_path_factory.mktemp(f"home-{line}")))
     run("config", "init", "-e", "jobtask")
     added = run("config", "endpoint", "add", "inventory", f"grpc://127.0.0.1:{server_port}")
     assert "endpoint has been added" in added

@@ -11,6 +11,7 @@ from jobtask.api.status import STATUS_CODES, status_code
 from jobtask.errors import (
     AlreadyExists,
     FailedPrecondition,
+    IdentityUnavailable,
     InvalidParameter,
     InvalidRequest,
     JobTaskError,
@@ -38,6 +39,7 @@ CASES = [
     (AlreadyExists("job_task_id", "x"), 409),
     (FailedPrecondition("the task is FAILURE"), 412),
     (StorageUnavailable("down"), 503),
+    (IdentityUnavailable("grpc://identity:50051", "UNAVAILABLE"), 503),
     (StorageTimeout("slow"), 504),
     (StorageError("boom"), 500),
     (NotImplementedYet("later"), 501),

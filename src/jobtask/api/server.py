@@ -20,13 +20,14 @@ from jobtask.api.auth import authentication_interceptor, server_credentials
 from jobtask.api.calls import Observer
 from jobtask.api.dbhealth import DatabaseProbe, Pingable
 from jobtask.api.decoding import DecodingInterceptor
+from jobtask.api.identity import load_security
 from jobtask.api.logs import CallLog
 from jobtask.api.metrics import Metrics
 from jobtask.api.servicer import JobTaskServicer
 from jobtask.api.status import error_mapping_interceptor
 from jobtask.api.tracing import Tracing
 from jobtask.api.writer_servicer import JobTaskWriterServicer
-from jobtask.auth import Security, load_security
+from jobtask.auth import Security
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from jobtask.writer import JobTaskWriter

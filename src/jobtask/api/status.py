@@ -16,6 +16,7 @@ from jobtask.api.calls import Behaviour, UnaryInterceptor
 from jobtask.errors import (
     AlreadyExists,
     FailedPrecondition,
+    IdentityUnavailable,
     InvalidRequest,
     JobTaskError,
     NotFound,
@@ -36,6 +37,7 @@ STATUS_CODES: Final[Mapping[type[JobTaskError], grpc.StatusCode]] = {
     AlreadyExists: grpc.StatusCode.ALREADY_EXISTS,
     FailedPrecondition: grpc.StatusCode.FAILED_PRECONDITION,
     StorageUnavailable: grpc.StatusCode.UNAVAILABLE,
+    IdentityUnavailable: grpc.StatusCode.UNAVAILABLE,
     StorageTimeout: grpc.StatusCode.DEADLINE_EXCEEDED,
     StorageError: grpc.StatusCode.INTERNAL,
     NotImplementedYet: grpc.StatusCode.UNIMPLEMENTED,

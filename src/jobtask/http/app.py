@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from jobtask.api import convert
-from jobtask.api.auth import authorize, token_of
+from jobtask.api.auth import authorize, spaceone_authorized, token_of
 from jobtask.api.calls import Call as Rpc
 from jobtask.api.calls import Outcome, Seen
 from jobtask.api.logs import CallLog
@@ -47,6 +47,7 @@ from jobtask.http.transcode import (
     to_message,
 )
 from jobtask.service import JobTaskService
+from jobtask.spaceone_auth import SpaceoneAuth
 from spaceone.api.inventory.v1 import job_task_pb2
 
 # The metadata key the gRPC servicer reads stat's time zone from, here a header of the same name.
@@ -201,6 +202,7 @@ class HttpApp:
         service: JobTaskService,
         *,
         verifier: TokenVerifier | None = None,
+        spaceone: SpaceoneAuth | None = None,
         healthy: Callable[[], bool] | None = None,
         workers: int = 16,
         max_body_bytes: int = 4 * 1024 * 1024,
@@ -212,6 +214,7 @@ class HttpApp:
         self._call_log = call_log
         self._handlers = JobTaskHandlers(service)
         self._verifier = verifier
+        self._spaceone = spaceone  # AUTH_MODE=spaceone, instead of the verifier
         self._healthy = healthy
         self._workers = workers
         self._limiter: anyio.CapacityLimiter | None = None
@@ -234,6 +237,11 @@ class HttpApp:
         self, binding: Binding, handler: Handler, message: Message, call: Call
     ) -> tuple[Response, Message]:
         """On a worker thread: authenticate, serve, and render the answer (CPU off the loop)."""
+        if self._spaceone is not None:
+            headers = call.headers.items()
+            with spaceone_authorized(self._spaceone, headers, binding.grpc_method, message):
+                answer = handler(message, call)
+            return JSONResponse(to_json(answer)), answer
         if self._verifier is not None:
             caller = self._verifier.verify(token_of(call.headers.items()))
             authorize(caller, binding.grpc_method, message)

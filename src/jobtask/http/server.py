@@ -16,9 +16,10 @@ from collections.abc import Callable
 
 import uvicorn
 
+from jobtask.api.identity import load_security
 from jobtask.api.logs import CallLog
 from jobtask.api.metrics import Metrics
-from jobtask.auth import Security, load_security
+from jobtask.auth import Security
 from jobtask.http.app import HttpApp
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
@@ -124,6 +125,7 @@ def build_http_server(
     app = HttpApp(
         service,
         verifier=security.verifier,
+        spaceone=security.spaceone,
         healthy=healthy,
         workers=settings.http_workers,
         max_body_bytes=settings.grpc_max_message_bytes,
