@@ -6,6 +6,7 @@ query (filter_or and keyword included) can reach another domain's tasks.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,6 +71,15 @@ class StatRequest:
     timezone: str = ""
 
 
+def _countdown(timeout: float | None) -> Callable[[], float | None]:
+    """The seconds left of a call's `timeout` each time it is asked (None: no deadline), so that
+    a call of several database operations is bounded as a whole, not each one afresh."""
+    if timeout is None:
+        return lambda: None
+    deadline = time.monotonic() + timeout
+    return lambda: deadline - time.monotonic()
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -126,7 +136,7 @@ class JobTaskService:
         self._stat_max_time = stat_max_time
         self._stat_timezone = _time_zone(stat_timezone)
         # Checked before any translation or database work.
-        self._limits = limits
+        self.limits = limits
         self._clock = clock
 
     def get(
@@ -138,7 +148,7 @@ class JobTaskService:
         timeout: float | None = None,
     ) -> JobTask:
         _required(job_task_id=job_task_id, domain_id=domain_id)
-        check_only(only, self._limits)
+        check_only(only, self.limits)
         projection = build_projection(only)
         query = {"job_task_id": job_task_id, "domain_id": domain_id}
         task = self._repository.find_one(query, projection, timeout=timeout)
@@ -154,13 +164,14 @@ class JobTaskService:
 
     def list(self, request: ListRequest, *, timeout: float | None = None) -> ListResult:
         _required(domain_id=request.domain_id)
+        remaining = _countdown(timeout)
         query = request.query
-        check_query(query, self._limits)
+        check_query(query, self.limits)
         mongo_query = _scoped(self._list_filter(request), request.domain_id)
         window = build_window(query.page, max_limit=self._max_page_size)
         projection = build_projection(query.only, minimal=query.minimal, where="query.only")
         sort = build_sort(query.sort)
-        total_count = self._repository.count(mongo_query, timeout=timeout)
+        total_count = self._repository.count(mongo_query, timeout=remaining())
         if query.count_only:
             return ListResult([], total_count)
         if not window.limit and total_count - window.skip > self._max_page_size:
@@ -177,7 +188,7 @@ class JobTaskService:
             sort=sort,
             skip=window.skip,
             limit=window.limit,
-            timeout=timeout,
+            timeout=remaining(),
         )
         return ListResult(results, total_count)
 
@@ -205,7 +216,7 @@ class JobTaskService:
         _required(domain_id=request.domain_id)
         if not query.aggregate and not query.distinct:
             raise RequiredParameter("aggregate")
-        check_statistics_query(query, self._limits)
+        check_statistics_query(query, self.limits)
         timezone = _time_zone(request.timezone) if request.timezone else self._stat_timezone
         now = self._clock()
         match = _scoped(

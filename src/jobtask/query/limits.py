@@ -98,6 +98,19 @@ def _check_filters(
             _check_condition(condition, limits, f"query.{name}[{index}]")
 
 
+def check_counts(filters: int, filters_or: int, stages: int, limits: Limits) -> None:
+    """How many conditions and stages a query holds, checked on the request as it arrived,
+    before its values are converted: a request within the size limit can still carry 190,000
+    conditions, whose conversion alone would cost seconds of CPU."""
+    _at_most(
+        filters + filters_or,
+        limits.max_filters,
+        "query.filter",
+        "conditions in filter and filter_or",
+    )
+    _at_most(stages, limits.max_aggregate_stages, "query.aggregate", "stages")
+
+
 def _check_keyword(keyword: str, limits: Limits) -> None:
     # Each word becomes a case-insensitive pattern over job_task_id.
     if len(keyword) > limits.max_regex_length:
