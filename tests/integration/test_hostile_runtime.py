@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -281,34 +282,54 @@ def _slow_stat_body() -> dict[str, Any]:
     }
 
 
+@dataclass
+class SlowEngine:
+    """The database, seeded so that one SLOW_PATTERN stat takes long over the caller's tasks."""
+
+    client: pymongo.MongoClient[Any]
+    lists_operations: bool  # the real engine ($currentOp); the dev database cannot
+
+    def running(self) -> list[Any]:
+        """The database operations still running the pattern (none known to the dev database)."""
+        if not self.lists_operations:
+            return []
+        for _ in range(10):
+            try:
+                operations = list(self.client.admin.aggregate([{"$currentOp": {}}]))
+                break
+            except OperationFailure:  # the engine's $currentOp fails now and then; ask again
+                time.sleep(0.2)
+        else:
+            raise AssertionError("the database never listed its operations")
+        return [op for op in operations if SLOW_PATTERN in str(op.get("command"))]
+
+
 @pytest.fixture
-def slow_engine(mongodb_uri: str, database_name: str) -> Iterator[pymongo.MongoClient[Any]]:
-    """The database, with tasks a SLOW_PATTERN stat takes minutes over; only an engine that
-    reports its operations (the dev database ignores maxTimeMS and would run it for ever)."""
+def slow_engine(mongodb_uri: str, database_name: str) -> Iterator[SlowEngine]:
+    """PCRE (the real engine) skips strings shorter than the pattern's 41 characters and
+    backtracks for long over 41; Java's engine (the dev database) has no such check, and takes
+    about 0.4 s a task over 23 characters (but centuries over 41: it ignores maxTimeMS, so the
+    operation it was asked for runs to its end after the call gave up)."""
     with pymongo.MongoClient(mongodb_uri) as client:
         try:
             list(client.admin.aggregate([{"$currentOp": {}}]))
+            lists_operations, count, length = True, 3000, 40
         except OperationFailure:
-            pytest.skip("the database cannot list its operations ($currentOp): a real engine only")
+            lists_operations, count, length = False, 20, 22
         documents = [
             {
                 "job_task_id": f"job_task-slow{i:07d}",
                 "domain_id": DOMAIN,
-                "collector_id": "a" * 40 + "!",
+                "collector_id": "a" * length + "!",
             }
-            for i in range(3000)
+            for i in range(count)
         ]
         client[database_name]["job_task"].insert_many(documents)
-        yield client
+        yield SlowEngine(client, lists_operations)
 
 
-def _running_patterns(client: pymongo.MongoClient[Any]) -> list[Any]:
-    operations = client.admin.aggregate([{"$currentOp": {}}])
-    return [op for op in operations if SLOW_PATTERN in str(op.get("command"))]
-
-
-def test_a_slow_stat_past_its_http_deadline_is_504_and_leaves_no_operation(
-    launch: Any, slow_engine: pymongo.MongoClient[Any]
+def test_a_slow_stat_past_its_http_deadline_is_504_and_frees_its_worker(
+    launch: Any, slow_engine: SlowEngine
 ) -> None:
     # No server-side limit would stop it sooner: only the call's deadline.
     server = launch(
@@ -319,33 +340,34 @@ def test_a_slow_stat_past_its_http_deadline_is_504_and_leaves_no_operation(
     )
     with httpx.Client(base_url=server.url, timeout=120) as http:
         slow = http.post(STAT, json=_slow_stat_body(), headers={"x-request-timeout": "1"})
-        assert _running_patterns(slow_engine) == []
-        # Its one worker is free again: the next call is answered.
-        after = http.post(SEARCH, json={"domain_id": DOMAIN, "query": {"count_only": True}})
+        left = slow_engine.running()
+        # Its one worker is free again: the next call is answered within its deadline.
+        count = {"domain_id": DOMAIN, "query": {"count_only": True}}
+        after = http.post(SEARCH, json=count, headers={"x-request-timeout": "5"})
 
     assert slow.status_code == 504, slow.text
     assert slow.json()["error"]["status"] == "DEADLINE_EXCEEDED"
-    assert after.json()["total_count"] == 3000
+    assert left == []
+    assert after.status_code == 200, after.text
 
 
-def test_a_slow_stat_past_its_grpc_deadline_leaves_no_operation(
-    launch: Any, slow_engine: pymongo.MongoClient[Any]
+def test_a_slow_stat_past_its_grpc_deadline_frees_its_worker(
+    launch: Any, slow_engine: SlowEngine
 ) -> None:
     server = launch(
         GRPC_WORKERS="1", STAT_MAX_TIME_MS="3600000", MONGODB_OPERATION_TIMEOUT_MS="3600000"
     )
     request = job_task_pb2.JobTaskStatQuery()
     json_format.ParseDict(_slow_stat_body(), request)
+    count = job_task_pb2.JobTaskQuery(domain_id=DOMAIN)
+    count.query.count_only = True
     with grpc.insecure_channel(f"127.0.0.1:{server.grpc_port}") as channel:
         stub = job_task_pb2_grpc.JobTaskStub(channel)
         with pytest.raises(grpc.RpcError) as late:
             stub.stat(request, timeout=1)
-        wait_health(server.grpc_port, SERVING, timeout=30)
-        count = job_task_pb2.JobTaskQuery(domain_id=DOMAIN)
-        count.query.count_only = True
-        answered = stub.list(count, timeout=120)
-        left = _running_patterns(slow_engine)
+        left = slow_engine.running()
+        answered = stub.list(count, timeout=5)
 
     assert late.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
-    assert answered.total_count == 3000
     assert left == []
+    assert answered.total_count > 0
