@@ -28,6 +28,7 @@ from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 from tests.support.processes import (
     SERVING,
     free_port,
+    health_status,
     server_environment,
     start_server,
     wait_health,
@@ -199,6 +200,36 @@ def test_too_many_filters_are_refused_by_count_on_both_edges(launch: Any) -> Non
     assert "20000 conditions" in answer.json()["error"]["message"]
     assert refused.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert "20000 conditions" in (refused.value.details() or "")
+
+
+def test_health_answers_on_both_edges_while_a_large_body_is_decoded(launch: Any) -> None:
+    server = launch(HTTP_MAX_BODY_BYTES=str(16 * 1024 * 1024))
+    # 3.6 MB: about a second of decoding, then refused for its last field, which is unknown.
+    values = [f"p{i}" for i in range(340_000)]
+    query = {"filter": [{"k": "provider", "v": values, "o": "in"}]}
+    body = json.dumps({"domain_id": DOMAIN, "query": query, "unknown": 1}).encode()
+    large = _open(server.http_port)
+    large.sendall(
+        b"POST /inventory/v1/job-tasks/search HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body) + body
+    )
+    # Let the server receive it and start decoding (answering at once would be fine too).
+    time.sleep(0.3)
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        health = http.get("/healthz")
+    with grpc.insecure_channel(f"127.0.0.1:{server.grpc_port}") as channel:
+        grpc_health = health_status(channel)
+    # Both answered while the large request was still being decoded: it has no answer yet.
+    large.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        large.recv(1)
+    large.setblocking(True)
+    answer = large.recv(4096)
+    large.close()
+
+    assert health.status_code == 200
+    assert grpc_health == SERVING
+    assert answer.startswith(b"HTTP/1.1 400")
 
 
 def test_a_body_that_is_not_json_is_415(launch: Any) -> None:
