@@ -22,37 +22,18 @@ from typing import Any
 import grpc
 from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from tests.support.slow_callers import HALF_SENT, slow_stat
 
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 DOMAIN = "domain-hostile000001"
-# PCRE backtracks through it for long on 40 a's and a "!" (tests/integration/test_hostile_runtime).
-SLOW_PATTERN = "(.*a){41}"
-SLOW_VALUE = "a" * 40 + "!"
 SEARCH = "/inventory/v1/job-tasks/search"
 STAT = "/inventory/v1/job-tasks/stat"
-
-
-def slow_documents(count: int) -> list[dict[str, Any]]:
-    return [
-        {"job_task_id": f"job_task-slow{i:07d}", "domain_id": DOMAIN, "collector_id": SLOW_VALUE}
-        for i in range(count)
-    ]
 
 
 def _filters(count: int) -> dict[str, Any]:
     conditions = [{"k": "provider", "v": f"p{i:06d}", "o": "eq"} for i in range(count)]
     return {"domain_id": DOMAIN, "query": {"filter": conditions}}
-
-
-def _slow_stat() -> dict[str, Any]:
-    return {
-        "domain_id": DOMAIN,
-        "query": {
-            "filter": [{"k": "collector_id", "v": SLOW_PATTERN, "o": "regex"}],
-            "aggregate": [{"count": {"name": "n"}}],
-        },
-    }
 
 
 @dataclass
@@ -117,7 +98,7 @@ class HostileLoad:
 
     def _slow_grpc(self, stub: Any) -> str:
         request = job_task_pb2.JobTaskStatQuery()
-        json_format.ParseDict(_slow_stat(), request)
+        json_format.ParseDict(slow_stat(DOMAIN), request)
         try:
             stub.stat(request, timeout=0.5)
             return "slow stat gRPC (0.5 s): OK"
@@ -126,15 +107,12 @@ class HostileLoad:
 
     def _slow_http(self) -> str:
         headers = {"content-type": "application/json", "x-request-timeout": "0.5"}
-        status = _post(self.http_url + STAT, json.dumps(_slow_stat()).encode(), headers, 30)
+        status = _post(self.http_url + STAT, json.dumps(slow_stat(DOMAIN)).encode(), headers, 30)
         return f"slow stat HTTP (0.5 s): {status}"
 
     def _half_sent(self) -> str:
         with socket.create_connection((self._http_host, self._http_port), timeout=60) as sock:
-            sock.sendall(
-                b"POST /inventory/v1/job-tasks/search HTTP/1.1\r\nHost: x\r\n"
-                b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"domain_id"'
-            )
+            sock.sendall(HALF_SENT)
             try:
                 answer = sock.recv(64)
             except TimeoutError:
@@ -143,10 +121,7 @@ class HostileLoad:
 
     def _hang_up(self) -> str:
         with socket.create_connection((self._http_host, self._http_port), timeout=10) as sock:
-            sock.sendall(
-                b"POST /inventory/v1/job-tasks/search HTTP/1.1\r\nHost: x\r\n"
-                b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"domain_id"'
-            )
+            sock.sendall(HALF_SENT)
         time.sleep(0.05)
         return "hung up mid-body"
 

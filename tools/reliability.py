@@ -32,7 +32,8 @@ from typing import Any
 
 import grpc
 import pymongo
-from hostile_load import HostileLoad, slow_documents
+from hostile_load import DOMAIN as HOSTILE_DOMAIN
+from hostile_load import HostileLoad
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from tests.support import hostile
@@ -49,6 +50,7 @@ from tests.support.processes import (
     start_server,
     wait_health,
 )
+from tests.support.slow_callers import PCRE_SLOW_LENGTH, slow_documents
 
 from jobtask.demo import demo_documents
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
@@ -405,7 +407,9 @@ def scenario_hostile(args: argparse.Namespace, workdir: Path, uri: str) -> Row:
     database_uri = args.slow_uri or uri
     if slow:
         with pymongo.MongoClient(database_uri) as client:
-            client[name]["job_task"].insert_many(slow_documents(2000))
+            client[name]["job_task"].insert_many(
+                slow_documents(HOSTILE_DOMAIN, 2000, PCRE_SLOW_LENGTH)
+            )
     server = Server(workdir, database_uri, name, http=True, HTTP_READ_TIMEOUT_SECONDS="2")
     assert server.http_port is not None
     load = HostileLoad(

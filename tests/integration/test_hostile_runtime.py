@@ -33,6 +33,14 @@ from tests.support.processes import (
     start_server,
     wait_health,
 )
+from tests.support.slow_callers import (
+    HALF_SENT,
+    JAVA_SLOW_LENGTH,
+    PCRE_SLOW_LENGTH,
+    SLOW_PATTERN,
+    slow_documents,
+    slow_stat,
+)
 from tests.support.tokens import rsa_key, write_pem
 
 pytestmark = pytest.mark.integration
@@ -41,9 +49,6 @@ DOMAIN = "domain-hostile000001"
 SEARCH = "/inventory/v1/job-tasks/search"
 STAT = "/inventory/v1/job-tasks/stat"
 TTL = "finished_at_ttl"
-# Nine characters PCRE backtracks through for long on 40 a's and a "!" (41 characters: shorter
-# strings fail its minimum-length check at once).
-SLOW_PATTERN = "(.*a){41}"
 
 
 @dataclass
@@ -263,10 +268,7 @@ def test_half_sent_requests_are_cut_off_after_the_read_timeout(launch: Any) -> N
     headers_only = _open(server.http_port)
     headers_only.sendall(b"POST /inventory/v1/job-tasks/search HTTP/1.1\r\nHost: x\r\n")
     half_body = _open(server.http_port)
-    half_body.sendall(
-        b"POST /inventory/v1/job-tasks/search HTTP/1.1\r\nHost: x\r\n"
-        b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"domain_id"'
-    )
+    half_body.sendall(HALF_SENT)
 
     # Both are answered or closed by the server, long before the client's own 30 s timeout.
     assert headers_only.recv(4096) == b""
@@ -280,10 +282,7 @@ def test_a_client_that_hangs_up_mid_body_is_client_closed_not_an_error(launch: A
     server = launch(LOG_LEVEL="INFO")
     for _ in range(3):
         sock = _open(server.http_port)
-        sock.sendall(
-            b"POST /inventory/v1/job-tasks/search HTTP/1.1\r\nHost: x\r\n"
-            b'Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"domain_id"'
-        )
+        sock.sendall(HALF_SENT)
         sock.close()
     with httpx.Client(base_url=server.url, timeout=30) as http:
         assert http.post(SEARCH, json={"domain_id": DOMAIN}).status_code == 200
@@ -300,17 +299,6 @@ def test_a_client_that_hangs_up_mid_body_is_client_closed_not_an_error(launch: A
 
 
 # -- deadlines ---------------------------------------------------------------------------------
-
-
-def _slow_stat_body() -> dict[str, Any]:
-    return {
-        "domain_id": DOMAIN,
-        "query": {
-            # An unindexed field: over an index the engine checks the pattern another way.
-            "filter": [{"k": "collector_id", "v": SLOW_PATTERN, "o": "regex"}],
-            "aggregate": [{"count": {"name": "n"}}],
-        },
-    }
 
 
 @dataclass
@@ -337,25 +325,15 @@ class SlowEngine:
 
 @pytest.fixture
 def slow_engine(mongodb_uri: str, database_name: str) -> Iterator[SlowEngine]:
-    """PCRE (the real engine) skips strings shorter than the pattern's 41 characters and
-    backtracks for long over 41; Java's engine (the dev database) has no such check, and takes
-    about 0.4 s a task over 23 characters (but centuries over 41: it ignores maxTimeMS, so the
-    operation it was asked for runs to its end after the call gave up)."""
+    """The database seeded for its regex engine (see tests.support.slow_callers)."""
     with pymongo.MongoClient(mongodb_uri) as client:
         try:
             list(client.admin.aggregate([{"$currentOp": {}}]))
-            lists_operations, count, length = True, 3000, 40
+            lists_operations, count, length = True, 3000, PCRE_SLOW_LENGTH
         except OperationFailure:
-            lists_operations, count, length = False, 20, 22
-        documents = [
-            {
-                "job_task_id": f"job_task-slow{i:07d}",
-                "domain_id": DOMAIN,
-                "collector_id": "a" * length + "!",
-            }
-            for i in range(count)
-        ]
-        client[database_name]["job_task"].insert_many(documents)
+            # It ignores maxTimeMS: the operation it was asked for runs to its end (~8 s).
+            lists_operations, count, length = False, 20, JAVA_SLOW_LENGTH
+        client[database_name]["job_task"].insert_many(slow_documents(DOMAIN, count, length))
         yield SlowEngine(client, lists_operations)
 
 
@@ -370,7 +348,7 @@ def test_a_slow_stat_past_its_http_deadline_is_504_and_frees_its_worker(
         HTTP_MAX_DEADLINE_SECONDS="600",
     )
     with httpx.Client(base_url=server.url, timeout=120) as http:
-        slow = http.post(STAT, json=_slow_stat_body(), headers={"x-request-timeout": "1"})
+        slow = http.post(STAT, json=slow_stat(DOMAIN), headers={"x-request-timeout": "1"})
         left = slow_engine.running()
         # Its one worker is free again: the next call is answered within its deadline.
         count = {"domain_id": DOMAIN, "query": {"count_only": True}}
@@ -389,7 +367,7 @@ def test_a_slow_stat_past_its_grpc_deadline_frees_its_worker(
         GRPC_WORKERS="1", STAT_MAX_TIME_MS="3600000", MONGODB_OPERATION_TIMEOUT_MS="3600000"
     )
     request = job_task_pb2.JobTaskStatQuery()
-    json_format.ParseDict(_slow_stat_body(), request)
+    json_format.ParseDict(slow_stat(DOMAIN), request)
     count = job_task_pb2.JobTaskQuery(domain_id=DOMAIN)
     count.query.count_only = True
     with grpc.insecure_channel(f"127.0.0.1:{server.grpc_port}") as channel:
