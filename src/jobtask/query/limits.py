@@ -2,7 +2,8 @@
 
 Within these limits a query translates in bounded time and asks the database for bounded work;
 past one it is ERROR_INVALID_PARAMETER naming the part and the limit. (The request's size in bytes
-is bounded earlier, by gRPC's GRPC_MAX_MESSAGE_BYTES.)
+is bounded earlier, by GRPC_MAX_RECEIVE_BYTES and HTTP_MAX_BODY_BYTES; `check_counts` runs
+on the request as it arrived, before its values are converted.)
 """
 
 from __future__ import annotations
