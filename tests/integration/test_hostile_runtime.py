@@ -43,7 +43,8 @@ from tests.support.slow_callers import (
 )
 from tests.support.tokens import rsa_key, write_pem
 
-pytestmark = pytest.mark.integration
+# Servers start as processes, some beside a dev database busy with abandoned slow stats.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
 DOMAIN = "domain-hostile000001"
 SEARCH = "/inventory/v1/job-tasks/search"
@@ -98,7 +99,12 @@ def launch(mongodb_uri: str, database_name: str, tmp_path: Path) -> Iterator[Any
         )
         started.append(instance)
         if wait:
-            wait_health(instance.grpc_port, SERVING, timeout=60)
+            try:
+                wait_health(instance.grpc_port, SERVING, timeout=90)
+            except TimeoutError:
+                raise AssertionError(
+                    f"the server did not start: {instance.text()[-2000:]}"
+                ) from None
         return instance
 
     yield start
