@@ -6,13 +6,13 @@ query (filter_or and keyword included) can reach another domain's tasks.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from jobtask.deadline import countdown
 from jobtask.domain import JobTask, JobTaskStatus
 from jobtask.errors import InvalidParameter, NotFound, RequiredParameter
 from jobtask.query.aggregate import StatResult, build_pipeline, read_result
@@ -69,15 +69,6 @@ class StatRequest:
     domain_id: str
     query: StatisticsQuery | None = None
     timezone: str = ""
-
-
-def _countdown(timeout: float | None) -> Callable[[], float | None]:
-    """The seconds left of a call's `timeout` each time it is asked (None: no deadline), so that
-    a call of several database operations is bounded as a whole, not each one afresh."""
-    if timeout is None:
-        return lambda: None
-    deadline = time.monotonic() + timeout
-    return lambda: deadline - time.monotonic()
 
 
 def _utcnow() -> datetime:
@@ -164,7 +155,7 @@ class JobTaskService:
 
     def list(self, request: ListRequest, *, timeout: float | None = None) -> ListResult:
         _required(domain_id=request.domain_id)
-        remaining = _countdown(timeout)
+        remaining = countdown(timeout)
         query = request.query
         check_query(query, self.limits)
         mongo_query = _scoped(self._list_filter(request), request.domain_id)
