@@ -12,6 +12,7 @@ import pytest
 from jobtask.domain import JobTaskStatus
 from jobtask.repository import MongoJobTaskRepository, connect_with
 from jobtask.settings import Settings
+from jobtask.writer import MAX_COUNT
 
 pytestmark = pytest.mark.integration
 
@@ -65,7 +66,7 @@ def test_every_operation_carries_max_time_ms_within_the_deadline(
     repository.find(scope, {"_id": 0}, sort=[("created_at", -1)], skip=0, limit=1, timeout=DEADLINE)
     repository.count(scope, timeout=DEADLINE)
     repository.aggregate([{"$match": scope}, {"$count": "n"}], timeout=DEADLINE)
-    repository.find_stored("job_task-d1", timeout=DEADLINE)
+    repository.find_stored("job_task-d1", "domain-deadline01", timeout=DEADLINE)
     started = repository.transition(
         "job_task-d1",
         "domain-deadline01",
@@ -82,6 +83,7 @@ def test_every_operation_carries_max_time_ms_within_the_deadline(
         counts={"created_count": 1},
         errors=[],
         max_errors=10,
+        max_count=MAX_COUNT,
         timeout=DEADLINE,
     )
     deleted = repository.delete_one({**scope, "job_task_id": "job_task-d2"}, timeout=DEADLINE)
