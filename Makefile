@@ -163,7 +163,7 @@ bench: install
 	$(DEVDB) build
 	$(BIN)/python tools/bench.py $(BENCH_ARGS)
 
-reliability: install  ## load, SIGTERM under load, database outages and fuzz; prints a table
+reliability: install  ## load, SIGTERM under load, outages, fuzz and hostile callers; prints a table
 	$(DEVDB) build
 	PYTHONPATH=. $(BIN)/python tools/reliability.py $(RELIABILITY_ARGS)
 

@@ -1,4 +1,4 @@
-"""make reliability: load, SIGTERM under load, database outages and fuzz, with bounded counts.
+"""make reliability: load, SIGTERM under load, outages, fuzz and hostile callers, bounded counts.
 
 Starts its own dev databases (in memory; on an H2 file for the outages) and servers
 (`python -m jobtask` with default settings unless said otherwise), runs each scenario, and prints
@@ -32,6 +32,8 @@ from typing import Any
 
 import grpc
 import pymongo
+from hostile_load import DOMAIN as HOSTILE_DOMAIN
+from hostile_load import HostileLoad
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from tests.support import hostile
@@ -48,6 +50,7 @@ from tests.support.processes import (
     start_server,
     wait_health,
 )
+from tests.support.slow_callers import PCRE_SLOW_LENGTH, slow_documents
 
 from jobtask.demo import demo_documents
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
@@ -396,6 +399,60 @@ def scenario_fuzz(args: argparse.Namespace, workdir: Path, uri: str) -> Row:
     return row
 
 
+def scenario_hostile(args: argparse.Namespace, workdir: Path, uri: str) -> Row:
+    """Callers that try to hold the server (tools/hostile_load.py), while health is probed on
+    both edges: health must answer every time, and every hostile call be refused as designed."""
+    name = f"reliability_hostile_{int(time.time())}"
+    slow = args.slow_uri is not None
+    database_uri = args.slow_uri or uri
+    if slow:
+        with pymongo.MongoClient(database_uri) as client:
+            client[name]["job_task"].insert_many(
+                slow_documents(HOSTILE_DOMAIN, 2000, PCRE_SLOW_LENGTH)
+            )
+    server = Server(workdir, database_uri, name, http=True, HTTP_READ_TIMEOUT_SECONDS="2")
+    assert server.http_port is not None
+    load = HostileLoad(
+        server.address,
+        f"http://127.0.0.1:{server.http_port}",
+        args.hostile_seconds,
+        slow=slow,
+        read_timeout=2,
+    )
+    outcomes = load.run()
+    row = Row(f"hostile: {len(outcomes.seen)} classes x {args.hostile_seconds:g}s")
+    row.requests = sum(outcomes.seen.values())
+    row.errors = dict(outcomes.seen)
+    latencies = sorted(outcomes.health)
+    if latencies:
+        row.p50_ms = latencies[len(latencies) // 2] * 1000
+        row.p99_ms = latencies[int(len(latencies) * 0.99)] * 1000
+    row.notes.append(
+        f"p50/p99 above: {len(latencies)} health checks (gRPC Check and /healthz), max "
+        f"{max(latencies, default=0) * 1000:.0f} ms, {outcomes.health_failures} failed"
+        + ("" if slow else "; slow stats skipped (give --slow-uri: a real engine)")
+    )
+    expected = {
+        "oversize HTTP body: 413",
+        "oversize HTTP body: closed",
+        "oversize gRPC: RESOURCE_EXHAUSTED",
+        "slow stat gRPC (0.5 s): DEADLINE_EXCEEDED",
+        "slow stat HTTP (0.5 s): 504",
+        "half-sent request: HTTP/1.1 408",
+        "hung up mid-body",
+    }
+    unexpected = {k: n for k, n in outcomes.seen.items() if k not in expected}
+    if unexpected:
+        row.fail(f"unexpected outcomes: {unexpected}")
+    if outcomes.health_failures:
+        row.fail("health did not answer SERVING every time")
+    with pymongo.MongoClient(database_uri) as client:
+        client.drop_database(name)
+    if server.stop() != 0:
+        row.fail("the server did not exit 0")
+    return row
+
+
 # ---------------------------------------------------------------------------------------------
 
 
@@ -428,14 +485,22 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--outage-down", type=float, default=4, help="seconds each lasts")
     parser.add_argument("--fuzz-examples", type=int, default=3000, help="per property")
     parser.add_argument("--fuzz-seed", type=int, default=random.randrange(2**32))
-    parser.add_argument("--only", choices=("load", "sigterm", "outages", "fuzz"), action="append")
+    parser.add_argument("--hostile-seconds", type=float, default=20)
+    parser.add_argument(
+        "--slow-uri",
+        help="a real engine (honouring maxTimeMS) for the hostile scenario's slow regex stats; "
+        "without it they are skipped (the dev database would run them for ever)",
+    )
+    parser.add_argument(
+        "--only", choices=("load", "sigterm", "outages", "fuzz", "hostile"), action="append"
+    )
     parser.add_argument("--json", type=Path, help="also write the rows here")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    chosen = set(args.only or ("load", "sigterm", "outages", "fuzz"))
+    chosen = set(args.only or ("load", "sigterm", "outages", "fuzz", "hostile"))
     rows: list[Row] = []
     started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="jobtask-reliability-") as directory:
@@ -448,6 +513,8 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(scenario_sigterm(args, workdir, uri))
             if "fuzz" in chosen:
                 rows.append(scenario_fuzz(args, workdir, uri))
+            if "hostile" in chosen:
+                rows.append(scenario_hostile(args, workdir, uri))
         if "outages" in chosen:
             rows.append(scenario_outages(args, workdir))
         if not all(row.passed for row in rows):

@@ -14,7 +14,7 @@ from jobtask.api.identity import load_security
 from jobtask.api.logs import CallLog, configure_logging
 from jobtask.api.metrics import Metrics, MetricsEndpoint, serve_metrics
 from jobtask.api.server import RunningServer, build_server
-from jobtask.api.tracing import TracingUnavailable, start_tracing
+from jobtask.api.tracing import Tracing, TracingUnavailable, start_tracing
 from jobtask.auth import ConfigurationError, Security
 from jobtask.errors import JobTaskError
 from jobtask.http.server import HttpServer, build_http_server
@@ -121,6 +121,73 @@ def open_endpoints(
     return endpoint, http
 
 
+def bind_everything(
+    settings: Settings,
+    service: JobTaskService,
+    writer: JobTaskWriter,
+    repository: MongoJobTaskRepository,
+    metrics: Metrics | None,
+    call_log: CallLog,
+    tracing: Tracing | None,
+    security: Security,
+) -> tuple[RunningServer, MetricsEndpoint | None, HttpServer | None]:
+    """Every server bound (gRPC, the writer's port, HTTP) and metrics serving, none of them
+    touching the database yet: an instance that cannot serve (a port taken by another one) must
+    change nothing, the collection's indexes included. Raises OSError naming the port."""
+    running = build_server(
+        settings,
+        service,
+        writer,
+        metrics=metrics,
+        call_log=call_log,
+        tracing=tracing,
+        security=security,
+        database=repository,
+    )
+    try:
+        endpoint, http = open_endpoints(settings, metrics, call_log, service, security, running)
+    except OSError:
+        running.stop(None)
+        raise
+    return running, endpoint, http
+
+
+def prepare_indexes(settings: Settings, repository: MongoJobTaskRepository) -> bool:
+    """The collection's indexes as INDEX_MANAGEMENT says; False (logged) when that failed."""
+    if settings.index_management == "off":
+        log.info(
+            "indexes on %s.job_task: left as they are (INDEX_MANAGEMENT=off)",
+            settings.mongodb_database,
+        )
+        return True
+    try:
+        created = repository.ensure_indexes(
+            retention_days=settings.job_task_retention_days,
+            owner=settings.index_management == "owner",
+        )
+    except JobTaskError as error:
+        detail = failure_detail(error)
+        log.error(
+            "cannot prepare the job_task collection's indexes: %s%s",
+            error,
+            f" ({detail})" if detail else "",
+        )
+        return False
+    log.info("indexes on %s.job_task: %s", settings.mongodb_database, ", ".join(created))
+    return True
+
+
+def close_unstarted(
+    running: RunningServer, endpoint: MetricsEndpoint | None, http: HttpServer | None
+) -> None:
+    """Release the ports of servers that were bound but never started."""
+    running.stop(None)
+    if http is not None:
+        http.close()
+    if endpoint is not None:
+        endpoint.stop()
+
+
 def start_http(http: HttpServer | None) -> None:
     if http is not None:
         http.start()
@@ -154,20 +221,7 @@ def main() -> int:
     metrics = Metrics() if settings.metrics_port else None
     call_log = CallLog(slow_call_ms=settings.slow_call_ms)
     observers = [o for o in (metrics, call_log) if o is not None]
-    client, repository = connect_with(settings, observers=observers)
-    try:
-        created = repository.ensure_indexes(retention_days=settings.job_task_retention_days)
-    except JobTaskError as error:
-        detail = failure_detail(error)
-        log.error(
-            "cannot prepare the job_task collection's indexes: %s%s",
-            error,
-            f" ({detail})" if detail else "",
-        )
-        client.close()
-        return 1
-    log.info("indexes on %s.job_task: %s", settings.mongodb_database, ", ".join(created))
-
+    client, repository = connect_with(settings, observers=observers)  # no I/O yet
     service = JobTaskService(
         repository,
         max_page_size=settings.max_page_size,
@@ -177,20 +231,16 @@ def main() -> int:
         limits=query_limits(settings),
     )
     writer = build_writer(settings, repository)
-    running = build_server(
-        settings,
-        service,
-        writer,
-        metrics=metrics,
-        call_log=call_log,
-        tracing=tracing,
-        security=security,
-        database=repository,
-    )
     try:
-        endpoint, http = open_endpoints(settings, metrics, call_log, service, security, running)
+        running, endpoint, http = bind_everything(
+            settings, service, writer, repository, metrics, call_log, tracing, security
+        )
     except OSError as error:
-        log.error("%s", error)
+        log.error("cannot start: %s", error)
+        client.close()
+        return 1
+    if not prepare_indexes(settings, repository):
+        close_unstarted(running, endpoint, http)
         client.close()
         return 1
     stopping = threading.Event()

@@ -1,9 +1,13 @@
 """Storage of job tasks in the `job_task` collection: the only module that speaks pymongo.
 
 Driver errors become ours in one place (`_translated_errors`), the way a transport maps its
-library's errors. Every read carries `maxTimeMS` (the call's remaining deadline capped by the
-configured limit). pymongo's client-side `timeout()` is not used: with it an unreachable database
-is retried until the whole timeout is spent, where callers need UNAVAILABLE after server selection.
+library's errors. Every operation (reads, counts, aggregations, updates, deletes) carries
+`maxTimeMS` (the call's remaining deadline capped by the configured limit), and a deadline no
+longer than the server selection timeout is also enforced by the driver (`_within`), which stops
+waiting and drops the connection when it passes, so an engine that ignores `maxTimeMS` (the dev
+database) cannot hold a worker past the deadline. (pymongo's `timeout()` is not used for longer
+deadlines: with it an unreachable database is waited for until the whole deadline is spent, where
+callers need UNAVAILABLE after server selection.)
 Once the database could not be reached, operations fail at once until the driver sees a server again
 (the health probe's ping keeps looking), so an outage does not hold every worker thread.
 """
@@ -100,6 +104,9 @@ _PIPELINE_REJECTIONS: Final[Mapping[int, str]] = {
     292: "a stage needs more memory than the database allows: narrow the filter or page",
     10334: "a result row is larger than 16 MB: group or project less into one row",
 }
+# IndexOptionsConflict, IndexKeySpecsConflict; IndexNotFound.
+_INDEX_CONFLICT_CODES: Final[frozenset[int]] = frozenset({85, 86})
+_INDEX_NOT_FOUND: Final = 27
 # The dev database (mongo-java-server) rejects a pattern its Java regex engine cannot compile
 # without a code, as "... near index N"; MongoDB's regex errors carry 51091 (above).
 _UNCODED_PATTERN_ERROR: Final = re.compile(r" near index \d+")
@@ -216,10 +223,16 @@ class MongoJobTaskRepository:
     """JobTaskRepository over a pymongo collection (or one with its interface, e.g. mongomock)."""
 
     def __init__(
-        self, collection: Collection[dict[str, Any]], *, operation_timeout: float | None = None
+        self,
+        collection: Collection[dict[str, Any]],
+        *,
+        operation_timeout: float | None = None,
+        selection_timeout: float | None = None,
     ) -> None:
         self._collection = collection
         self._operation_timeout = operation_timeout
+        # Deadlines up to this long are enforced by the driver too (see `_within`).
+        self._selection_timeout = selection_timeout
         # Set when the database last could not be reached; while the driver knows no server since,
         # every operation fails at once instead of holding its caller for the selection timeout.
         # (A dropped connection to a healthy server is not refused for long: the driver's monitor
@@ -268,37 +281,83 @@ class MongoJobTaskRepository:
         candidates = [t for t in (timeout, self._operation_timeout) if t is not None]
         return max(1, int(min(candidates) * 1000)) if candidates else None
 
+    @contextmanager
+    def _within(self, timeout: float | None) -> Iterator[dict[str, Any]]:
+        """One operation bounded by the call's remaining `timeout`: yields the `maxTimeMS` option
+        to send (empty when there is no bound). When the call has a deadline no longer than the
+        server selection timeout, pymongo's own timeout enforces it as well: the driver stops
+        waiting at the deadline and closes the connection, so a database that ignores maxTimeMS
+        does not keep the worker (the bound never makes an outage wait longer than selection)."""
+        max_time_ms = self._max_time_ms(timeout)
+        options: dict[str, Any] = {"maxTimeMS": max_time_ms} if max_time_ms else {}
+        limit = self._selection_timeout
+        if timeout is None or max_time_ms is None or limit is None or max_time_ms > limit * 1000:
+            yield options
+            return
+        with pymongo.timeout(max_time_ms / 1000):
+            yield options
+
     def ensure_indexes(
-        self, *, retention_days: int | None = None, timeout: float | None = None
+        self,
+        *,
+        retention_days: int | None = None,
+        timeout: float | None = None,
+        owner: bool = True,
     ) -> list[str]:
-        """Create the indexes; idempotent. A conflicting existing index is an error, not ignored.
+        """Create the missing indexes; idempotent, and safe when replicas start at once (the
+        database accepts the same createIndexes twice). A conflicting existing index is an
+        error, not ignored.
 
         With a retention, finished tasks expire through a TTL index on finished_at (descending,
         so it never clashes with an ascending finished_at index an existing SpaceONE collection
-        has); its expiry is updated in place when the retention changes, and it is dropped when
-        no retention is configured.
+        has). Only the `owner` of the indexes (INDEX_MANAGEMENT=owner) changes or drops it to
+        match its retention; any other instance creates it when it is missing and otherwise
+        leaves it as it is, since another instance's settings may rely on it.
         """
-        max_time_ms = self._max_time_ms(timeout)
-        options: dict[str, Any] = {"maxTimeMS": max_time_ms} if max_time_ms else {}
-        with _translated_errors():
+        with self._within(timeout) as options, _translated_errors():
             names = self._collection.create_indexes(list(INDEXES), **options)
             existing = self._collection.index_information().get(TTL_INDEX)
-            if retention_days is None:
-                if existing is not None:
-                    self._collection.drop_index(TTL_INDEX)
-                return names
-            seconds = retention_days * 86_400
-            if existing is None:
-                self._collection.create_index(
-                    [("finished_at", DESCENDING)], name=TTL_INDEX, expireAfterSeconds=seconds
-                )
-            elif existing.get("expireAfterSeconds") != seconds:
-                self._collection.database.command(
-                    "collMod",
-                    self._collection.name,
-                    index={"name": TTL_INDEX, "expireAfterSeconds": seconds},
-                )
-            return [*names, TTL_INDEX]
+            seconds = None if retention_days is None else retention_days * 86_400
+            if existing is None and seconds is not None:
+                self._create_ttl(seconds)
+            elif existing is not None and existing.get("expireAfterSeconds") != seconds:
+                if not owner:
+                    log.warning(
+                        "the TTL index %s expires tasks after %s s, not after this instance's "
+                        "JOB_TASK_RETENTION_DAYS (%s): left as it is (only INDEX_MANAGEMENT=owner "
+                        "changes it)",
+                        TTL_INDEX,
+                        existing.get("expireAfterSeconds"),
+                        retention_days,
+                    )
+                elif seconds is None:
+                    self._drop_ttl()
+                else:
+                    self._collection.database.command(
+                        "collMod",
+                        self._collection.name,
+                        index={"name": TTL_INDEX, "expireAfterSeconds": seconds},
+                    )
+            present = seconds is not None or (existing is not None and not owner)
+            return [*names, TTL_INDEX] if present else names
+
+    def _create_ttl(self, seconds: int) -> None:
+        try:
+            self._collection.create_index(
+                [("finished_at", DESCENDING)], name=TTL_INDEX, expireAfterSeconds=seconds
+            )
+        except OperationFailure as error:
+            # Another replica created it at the same moment with another retention.
+            if error.code not in _INDEX_CONFLICT_CODES:
+                raise
+            log.warning("the TTL index %s was created meanwhile by another instance", TTL_INDEX)
+
+    def _drop_ttl(self) -> None:
+        try:
+            self._collection.drop_index(TTL_INDEX)
+        except OperationFailure as error:
+            if error.code != _INDEX_NOT_FOUND:  # another owner dropped it at the same moment
+                raise
 
     def ping(self, *, timeout: float) -> None:
         """Return once the database answers; StorageUnavailable (or StorageTimeout) when it does
@@ -311,9 +370,10 @@ class MongoJobTaskRepository:
     def find_one(
         self, query: Mapping[str, Any], projection: Mapping[str, int], *, timeout: float | None
     ) -> JobTask | None:
-        max_time_ms = self._max_time_ms(timeout)
-        with self._reaching():
-            document = self._collection.find_one(query, projection, max_time_ms=max_time_ms)
+        with self._within(timeout) as options, self._reaching():
+            document = self._collection.find_one(
+                query, projection, max_time_ms=options.get("maxTimeMS")
+            )
         return None if document is None else to_task(document)
 
     def find(
@@ -326,32 +386,34 @@ class MongoJobTaskRepository:
         limit: int,
         timeout: float | None,
     ) -> list[JobTask]:
-        max_time_ms = self._max_time_ms(timeout)
-        with self._reaching():
+        with self._within(timeout) as options, self._reaching():
             cursor = self._collection.find(
-                query, projection, sort=list(sort), skip=skip, limit=limit, max_time_ms=max_time_ms
+                query,
+                projection,
+                sort=list(sort),
+                skip=skip,
+                limit=limit,
+                max_time_ms=options.get("maxTimeMS"),
             )
             return [to_task(document) for document in cursor]
 
     def count(self, query: Mapping[str, Any], *, timeout: float | None) -> int:
-        max_time_ms = self._max_time_ms(timeout)
-        options: dict[str, Any] = {"maxTimeMS": max_time_ms} if max_time_ms else {}
-        with self._reaching():
+        with self._within(timeout) as options, self._reaching():
             return self._collection.count_documents(query, **options)
 
     def delete_one(self, query: Mapping[str, Any], *, timeout: float | None) -> bool:
-        self._max_time_ms(timeout)  # a passed deadline fails before the write
-        with self._reaching():
-            return self._collection.delete_one(query).deleted_count == 1
+        # findAndModify, because delete_one cannot carry maxTimeMS.
+        with self._within(timeout) as options, self._reaching():
+            return self._collection.find_one_and_delete(query, {"_id": 1}, **options) is not None
 
     def aggregate(
         self, pipeline: Sequence[Mapping[str, Any]], *, timeout: float | None
     ) -> list[dict[str, Any]]:
         """Run a pipeline with a server-side time limit; allowDiskUse is left to the server."""
-        max_time_ms = self._max_time_ms(timeout)
-        options: dict[str, Any] = {"maxTimeMS": max_time_ms} if max_time_ms else {}
-        with self._reaching(_PIPELINE_REJECTIONS, time_limit_ms=max_time_ms):
-            return list(self._collection.aggregate(list(pipeline), **options))
+        with self._within(timeout) as options:
+            time_limit_ms = options.get("maxTimeMS")
+            with self._reaching(_PIPELINE_REJECTIONS, time_limit_ms=time_limit_ms):
+                return list(self._collection.aggregate(list(pipeline), **options))
 
     def insert_many(self, documents: Sequence[dict[str, Any]]) -> int:
         """Store documents as they are (demo data, fixtures); the public API never inserts."""
@@ -361,9 +423,9 @@ class MongoJobTaskRepository:
     # -- writes of the collector side (jobtask.writer) ---------------------------------------
 
     def insert(self, document: dict[str, Any], *, timeout: float | None) -> bool:
-        """Store a new task; False when its job_task_id exists already."""
-        self._max_time_ms(timeout)
-        with self._reaching():
+        """Store a new task; False when its job_task_id exists already. (An insert cannot carry
+        maxTimeMS; it is one index lookup, bounded by the driver within short deadlines.)"""
+        with self._within(timeout), self._reaching():
             try:
                 self._collection.insert_one(document)
             except DuplicateKeyError:
@@ -374,12 +436,11 @@ class MongoJobTaskRepository:
         self, job_task_id: str, domain_id: str, *, timeout: float | None
     ) -> dict[str, Any] | None:
         """The stored document with that id in that domain (to compare a retried create)."""
-        max_time_ms = self._max_time_ms(timeout)
-        with self._reaching():
+        with self._within(timeout) as options, self._reaching():
             return self._collection.find_one(
                 {"job_task_id": job_task_id, "domain_id": domain_id},
                 {"_id": 0},
-                max_time_ms=max_time_ms,
+                max_time_ms=options.get("maxTimeMS"),
             )
 
     def find_status(
@@ -396,10 +457,9 @@ class MongoJobTaskRepository:
         self, query: dict[str, Any], update: dict[str, Any], timeout: float | None
     ) -> JobTask | None:
         """One atomic conditional update; the task as it is afterwards, or None if none matched."""
-        self._max_time_ms(timeout)
-        with self._reaching():
+        with self._within(timeout) as options, self._reaching():
             document = self._collection.find_one_and_update(
-                query, update, projection=_RETURNED, return_document=ReturnDocument.AFTER
+                query, update, projection=_RETURNED, return_document=ReturnDocument.AFTER, **options
             )
         return None if document is None else to_task(document)
 
@@ -470,9 +530,14 @@ class MongoJobTaskRepository:
         }
         if domain_id:
             query["domain_id"] = domain_id
-        self._max_time_ms(timeout)
-        with self._reaching():
-            return self._collection.delete_many(query).deleted_count
+        # The delete command itself, because delete_many cannot carry maxTimeMS.
+        with self._within(timeout) as options, self._reaching():
+            answer = self._collection.database.command(
+                "delete", self._collection.name, deletes=[{"q": query, "limit": 0}], **options
+            )
+        if answer.get("writeErrors"):
+            raise StorageError(f"database delete failed ({answer['writeErrors'][0]})")
+        return int(answer.get("n", 0))
 
 
 class CommandObserver(Protocol):
@@ -531,7 +596,12 @@ def connect(
         event_listeners=[_CommandListener(observer) for observer in observers],
     )
     collection = client[database][COLLECTION]
-    return client, MongoJobTaskRepository(collection, operation_timeout=operation_timeout_ms / 1000)
+    repository = MongoJobTaskRepository(
+        collection,
+        operation_timeout=operation_timeout_ms / 1000,
+        selection_timeout=server_selection_timeout_ms / 1000,
+    )
+    return client, repository
 
 
 def connect_with(

@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jobtask import scope
+from jobtask.deadline import countdown
 from jobtask.domain import JobTask, JobTaskStatus
 from jobtask.errors import InvalidParameter, NotFound, RequiredParameter, shown
 from jobtask.query.aggregate import StatResult, build_pipeline, read_result
@@ -136,7 +137,7 @@ class JobTaskService:
         self._stat_max_time = stat_max_time
         self._stat_timezone = _time_zone(stat_timezone)
         # Checked before any translation or database work.
-        self._limits = limits
+        self.limits = limits
         self._clock = clock
 
     def get(
@@ -148,7 +149,7 @@ class JobTaskService:
         timeout: float | None = None,
     ) -> JobTask:
         _required(job_task_id=job_task_id, domain_id=domain_id)
-        check_only(only, self._limits)
+        check_only(only, self.limits)
         projection = build_projection(only)
         query = _scoped({"job_task_id": job_task_id}, domain_id)
         task = self._repository.find_one(query, projection, timeout=timeout)
@@ -164,13 +165,14 @@ class JobTaskService:
 
     def list(self, request: ListRequest, *, timeout: float | None = None) -> ListResult:
         _required(domain_id=request.domain_id)
+        remaining = countdown(timeout)
         query = request.query
-        check_query(query, self._limits)
+        check_query(query, self.limits)
         mongo_query = _scoped(self._list_filter(request), request.domain_id)
         window = build_window(query.page, max_limit=self._max_page_size)
         projection = build_projection(query.only, minimal=query.minimal, where="query.only")
         sort = build_sort(query.sort)
-        total_count = self._repository.count(mongo_query, timeout=timeout)
+        total_count = self._repository.count(mongo_query, timeout=remaining())
         if query.count_only:
             return ListResult([], total_count)
         if not window.limit and total_count - window.skip > self._max_page_size:
@@ -187,7 +189,7 @@ class JobTaskService:
             sort=sort,
             skip=window.skip,
             limit=window.limit,
-            timeout=timeout,
+            timeout=remaining(),
         )
         return ListResult(results, total_count)
 
@@ -215,7 +217,7 @@ class JobTaskService:
         _required(domain_id=request.domain_id)
         if not query.aggregate and not query.distinct:
             raise RequiredParameter("aggregate")
-        check_statistics_query(query, self._limits)
+        check_statistics_query(query, self.limits)
         timezone = _time_zone(request.timezone) if request.timezone else self._stat_timezone
         now = self._clock()
         match = _scoped(

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     grpc_port: int = Field(default=50051, ge=0, le=65535)
     grpc_workers: int = Field(default=16, ge=1, le=1024)
     grpc_max_message_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
+    # The largest request gRPC reads (RESOURCE_EXHAUSTED past it, before decoding); answers may
+    # still be GRPC_MAX_MESSAGE_BYTES.
+    grpc_max_receive_bytes: int = Field(default=1024 * 1024, ge=16 * 1024)
     shutdown_grace_seconds: float = Field(default=10.0, ge=0, le=300)
     max_page_size: int = Field(default=1000, ge=1, le=100_000)
     log_level: str = Field(default="INFO")
@@ -86,6 +89,14 @@ class Settings(BaseSettings):
     http_host: str = Field(default="0.0.0.0", min_length=1)
     http_port: int = Field(default=8080, ge=0, le=65535)
     http_workers: int = Field(default=16, ge=1, le=1024)
+    # Hostile HTTP clients: the longest deadline a request may ask for (X-Request-Timeout seconds
+    # or grpc-timeout) and the one it gets when it asks for none; the largest body (413 past it);
+    # how long reading a request's headers or body may take (408 / closed past it); how long an
+    # idle keep-alive connection stays open.
+    http_max_deadline_seconds: float = Field(default=30.0, gt=0, le=3600)
+    http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    http_read_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    http_keep_alive_seconds: int = Field(default=5, ge=1, le=600)
     # Hostile input: how big one query may be (jobtask.query.limits; past a limit the call is
     # INVALID_ARGUMENT naming it), checked before any database work.
     max_filters: int = Field(default=50, ge=1, le=10_000)
@@ -98,6 +109,10 @@ class Settings(BaseSettings):
     # Outages: the database is pinged this often (each ping may take as long); the health service
     # answers NOT_SERVING while it does not answer.
     db_health_interval_seconds: float = Field(default=2.0, ge=0.05, le=300)
+    # Who manages the collection's indexes at start-up: `create` (default) creates the missing
+    # ones and never drops or alters one; `owner` also brings the TTL index in line with
+    # JOB_TASK_RETENTION_DAYS (create, change, drop); `off` touches none.
+    index_management: Literal["create", "owner", "off"] = "create"
 
     @field_validator("log_level")
     @classmethod

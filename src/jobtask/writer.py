@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final, Protocol
 
+from jobtask.deadline import countdown
 from jobtask.domain import FINISHED, JobTask, JobTaskStatus, TaskError, sources_of, to_task
 from jobtask.errors import (
     AlreadyExists,
@@ -231,6 +232,7 @@ class JobTaskWriter:
         timeout: float | None,
     ) -> JobTask:
         _required(job_task_id=job_task_id, domain_id=domain_id)
+        remaining = countdown(timeout)
         task = self._store.transition(
             job_task_id,
             domain_id,
@@ -238,10 +240,10 @@ class JobTaskWriter:
             target=target,
             stamp=stamp,
             now=self._now(),
-            timeout=timeout,
+            timeout=remaining(),
         )
         if task is None:
-            raise self._refusal(job_task_id, domain_id, f"move to {target}", timeout)
+            raise self._refusal(job_task_id, domain_id, f"move to {target}", remaining())
         return task
 
     def _refusal(
@@ -268,6 +270,7 @@ class JobTaskWriter:
         self, job_task_id: str, domain_id: str, progress: Progress, *, timeout: float | None = None
     ) -> JobTask:
         _required(job_task_id=job_task_id, domain_id=domain_id)
+        remaining = countdown(timeout)
         counts = self._checked_counts(progress.counts)
         errors = self._checked_errors(progress.errors)
         task = self._store.add_progress(
@@ -278,7 +281,7 @@ class JobTaskWriter:
             errors=errors,
             max_errors=self._limits.max_errors,
             max_count=MAX_COUNT,
-            timeout=timeout,
+            timeout=remaining(),
         )
         if task is None:
             guarded = [*counts, *(["reported_error_count"] if errors else [])]
@@ -286,7 +289,7 @@ class JobTaskWriter:
                 job_task_id,
                 domain_id,
                 "report progress",
-                timeout,
+                remaining(),
                 # IN_PROGRESS, yet the update matched nothing: its guard saw a total that would
                 # have passed MAX_COUNT (so nothing was stored).
                 in_status=FailedPrecondition(

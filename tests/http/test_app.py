@@ -16,6 +16,7 @@ from jobtask.auth import TokenVerifier, load_public_keys
 from jobtask.errors import StorageError
 from jobtask.http.app import HttpApp
 from jobtask.http.server import HttpServer, build_http_server, listen
+from jobtask.query.limits import DEFAULT_LIMITS
 from jobtask.service import JobTaskService, ListResult, StatRequest
 from jobtask.settings import Settings
 from tests.http.conftest import Serve
@@ -30,6 +31,8 @@ ERROR_LOGGER = "jobtask.http.status"
 
 class Stub:
     """Stands in for JobTaskService: records what reached it, answers or raises as told."""
+
+    limits = DEFAULT_LIMITS
 
     def __init__(self, error: Exception | None = None) -> None:
         self.error = error
@@ -140,10 +143,14 @@ def test_a_body_over_the_limit_is_refused_before_it_is_parsed(
     http = serve(service, max_body_bytes=100)
 
     declared = http.post(SEARCH, json={"domain_id": DOMAIN, "query": {"keyword": "x" * 200}})
-    streamed = http.post(SEARCH, content=iter([b'{"domain_id": "', b"x" * 200, b'"}']))
+    streamed = http.post(
+        SEARCH,
+        content=iter([b'{"domain_id": "', b"x" * 200, b'"}']),
+        headers={"content-type": "application/json"},
+    )
 
     for response in (declared, streamed):
-        assert response.status_code == 400
+        assert response.status_code == 413
         assert "larger than the maximum of 100 bytes" in _error(response)["message"]
 
 
@@ -157,7 +164,8 @@ def test_the_grpc_timeout_header_is_the_calls_deadline(serve: Serve) -> None:
     bad = http.get(LIST, params={"domain_id": DOMAIN}, headers={"grpc-timeout": "soon"})
 
     (_, _, no_deadline), (_, _, deadline) = stub.calls
-    assert no_deadline is None
+    # Without a header the call gets the server's maximum (HTTP_MAX_DEADLINE_SECONDS, 30).
+    assert no_deadline is not None and 29 < no_deadline <= 30
     assert deadline is not None and 4 < deadline <= 5
     assert bad.status_code == 400
     assert "grpc-timeout" in _error(bad)["message"]

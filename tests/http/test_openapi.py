@@ -183,6 +183,7 @@ def test_list_by_get_documents_every_field_and_the_dotted_query_fields(
         "query.only",
         "query.keyword",
         "grpc-timeout",
+        "x-request-timeout",
     }
 
 
@@ -207,7 +208,11 @@ def test_bodies_and_answers_reference_the_rpcs_messages(document: dict[str, Any]
         "$ref": "#/components/schemas/spaceone.api.inventory.v1.JobTaskStatQuery"
     }
     assert stat["responses"]["200"]["content"]["application/json"]["schema"]["type"] == "object"
-    assert {p["name"] for p in stat["parameters"]} == {"grpc-timeout", "timezone"}
+    assert {p["name"] for p in stat["parameters"]} == {
+        "grpc-timeout",
+        "x-request-timeout",
+        "timezone",
+    }
     delete = document["paths"]["/inventory/v1/job-task/{job_task_id}"]["delete"]
     assert delete["responses"]["200"]["content"]["application/json"]["schema"] == {
         "type": "object",

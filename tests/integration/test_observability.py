@@ -223,7 +223,11 @@ def test_http_calls_are_measured_by_rpc_and_http_status_and_count_their_error_co
     assert http.post("/inventory/v1/job-tasks/search", json={"domain_id": DOMAIN}).is_success
     missing = http.get("/inventory/v1/job-task/job_task-0", params={"domain_id": DOMAIN})
     rejected = http.post("/inventory/v1/job-tasks/search", json=UNKNOWN_OPERATOR)
-    unreadable = http.post("/inventory/v1/job-tasks/search", content=b"{not json")
+    unreadable = http.post(
+        "/inventory/v1/job-tasks/search",
+        content=b"{not json",
+        headers={"content-type": "application/json"},
+    )
     assert (missing.status_code, rejected.status_code, unreadable.status_code) == (404, 400, 400)
     served.client.get({"job_task_id": TASK_ID, "domain_id": DOMAIN})  # and one over gRPC
     samples = served.scrape()
@@ -260,7 +264,11 @@ def test_each_http_call_is_one_log_line_like_a_grpc_one(
         headers=headers,
     )
     http.get("/inventory/v1/job-task/job_task-0", params={"domain_id": DOMAIN})
-    http.post("/inventory/v1/job-tasks/search", content=b"{not json")
+    http.post(
+        "/inventory/v1/job-tasks/search",
+        content=b"{not json",
+        headers={"content-type": "application/json"},
+    )
 
     listed, missing, unreadable = call_lines()
     base = {"time", "level", "logger", "message", "request_id", "transport", "service", "method"}

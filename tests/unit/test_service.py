@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
@@ -124,3 +125,31 @@ def test_list_top_level_status_filters(service: JobTaskService) -> None:
     result = service.list(ListRequest(DOMAIN, status=JobTaskStatus.FAILURE))
 
     assert _ids(result) == ids([t for t in tasks_in() if t["status"] == "FAILURE"])
+
+
+class _SlowCount:
+    """A repository whose count takes 50 ms and that records each operation's timeout."""
+
+    def __init__(self) -> None:
+        self.timeouts: list[float | None] = []
+
+    def count(self, query: Any, *, timeout: float | None) -> int:
+        self.timeouts.append(timeout)
+        time.sleep(0.05)
+        return 1
+
+    def find(self, *args: Any, timeout: float | None, **kwargs: Any) -> list[Any]:
+        self.timeouts.append(timeout)
+        return []
+
+
+def test_a_lists_count_and_page_share_one_deadline() -> None:
+    repository = _SlowCount()
+    service = JobTaskService(repository, max_page_size=20)  # type: ignore[arg-type]
+
+    service.list(ListRequest(domain_id=DOMAIN, query=Query(page=Page(limit=5))), timeout=10)
+
+    counted, found = repository.timeouts
+    assert counted is not None and found is not None
+    # The page gets what the count left of the call's 10 s, not 10 s afresh.
+    assert found <= counted - 0.05

@@ -20,7 +20,7 @@ from jobtask.api.calls import Behaviour, Call, UnaryInterceptor
 from jobtask.auth import ADMIN, READ, WRITE, Caller, Security, TlsFiles, TokenVerifier
 from jobtask.errors import PermissionDenied, Unauthenticated
 from jobtask.scope import only_projects
-from jobtask.spaceone_auth import PROJECT, Api, SpaceoneAuth
+from jobtask.spaceone_auth import PROJECT, Api, SpaceoneAuth, SpaceoneCaller
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 
@@ -93,15 +93,21 @@ def _requested_project(request: Any) -> str:
 
 @contextmanager
 def spaceone_authorized(
-    auth: SpaceoneAuth, metadata: Iterable[tuple[str, str | bytes]], path: str, request: Any
+    auth: SpaceoneAuth,
+    metadata: Iterable[tuple[str, str | bytes]],
+    path: str,
+    request: Any,
+    caller: SpaceoneCaller | None = None,
 ) -> Iterator[None]:
-    """AUTH_MODE=spaceone: authenticates the call's token, asks identity, scopes `request` to the
-    caller's domain and, for a project-scoped caller, the block to its projects."""
+    """AUTH_MODE=spaceone: authenticates the call's token (unless the edge did, giving `caller`),
+    asks identity, scopes `request` to the caller's domain and, for a project-scoped caller, the
+    block to its projects."""
     rule, api = RULES.get(path), SPACEONE_APIS.get(path)
     if rule is None or api is None:
         raise PermissionDenied(f"no permission is defined for {path}")
     token = token_of(metadata)
-    caller = auth.authenticate(token)
+    if caller is None:
+        caller = auth.authenticate(token)
     access = auth.authorize(token, caller, api, request.domain_id, _requested_project(request))
     if access.projects is not None and path.startswith(f"/{WRITER}/"):
         raise PermissionDenied("Permission denied. (the writer is for callers of a whole domain)")

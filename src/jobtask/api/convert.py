@@ -16,6 +16,7 @@ from google.protobuf import struct_pb2
 from jobtask.domain import RETURNED_FIELD_KINDS, FieldKind, JobTask, JobTaskStatus, TaskError
 from jobtask.errors import InvalidParameter
 from jobtask.query.aggregate import StatResult
+from jobtask.query.limits import DEFAULT_LIMITS, Limits, check_counts
 from jobtask.query.model import Condition, Page, Query, SortKey
 from jobtask.query.stat_model import (
     AggregateCount,
@@ -91,7 +92,8 @@ def to_sort(message: query_pb2.Sort) -> tuple[SortKey, ...]:
     return tuple(SortKey(k.key, k.desc) for k in message.keys)
 
 
-def to_query(message: query_pb2.Query) -> Query:
+def to_query(message: query_pb2.Query, limits: Limits = DEFAULT_LIMITS) -> Query:
+    check_counts(len(message.filter), len(message.filter_or), 0, limits)
     return Query(
         filter=tuple(to_condition(f) for f in message.filter),
         filter_or=tuple(to_condition(f) for f in message.filter_or),
@@ -113,10 +115,12 @@ def to_status(number: int) -> JobTaskStatus | None:
         raise InvalidParameter("status", f"unknown status number {number}") from None
 
 
-def to_list_request(message: job_task_pb2.JobTaskQuery) -> ListRequest:
+def to_list_request(
+    message: job_task_pb2.JobTaskQuery, limits: Limits = DEFAULT_LIMITS
+) -> ListRequest:
     return ListRequest(
         domain_id=message.domain_id,
-        query=to_query(message.query),
+        query=to_query(message.query, limits),
         job_task_id=message.job_task_id,
         status=to_status(message.status),
         job_id=message.job_id,
@@ -184,7 +188,10 @@ def to_stage(message: query_pb2.StatisticsAggregate) -> Stage:
     return None if which is None else _STAGES[which](getattr(message, which))
 
 
-def to_statistics_query(message: query_pb2.StatisticsQuery) -> StatisticsQuery:
+def to_statistics_query(
+    message: query_pb2.StatisticsQuery, limits: Limits = DEFAULT_LIMITS
+) -> StatisticsQuery:
+    check_counts(len(message.filter), len(message.filter_or), len(message.aggregate), limits)
     return StatisticsQuery(
         filter=tuple(to_condition(f) for f in message.filter),
         filter_or=tuple(to_condition(f) for f in message.filter_or),
@@ -195,9 +202,12 @@ def to_statistics_query(message: query_pb2.StatisticsQuery) -> StatisticsQuery:
     )
 
 
-def to_stat_request(message: job_task_pb2.JobTaskStatQuery, *, timezone: str = "") -> StatRequest:
+def to_stat_request(
+    message: job_task_pb2.JobTaskStatQuery, *, timezone: str = "", limits: Limits = DEFAULT_LIMITS
+) -> StatRequest:
+    """`limits`: the counts are checked before any value is converted (see check_counts)."""
     # A query that was set, even empty, is present (SpaceONE then asks for aggregate).
-    query = to_statistics_query(message.query) if message.HasField("query") else None
+    query = to_statistics_query(message.query, limits) if message.HasField("query") else None
     return StatRequest(domain_id=message.domain_id, query=query, timezone=timezone)
 
 

@@ -117,8 +117,15 @@ def build_server(
     if (guard := authentication_interceptor(prefixes, security)) is not None:
         interceptors.append(guard)
     options = [
-        ("grpc.max_receive_message_length", settings.grpc_max_message_bytes),
+        # A request past it is refused by grpc before it is decoded (RESOURCE_EXHAUSTED).
+        (
+            "grpc.max_receive_message_length",
+            min(settings.grpc_max_receive_bytes, settings.grpc_max_message_bytes),
+        ),
         ("grpc.max_send_message_length", settings.grpc_max_message_bytes),
+        # grpcio sets SO_REUSEPORT by default: a second server on the same port would bind
+        # without an error and take half of the connections. A taken port must fail start-up.
+        ("grpc.so_reuseport", 0),
     ]
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.grpc_workers, thread_name_prefix="rpc"),
@@ -169,10 +176,13 @@ def _add_reflection(server: grpc.Server) -> None:
 
 
 def _bind(server: grpc.Server, address: str, credentials: grpc.ServerCredentials | None) -> int:
-    if credentials is None:
-        bound: int = server.add_insecure_port(address)
-    else:
-        bound = server.add_secure_port(address, credentials)
+    try:
+        if credentials is None:
+            bound: int = server.add_insecure_port(address)
+        else:
+            bound = server.add_secure_port(address, credentials)
+    except RuntimeError:  # grpcio raises where older versions returned 0
+        bound = 0
     if bound == 0:
-        raise OSError(f"cannot listen on {address}")
+        raise OSError(f"cannot listen on {address} (is another server using the port?)")
     return bound

@@ -39,7 +39,9 @@ class JobTaskServicer(job_task_pb2_grpc.JobTaskServicer):
     def list(
         self, request: job_task_pb2.JobTaskQuery, context: grpc.ServicerContext
     ) -> job_task_pb2.JobTasksInfo:
-        result = self._service.list(convert.to_list_request(request), timeout=remaining(context))
+        result = self._service.list(
+            convert.to_list_request(request, self._service.limits), timeout=remaining(context)
+        )
         return convert.to_tasks_info(result.results, result.total_count)
 
     def delete(
@@ -52,7 +54,7 @@ class JobTaskServicer(job_task_pb2_grpc.JobTaskServicer):
         self, request: job_task_pb2.JobTaskStatQuery, context: grpc.ServicerContext
     ) -> struct_pb2.Struct:
         stat_request = convert.to_stat_request(
-            request, timezone=metadata_value(context, "timezone")
+            request, timezone=metadata_value(context, "timezone"), limits=self._service.limits
         )
         result = self._service.stat(stat_request, timeout=remaining(context))
         return convert.to_stat_struct(result)

@@ -6,6 +6,14 @@ authentication on, each call is checked as the gRPC interceptor checks it (`jobt
 same token headers, permission table and domain scoping); health and the document stay open.
 When given the gRPC server's metrics and call log, each rpc call is measured and logged as gRPC
 calls are (`transport: http`, with its HTTP status).
+
+Hostile clients are refused as early and cheaply as possible, and never on the event loop's time:
+the token is checked before the body is read; a body must be `application/json` (415) within
+`max_body_bytes` (413, from Content-Length and while it streams) and arrive within `read_timeout`
+(408); it is decoded on a worker thread, its counts of conditions and stages checked before its
+values are converted. A client that hangs up is a client-closed request (499), not an error.
+Every call has a deadline: `X-Request-Timeout` (seconds) or `grpc-timeout`, at most (and by
+default) `max_deadline`.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.message import Message
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -33,32 +41,45 @@ from jobtask.api.calls import Outcome, Seen
 from jobtask.api.logs import CallLog
 from jobtask.api.metrics import Metrics
 from jobtask.api.status import status_code
-from jobtask.auth import TokenVerifier
+from jobtask.auth import Caller, TokenVerifier
 from jobtask.errors import InvalidParameter, JobTaskError, NotFound, NotImplementedYet
 from jobtask.http.openapi import openapi_document
 from jobtask.http.routes import BINDINGS, Binding
 from jobtask.http.status import HTTP_STATUS, error_answer, error_response, unexpected_answer
 from jobtask.http.transcode import (
     BODY,
+    parse_seconds,
     parse_timeout,
     query_document,
     read_json,
     to_json,
     to_message,
 )
+from jobtask.query.limits import Limits, check_counts
 from jobtask.service import JobTaskService
-from jobtask.spaceone_auth import SpaceoneAuth
+from jobtask.spaceone_auth import SpaceoneAuth, SpaceoneCaller
 from spaceone.api.inventory.v1 import job_task_pb2
 
 # The metadata key the gRPC servicer reads stat's time zone from, here a header of the same name.
 TIMEZONE_HEADER: Final = "timezone"
-# gRPC's deadline header in gRPC's format (as grpc-gateway forwards it): e.g. 500m, 10S.
+# The call's deadline in seconds (e.g. 2.5); or gRPC's header in gRPC's format, as grpc-gateway
+# forwards it (e.g. 500m, 10S). Either is capped by the server's maximum, its default too.
+DEADLINE_HEADER: Final = "x-request-timeout"
 TIMEOUT_HEADER: Final = "grpc-timeout"
+_DEADLINE_PARAMETER: Final = {
+    "name": DEADLINE_HEADER,
+    "in": "header",
+    "required": False,
+    "description": "the call's deadline in seconds (e.g. 2.5); at most, and by default, the "
+    "server's HTTP_MAX_DEADLINE_SECONDS",
+    "schema": {"type": "string", "pattern": "^[0-9]{1,8}(\\.[0-9]{1,6})?$"},
+}
 _TIMEOUT_PARAMETER: Final = {
     "name": TIMEOUT_HEADER,
     "in": "header",
     "required": False,
-    "description": "the call's deadline, as gRPC writes it (1-8 digits and H, M, S, m, u or n)",
+    "description": "the call's deadline, as gRPC writes it (1-8 digits and H, M, S, m, u or n); "
+    "used when X-Request-Timeout is not sent",
     "schema": {"type": "string", "pattern": "^[0-9]{1,8}[HMSmun]$"},
 }
 _TIMEZONE_PARAMETER: Final = {
@@ -69,10 +90,10 @@ _TIMEZONE_PARAMETER: Final = {
     "schema": {"type": "string"},
 }
 HEADERS: Final = {
-    "get": [_TIMEOUT_PARAMETER],
-    "list": [_TIMEOUT_PARAMETER],
-    "delete": [_TIMEOUT_PARAMETER],
-    "stat": [_TIMEOUT_PARAMETER, _TIMEZONE_PARAMETER],
+    "get": [_DEADLINE_PARAMETER, _TIMEOUT_PARAMETER],
+    "list": [_DEADLINE_PARAMETER, _TIMEOUT_PARAMETER],
+    "delete": [_DEADLINE_PARAMETER, _TIMEOUT_PARAMETER],
+    "stat": [_DEADLINE_PARAMETER, _TIMEOUT_PARAMETER, _TIMEZONE_PARAMETER],
 }
 
 
@@ -111,7 +132,8 @@ class JobTaskHandlers:
         return convert.to_task_info(task)
 
     def list(self, request: job_task_pb2.JobTaskQuery, call: Call) -> Message:
-        result = self._service.list(convert.to_list_request(request), timeout=call.remaining())
+        list_request = convert.to_list_request(request, self._service.limits)
+        result = self._service.list(list_request, timeout=call.remaining())
         return convert.to_tasks_info(result.results, result.total_count)
 
     def delete(self, request: job_task_pb2.JobTaskRequest, call: Call) -> Message:
@@ -119,7 +141,9 @@ class JobTaskHandlers:
         return empty_pb2.Empty()
 
     def stat(self, request: job_task_pb2.JobTaskStatQuery, call: Call) -> struct_pb2.Struct:
-        stat_request = convert.to_stat_request(request, timezone=call.header(TIMEZONE_HEADER))
+        stat_request = convert.to_stat_request(
+            request, timezone=call.header(TIMEZONE_HEADER), limits=self._service.limits
+        )
         result = self._service.stat(stat_request, timeout=call.remaining())
         return convert.to_stat_struct(result)
 
@@ -139,33 +163,114 @@ def _by_method(endpoints: Mapping[str, Endpoint]) -> Endpoint:
     return dispatch
 
 
-def _call_of(request: Request) -> Call:
+class Refused(Exception):
+    """A request refused by the HTTP edge itself, with an HTTP status gRPC has no code for."""
+
+    def __init__(self, http_status: int, status: grpc.StatusCode, message: str) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+        self.status = status
+        self.message = message
+
+    def response(self) -> Response:
+        return error_response(
+            InvalidParameter.code, self.message, self.status, http_status=self.http_status
+        )
+
+
+class Disconnected(Exception):
+    """The client hung up before its request was read: nobody is left to answer."""
+
+
+# How a disconnect is counted (nginx's "client closed request"); nothing is sent.
+CLIENT_CLOSED: Final = 499
+
+
+def _call_of(request: Request, max_deadline: float) -> Call:
+    """The call's headers and deadline (from now): the one it asks for, at most `max_deadline`."""
+    seconds = request.headers.get(DEADLINE_HEADER)
     timeout = request.headers.get(TIMEOUT_HEADER)
-    deadline = None if timeout is None else time.monotonic() + parse_timeout(timeout)
-    return Call(request.headers, deadline)
+    if seconds is not None:
+        asked = parse_seconds(seconds, DEADLINE_HEADER)
+    elif timeout is not None:
+        asked = parse_timeout(timeout)
+    else:
+        asked = max_deadline
+    return Call(request.headers, time.monotonic() + min(asked, max_deadline))
 
 
-async def _body(request: Request, limit: int) -> bytes:
+def _require_json(request: Request) -> None:
+    """A body must say it is JSON; a request without a body need not say anything."""
+    kind = request.headers.get("content-type")
+    declared = request.headers.get("content-length", "0")
+    if kind is None and declared == "0" and "transfer-encoding" not in request.headers:
+        return
+    media = (kind or "").split(";", 1)[0].strip().lower()
+    if media != "application/json":
+        raise Refused(
+            415,
+            grpc.StatusCode.INVALID_ARGUMENT,
+            f"body: send it as application/json (Content-Type was {(kind or 'not set')[:80]!r})",
+        )
+
+
+def _too_large(limit: int) -> Refused:
+    return Refused(
+        413, grpc.StatusCode.RESOURCE_EXHAUSTED, f"body: larger than the maximum of {limit} bytes"
+    )
+
+
+async def _body(request: Request, limit: int, read_timeout: float) -> bytes:
+    """The body, refused as soon as it is known to be too large (Content-Length, then as it
+    streams); a client that stops sending it is cut off after `read_timeout` seconds."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise InvalidParameter(BODY, f"larger than the maximum of {limit} bytes")
+        raise _too_large(limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise InvalidParameter(BODY, f"larger than the maximum of {limit} bytes")
-        chunks.append(chunk)
+    try:
+        with anyio.fail_after(read_timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
+                chunks.append(chunk)
+    except ClientDisconnect:
+        raise Disconnected from None
+    except TimeoutError:
+        raise Refused(
+            408,
+            grpc.StatusCode.DEADLINE_EXCEEDED,
+            f"body: not received within {read_timeout:g} seconds",
+        ) from None
     return b"".join(chunks)
 
 
-async def request_message(binding: Binding, request: Request, max_body_bytes: int) -> Message:
-    """The rpc's request message from the path, and the JSON body or the query parameters."""
+def _check_document_counts(document: Any, limits: Limits) -> None:
+    """A JSON body's counts of conditions and stages, before protobuf converts its values."""
+    query = document.get("query") if isinstance(document, dict) else None
+    if not isinstance(query, dict):
+        return
+
+    def count(name: str) -> int:
+        value = query.get(name)
+        return len(value) if isinstance(value, list) else 0
+
+    check_counts(count("filter"), count("filter_or"), count("aggregate"), limits)
+
+
+def request_message(
+    binding: Binding,
+    request: Request,
+    body: bytes | None,
+    limits: Limits,
+) -> Message:
+    """The rpc's request message from the path, and the JSON body or the query parameters
+    (on a worker thread: decoding a large body takes CPU)."""
     path = {name: request.path_params[name] for name in binding.path_fields}
-    if binding.body:
-        if request.query_params:
-            raise InvalidParameter("query parameters", "this path takes a JSON body only")
-        document = read_json(await _body(request, max_body_bytes), BODY)
+    if body is not None:
+        document = read_json(body, BODY)
+        _check_document_counts(document, limits)
         if isinstance(document, dict):
             document.update(path)
         return to_message(document, binding.request, BODY)
@@ -174,6 +279,7 @@ async def request_message(binding: Binding, request: Request, max_body_bytes: in
         request.query_params.multi_items(),
         path_fields=binding.path_fields,
     )
+    _check_document_counts(document, limits)
     return to_message({**document, **path}, binding.request, "query parameters")
 
 
@@ -205,7 +311,9 @@ class HttpApp:
         spaceone: SpaceoneAuth | None = None,
         healthy: Callable[[], bool] | None = None,
         workers: int = 16,
-        max_body_bytes: int = 4 * 1024 * 1024,
+        max_body_bytes: int = 1024 * 1024,
+        read_timeout: float = 10.0,
+        max_deadline: float = 30.0,
         metrics: Metrics | None = None,
         call_log: CallLog | None = None,
     ) -> None:
@@ -219,6 +327,9 @@ class HttpApp:
         self._workers = workers
         self._limiter: anyio.CapacityLimiter | None = None
         self._max_body_bytes = max_body_bytes
+        self._read_timeout = read_timeout
+        self._max_deadline = max_deadline
+        self._limits = service.limits
         self.openapi = api_document()
         by_path: dict[str, dict[str, Endpoint]] = {}
         for binding in BINDINGS:
@@ -234,27 +345,51 @@ class HttpApp:
         self.asgi.router.redirect_slashes = False
 
     def _serve(
-        self, binding: Binding, handler: Handler, message: Message, call: Call
-    ) -> tuple[Response, Message]:
-        """On a worker thread: authenticate, serve, and render the answer (CPU off the loop)."""
-        if self._spaceone is not None:
+        self,
+        binding: Binding,
+        handler: Handler,
+        request: Request,
+        body: bytes | None,
+        call: Call,
+        caller: Caller | SpaceoneCaller | None,
+        seen: Seen,
+    ) -> Response:
+        """On a worker thread: decode, authorize, serve, and render the answer (CPU off the
+        loop)."""
+        seen.request = request_message(binding, request, body, self._limits)
+        if isinstance(caller, SpaceoneCaller) and self._spaceone is not None:
+            # identity's verdict needs the request's domain and project: asked after decoding
             headers = call.headers.items()
-            with spaceone_authorized(self._spaceone, headers, binding.grpc_method, message):
-                answer = handler(message, call)
-            return JSONResponse(to_json(answer)), answer
-        if self._verifier is not None:
-            caller = self._verifier.verify(token_of(call.headers.items()))
-            authorize(caller, binding.grpc_method, message)
-        answer = handler(message, call)
-        return JSONResponse(to_json(answer)), answer
+            method = binding.grpc_method
+            with spaceone_authorized(self._spaceone, headers, method, seen.request, caller):
+                seen.response = handler(seen.request, call)
+        else:
+            if isinstance(caller, Caller):
+                authorize(caller, binding.grpc_method, seen.request)
+            seen.response = handler(seen.request, call)
+        return JSONResponse(to_json(seen.response))
 
     async def _run(
-        self, binding: Binding, handler: Handler, message: Message, call: Call
-    ) -> tuple[Response, Message]:
+        self, binding: Binding, handler: Handler, request: Request, call: Call, seen: Seen
+    ) -> Response:
         if self._limiter is None:  # made on the server's event loop, at the first call
             self._limiter = anyio.CapacityLimiter(self._workers)
+        # Who calls is known before anything of the body is read.
+        caller: Caller | SpaceoneCaller | None = None
+        if self._spaceone is not None:  # may ask identity for the domain's key: off the loop
+            token = token_of(call.headers.items())
+            authenticate = self._spaceone.authenticate
+            caller = await anyio.to_thread.run_sync(authenticate, token, limiter=self._limiter)
+        elif self._verifier is not None:
+            caller = self._verifier.verify(token_of(call.headers.items()))
+        body = None
+        if binding.body:
+            if request.query_params:
+                raise InvalidParameter("query parameters", "this path takes a JSON body only")
+            _require_json(request)
+            body = await _body(request, self._max_body_bytes, self._read_timeout)
         return await anyio.to_thread.run_sync(
-            self._serve, binding, handler, message, call, limiter=self._limiter
+            self._serve, binding, handler, request, body, call, caller, seen, limiter=self._limiter
         )
 
     def _endpoint(self, binding: Binding) -> Endpoint:
@@ -265,13 +400,20 @@ class HttpApp:
         async def endpoint(request: Request) -> Response:
             with self._observed(rpc, request) as seen:
                 try:
-                    call = _call_of(request)  # the deadline runs from the request's arrival
-                    seen.request = await request_message(binding, request, self._max_body_bytes)
-                    response, seen.response = await self._run(binding, handler, seen.request, call)
+                    # The deadline runs from the request's arrival.
+                    call = _call_of(request, self._max_deadline)
+                    response = await self._run(binding, handler, request, call, seen)
                     seen.outcome = Outcome(grpc.StatusCode.OK, None)
                 except JobTaskError as error:
                     seen.outcome = Outcome(status_code(error), error.code)
                     response = error_answer(error, what)
+                except Refused as refused:
+                    seen.outcome = Outcome(refused.status, InvalidParameter.code)
+                    response = refused.response()
+                except Disconnected:
+                    seen.outcome = Outcome(grpc.StatusCode.CANCELLED, None)
+                    seen.http_status = CLIENT_CLOSED
+                    return Response(status_code=CLIENT_CLOSED)  # nobody reads it
                 except Exception:
                     seen.outcome = Outcome(grpc.StatusCode.INTERNAL, JobTaskError.code)
                     response = unexpected_answer(what)

@@ -3,18 +3,24 @@
 The socket is bound here, before anything starts, so a taken port fails start-up at once and port 0
 reports the port it got. Stopping is two steps, so `__main__` can drain gRPC and HTTP together:
 `shutdown()` turns `/healthz` NOT_SERVING and stops accepting connections, `wait(grace)` lets
-in-flight requests finish for up to `grace` seconds.
+in-flight requests finish for up to `grace` seconds. A connection gets HTTP_READ_TIMEOUT_SECONDS
+to send a request's headers (`_TimedH11`; the app bounds the body) and HTTP_KEEP_ALIVE_SECONDS
+of idleness between requests.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 import socket
 import threading
 from collections.abc import Callable
+from typing import Any
 
+import h11
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from jobtask.api.identity import load_security
 from jobtask.api.logs import CallLog
@@ -46,6 +52,50 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _TimedH11(H11Protocol):
+    """uvicorn's h11 protocol with a deadline for each request's headers: uvicorn times out only
+    an idle keep-alive connection, so a client that sends half of its headers and stops would
+    hold the connection forever. Past the deadline the connection is closed."""
+
+    header_timeout: float = 10.0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._header_timer: asyncio.TimerHandle | None = None
+
+    def _arm(self) -> None:
+        self._disarm()
+        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_overdue)
+
+    def _disarm(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_overdue(self) -> None:
+        self._header_timer = None
+        # Still waiting for a request's headers (their state is IDLE until they are complete).
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm()
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.conn.their_state is not h11.IDLE:
+            self._disarm()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm()  # the next request's headers (the keep-alive timeout closes an idle one)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+
 class HttpServer:
     """uvicorn serving an HttpApp on a bound socket, in a thread of its own."""
 
@@ -56,8 +106,11 @@ class HttpServer:
         *,
         grace: float,
         tls_files: tuple[str, str] | None = None,
+        read_timeout: float = 10.0,
+        keep_alive: int = 5,
     ) -> None:
-        """`tls_files`: the certificate (chain) and key files to serve HTTPS with."""
+        """`tls_files`: the certificate (chain) and key files to serve HTTPS with; `read_timeout`:
+        seconds a request's headers may take; `keep_alive`: of an idle connection."""
         self.app = app
         self._socket = sock
         self.port: int = sock.getsockname()[1]
@@ -68,6 +121,8 @@ class HttpServer:
             log_config=None,  # our logging is configured once, in __main__
             access_log=False,  # each rpc call has its line from the call log instead
             server_header=False,
+            http=type("TimedH11", (_TimedH11,), {"header_timeout": read_timeout}),
+            timeout_keep_alive=keep_alive,
             timeout_graceful_shutdown=math.ceil(grace),
             ssl_certfile=certificate,
             ssl_keyfile=key,
@@ -106,6 +161,10 @@ class HttpServer:
         self.shutdown()
         self.wait(grace)
 
+    def close(self) -> None:
+        """Release the port of a server that was never started."""
+        self._socket.close()
+
 
 def build_http_server(
     settings: Settings,
@@ -128,10 +187,19 @@ def build_http_server(
         spaceone=security.spaceone,
         healthy=healthy,
         workers=settings.http_workers,
-        max_body_bytes=settings.grpc_max_message_bytes,
+        max_body_bytes=settings.http_max_body_bytes,
+        read_timeout=settings.http_read_timeout_seconds,
+        max_deadline=settings.http_max_deadline_seconds,
         metrics=metrics,
         call_log=call_log,
     )
     tls_files = (settings.tls_cert_file, settings.tls_key_file) if security.tls else None
     sock = listen(settings.http_host, settings.http_port)
-    return HttpServer(app, sock, grace=settings.shutdown_grace_seconds, tls_files=tls_files)
+    return HttpServer(
+        app,
+        sock,
+        grace=settings.shutdown_grace_seconds,
+        tls_files=tls_files,
+        read_timeout=settings.http_read_timeout_seconds,
+        keep_alive=settings.http_keep_alive_seconds,
+    )

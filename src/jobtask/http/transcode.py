@@ -108,6 +108,16 @@ def parse_timeout(value: str) -> float:
     return int(match.group(1)) * _TIMEOUT_UNITS[match.group(2)]
 
 
+_SECONDS: Final = re.compile(r"[0-9]{1,8}(\.[0-9]{1,6})?")
+
+
+def parse_seconds(value: str, header: str) -> float:
+    """A deadline header in seconds (e.g. `2.5`); zero is a deadline that has passed."""
+    if _SECONDS.fullmatch(value.strip()) is None:
+        raise InvalidParameter(header, "must be a number of seconds such as 2.5")
+    return float(value)
+
+
 def _json_type(value: Any) -> str:
     if value is None:
         return "null"

@@ -2,7 +2,8 @@
 
 Within these limits a query translates in bounded time and asks the database for bounded work;
 past one it is ERROR_INVALID_PARAMETER naming the part and the limit. (The request's size in bytes
-is bounded earlier, by gRPC's GRPC_MAX_MESSAGE_BYTES.)
+is bounded earlier, by GRPC_MAX_RECEIVE_BYTES and HTTP_MAX_BODY_BYTES; `check_counts` runs
+on the request as it arrived, before its values are converted.)
 """
 
 from __future__ import annotations
@@ -142,6 +143,19 @@ def _check_filters(
     for name, group in (("filter", conditions), ("filter_or", conditions_or)):
         for index, condition in enumerate(group):
             _check_condition(condition, limits, f"query.{name}[{index}]")
+
+
+def check_counts(filters: int, filters_or: int, stages: int, limits: Limits) -> None:
+    """How many conditions and stages a query holds, checked on the request as it arrived,
+    before its values are converted: a request within the size limit can still carry 190,000
+    conditions, whose conversion alone would cost seconds of CPU."""
+    _at_most(
+        filters + filters_or,
+        limits.max_filters,
+        "query.filter",
+        "conditions in filter and filter_or",
+    )
+    _at_most(stages, limits.max_aggregate_stages, "query.aggregate", "stages")
 
 
 def _check_keyword(keyword: str, limits: Limits) -> None:
