@@ -80,21 +80,13 @@ def recorder() -> Recorder:
 
 
 def serve(
-    mongodb_uri: str, database: str, recorder: Recorder, *, limit_ms: int
+    settings: Settings, database: str, recorder: Recorder, *, limit_ms: int
 ) -> Iterator[IndependentJobTaskClient]:
     """The service over `database`, every query limited to `limit_ms`, its commands recorded."""
-    settings = Settings(
-        mongodb_uri=mongodb_uri,
-        mongodb_database=database,
-        grpc_host="127.0.0.1",
-        grpc_port=0,
-        grpc_workers=2,
-        max_page_size=50,
-        shutdown_grace_seconds=2,
-    )
+    settings = settings.model_copy(update={"mongodb_database": database})
     # The socket timeout stays well past the limit: an answer in time is the server's own.
     with pymongo.MongoClient(
-        mongodb_uri, socketTimeoutMS=20_000, event_listeners=[recorder]
+        settings.mongodb_uri.get_secret_value(), socketTimeoutMS=20_000, event_listeners=[recorder]
     ) as client:
         repository = MongoJobTaskRepository(
             client[database]["job_task"], operation_timeout=limit_ms / 1000
@@ -111,16 +103,16 @@ def serve(
 
 @pytest.fixture
 def limited(
-    mongodb_uri: str, engine_database: str, recorder: Recorder
+    settings: Settings, engine_database: str, recorder: Recorder
 ) -> Iterator[IndependentJobTaskClient]:
-    yield from serve(mongodb_uri, engine_database, recorder, limit_ms=LIMIT_MS)
+    yield from serve(settings, engine_database, recorder, limit_ms=LIMIT_MS)
 
 
 @pytest.fixture
 def unlimited(
-    mongodb_uri: str, engine_database: str, recorder: Recorder
+    settings: Settings, engine_database: str, recorder: Recorder
 ) -> Iterator[IndependentJobTaskClient]:
-    yield from serve(mongodb_uri, engine_database, recorder, limit_ms=60_000)
+    yield from serve(settings, engine_database, recorder, limit_ms=60_000)
 
 
 # ---------------------------------------------------------------------------------------------
