@@ -74,7 +74,7 @@ integration-realdb: install  ## integration tests on the real engine ($(REALDB))
 	fi; \
 	out=$$(bash "$(REALDB)" start) || { echo "$$out"; \
 		echo "== integration tests on the real engine: FAILED, '$(REALDB) start' failed"; exit 1; }; \
-	uri=$$(sed -n 's/^REALDB READY //p' <<<"$$out" | tail -n 1); \
+	uri=$$(sed -n 's/^REALDB READY \([^ ]*\).*/\1/p' <<<"$$out" | tail -n 1); \
 	[ -n "$$uri" ] || { echo "$$out"; \
 		echo "== integration tests on the real engine: FAILED, no 'REALDB READY <uri>'"; exit 1; }; \
 	echo "== integration tests on the real engine (PostgreSQL + DocumentDB, $(REALDB))"; \
