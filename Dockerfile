@@ -1,9 +1,14 @@
 # The JobTask service for production: slim, non-root, configured by environment (see README).
+# The runtime dependencies are the pins the tests ran with (requirements/runtime.txt, `make lock`);
+# the package itself installs without dependencies. `make image-check` repeats these two installs
+# in a clean virtualenv and runs the console scripts from it (there is no Docker engine in CI).
 FROM python:3.11-slim AS build
 WORKDIR /src
+COPY requirements/runtime.txt ./requirements/
+RUN pip install --no-cache-dir --prefix=/install -r requirements/runtime.txt
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip install --no-cache-dir --prefix=/install .
+RUN pip install --no-cache-dir --prefix=/install --no-deps .
 
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --no-create-home jobtask

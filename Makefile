@@ -6,11 +6,39 @@ BIN := $(VENV)/bin
 PROTO_FILES := $(shell find proto -name '*.proto' | sort)
 GOOGLEAPIS = $(shell $(BIN)/python -c 'import google.api, os; print(os.path.dirname(os.path.dirname(google.api.__path__[0])))' 2>/dev/null)
 DEVDB := tools/devdb/devdb.sh
+# The dev database's port (`make run DEVDB_PORT=27018` when 27017 is taken).
+DEVDB_PORT ?= 27017
 GENERATED := src/spaceone src/jobtask_internal
+# SpaceONE's own client stacks (spaceone-core, spaceone-api, spacectl), one venv per release line,
+# for the real-client tier in tests/clients.
+CLIENT_LINES := 1.10 1.12
+CLIENT_VENVS := $(CLIENT_LINES:%=.venv-clients/%/.installed)
+# The image's runtime, built as the Dockerfile builds it (`make image-check`).
+IMAGE_VENV := .venv-image
+# A Python 3.11 that a non-root user can run, as the image's /usr/local/bin/python (one under a
+# private /root, e.g. pyenv's, cannot serve the test's unprivileged user).
+IMAGE_PYTHON ?= $(firstword $(wildcard /usr/local/bin/python3.11 /usr/bin/python3.11) $(PYTHON))
+PACKAGE_FILES := pyproject.toml README.md $(shell find src -name '*.py' -o -name '*.pyi' -o -name py.typed)
+# Tools that are not Python packages, built from the Go module proxy into a project-local GOBIN.
+TOOLS := $(CURDIR)/.tools/bin
+GRPCURL_VERSION := v1.9.3
+GRPCURL := $(TOOLS)/grpcurl
+# jq for the README's examples: the machine's, or else gojq (a jq in Go) linked as .tools/bin/jq.
+GOJQ_VERSION := v0.12.17
+JQ := $(if $(shell command -v jq),,$(TOOLS)/jq)
 
-.PHONY: install proto proto-check fmt lint unit integration test run db db-stop demo bench reliability lock clean
+.PHONY: clients clients-lock install tools image-venv image-check proto proto-check fmt lint unit integration test run db db-stop demo bench reliability lock clean
 
 install: $(VENV)/.installed
+
+tools: $(GRPCURL) $(JQ)  ## grpcurl (and jq if missing), pinned, from the Go module proxy into .tools/bin
+
+$(GRPCURL):
+	GOBIN=$(TOOLS) go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
+
+$(TOOLS)/jq:
+	GOBIN=$(TOOLS) go install github.com/itchyny/gojq/cmd/gojq@$(GOJQ_VERSION)
+	ln -sf gojq $@
 
 $(VENV)/.installed: pyproject.toml requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +47,48 @@ $(VENV)/.installed: pyproject.toml requirements/dev.txt
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-lock:  ## re-pin dev/CI dependencies from pyproject.toml
-	$(BIN)/pip-compile -q --extra dev --strip-extras -o requirements/dev.txt pyproject.toml
+clients: $(CLIENT_VENVS)  ## SpaceONE's client venvs (.venv-clients/1.10, 1.12) for tests/clients
+
+.venv-clients/%/.installed: requirements/clients/%.txt requirements/clients/%.lock requirements/clients/constraints.txt
+	rm -rf .venv-clients/$*
+	$(PYTHON) -m venv .venv-clients/$*
+	.venv-clients/$*/bin/pip install -q --disable-pip-version-check -c requirements/clients/constraints.txt \
+		-c requirements/clients/$*.lock -r requirements/clients/$*.txt
+	touch $@
+
+clients-lock:  ## re-resolve the client stacks and pin everything they install into requirements/clients/*.lock
+	for line in $(CLIENT_LINES); do \
+		rm -rf .venv-clients/$$line && $(PYTHON) -m venv .venv-clients/$$line && \
+		.venv-clients/$$line/bin/pip install -q -c requirements/clients/constraints.txt -r requirements/clients/$$line.txt && \
+		{ echo "# pip freeze of .venv-clients/$$line after 'make clients-lock'"; .venv-clients/$$line/bin/pip freeze; } \
+			> requirements/clients/$$line.lock && touch .venv-clients/$$line/.installed || exit 1; \
+	done
+
+
+# --no-emit-find-links: a machine's own wheel directory (PIP_FIND_LINKS) never lands in the pins.
+# The runtime pins (the image's) are the dev pins' versions of the runtime dependencies: what was tested.
+lock:  ## re-pin dev/CI dependencies and the image's runtime dependencies from pyproject.toml
+	$(BIN)/pip-compile -q --no-emit-find-links --extra dev --strip-extras -o requirements/dev.txt pyproject.toml
+	$(BIN)/pip-compile -q --no-emit-find-links --strip-extras -c requirements/dev.txt \
+		-o requirements/runtime.txt pyproject.toml
+
+# As the Dockerfile: the runtime pins, then the package without dependencies, from the index alone
+# (no PIP_FIND_LINKS); unlike the image, pip's cache is used and the venv is kept between runs.
+image-venv: $(IMAGE_VENV)/.installed
+
+$(IMAGE_VENV)/.runtime: requirements/runtime.txt
+	rm -rf $(IMAGE_VENV)
+	$(IMAGE_PYTHON) -m venv $(IMAGE_VENV)
+	PIP_FIND_LINKS= $(IMAGE_VENV)/bin/pip install -q -r requirements/runtime.txt
+	touch $@
+
+$(IMAGE_VENV)/.installed: $(IMAGE_VENV)/.runtime $(PACKAGE_FILES)
+	PIP_FIND_LINKS= $(IMAGE_VENV)/bin/pip install -q --no-deps --force-reinstall .
+	touch $@
+
+image-check: install image-venv  ## the image's install, run as a non-root user against the dev database
+	$(DEVDB) build
+	$(BIN)/pytest -q tests/integration/test_image.py
 
 proto: install  ## regenerate the stubs (src/spaceone, src/jobtask_internal) from proto/
 	rm -rf $(GENERATED)
@@ -42,11 +110,16 @@ lint: install proto-check
 	$(BIN)/ruff format --check src/jobtask tests tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	@test -z "$$(git ls-files -i -c --exclude-standard)" || { git ls-files -i -c --exclude-standard; \
+		echo "these tracked files match .gitignore: narrow the pattern"; exit 1; }
+	$(BIN)/hadolint --no-color Dockerfile
+	@# tools/schemas/compose-spec.json: compose-spec/compose-spec schema/compose-spec.json at 170098b
+	$(BIN)/check-jsonschema --schemafile tools/schemas/compose-spec.json compose.yaml
 
 unit: install
 	$(BIN)/pytest -m "not integration" tests
 
-integration: install
+integration: install clients tools image-venv
 	$(DEVDB) build
 	$(BIN)/pytest -m integration tests
 
@@ -57,7 +130,7 @@ REALDB ?= ../shared/realdb/realdb.sh
 # faster alone (98 s against 111 s with 2), so it runs in one process.
 REALDB_WORKERS ?= 2
 
-test: lint  ## lint, unit, integration on the in-memory mongo-java-server, then on the real engine
+test: lint clients tools image-venv  ## lint, unit, integration (SpaceONE's clients, the README's examples, the image's install) on mongo-java-server, then integration on the real engine
 	$(DEVDB) build
 	@echo "== unit tests"
 	$(BIN)/pytest --cov --cov-report= -m "not integration" tests
@@ -66,7 +139,7 @@ test: lint  ## lint, unit, integration on the in-memory mongo-java-server, then 
 	@$(MAKE) --no-print-directory integration-realdb
 
 .PHONY: integration-realdb
-integration-realdb: install  ## integration tests on the real engine ($(REALDB)); fails if it cannot start
+integration-realdb: install clients tools image-venv  ## integration tests on the real engine ($(REALDB)); fails if it cannot start
 	@if [ ! -e "$(REALDB)" ]; then \
 		echo "== integration tests on the real engine: SKIPPED, $(REALDB) is not there" \
 			"(CI has it beside the clone; elsewhere set REALDB=/path/to/realdb.sh)"; \
@@ -81,15 +154,18 @@ integration-realdb: install  ## integration tests on the real engine ($(REALDB))
 	JOBTASK_TEST_MONGODB_URI="$$uri" JOBTASK_TEST_DATABASE=documentdb \
 		$(BIN)/pytest -m integration -n $(REALDB_WORKERS) tests
 
-db:  ## local MongoDB wire-protocol dev server on 127.0.0.1:27017 (H2 file under .data/)
-	$(DEVDB) start
+db:  ## local MongoDB wire-protocol dev server on 127.0.0.1:$(DEVDB_PORT) (H2 file under .data/)
+	$(DEVDB) start --port $(DEVDB_PORT)
 
 db-stop:
 	$(DEVDB) stop
 
-run: install  ## serve on 50051; starts the dev db when MONGODB_URI is unset
-	@if [ -z "$$MONGODB_URI" ]; then $(DEVDB) start; fi
-	LOG_FORMAT=$${LOG_FORMAT:-text} $(BIN)/python -m jobtask
+run: install  ## serve on 50051; without MONGODB_URI: starts the dev db (or uses the one running)
+	@if [ -z "$$MONGODB_URI" ]; then \
+		$(DEVDB) start --port $(DEVDB_PORT) && export MONGODB_URI="$$($(DEVDB) uri)" || exit 1; \
+		echo "jobtask: using the dev database at $$MONGODB_URI"; \
+	fi; \
+	LOG_FORMAT=$${LOG_FORMAT:-text} exec $(BIN)/python -m jobtask
 
 demo: install  ## drive N demo tasks (default 200) through the running server's writer API
 	$(BIN)/python -m jobtask.demo --count $${N:-200}
@@ -103,4 +179,4 @@ reliability: install  ## load, SIGTERM under load, database outages and fuzz; pr
 	PYTHONPATH=. $(BIN)/python tools/reliability.py $(RELIABILITY_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache tools/devdb/target
+	rm -rf $(VENV) $(IMAGE_VENV) .venv-clients .tools .pytest_cache .mypy_cache .ruff_cache tools/devdb/target

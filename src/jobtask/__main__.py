@@ -18,7 +18,7 @@ from jobtask.auth import ConfigurationError, Security, load_security
 from jobtask.errors import JobTaskError
 from jobtask.http.server import HttpServer, build_http_server
 from jobtask.query.limits import Limits
-from jobtask.repository import MongoJobTaskRepository, connect_with
+from jobtask.repository import MongoJobTaskRepository, connect_with, failure_detail
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from jobtask.writer import JobTaskWriter, WriterLimits
@@ -42,6 +42,7 @@ def build_writer(settings: Settings, repository: MongoJobTaskRepository) -> JobT
     limits = WriterLimits(
         max_errors=settings.job_task_max_errors,
         max_error_message_chars=settings.job_task_max_error_message_chars,
+        max_additional_depth=settings.max_value_depth,
         retention_days=settings.job_task_retention_days,
     )
     return JobTaskWriter(repository, limits=limits, clock=lambda: datetime.now(UTC))
@@ -151,7 +152,12 @@ def main() -> int:
     try:
         created = repository.ensure_indexes(retention_days=settings.job_task_retention_days)
     except JobTaskError as error:
-        log.error("cannot prepare the job_task collection's indexes: %s", error)
+        detail = failure_detail(error)
+        log.error(
+            "cannot prepare the job_task collection's indexes: %s%s",
+            error,
+            f" ({detail})" if detail else "",
+        )
         client.close()
         return 1
     log.info("indexes on %s.job_task: %s", settings.mongodb_database, ", ".join(created))

@@ -25,7 +25,7 @@ from jobtask.settings import Settings
 from jobtask.writer import IDENTITY
 from jobtask_internal.v1 import job_task_writer_pb2 as writer_pb2
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
-from spaceone.api.inventory.v1 import job_task_pb2
+from spaceone.api.inventory.v1 import collector_pb2
 
 PROVIDERS = ("aws", "google_cloud", "azure", "oci", "alibaba_cloud")
 ERROR_CODES = ("ERROR_PLUGIN", "ERROR_AUTHENTICATION", "ERROR_TIMEOUT", "ERROR_QUOTA_EXCEEDED")
@@ -171,7 +171,7 @@ def _report(
                 "failure_count",
             )
         }
-        errors = [job_task_pb2.ErrorInfo(**e) for e in shape["errors"]] if last else []
+        errors = [collector_pb2.ErrorInfo(**e) for e in shape["errors"]] if last else []
         stub.report(
             writer_pb2.ReportProgressRequest(
                 job_task_id=ref.job_task_id, domain_id=ref.domain_id, errors=errors, **counts

@@ -136,17 +136,18 @@ _SEGMENT = re.compile(r"^[^$\x00.]+$")
 _INDEX = re.compile(r"^\d+$")
 
 
-def field_kind(path: str, *, returned_only: bool = False) -> FieldKind | None:
-    """The kind of a dotted field path, or None when it is not a path of the resource.
+def field_kind(path: str) -> FieldKind | None:
+    """The kind of a dotted path of a stored field, or None when it is not a path of the resource.
 
-    Paths inside `errors` may carry an array index (`errors.0.error_code`); anything below
-    `errors.additional` is free-form. `returned_only` restricts to fields of JobTaskInfo.
+    Every stored field has one, returned or not (`only`, `sort`, filters and stat keys accept
+    them all, as SpaceONE does). Paths inside `errors` may carry an array index
+    (`errors.0.error_code`); anything below `errors.additional` is free-form.
     """
     segments = path.split(".")
     if not all(_SEGMENT.match(s) for s in segments):
         return None
     head, rest = segments[0], segments[1:]
-    kind = (RETURNED_FIELD_KINDS if returned_only else FIELD_KINDS).get(head)
+    kind = FIELD_KINDS.get(head)
     if kind is None or not rest:
         return kind
     if kind is not FieldKind.ERRORS:
@@ -162,14 +163,24 @@ def field_kind(path: str, *, returned_only: bool = False) -> FieldKind | None:
 
 
 def to_task(document: Mapping[str, Any]) -> JobTask:
-    """Map a stored document (or a projection of one) to a JobTask; unknown keys are ignored."""
+    """Map a stored document (or a projection of one) to a JobTask; unknown keys are ignored.
+
+    Values are kept as stored, whatever their type (the API's rendering decides what a value it
+    cannot carry becomes); only a status that is not one of ours, and errors that are not a list
+    of objects, are dropped here."""
     values = {name: document[name] for name in RETURNED_FIELDS if name in document}
     status = values.get("status")
     if status is not None:
-        values["status"] = JobTaskStatus(status) if status in STATUSES else None
+        values["status"] = (
+            JobTaskStatus(status) if isinstance(status, str) and status in STATUSES else None
+        )
     errors = values.get("errors")
     if errors is not None:
-        values["errors"] = tuple(_to_task_error(e) for e in errors if isinstance(e, Mapping))
+        values["errors"] = (
+            tuple(_to_task_error(e) for e in errors if isinstance(e, Mapping))
+            if isinstance(errors, list)
+            else None
+        )
     return JobTask(**values)
 
 

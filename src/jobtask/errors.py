@@ -21,7 +21,32 @@ This module imports nothing of ours; the gRPC mapping lives in `jobtask.api.stat
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
+
+# A value a client sent is echoed in a message at most this long (repr, then cut), and a whole
+# message at most MAX_MESSAGE_CHARS: details travel in a gRPC trailer, which clients refuse past
+# 8 KiB (RESOURCE_EXHAUSTED), so an echoed 20 KB id must not turn NOT_FOUND into that.
+MAX_SHOWN_CHARS: Final = 80
+MAX_MESSAGE_CHARS: Final = 1000
+# ... and at most this many bytes of UTF-8: the trailer percent-encodes every non-ASCII byte.
+MAX_MESSAGE_BYTES: Final = 2000
+
+
+def shown(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
+    """`repr(value)`, cut to about `limit` characters with how long it was."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
+
+
+def _bounded(message: str) -> str:
+    if len(message) <= MAX_MESSAGE_CHARS and len(message.encode()) <= MAX_MESSAGE_BYTES:
+        return message
+    cut = message[:MAX_MESSAGE_CHARS]
+    while len(cut.encode()) > MAX_MESSAGE_BYTES:
+        cut = cut[: len(cut) * 3 // 4]
+    return f"{cut}… (cut)"
 
 
 class JobTaskError(Exception):
@@ -30,6 +55,7 @@ class JobTaskError(Exception):
     code: ClassVar[str] = "ERROR_UNKNOWN"
 
     def __init__(self, message: str) -> None:
+        message = _bounded(message)
         super().__init__(message)
         self.message = message
 
@@ -64,10 +90,10 @@ class UnsupportedOperator(InvalidRequest):
     code = "ERROR_UNSUPPORTED_OPERATOR"
 
     def __init__(self, operator: str, supported: list[str], *, key: str = "") -> None:
-        shown = repr(operator) if operator else "none given"
+        named = shown(operator) if operator else "none given"
         where = f"key = {key}, " if key else ""
         super().__init__(
-            f"Unsupported operator {shown}. ({where}supported = {', '.join(supported)})"
+            f"Unsupported operator {named}. ({where}supported = {', '.join(supported)})"
         )
         self.operator = operator
         self.key = key
@@ -81,7 +107,8 @@ class OperatorValueType(InvalidRequest):
 
     def __init__(self, operator: str, condition: dict[str, Any]) -> None:
         super().__init__(
-            f"Value of operator '{operator}' {self.expected}. (condition = {condition})"
+            f"Value of operator {shown(operator)} {self.expected}. "
+            f"(condition = {shown(condition, 4 * MAX_SHOWN_CHARS)})"
         )
 
 
@@ -106,7 +133,7 @@ class NotFound(JobTaskError):
     code = "ERROR_NOT_FOUND"
 
     def __init__(self, keys: tuple[str, ...], values: tuple[str, ...]) -> None:
-        super().__init__(f"Value not found. ({keys} = {values})")
+        super().__init__(f"Value not found. ({keys} = ({', '.join(shown(v) for v in values)}))")
 
 
 class AlreadyExists(JobTaskError):
@@ -115,7 +142,7 @@ class AlreadyExists(JobTaskError):
     code = "ERROR_SAVE_UNIQUE_VALUES"
 
     def __init__(self, key: str, value: str) -> None:
-        super().__init__(f"Duplicated value. ({key} = {value})")
+        super().__init__(f"Duplicated value. ({key} = {shown(value)})")
 
 
 class FailedPrecondition(JobTaskError):

@@ -32,7 +32,13 @@ from pymongo.errors import (
 )
 
 from jobtask.domain import RETURNED_FIELDS, JobTask, JobTaskStatus, to_task
-from jobtask.errors import InvalidParameter, StorageError, StorageTimeout, StorageUnavailable
+from jobtask.errors import (
+    InvalidParameter,
+    JobTaskError,
+    StorageError,
+    StorageTimeout,
+    StorageUnavailable,
+)
 from jobtask.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -63,28 +69,37 @@ INDEXES: Final[tuple[IndexModel, ...]] = (
 TTL_INDEX: Final[str] = "finished_at_ttl"
 _RETURNED: Final[dict[str, int]] = {"_id": 0, **dict.fromkeys(RETURNED_FIELDS, 1)}
 
-# MongoDB rejects the query itself (bad regex, bad $options, type mismatch...): the client's input.
-_QUERY_REJECTED_CODES: Final[frozenset[int]] = frozenset({2, 9, 14, 51091, 51108})
-# ... and what a statistics pipeline can only learn from the data while it runs: a date operator
-# on a non-date (16006), $dateToString format (18533-18536) or time zone (40485, 40517),
-# $size of a non-array (17124), $arrayToObject/$objectToArray input (40386-40398, 4940400-1),
-# $mergeObjects of non-objects (40400), a stage over its memory limit (292) or a result
-# document over 16 MB (10334). Other failures are the database's, not the request's.
-_PIPELINE_REJECTED_CODES: Final[frozenset[int]] = _QUERY_REJECTED_CODES | frozenset(
-    {
-        16006,
-        *range(18533, 18537),
-        40485,
-        40517,
-        17124,
-        *range(40386, 40399),
-        4940400,
-        4940401,
-        40400,
-        292,
-        10334,
-    }
+# What the client is told when MongoDB rejects a request: the query itself (bad regex, bad
+# $options, a type mismatch), or what a statistics pipeline can only learn from the data while
+# it runs. The driver's own text (the server's error document) goes to the log only. Codes not
+# here are the database's failure, not the request's.
+_TYPE: Final = "a value of a type the database cannot use there (a type mismatch)"
+_PATTERN: Final = "a regular expression the database cannot compile"
+_QUERY_REJECTIONS: Final[Mapping[int, str]] = {
+    2: _TYPE,
+    9: _TYPE,
+    14: _TYPE,
+    51091: _PATTERN,
+    51108: _PATTERN,
+}
+_ARRAY_OBJECT: Final = (
+    "array_to_object needs arrays of [key, value] pairs or of {k, v} objects, and "
+    "object_to_array an object: a value is not one"
 )
+_PIPELINE_REJECTIONS: Final[Mapping[int, str]] = {
+    **_QUERY_REJECTIONS,
+    16006: "date_format needs dates: a value of that key is not a date",
+    # The real engine (DocumentDB) cannot take a stored date far beyond year 9999 apart.
+    15: "date_format met a date the database cannot convert (out of its range): filter it out",
+    **dict.fromkeys(range(18533, 18537), "date_format is not a format the database accepts"),
+    40485: "the time zone is not one the database knows",
+    40517: "the time zone is not one the database knows",
+    17124: "the project operator size ($size) needs arrays: a value is not one",
+    **dict.fromkeys((*range(40386, 40399), 4940400, 4940401), _ARRAY_OBJECT),
+    40400: "merge_objects needs objects: a value is not one",
+    292: "a stage needs more memory than the database allows: narrow the filter or page",
+    10334: "a result row is larger than 16 MB: group or project less into one row",
+}
 # The dev database (mongo-java-server) rejects a pattern its Java regex engine cannot compile
 # without a code, as "... near index N"; MongoDB's regex errors carry 51091 (above).
 _UNCODED_PATTERN_ERROR: Final = re.compile(r" near index \d+")
@@ -119,44 +134,82 @@ class JobTaskRepository(Protocol):
 
 @contextmanager
 def _translated_errors(
-    rejected: frozenset[int] = _QUERY_REJECTED_CODES, *, time_limit_ms: int | None = None
+    rejected: Mapping[int, str] = _QUERY_REJECTIONS, *, time_limit_ms: int | None = None
 ) -> Iterator[None]:
-    """Turn the driver's errors into ours; codes in `rejected` are the request's fault."""
+    """Turn the driver's errors into ours; codes in `rejected` are the request's fault.
+
+    Messages are fixed texts: the driver's (server addresses, the server's error document) is
+    logged, never sent.
+    """
     try:
         yield
     except ServerSelectionTimeoutError as error:
-        raise StorageUnavailable(f"the database is unreachable ({_first_line(error)})") from error
+        # The driver's reason (servers tried, why each failed) is for operators, never for
+        # clients: see failure_detail; the health probe logs the outage once.
+        raise StorageUnavailable("the database is unreachable") from error
     except (ExecutionTimeout, NetworkTimeout, WTimeoutError) as error:
         raise _timeout(error, time_limit_ms) from error
     except ConnectionFailure as error:
-        raise StorageUnavailable(
-            f"the database connection failed ({_first_line(error)})"
-        ) from error
+        log.warning("database connection failed: %s", _first_line(error))
+        raise StorageUnavailable("the database connection failed") from error
     except PyMongoError as error:
         if error.timeout:
             raise _timeout(error, time_limit_ms) from error
-        if isinstance(error, OperationFailure) and (
-            error.code in rejected
-            or (error.code is None and _UNCODED_PATTERN_ERROR.search(str(error)))
-        ):
-            raise InvalidParameter(
-                "query", f"the database rejected it: {_first_line(error)}"
-            ) from error
-        raise StorageError(f"database query failed (reason = {_first_line(error)})") from error
+        reason = _rejection(error, rejected)
+        if reason is not None:
+            log.info("the database rejected a request: %s", _first_line(error))
+            raise InvalidParameter("query", f"the database rejected it: {reason}") from error
+        code = error.code if isinstance(error, OperationFailure) else None
+        log.error("database operation failed: %s", _first_line(error))
+        raise StorageError(
+            f"the database failed the operation (code = {code})"
+            if code is not None
+            else "the database failed the operation"
+        ) from error
+
+
+def _rejection(error: PyMongoError, rejected: Mapping[int, str]) -> str | None:
+    """The clear reason for a rejection that is the request's fault, or None."""
+    if not isinstance(error, OperationFailure):
+        return None
+    if error.code is None and _UNCODED_PATTERN_ERROR.search(str(error)):
+        return _PATTERN
+    return rejected.get(error.code) if error.code is not None else None
 
 
 def _timeout(error: PyMongoError, time_limit_ms: int | None) -> StorageTimeout:
+    log.info("database timeout: %s", _first_line(error))
     if time_limit_ms is None:
-        return StorageTimeout(f"the database did not answer in time ({_first_line(error)})")
+        return StorageTimeout("the database did not answer in time")
     return StorageTimeout(
         f"the query ran past its time limit of {time_limit_ms} ms (the smallest of the "
         "configured limits and the call's deadline): narrow the filter or simplify the "
-        f"pipeline ({_first_line(error)})"
+        "pipeline"
     )
 
 
-def _first_line(error: Exception) -> str:
+def _first_line(error: Exception | str) -> str:
     return str(error).split("\n", 1)[0][:300]
+
+
+# pymongo's server selection error is "<host: reason>,... , Timeout: 5.0s, Topology Description:
+# <a dump of every server>"; each reason also repeats the client's configured timeouts.
+_TOPOLOGY: Final = re.compile(r", Timeout: .*", re.DOTALL)
+_CONFIGURED: Final = re.compile(r" \(configured timeouts: [^)]*\)")
+
+
+def _unreachable(error: ServerSelectionTimeoutError) -> str:
+    """Which servers were tried and why each failed, without the topology dump."""
+    return _first_line(_CONFIGURED.sub("", _TOPOLOGY.sub("", str(error))))
+
+
+def failure_detail(error: JobTaskError) -> str:
+    """What the driver said of a storage failure, in one line: for operators (start-up, logs),
+    never for a client's answer. Empty when the error did not come from the driver."""
+    cause = error.__cause__
+    if isinstance(cause, ServerSelectionTimeoutError):
+        return _unreachable(cause)
+    return _first_line(cause) if isinstance(cause, PyMongoError) else ""
 
 
 class MongoJobTaskRepository:
@@ -181,7 +234,7 @@ class MongoJobTaskRepository:
 
     @contextmanager
     def _noting_reachability(
-        self, rejected: frozenset[int] = _QUERY_REJECTED_CODES, *, time_limit_ms: int | None = None
+        self, rejected: Mapping[int, str] = _QUERY_REJECTIONS, *, time_limit_ms: int | None = None
     ) -> Iterator[None]:
         """`_translated_errors`, remembering that the database could not be reached (a server
         selection that timed out, or a connection that failed)."""
@@ -194,7 +247,7 @@ class MongoJobTaskRepository:
 
     @contextmanager
     def _reaching(
-        self, rejected: frozenset[int] = _QUERY_REJECTED_CODES, *, time_limit_ms: int | None = None
+        self, rejected: Mapping[int, str] = _QUERY_REJECTIONS, *, time_limit_ms: int | None = None
     ) -> Iterator[None]:
         """An operation: refused at once while the database is known to be unreachable (the last
         attempt could not reach it and the driver has seen no server since), else translated."""
@@ -297,7 +350,7 @@ class MongoJobTaskRepository:
         """Run a pipeline with a server-side time limit; allowDiskUse is left to the server."""
         max_time_ms = self._max_time_ms(timeout)
         options: dict[str, Any] = {"maxTimeMS": max_time_ms} if max_time_ms else {}
-        with self._reaching(_PIPELINE_REJECTED_CODES, time_limit_ms=max_time_ms):
+        with self._reaching(_PIPELINE_REJECTIONS, time_limit_ms=max_time_ms):
             return list(self._collection.aggregate(list(pipeline), **options))
 
     def insert_many(self, documents: Sequence[dict[str, Any]]) -> int:
@@ -317,12 +370,16 @@ class MongoJobTaskRepository:
                 return False
         return True
 
-    def find_stored(self, job_task_id: str, *, timeout: float | None) -> dict[str, Any] | None:
-        """The stored document with that id, in whichever domain (to compare a retried create)."""
+    def find_stored(
+        self, job_task_id: str, domain_id: str, *, timeout: float | None
+    ) -> dict[str, Any] | None:
+        """The stored document with that id in that domain (to compare a retried create)."""
         max_time_ms = self._max_time_ms(timeout)
         with self._reaching():
             return self._collection.find_one(
-                {"job_task_id": job_task_id}, {"_id": 0}, max_time_ms=max_time_ms
+                {"job_task_id": job_task_id, "domain_id": domain_id},
+                {"_id": 0},
+                max_time_ms=max_time_ms,
             )
 
     def find_status(
@@ -373,14 +430,30 @@ class MongoJobTaskRepository:
         counts: Mapping[str, int],
         errors: Sequence[dict[str, Any]],
         max_errors: int,
+        max_count: int,
         timeout: float | None,
     ) -> JobTask | None:
         """$inc the counters and $push the errors, keeping the first `max_errors` of them; how many
-        were reported in all is counted, so dropped = reported_error_count - len(errors)."""
-        update: dict[str, Any] = {"$inc": {**counts, "reported_error_count": len(errors)}}
+        were reported in all is counted, so dropped = reported_error_count - len(errors).
+
+        The update applies only while every total stays at most `max_count` (a guard in the same
+        conditional update, so concurrent reporters cannot overshoot it either); None when the
+        task is not there, not in `status`, or a total would pass it."""
+        increments = {**counts, "reported_error_count": len(errors)}
+        update: dict[str, Any] = {"$inc": increments}
         if errors:
             update["$push"] = {"errors": {"$each": list(errors), "$slice": max_errors}}
-        query = {"job_task_id": job_task_id, "domain_id": domain_id, "status": status.value}
+        query: dict[str, Any] = {
+            "job_task_id": job_task_id,
+            "domain_id": domain_id,
+            "status": status.value,
+        }
+        # "Not above the most it may be before": also matches a counter an existing document
+        # lacks ($inc starts it from the increment). One flat condition per counter: the real
+        # engine (DocumentDB) crashed once under concurrent reports with an $and of $or guards.
+        query.update(
+            {name: {"$not": {"$gt": max_count - by}} for name, by in increments.items() if by}
+        )
         return self._update(query, update, timeout)
 
     def delete_finished(
@@ -450,6 +523,11 @@ def connect(
         socketTimeoutMS=operation_timeout_ms + 1000,
         maxPoolSize=max_pool_size,
         appname="jobtask",
+        # A stored document must never fail to decode: a date beyond Python's range comes back
+        # as a DatetimeMS, a string that is not UTF-8 with replacement characters (both are then
+        # rendered by the API's one rendering path, jobtask.api.convert).
+        datetime_conversion="DATETIME_AUTO",
+        unicode_decode_error_handler="replace",
         event_listeners=[_CommandListener(observer) for observer in observers],
     )
     collection = client[database][COLLECTION]

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jobtask.domain import JobTask, JobTaskStatus
-from jobtask.errors import InvalidParameter, NotFound, RequiredParameter
+from jobtask.errors import InvalidParameter, NotFound, RequiredParameter, shown
 from jobtask.query.aggregate import StatResult, build_pipeline, read_result
 from jobtask.query.filters import all_of_documents, build_condition, build_filter
 from jobtask.query.limits import (
@@ -103,7 +103,7 @@ def _time_zone(name: str) -> str:
         ZoneInfo(name)
     except (ValueError, OSError, KeyError):
         raise InvalidParameter(
-            "timezone", f"{name!r} is not an IANA time zone name such as UTC or Asia/Seoul"
+            "timezone", f"{shown(name)} is not an IANA time zone name such as UTC or Asia/Seoul"
         ) from None
     return name
 

@@ -21,8 +21,10 @@ from jobtask.errors import (
     InvalidParameter,
     NotFound,
     RequiredParameter,
+    shown,
 )
 from jobtask.query.dates import to_utc
+from jobtask.query.limits import check_stored_value
 
 COUNTERS: Final[tuple[str, ...]] = (
     "created_count",
@@ -42,7 +44,8 @@ IDENTITY: Final[tuple[str, ...]] = (
     "domain_id",
 )
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,39}$")
-_MAX_INCREMENT: Final[int] = 2**31 - 1
+# Counters are int32 in JobTaskInfo: no increment, and no total, may pass this.
+MAX_COUNT: Final[int] = 2**31 - 1
 
 
 def new_job_task_id() -> str:
@@ -75,7 +78,9 @@ class JobTaskStore(Protocol):
 
     def insert(self, document: dict[str, Any], *, timeout: float | None) -> bool: ...
 
-    def find_stored(self, job_task_id: str, *, timeout: float | None) -> dict[str, Any] | None: ...
+    def find_stored(
+        self, job_task_id: str, domain_id: str, *, timeout: float | None
+    ) -> dict[str, Any] | None: ...
 
     def find_status(
         self, job_task_id: str, domain_id: str, *, timeout: float | None
@@ -102,6 +107,7 @@ class JobTaskStore(Protocol):
         counts: Mapping[str, int],
         errors: Sequence[dict[str, Any]],
         max_errors: int,
+        max_count: int,
         timeout: float | None,
     ) -> JobTask | None: ...
 
@@ -122,6 +128,7 @@ class WriterLimits:
     max_error_message_chars: int = 4096
     max_error_code_chars: int = 128
     max_additional_bytes: int = 16 * 1024
+    max_additional_depth: int = 8  # objects and lists nested in one `additional` (MAX_VALUE_DEPTH)
     retention_days: int | None = None
 
 
@@ -132,6 +139,8 @@ def _required(**parameters: str) -> None:
 
 
 class JobTaskWriter:
+    _REPORTABLE: Final = frozenset({JobTaskStatus.IN_PROGRESS})
+
     def __init__(
         self,
         store: JobTaskStore,
@@ -157,12 +166,15 @@ class JobTaskWriter:
             value = job_task_id if name == "job_task_id" else getattr(task, name)
             if value and not _ID.match(value):
                 raise InvalidParameter(
-                    name, f"{value!r} is not an id (1-40 of A-Z a-z 0-9 _ . : -)"
+                    name, f"{shown(value)} is not an id (1-40 of A-Z a-z 0-9 _ . : -)"
                 )
         document = self._document(task, job_task_id)
         if self._store.insert(document, timeout=timeout):
             return to_task(document)
-        existing = self._store.find_stored(job_task_id, timeout=timeout)
+        # The id is taken (job_task_id is unique across domains: SpaceONE's index). Only a task of
+        # the caller's own domain is read; one of another domain is answered exactly as a task of
+        # one's own with other content, and nothing of it (its domain, content or status) is told.
+        existing = self._store.find_stored(job_task_id, task.domain_id, timeout=timeout)
         if existing is not None and all(existing.get(k) == document[k] for k in IDENTITY):
             return to_task(existing)
         raise AlreadyExists("job_task_id", job_task_id)
@@ -233,12 +245,21 @@ class JobTaskWriter:
         return task
 
     def _refusal(
-        self, job_task_id: str, domain_id: str, action: str, timeout: float | None
+        self,
+        job_task_id: str,
+        domain_id: str,
+        action: str,
+        timeout: float | None,
+        *,
+        in_status: FailedPrecondition | None = None,
     ) -> NotFound | FailedPrecondition:
-        """Why a conditional write matched nothing: no such task here, or its status forbids it."""
+        """Why a conditional write matched nothing: no such task here, its status forbids it, or
+        (`in_status`, when the task is in the one status the write needs) its other guard."""
         current = self._store.find_status(job_task_id, domain_id, timeout=timeout)
         if current is None:
             return NotFound(("job_task_id", "domain_id"), (job_task_id, domain_id))
+        if in_status is not None and current in self._REPORTABLE:
+            return in_status
         return FailedPrecondition(f"the task is {current}: cannot {action}")
 
     # -- progress ---------------------------------------------------------------------------
@@ -256,10 +277,23 @@ class JobTaskWriter:
             counts=counts,
             errors=errors,
             max_errors=self._limits.max_errors,
+            max_count=MAX_COUNT,
             timeout=timeout,
         )
         if task is None:
-            raise self._refusal(job_task_id, domain_id, "report progress", timeout)
+            guarded = [*counts, *(["reported_error_count"] if errors else [])]
+            raise self._refusal(
+                job_task_id,
+                domain_id,
+                "report progress",
+                timeout,
+                # IN_PROGRESS, yet the update matched nothing: its guard saw a total that would
+                # have passed MAX_COUNT (so nothing was stored).
+                in_status=FailedPrecondition(
+                    f"this report would take {' or '.join(guarded)} past {MAX_COUNT}, the largest "
+                    "count a job task can carry: nothing was stored"
+                ),
+            )
         return task
 
     @staticmethod
@@ -267,7 +301,7 @@ class JobTaskWriter:
         for name, value in counts.items():
             if name not in COUNTERS:
                 raise InvalidParameter(name, "not a counter of a job task")
-            if not 0 <= value <= _MAX_INCREMENT:
+            if not 0 <= value <= MAX_COUNT:
                 raise InvalidParameter(name, f"an increment is 0 or more, not {value}")
         return {name: value for name, value in counts.items() if value}
 
@@ -290,6 +324,9 @@ class JobTaskWriter:
                     f"{where}.message", f"longer than {limits.max_error_message_chars} characters"
                 )
             additional = dict(error.additional or {})
+            check_stored_value(
+                additional, max_depth=limits.max_additional_depth, where=f"{where}.additional"
+            )
             if len(repr(additional).encode()) > limits.max_additional_bytes:
                 raise InvalidParameter(
                     f"{where}.additional", f"larger than {limits.max_additional_bytes} bytes"

@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import subprocess
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
@@ -23,6 +24,7 @@ from jobtask.api.server import RunningServer, build_server
 from jobtask.repository import MongoJobTaskRepository, connect, connect_with
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
+from jobtask.writer import JobTaskWriter, WriterLimits
 from tests.support.dataset import TASKS
 from tests.support.independent_client import IndependentJobTaskClient
 
@@ -156,6 +158,33 @@ def server(settings: Settings, repository: MongoJobTaskRepository) -> Iterator[R
     running.start()
     yield running
     running.stop(grace=1)
+
+
+ServeWithWriter = Callable[..., grpc.Channel]
+
+
+@pytest.fixture
+def serve_with_writer(
+    settings: Settings, repository: MongoJobTaskRepository
+) -> Iterator[ServeWithWriter]:
+    """Starts a server with the writer API under the given limits (and settings, by default the
+    test's); a channel to it. Each is stopped after the test."""
+    started: list[tuple[RunningServer, grpc.Channel]] = []
+
+    def serve(limits: WriterLimits, server_settings: Settings | None = None) -> grpc.Channel:
+        writer = JobTaskWriter(repository, limits=limits, clock=lambda: datetime.now(UTC))
+        running = build_server(
+            server_settings or settings, JobTaskService(repository, max_page_size=50), writer
+        )
+        running.start()
+        channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
+        started.append((running, channel))
+        return channel
+
+    yield serve
+    for running, channel in started:
+        channel.close()
+        running.stop(grace=1)
 
 
 @pytest.fixture

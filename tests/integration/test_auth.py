@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,9 +64,8 @@ Serve = Callable[[list[Path]], grpc.Channel]
 
 
 @pytest.fixture
-def serve(settings: Settings, repository: MongoJobTaskRepository) -> Iterator[Serve]:
+def serve(settings: Settings, serve_with_writer: Callable[..., grpc.Channel]) -> Serve:
     """Starts a server with the writer, authentication on and the given key files."""
-    started: list[tuple[Any, grpc.Channel]] = []
 
     def start(key_files: list[Path]) -> grpc.Channel:
         auth = Settings(
@@ -76,18 +75,9 @@ def serve(settings: Settings, repository: MongoJobTaskRepository) -> Iterator[Se
                 "auth_public_keys": ",".join(str(p) for p in key_files),
             }
         )
-        limits = WriterLimits(retention_days=7)
-        writer = JobTaskWriter(repository, limits=limits, clock=lambda: datetime.now(UTC))
-        running = build_server(auth, JobTaskService(repository, max_page_size=50), writer)
-        running.start()
-        channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
-        started.append((running, channel))
-        return channel
+        return serve_with_writer(WriterLimits(retention_days=7), auth)
 
-    yield start
-    for running, channel in started:
-        channel.close()
-        running.stop(grace=1)
+    return start
 
 
 @pytest.fixture
@@ -248,8 +238,8 @@ def test_health_and_reflection_stay_open_without_a_token(channel: grpc.Channel) 
     [answer] = list(reflection.ServerReflectionInfo(iter([request]), timeout=10))
 
     assert health.status == health_pb2.HealthCheckResponse.SERVING
-    names = {s.name for s in answer.list_services_response.service}
-    assert {"spaceone.api.inventory.v1.JobTask", "jobtask_internal.v1.JobTaskWriter"} <= names
+    names = [s.name for s in answer.list_services_response.service]
+    assert names == ["spaceone.api.inventory.v1.JobTask"]
 
 
 # -- tenants ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Final
 
@@ -17,7 +18,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from jobtask.api.server import build_server
-from jobtask.cli.main import app
+from jobtask.cli.main import LIST_LIMIT, app
 from jobtask.repository import MongoJobTaskRepository
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
@@ -42,7 +43,9 @@ def server_address(settings: Settings, repository: MongoJobTaskRepository) -> It
     by itself within a minute, under the tests' feet."""
     limits = WriterLimits(max_errors=10, max_error_message_chars=200, retention_days=RETENTION_DAYS)
     writer = JobTaskWriter(repository, limits=limits, clock=lambda: datetime.now(UTC))
-    running = build_server(settings, JobTaskService(repository, max_page_size=50), writer)
+    # The server's largest page is the CLI's default page: an unpaged list of more would fail.
+    service = JobTaskService(repository, max_page_size=LIST_LIMIT)
+    running = build_server(settings, service, writer)
     running.start()
     yield f"127.0.0.1:{running.port}"
     running.stop(grace=1)
@@ -208,6 +211,38 @@ def test_list_minimal_only_and_keyword(cli: Run) -> None:
     assert _ids(found["results"]) == [
         t["job_task_id"] for t in MINE if "abcd" in t["job_task_id"].lower()
     ]
+
+
+def test_list_without_limit_asks_for_the_default_page_of_a_domain_larger_than_a_page(
+    cli: Run, seeded: Any
+) -> None:
+    """Unpaged, a domain with more tasks than the server's MAX_PAGE_SIZE could not be listed."""
+    extra = LIST_LIMIT + 5 - len(MINE)
+    template = {key: value for key, value in MINE[0].items() if key != "_id"}
+    seeded.insert_many([{**template, "job_task_id": f"job_task-{n:012x}"} for n in range(extra)])
+    answer = _json(cli("list", "--json"))
+    assert answer["total_count"] == LIST_LIMIT + 5
+    assert len(answer["results"]) == LIST_LIMIT
+    assert cli("list").stdout.rstrip().endswith(f"{LIST_LIMIT} of {LIST_LIMIT + 5}")
+
+
+def test_a_page_limit_error_names_the_option_typed(cli: Run) -> None:
+    message = _failed(cli("list", "--limit", str(LIST_LIMIT + 1)))
+    assert "--limit" in message
+    assert "query.page.limit" not in message
+
+
+def test_an_empty_list_says_so(cli: Run) -> None:
+    result = cli("list", "provider=nobody")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "no tasks"
+    assert _json(cli("list", "provider=nobody", "--json")) == {"total_count": 0}
+
+
+def test_version() -> None:
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"jobtask {version('jobtask')}"
 
 
 def test_list_table_shows_tasks_and_n_of_total(cli: Run) -> None:
@@ -425,7 +460,7 @@ def test_server_and_domain_come_from_the_environment(server_address: str) -> Non
     ("args", "domain", "message"),
     [
         (["list", "provider"], DOMAIN, "is not a filter"),
-        (["list", "--page", "2"], DOMAIN, "--page needs --limit"),
+        (["stat", "--distinct", "provider", "--page", "2"], DOMAIN, "--page needs --limit"),
         (["list", "--status", "DONE"], DOMAIN, "--status"),
         (["list", "--sort", "-"], DOMAIN, "--sort"),
         (["list"], None, "--domain"),

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from google.protobuf import json_format
 
+from jobtask import protojson
 from jobtask.http.server import HttpServer, build_http_server
 from jobtask.repository import MongoJobTaskRepository
 from jobtask.service import JobTaskService
@@ -54,8 +55,8 @@ def stub(channel: grpc.Channel) -> job_task_pb2_grpc.JobTaskStub:
 
 
 def _grpc(call: Any, request: Any, metadata: tuple[tuple[str, str], ...] = ()) -> dict[str, Any]:
-    answer = call(request, timeout=15, metadata=metadata)
-    return json_format.MessageToDict(answer, preserving_proto_field_name=True)
+    """The gRPC answer in the HTTP edge's JSON (tested on its own in test_protojson.py)."""
+    return protojson.to_dict(call(request, timeout=15, metadata=metadata))
 
 
 def _ok(response: httpx.Response) -> Any:
@@ -421,3 +422,46 @@ def test_other_domains_tasks_never_appear(http: httpx.Client, seeded: Any) -> No
 
     assert answer.get("total_count", 0) == 0
     assert _ok(http.post(SEARCH, json={"domain_id": DOMAIN}))["total_count"] == len(tasks_in())
+
+
+def test_a_count_of_nothing_is_total_count_zero_not_an_empty_object(
+    http: httpx.Client, seeded: Any
+) -> None:
+    query = {"filter": [{"k": "provider", "v": "nobody", "o": "eq"}], "count_only": True}
+    assert _ok(http.post(SEARCH, json={"domain_id": DOMAIN, "query": query})) == {"total_count": 0}
+    assert _ok(http.get(LIST, params={"domain_id": DOMAIN, "provider": "nobody"})) == {
+        "total_count": 0
+    }
+
+
+def test_integral_stat_numbers_are_integers_as_grpcurl_shows_them(
+    http: httpx.Client, seeded: Any
+) -> None:
+    group = {
+        "keys": [{"key": "status", "name": "status"}],
+        "fields": [
+            {"operator": "count", "name": "tasks"},
+            {"operator": "sum", "key": "updated_count", "name": "updated"},
+            {"operator": "average", "key": "updated_count", "name": "mean"},
+        ],
+    }
+    body = {"domain_id": DOMAIN, "query": {"aggregate": [{"group": group}]}}
+    rows = _ok(http.post(STAT, json=body))["results"]
+
+    mine = tasks_in()
+    for row in rows:
+        of_status = [t["updated_count"] for t in mine if t["status"] == row["status"]]
+        assert type(row["tasks"]) is int and row["tasks"] == len(of_status)
+        assert type(row["updated"]) is int and row["updated"] == sum(of_status)
+        mean = sum(of_status) / len(of_status)
+        assert row["mean"] == mean and type(row["mean"]) is (int if mean.is_integer() else float)
+    assert any(type(row["mean"]) is float for row in rows), "the dataset has a fractional mean"
+
+
+def test_the_unknown_field_error_names_fields_as_requests_do(http: httpx.Client) -> None:
+    body = {"domain_id": DOMAIN, "query": {"count_onlyy": True}}
+    message = _error(http.post(SEARCH, json=body))["message"]
+
+    assert 'no field named "count_onlyy"' in message
+    assert "count_only" in message.replace("count_onlyy", "")
+    assert "countOnly" not in message and "filterOr" not in message

@@ -463,7 +463,7 @@ def test_list_never_reaches_another_domain(
         ({"filter": [_f("created_count", "abc", "gte")]}, "ERROR_INVALID_PARAMETER"),
         ({"sort": {"keys": [{"desc": True}]}}, "ERROR_REQUIRED_PARAMETER"),
         ({"sort": {"key": "nope"}}, "ERROR_INVALID_PARAMETER"),
-        ({"only": ["collector_id"]}, "ERROR_INVALID_PARAMETER"),
+        ({"only": ["collector"]}, "ERROR_INVALID_PARAMETER"),
         ({"page": {"limit": 51}}, "ERROR_INVALID_PARAMETER"),
         ({"filter": [_f("job_task_id", "([", "regex")]}, "ERROR_INVALID_PARAMETER"),
     ],

@@ -130,9 +130,11 @@ def test_a_bad_setting_stops_start_up_with_one_clear_line(variable: str, value: 
 
 
 def test_start_up_fails_clearly_when_the_database_is_unreachable() -> None:
+    port = free_port()
     env = _environment(
-        MONGODB_URI=f"mongodb://127.0.0.1:{free_port()}",
+        MONGODB_URI=f"mongodb://127.0.0.1:{port}",
         MONGODB_SERVER_SELECTION_TIMEOUT_MS="300",
+        LOG_FORMAT="text",
         GRPC_PORT="0",
     )
     result = subprocess.run(
@@ -142,6 +144,11 @@ def test_start_up_fails_clearly_when_the_database_is_unreachable() -> None:
     assert result.returncode == 1
     assert "cannot prepare the job_task collection's indexes" in result.stderr
     assert "ERROR_DB_UNAVAILABLE" in result.stderr
+    # one short line naming the server tried, not the driver's topology dump
+    [line] = result.stderr.splitlines()
+    assert f"127.0.0.1:{port}: [Errno 111] Connection refused)" in line
+    assert "Topology" not in line and "configured timeouts" not in line
+    assert len(line) < 300
 
 
 def _start_database(port: int) -> subprocess.Popen[str]:

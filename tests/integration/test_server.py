@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import grpc
 import pytest
+from google.protobuf import descriptor_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
+from grpc_reflection.v1alpha import reflection_pb2
 
 from jobtask.api.server import build_server
 from jobtask.repository import MongoJobTaskRepository
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
+from jobtask.writer import JobTaskWriter, WriterLimits
+from jobtask_internal.v1 import job_task_writer_pb2, job_task_writer_pb2_grpc
 from tests.support.dataset import DOMAIN
 from tests.support.independent_client import IndependentJobTaskClient
 
@@ -26,25 +31,85 @@ def test_health_reports_serving_for_the_server_and_the_service(channel: grpc.Cha
         assert response.status == health_pb2.HealthCheckResponse.SERVING
 
 
-def test_reflection_v1alpha_lists_the_services(channel: grpc.Channel) -> None:
-    stub = reflection_pb2_grpc.ServerReflectionStub(channel)
+REFLECTION_PATHS = (
+    "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+    "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",  # the same messages on the wire
+)
+
+
+def _reflect(
+    channel: grpc.Channel, path: str, request: reflection_pb2.ServerReflectionRequest
+) -> reflection_pb2.ServerReflectionResponse:
+    call = channel.stream_stream(
+        path,
+        request_serializer=reflection_pb2.ServerReflectionRequest.SerializeToString,
+        response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
+    )
+    (response,) = list(call(iter([request]), timeout=5))
+    return response  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def writer_channel(settings: Settings, repository: MongoJobTaskRepository) -> Iterator[Any]:
+    """A server with the writer, as `python -m jobtask` serves."""
+    writer = JobTaskWriter(repository, limits=WriterLimits(), clock=lambda: datetime.now(UTC))
+    running = build_server(settings, JobTaskService(repository, max_page_size=50), writer)
+    running.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            yield channel
+    finally:
+        running.stop(grace=0)
+
+
+@pytest.mark.parametrize("path", REFLECTION_PATHS)
+def test_reflection_lists_only_the_job_task_service(
+    writer_channel: grpc.Channel, path: str
+) -> None:
     request = reflection_pb2.ServerReflectionRequest(list_services="")
 
-    (response,) = list(stub.ServerReflectionInfo(iter([request]), timeout=5))
+    response = _reflect(writer_channel, path, request)
 
-    names = {s.name for s in response.list_services_response.service}
-    assert {"spaceone.api.inventory.v1.JobTask", "grpc.health.v1.Health"} <= names
+    # SpaceONE's clients build a stub for every listed service and abort on one they cannot load.
+    names = [s.name for s in response.list_services_response.service]
+    assert names == ["spaceone.api.inventory.v1.JobTask"]
 
 
-def test_reflection_serves_the_job_task_file_with_its_dependencies(channel: grpc.Channel) -> None:
-    stub = reflection_pb2_grpc.ServerReflectionStub(channel)
-    request = reflection_pb2.ServerReflectionRequest(
-        file_containing_symbol="spaceone.api.inventory.v1.JobTask"
+@pytest.mark.parametrize("path", REFLECTION_PATHS)
+@pytest.mark.parametrize(
+    ("symbol", "file"),
+    [
+        ("spaceone.api.inventory.v1.JobTask", "spaceone/api/inventory/v1/job_task.proto"),
+        ("spaceone.api.inventory.v1.ErrorInfo", "spaceone/api/inventory/v1/collector.proto"),
+        ("jobtask_internal.v1.JobTaskWriter", "jobtask_internal/v1/job_task_writer.proto"),
+        ("grpc.health.v1.Health", "grpc_health/v1/health.proto"),
+    ],
+)
+def test_reflection_resolves_listed_and_unlisted_symbols(
+    writer_channel: grpc.Channel, path: str, symbol: str, file: str
+) -> None:
+    request = reflection_pb2.ServerReflectionRequest(file_containing_symbol=symbol)
+
+    response = _reflect(writer_channel, path, request)
+
+    first, *dependencies = response.file_descriptor_response.file_descriptor_proto
+    assert descriptor_pb2.FileDescriptorProto.FromString(first).name == file
+    names = {descriptor_pb2.FileDescriptorProto.FromString(d).name for d in dependencies}
+    imported = descriptor_pb2.FileDescriptorProto.FromString(first).dependency
+    assert set(imported) <= names
+
+
+def test_unlisted_services_still_answer(writer_channel: grpc.Channel) -> None:
+    health = health_pb2_grpc.HealthStub(writer_channel).Check(
+        health_pb2.HealthCheckRequest(service="jobtask_internal.v1.JobTaskWriter"), timeout=5
+    )
+    writer = job_task_writer_pb2_grpc.JobTaskWriterStub(writer_channel)
+    created = writer.create(
+        job_task_writer_pb2.CreateJobTaskRequest(domain_id=DOMAIN, job_id="job-1"), timeout=5
     )
 
-    (response,) = list(stub.ServerReflectionInfo(iter([request]), timeout=5))
-
-    assert response.file_descriptor_response.file_descriptor_proto
+    assert health.status == health_pb2.HealthCheckResponse.SERVING
+    assert created.status == created.PENDING
 
 
 def test_indexes_are_created_and_creating_them_again_changes_nothing(

@@ -830,7 +830,7 @@ ERRORS: Final[list[tuple[str, dict[str, Any], str, str]]] = [
             },
         },
         "ERROR_INVALID_PARAMETER",
-        "$objectToArray",
+        "object_to_array",
     ),
 ]
 

@@ -200,7 +200,8 @@ def test_the_cli_talks_tls_to_a_server_whose_ca_it_is_given(serve: Serve, pki: P
         "--json",
         JOBTASK_CA_FILE=str(pki.ca_cert),
     )
-    listed = _cli(running.port, "list", "--json", JOBTASK_CA_FILE=str(pki.ca_cert))
+    # --limit: this server's MAX_PAGE_SIZE (50) is below the CLI's default page (100)
+    listed = _cli(running.port, "list", "--limit", "10", "--json", JOBTASK_CA_FILE=str(pki.ca_cert))
 
     assert created.exit_code == 0, created.output
     assert listed.exit_code == 0, listed.output
@@ -240,6 +241,8 @@ def test_the_cli_checks_the_certificate_against_the_server_name_it_is_given(
     result = _cli(
         running.port,
         "list",
+        "--limit",
+        "10",
         "--timeout",
         "3",
         JOBTASK_CA_FILE=str(pki.ca_cert),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,15 +12,12 @@ import grpc
 import pytest
 from google.protobuf import json_format
 
-from jobtask.api.server import build_server
 from jobtask.demo import domain_ids, drive
 from jobtask.repository import MongoJobTaskRepository
-from jobtask.service import JobTaskService
-from jobtask.settings import Settings
-from jobtask.writer import JobTaskWriter, WriterLimits
+from jobtask.writer import WriterLimits
 from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
-from spaceone.api.inventory.v1 import job_task_pb2
+from spaceone.api.inventory.v1 import collector_pb2
 from tests.support.independent_client import IndependentJobTaskClient
 
 DOMAIN = "domain-writer000001"
@@ -31,18 +28,14 @@ RETENTION_DAYS = 7
 
 @pytest.fixture
 def writer_channel(
-    settings: Settings, repository: MongoJobTaskRepository
-) -> Iterator[grpc.Channel]:
+    repository: MongoJobTaskRepository, serve_with_writer: Callable[..., grpc.Channel]
+) -> grpc.Channel:
     repository.ensure_indexes(retention_days=RETENTION_DAYS)
-    limits = WriterLimits(
-        max_errors=MAX_ERRORS, max_error_message_chars=200, retention_days=RETENTION_DAYS
+    return serve_with_writer(
+        WriterLimits(
+            max_errors=MAX_ERRORS, max_error_message_chars=200, retention_days=RETENTION_DAYS
+        )
     )
-    writer = JobTaskWriter(repository, limits=limits, clock=lambda: datetime.now(UTC))
-    running = build_server(settings, JobTaskService(repository, max_page_size=50), writer)
-    running.start()
-    with grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
-        yield channel
-    running.stop(grace=1)
 
 
 @pytest.fixture
@@ -251,7 +244,7 @@ def test_concurrent_reports_lose_nothing(stub: Any, raw_collection: Any) -> None
     def collector(n: int) -> None:
         for i in range(reports):
             errors = (
-                [job_task_pb2.ErrorInfo(error_code="E", message=f"{n}-{i}")] if i % 50 == 0 else []
+                [collector_pb2.ErrorInfo(error_code="E", message=f"{n}-{i}")] if i % 50 == 0 else []
             )
             stub.report(
                 w.ReportProgressRequest(

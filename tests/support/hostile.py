@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Final
 
 import grpc
+from bson import DatetimeMS
 from hypothesis import strategies as st
 
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, tasks_in
@@ -163,6 +164,20 @@ STRINGS: Final = (
     "sleep(1000)",
     "function() { return true; }",
 )
+# `match` values whose operands have the wrong type for their operator (each was INTERNAL once).
+MISTYPED_MATCH_OPERANDS: Final = (
+    {"message": {"$regex": "a", "$options": "z"}},
+    {"message": {"$regex": "a", "$options": 5}},
+    {"message": {"$options": "i"}},
+    {"error_code": {"$in": "x"}},
+    {"error_code": {"$nin": 5}},
+    {"message__in": "x"},
+    {"error_code__exists": "yes"},
+    {"error_code": {"$exists": "yes"}},
+    {"message": {"$regex": 5}},
+    {"message": {"$regex": "(a", "$options": "i"}},
+    {"error_code": {"$in": [{"$ne": 1}]}},
+)
 HOSTILE_VALUES: Final = (
     {"$where": "sleep(100) || true"},
     {"$function": {"body": "function() { return true; }", "args": [], "lang": "js"}},
@@ -181,13 +196,20 @@ HOSTILE_VALUES: Final = (
     {"error_code__in": ["ERROR_PLUGIN"]},
     {"message": {"$function": {"body": "1"}}},
     {"additional": {"provider": {"$exists": True}}},
+    *MISTYPED_MATCH_OPERANDS,
+    # Numbers no JSON or database comparison carries.
+    {"additional": {"x": float("nan")}},
+    {"error_code": {"$in": [float("inf")]}},
 )
+# NaN and ±Infinity: refused anywhere in a value (each was INTERNAL once).
+NON_FINITE: Final = (float("nan"), float("inf"), float("-inf"))
 
 _scalars = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-(2**53), max_value=2**53),
     st.floats(allow_nan=False, allow_infinity=False),
+    st.sampled_from(NON_FINITE),
     st.sampled_from(STRINGS),
     st.text(max_size=12),
 )
@@ -309,7 +331,12 @@ _sort = st.one_of(
     _maybe({"key": paths, "desc": st.booleans()}),
     st.fixed_dictionaries({"keys": _sort_keys}),
 )
-_page = _maybe({"start": st.integers(0, 30), "limit": st.integers(0, 80) | st.just(2**32 - 1)})
+_page = _maybe(
+    {
+        "start": st.integers(0, 30) | st.sampled_from((2**31, 2**31 + 1, 2**32 - 1)),
+        "limit": st.integers(0, 80) | st.just(2**32 - 1),
+    }
+)
 _keyword = st.one_of(st.text(max_size=20), st.sampled_from(STRINGS))
 
 queries = st.one_of(
@@ -339,6 +366,12 @@ queries = st.one_of(
     ),
 )
 
+# date_format: the three words, $dateToString formats, specifiers no database knows, a lone %,
+# one far too long.
+DATE_FORMATS: Final = (
+    "year", "month", "day", "%Y-%m", "$x", "%w", "%Q", "%", "%Y-%", "%%", "%Y\x00", "%Y" * 400,
+)  # fmt: skip
+
 # Hostile stages: any part may be missing, any word may be an attack.
 _group = _maybe(
     {
@@ -347,8 +380,7 @@ _group = _maybe(
                 {
                     "key": paths,
                     "name": names,
-                    "date_format": st.sampled_from(("year", "month", "day", "%Y-%m", "$x", "%w"))
-                    | st.text(max_size=6),
+                    "date_format": st.sampled_from(DATE_FORMATS) | st.text(max_size=6),
                 }
             ),
             max_size=3,
@@ -579,9 +611,73 @@ def _marked(number: int) -> dict[str, Any]:
 OTHER_TASKS: Final = tuple(_marked(number) for number in range(6))
 
 
+def _nested(depth: int) -> dict[str, Any]:
+    value: dict[str, Any] = {"leaf": "x"}
+    for _ in range(depth - 1):
+        value = {"a": value}
+    return value
+
+
+# Tasks of the caller's domain holding what an existing collection may hold and the API cannot
+# carry as it is: counters out of int32's range or of other types, NaN, strings and objects in
+# string and date fields, dates beyond Python's range, errors that are not a list of objects,
+# `additional` nested past protobuf's limit. Every read must still answer (never INTERNAL).
+# (No positive number reaches LEAK_NUMBER and no string holds LEAK_MARKER: those mean a leak.)
+POISONED_TASKS: Final = (
+    {
+        "job_task_id": "job_task-poison000001",
+        "domain_id": DOMAIN,
+        "status": 5,
+        "created_count": -(2**40),
+        "updated_count": float("nan"),
+        "failure_count": "12",
+        "deleted_count": [1, 2],
+        "disconnected_count": True,
+        "provider": {"nested": "object"},
+        "job_id": 12,
+        "created_at": "yesterday",
+        "started_at": DatetimeMS(2**60),
+        "errors": [
+            {"error_code": 5, "message": ["x"], "additional": {"n": float("nan")}},
+            "not an error",
+            {"error_code": "ERROR_DEEP", "message": "deep", "additional": _nested(60)},
+        ],
+    },
+    {
+        "job_task_id": "job_task-poison000002",
+        "domain_id": DOMAIN,
+        "status": ["IN_PROGRESS"],
+        "created_count": float("-inf"),
+        "updated_count": 3.7,
+        "created_at": datetime(2023, 1, 6),
+        "finished_at": 17,
+        "errors": "not a list",
+    },
+    {
+        "job_task_id": "job_task-poison000003",
+        "domain_id": DOMAIN,
+        "status": "FAILURE",
+        "errors": [{"additional": {"small": -(2**62), "inf": float("-inf"), "ok": "yes"}}],
+    },
+)
+
+
 def fuzz_documents() -> list[dict[str, Any]]:
-    """The caller's domain (the shared dataset's tasks) and the other domain's marked tasks."""
-    return [dict(task) for task in tasks_in(DOMAIN)] + [dict(task) for task in OTHER_TASKS]
+    """The caller's domain (the shared dataset's tasks and the poisoned ones) and the other
+    domain's marked tasks."""
+    return [
+        *(dict(task) for task in tasks_in(DOMAIN)),
+        *(dict(task) for task in POISONED_TASKS),
+        *(dict(task) for task in OTHER_TASKS),
+    ]
+
+
+# Ids for get and delete: the other domain's, random text, and one far too long to echo.
+job_task_ids = st.one_of(
+    st.sampled_from([t["job_task_id"] for t in OTHER_TASKS]),
+    st.text(max_size=24),
+    st.just("job_task-" + "a" * 20_000),
+)
 
 
 # What a hostile request may be answered with, besides OK: its own mistake, or not found.
@@ -591,6 +687,12 @@ ACCEPTED: Final[Mapping[str, frozenset[grpc.StatusCode]]] = {
     "get": frozenset({grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND}),
     "delete": frozenset({grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.NOT_FOUND}),
 }
+
+
+# An answer's details are at most this long (errors.MAX_MESSAGE_CHARS and its code and cut mark).
+MAX_DETAILS_CHARS: Final = 1100
+# What the database's error documents hold; no answer may carry them.
+DATABASE_INTERNALS: Final = ("full error", "$err", "errmsg", "PlanExecutor", "codeName")
 
 
 def fuzz_call(
@@ -606,8 +708,12 @@ def fuzz_call(
     try:
         response = getattr(client, rpc)(request, metadata=metadata or None, timeout=timeout)
     except grpc.RpcError as error:
-        code = error.code()
-        assert code in ACCEPTED[rpc], f"{rpc} {request!r} -> {code.name}: {error.details()}"
+        code, details = error.code(), error.details() or ""
+        shown = f"{rpc} {request!r:.2000} -> {code.name}: {details}"
+        assert code in ACCEPTED[rpc], shown
+        # Bounded, and none of the database's own error text (it goes to the log).
+        assert len(details) <= MAX_DETAILS_CHARS, shown
+        assert not any(internal in details for internal in DATABASE_INTERNALS), shown
         return code  # type: ignore[no-any-return]
     leaked = other_domain_in(response)
     assert leaked is None, f"{rpc} {request!r} answered the other domain's {leaked!r}"

@@ -167,8 +167,17 @@ def test_stat_table_of_distinct_values_and_a_paged_total() -> None:
     assert text.rstrip().endswith("2 of 5")
 
 
-def test_stat_table_of_nothing() -> None:
-    assert "0 rows" in _text(render.stat_view()({}))
+def test_stat_of_nothing_says_so_instead_of_drawing_headers() -> None:
+    assert _text(render.stat_view()({})).strip() == "no rows"
+    assert _text(render.stat_view()({"results": [], "total_count": 4})).strip() == (
+        "no rows on this page (4 in all: a smaller --page)"
+    )
+
+
+def test_a_list_of_nothing_says_so_instead_of_drawing_counter_columns() -> None:
+    assert _text(render.tasks_view()({"total_count": 0})).strip() == "no tasks"
+    text = _text(render.tasks_view()({"results": [], "total_count": 7}))
+    assert text.strip() == "no tasks on this page (7 in all: a smaller --page)"
 
 
 def test_show_prints_json_or_the_view(capsys: pytest.CaptureFixture[str]) -> None:

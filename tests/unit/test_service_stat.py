@@ -385,17 +385,17 @@ def test_a_passed_deadline_fails_before_the_database() -> None:
         (
             OperationFailure("can't convert from BSON type string to Date", 16006),
             InvalidParameter,
-            "can't convert",
+            "date_format needs dates",
         ),
         (
             OperationFailure("$mergeObjects requires object inputs", 40400),
             InvalidParameter,
-            "$mergeObjects",
+            "merge_objects needs objects",
         ),
         (
             OperationFailure("Invalid format character '%Q' in $dateToString format string", 18536),
             InvalidParameter,
-            "'%Q'",
+            "date_format is not a format the database accepts",
         ),
         (
             OperationFailure("unrecognized time zone identifier", 40485),

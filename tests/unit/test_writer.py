@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from jobtask.domain import JobTask, JobTaskStatus, TaskError
-from jobtask.errors import FailedPrecondition, InvalidParameter, RequiredParameter
+from jobtask.errors import AlreadyExists, FailedPrecondition, InvalidParameter, RequiredParameter
 from jobtask.writer import JobTaskWriter, NewTask, Progress, WriterLimits, new_job_task_id
 
 NOW = datetime(2024, 3, 1, 12)
@@ -141,3 +141,33 @@ def test_purge_deletes_finished_tasks_before_the_retention_cut() -> None:
         JobTaskStatus.FAILURE,
         JobTaskStatus.CANCELED,
     }
+
+
+class TakenIdStore(RecordingStore):
+    """Every id is taken; the stored task (of whichever domain) is only handed out when asked
+    for within its own domain."""
+
+    def __init__(self, stored: dict[str, Any]) -> None:
+        super().__init__()
+        self.stored = stored
+
+    def insert(self, document: dict[str, Any], *, timeout: float | None) -> bool:
+        return False
+
+    def find_stored(
+        self, job_task_id: str, domain_id: str, *, timeout: float | None
+    ) -> dict[str, Any] | None:
+        self.calls.append(("find_stored", {"job_task_id": job_task_id, "domain_id": domain_id}))
+        same = self.stored["job_task_id"] == job_task_id and self.stored["domain_id"] == domain_id
+        return dict(self.stored) if same else None
+
+
+def test_create_of_an_id_taken_in_another_domain_never_reads_that_domain() -> None:
+    theirs = {"job_task_id": "job_task-1", "domain_id": "other", "job_id": "job-1"}
+    store = TakenIdStore(theirs)
+
+    with pytest.raises(AlreadyExists) as raised:
+        _writer(store).create(NewTask(domain_id="mine", job_id="job-1", job_task_id="job_task-1"))
+
+    assert store.calls == [("find_stored", {"job_task_id": "job_task-1", "domain_id": "mine"})]
+    assert "other" not in str(raised.value)

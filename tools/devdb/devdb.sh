@@ -3,14 +3,16 @@
 #
 #   devdb.sh build                                 build target/devdb.jar if it is missing or stale
 #   devdb.sh start [--port P] [--data-dir DIR]     H2-backed server in the background (default
-#                                                  127.0.0.1:27017, data in <repo>/.data/devdb)
+#                                                  127.0.0.1:$DEVDB_PORT or 27017, data in
+#                                                  <repo>/.data/devdb); its URI goes to .data/devdb.uri
 #   devdb.sh stop                                  stop the background server
 #   devdb.sh status                                running / not running (exit 0 / 3)
+#   devdb.sh uri                                   the running server's mongodb:// URI (exit 3: none)
 #   devdb.sh run-memory [--port P] [ARGS...]       in-memory server in the foreground
 #
 # Paths are resolved from this script's location, so it runs from anywhere.
 # Environment: JAVA (java binary; default $JAVA_HOME/bin/java or java), MVN (default mvn),
-# DEVDB_JAVA_OPTS (extra JVM options, e.g. -Xmx2g).
+# DEVDB_JAVA_OPTS (extra JVM options, e.g. -Xmx2g), DEVDB_PORT (the port `start` uses by default).
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -19,9 +21,10 @@ JAR="$SCRIPT_DIR/target/devdb.jar"
 STATE_DIR="$REPO_ROOT/.data"
 PID_FILE="$STATE_DIR/devdb.pid"
 LOG_FILE="$STATE_DIR/devdb.log"
+URI_FILE="$STATE_DIR/devdb.uri" # mongodb://host:port of the background server while it runs
 RUN_JAR="$STATE_DIR/devdb.jar" # the copy that the background server runs
 DEFAULT_DATA_DIR="$STATE_DIR/devdb"
-DEFAULT_PORT=27017
+DEFAULT_PORT="${DEVDB_PORT:-27017}"
 HOST=127.0.0.1
 START_TIMEOUT=60
 STOP_TIMEOUT=10
@@ -42,7 +45,7 @@ die() {
 }
 
 usage() {
-    sed -n '2,13s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    sed -n '2,16s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 need_value() { # option, remaining-arg-count
@@ -121,10 +124,14 @@ cmd_start() {
 
     local pid
     if pid="$(running_pid)"; then
-        echo "devdb: already running (pid $pid, $(last_address))"
+        echo "devdb: already running on $(last_address) (pid $pid)"
         return 0
     fi
-    rm -f "$PID_FILE"
+    rm -f "$PID_FILE" "$URI_FILE"
+    # Something else (a MongoDB of your own?) holds the port: say so instead of a Java stack trace.
+    if (exec 3<>"/dev/tcp/$HOST/$port") 2>/dev/null; then
+        die "$HOST:$port is already in use; start on another port (make run DEVDB_PORT=27018), or use that database (MONGODB_URI=mongodb://$HOST:$port make run)"
+    fi
 
     cmd_build
     mkdir -p "$STATE_DIR" "$data_dir"
@@ -149,6 +156,7 @@ cmd_start() {
     while :; do
         ready="$(tail -c +"$((offset + 1))" "$LOG_FILE" | grep -a -m 1 '^READY ' || true)"
         if [[ -n "$ready" ]]; then
+            echo "mongodb://${ready#READY }" >"$URI_FILE"
             echo "devdb: running on ${ready#READY } (pid $pid, data $data_dir, log $LOG_FILE)"
             return 0
         fi
@@ -191,7 +199,7 @@ cmd_stop() {
         kill -KILL "$pid" 2>/dev/null || true
         while alive "$pid"; do sleep 0.1; done
     fi
-    rm -f "$PID_FILE"
+    rm -f "$PID_FILE" "$URI_FILE"
     echo "devdb: stopped (pid $pid)"
 }
 
@@ -203,6 +211,16 @@ cmd_status() {
         return 0
     fi
     echo "devdb: not running"
+    return 3
+}
+
+cmd_uri() {
+    [[ $# -eq 0 ]] || die "uri takes no arguments"
+    if running_pid >/dev/null; then
+        if [[ -s "$URI_FILE" ]]; then cat "$URI_FILE"; else echo "mongodb://$(last_address)"; fi
+        return 0
+    fi
+    echo "devdb: not running" >&2
     return 3
 }
 
@@ -228,6 +246,7 @@ main() {
         start) cmd_start "$@" ;;
         stop) cmd_stop "$@" ;;
         status) cmd_status "$@" ;;
+        uri) cmd_uri "$@" ;;
         run-memory) cmd_run_memory "$@" ;;
         -h | --help | help) usage ;;
         "") usage >&2; exit 2 ;;

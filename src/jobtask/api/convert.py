@@ -6,13 +6,14 @@ render only what was loaded, so a field a client did not ask for is never sent.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Final
 
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import struct_pb2
 
-from jobtask.domain import RETURNED_FIELDS, JobTask, JobTaskStatus, TaskError
+from jobtask.domain import RETURNED_FIELD_KINDS, FieldKind, JobTask, JobTaskStatus, TaskError
 from jobtask.errors import InvalidParameter
 from jobtask.query.aggregate import StatResult
 from jobtask.query.model import Condition, Page, Query, SortKey
@@ -35,15 +36,10 @@ from jobtask.service import ListRequest, StatRequest
 from jobtask.writer import COUNTERS, NewTask, Progress
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.core.v1 import query_pb2
-from spaceone.api.inventory.v1 import job_task_pb2
+from spaceone.api.inventory.v1 import collector_pb2, job_task_pb2
 
 _STATUS_ENUM = job_task_pb2.JobTaskInfo.JobTaskStatus
 _QUERY_STATUS_ENUM = job_task_pb2.JobTaskQuery.JobTaskStatus
-_DATES = frozenset({"created_at", "started_at", "finished_at"})
-# (field, is a date) for every field rendered as a plain value.
-_SCALARS = tuple(
-    (name, name in _DATES) for name in RETURNED_FIELDS if name not in ("status", "errors")
-)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -57,8 +53,27 @@ def _alias(message: Any, group: str) -> Any:
 
 
 def to_value(value: struct_pb2.Value | None) -> Any:
-    """A google.protobuf.Value as plain Python (numbers arrive as floats); unset is None."""
-    return None if value is None else json_format.MessageToDict(value)
+    """A google.protobuf.Value as plain Python (numbers arrive as floats); unset is None.
+
+    NaN and ±Infinity are kept as they are (json_format would raise on them), for the one value
+    check (`jobtask.query.limits`) to refuse them as the client's mistake. Protobuf's decoder
+    bounds the nesting, so the recursion is bounded too.
+    """
+    if value is None:
+        return None
+    kind = value.WhichOneof("kind")
+    if kind == "struct_value":
+        return to_object(value.struct_value)
+    if kind == "list_value":
+        return [to_value(v) for v in value.list_value.values]
+    if kind is None or kind == "null_value":
+        return None
+    return getattr(value, kind)
+
+
+def to_object(struct: struct_pb2.Struct) -> dict[str, Any]:
+    """A google.protobuf.Struct as a plain dict (see to_value)."""
+    return {key: to_value(inner) for key, inner in struct.fields.items()}
 
 
 def to_condition(message: query_pb2.Filter | query_pb2.AggregateSubCondition) -> Condition:
@@ -198,40 +213,119 @@ def format_timestamp(value: datetime) -> str:
     return value.isoformat(timespec="milliseconds") + "Z"
 
 
-def to_plain(value: Any) -> Any:
-    """A stored value as something a Struct can hold (dates as ISO strings, ids as strings)."""
-    if isinstance(value, Mapping):
-        return {str(k): to_plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_plain(v) for v in value]
+# Reads never fail on a stored document, whatever it holds (an existing SpaceONE collection can
+# hold anything): what the API cannot carry is rendered as below, here and nowhere else.
+INT32_MIN: Final = -(2**31)
+INT32_MAX: Final = 2**31 - 1
+# Objects and lists nested deeper than this inside one rendered value (an error's `additional`,
+# a stat row) are rendered as null: protobuf's decoders stop at 100 nested messages, and each
+# level of a Struct costs three (Struct, its map entry, Value), so a deeper answer would reach a
+# standard client as "Exception deserializing response".
+RENDER_MAX_DEPTH: Final = 24
+
+
+def to_count(value: Any) -> int | None:
+    """A stored counter as an int32: out-of-range numbers clamped to int32's bounds, fractions cut
+    toward zero, NaN and non-numbers (strings, booleans, objects...) not set."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isfinite(value):
+            value = int(value)
+    return int(min(max(value, INT32_MIN), INT32_MAX))
+
+
+def to_plain(value: Any, depth: int = 0) -> Any:
+    """A stored value as something a Struct can hold and every client decode: dates as ISO
+    strings, ids and other BSON types as strings, NaN and ±Infinity as null, and anything
+    nested deeper than RENDER_MAX_DEPTH as null."""
+    if isinstance(value, Mapping | list | tuple):
+        if depth >= RENDER_MAX_DEPTH:
+            return None
+        if isinstance(value, Mapping):
+            return {str(k): to_plain(v, depth + 1) for k, v in value.items()}
+        return [to_plain(v, depth + 1) for v in value]
     if isinstance(value, datetime):
         return format_timestamp(value)
     if isinstance(value, date):
         return value.isoformat()
-    if value is None or isinstance(value, str | int | float | bool):
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if value is None or isinstance(value, str | int | bool):
         return value
     return str(value)
 
 
-_JSON_SCALARS = (str, bool, int, float, type(None))
+_JSON_SCALARS = (str, bool, int, type(None))
 
 
-def to_error_info(error: TaskError) -> job_task_pb2.ErrorInfo:
-    info = job_task_pb2.ErrorInfo(error_code=error.error_code or "", message=error.message or "")
+def _plain_scalar(value: Any) -> bool:
+    """A value a Struct holds as it is (a finite number, a string, a boolean or null)."""
+    if type(value) is float:
+        return math.isfinite(value)
+    return isinstance(value, _JSON_SCALARS)
+
+
+def to_error_info(error: TaskError) -> collector_pb2.ErrorInfo:
+    info = collector_pb2.ErrorInfo(
+        error_code=_text(error.error_code) or "", message=_text(error.message) or ""
+    )
     additional = error.additional
     if additional is not None:
         # Collectors store flat string/number maps; only other shapes need converting first.
-        plain = all(isinstance(v, _JSON_SCALARS) for v in additional.values())
+        plain = all(_plain_scalar(v) for v in additional.values())
         info.additional.update(additional if plain else to_plain(additional))
     return info
 
 
+def _text(value: Any) -> str | None:
+    """A stored string field; any other type renders as not set."""
+    return value if isinstance(value, str) else None
+
+
+def _timestamp(value: Any) -> str | None:
+    """A stored date field; anything else (a string, a number, a date out of range) not set."""
+    return format_timestamp(value) if isinstance(value, datetime) else None
+
+
+_RENDER_SCALAR: Final[Mapping[FieldKind, Callable[[Any], Any]]] = {
+    FieldKind.STRING: _text,
+    FieldKind.INTEGER: to_count,
+    FieldKind.DATE: _timestamp,
+}
+# (field, its kind, the type its values usually have) for every field rendered as a plain value.
+_USUAL_TYPES: Final[Mapping[FieldKind, type[Any]]] = {
+    FieldKind.STRING: str,
+    FieldKind.INTEGER: int,
+    FieldKind.DATE: datetime,
+}
+_SCALARS: Final = tuple(
+    (name, kind, _USUAL_TYPES[kind])
+    for name, kind in RETURNED_FIELD_KINDS.items()
+    if kind in _RENDER_SCALAR and name != "status"
+)
+
+
 def to_task_info(task: JobTask) -> job_task_pb2.JobTaskInfo:
     fields: dict[str, Any] = {}
-    for name, is_date in _SCALARS:
-        value = getattr(task, name)
-        if value is not None:
-            fields[name] = format_timestamp(value) if is_date else value
+    for name, kind, usual in _SCALARS:
+        value: Any = getattr(task, name)
+        if value is None:
+            continue
+        # Values of their field's usual type need (almost) no converting, and there are fourteen
+        # per task of every page: the general renderer is only called for the others.
+        if type(value) is usual:
+            if usual is datetime:
+                fields[name] = format_timestamp(value)
+                continue
+            if usual is str or INT32_MIN <= value <= INT32_MAX:
+                fields[name] = value
+                continue
+        rendered = _RENDER_SCALAR[kind](value)
+        if rendered is not None:
+            fields[name] = rendered
     if task.status is not None:
         fields["status"] = _STATUS_ENUM.Value(task.status.value)
     if task.errors:
@@ -248,12 +342,12 @@ def to_tasks_info(results: list[JobTask], total_count: int) -> job_task_pb2.JobT
 def _plain_rows(rows: list[Any]) -> bool:
     """Every row a JSON scalar, or a dict of them: a Struct holds them as they are."""
     for row in rows:
-        if isinstance(row, _JSON_SCALARS):
+        if _plain_scalar(row):
             continue
         if type(row) is not dict:
             return False
         for value in row.values():
-            if not isinstance(value, _JSON_SCALARS):
+            if not _plain_scalar(value):
                 return False
     return True
 
@@ -287,11 +381,11 @@ def to_new_task(message: job_task_writer_pb2.CreateJobTaskRequest) -> NewTask:
     )
 
 
-def to_task_error(message: job_task_pb2.ErrorInfo) -> TaskError:
+def to_task_error(message: collector_pb2.ErrorInfo) -> TaskError:
     return TaskError(
         error_code=message.error_code,
         message=message.message,
-        additional=json_format.MessageToDict(message.additional),
+        additional=to_object(message.additional),
     )
 
 

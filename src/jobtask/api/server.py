@@ -1,9 +1,9 @@
 """build_server(): the one place where the gRPC server is wired together.
 
 SpaceONE's JobTask, our internal JobTaskWriter, the standard health service and server reflection
-(v1alpha, which SpaceONE's client and spacectl use) behind the error-mapping interceptor, and the
-observing ones (tracing, metrics, call log; outermost first) in front of it when given; when
-configured, authentication inside it, and TLS (mutual TLS on a port of the writer's own).
+(v1alpha, which SpaceONE's client and spacectl use, and v1) behind the error-mapping interceptor,
+and the observing ones (tracing, metrics, call log; outermost first) in front of it when given;
+when configured, authentication inside it, and TLS (mutual TLS on a port of the writer's own).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 
 from jobtask.api.auth import authentication_interceptor, server_credentials
 from jobtask.api.calls import Observer
@@ -35,6 +35,11 @@ from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 JOB_TASK_SERVICE = job_task_pb2.DESCRIPTOR.services_by_name["JobTask"].full_name
 WRITER_SERVICE = job_task_writer_pb2.DESCRIPTOR.services_by_name["JobTaskWriter"].full_name
+# What reflection lists: only what SpaceONE's clients can load. They build a stub for every listed
+# service from their own spaceone-api modules, and abort on one they lack (the writer, or a health
+# service newer than their grpcio-health-checking), as SpaceONE's own servers list only their API.
+LISTED_SERVICES = (JOB_TASK_SERVICE,)
+REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"
 
 
 class OwnPoolHealth(health.HealthServicer):  # type: ignore[misc]
@@ -127,9 +132,7 @@ def build_server(
     health_pool = futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="health")
     health_servicer = OwnPoolHealth(health_pool)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (*services, health.SERVICE_NAME, reflection.SERVICE_NAME), server
-    )
+    _add_reflection(server)
     tls = security.tls
     credentials = None if tls is None else server_credentials(tls)
     port = _bind(server, f"{settings.grpc_host}:{settings.grpc_port}", credentials)
@@ -144,6 +147,23 @@ def build_server(
         probe = DatabaseProbe(database, health_servicer, ("", *services), interval=interval)
     return RunningServer(
         server, health_servicer, port, services, writer_port, probe, health_pool=health_pool
+    )
+
+
+def _add_reflection(server: grpc.Server) -> None:
+    """Reflection v1alpha and v1 (wire-identical messages: v1 is served by the same behaviour),
+    listing LISTED_SERVICES; every symbol of the process resolves, listed or not (the writer's and
+    health's too, for grpcurl)."""
+    servicer = reflection.ReflectionServicer(LISTED_SERVICES)
+    reflection_pb2_grpc.add_ServerReflectionServicer_to_server(servicer, server)
+    v1 = grpc.stream_stream_rpc_method_handler(
+        servicer.ServerReflectionInfo,
+        request_deserializer=reflection_pb2.ServerReflectionRequest.FromString,
+        response_serializer=reflection_pb2.ServerReflectionResponse.SerializeToString,
+    )
+    handlers = {"ServerReflectionInfo": v1}
+    server.add_generic_rpc_handlers(
+        (grpc.method_handlers_generic_handler(REFLECTION_V1, handlers),)
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 import grpc
+import jwt
 from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.message import Message
 
@@ -100,6 +101,20 @@ class Connection:
             # SpaceONE clients send their JWT as `token` metadata.
             channel = grpc.intercept_channel(channel, _WithToken(self.token))
         return channel
+
+
+def token_domain(environ: Mapping[str, str] = os.environ) -> str:
+    """The `did` claim of JOBTASK_TOKEN, read without verifying it (the server verifies the token
+    and refuses any other domain); empty when there is no token or it carries no domain."""
+    token = environ.get("JOBTASK_TOKEN", "").strip()
+    if not token:
+        return ""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError:
+        return ""
+    domain = claims.get("did")
+    return domain.strip() if isinstance(domain, str) else ""
 
 
 def _read(environ: Mapping[str, str], name: str) -> bytes | None:

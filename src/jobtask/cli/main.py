@@ -6,10 +6,11 @@ Server errors are one line on stderr and exit 1; usage errors exit 2; neither sh
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Annotated
+from importlib.metadata import version as installed_version
+from typing import Annotated, Final
 
 import typer
 
@@ -20,6 +21,7 @@ from jobtask.cli.client import (
     ConnectionSetupError,
     JobTaskClient,
     connect,
+    token_domain,
 )
 from jobtask_internal.v1 import job_task_writer_pb2 as writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
@@ -51,12 +53,41 @@ class Outcome(StrEnum):
     FAILURE = "failure"
 
 
+# Rows `jobtask list` asks for without --limit: a server answers an unpaged list only up to its
+# MAX_PAGE_SIZE (1000 by default), so an unpaged default would fail on a large domain.
+LIST_LIMIT: Final = 100
+# The server names the request's fields; the CLI user typed options.
+_PAGE_OPTIONS: Final[Mapping[str, str]] = {"query.page.limit": "--limit"}
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"jobtask {installed_version('jobtask')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Read and drive job tasks on a running jobtask server (gRPC)."""
+
+
 Server = Annotated[
     str, typer.Option("--server", envvar="JOBTASK_SERVER", help="host:port of the server.")
 ]
 Domain = Annotated[
     str,
-    typer.Option("--domain", envvar="JOBTASK_DOMAIN_ID", help="The domain_id to work in."),
+    typer.Option(
+        "--domain",
+        envvar="JOBTASK_DOMAIN_ID",
+        help="The domain_id to work in (default: the did claim of JOBTASK_TOKEN).",
+    ),
 ]
 Timeout = Annotated[
     float, typer.Option("--timeout", min=0.001, help="Seconds to wait for the answer.")
@@ -74,8 +105,9 @@ Filters = Annotated[
     ),
 ]
 Only = Annotated[str | None, typer.Option("--only", help="Comma-separated fields to return.")]
-Page = Annotated[int, typer.Option("--page", min=1, help="Page number (needs --limit).")]
+Page = Annotated[int, typer.Option("--page", min=1, help="Page number, of --limit rows.")]
 Limit = Annotated[int | None, typer.Option("--limit", min=1, help="Rows per page.")]
+ListLimit = Annotated[int, typer.Option("--limit", min=1, help="Rows per page.")]
 Count = Annotated[int, typer.Option(min=0, help="Add this many.")]
 
 
@@ -89,13 +121,19 @@ def _usage() -> Iterator[None]:
 
 
 @contextmanager
-def _session(server: str, timeout: float) -> Iterator[JobTaskClient]:
-    """A connected client; a failed call prints `jobtask: <what happened>` and exits 1."""
+def _session(
+    server: str, timeout: float, options: Mapping[str, str] | None = None
+) -> Iterator[JobTaskClient]:
+    """A connected client; a failed call prints `jobtask: <what happened>` and exits 1, with the
+    request fields in `options` named as the options that set them."""
     try:
         with connect(server, timeout) as client:
             yield client
     except CallFailed as failure:
-        typer.echo(f"jobtask: {failure}", err=True)
+        line = str(failure)
+        for field, option in (options or {}).items():
+            line = line.replace(field, option)
+        typer.echo(f"jobtask: {line}", err=True)
         raise typer.Exit(1) from None
     except ConnectionSetupError as error:
         typer.echo(f"jobtask: {error}", err=True)
@@ -103,11 +141,14 @@ def _session(server: str, timeout: float) -> Iterator[JobTaskClient]:
 
 
 def _domain(domain: str) -> str:
-    if not domain.strip():
+    """--domain, else JOBTASK_TOKEN's domain (read here, verified by the server)."""
+    chosen = domain.strip() or token_domain()
+    if not chosen:
         raise typer.BadParameter(
-            "missing: give --domain or set JOBTASK_DOMAIN_ID", param_hint="--domain"
+            "missing: give --domain, set JOBTASK_DOMAIN_ID, or a JOBTASK_TOKEN with a did claim",
+            param_hint="--domain",
         )
-    return domain.strip()
+    return chosen
 
 
 def _show_task(task: job_task_pb2.JobTaskInfo, *, as_json: bool) -> None:
@@ -140,18 +181,21 @@ def list_tasks(
     status: Annotated[Status | None, typer.Option(case_sensitive=False)] = None,
     sort: Annotated[str | None, typer.Option(help="[-]key[,[-]key...]; '-' is descending.")] = None,
     page: Page = 1,
-    limit: Limit = None,
+    limit: ListLimit = LIST_LIMIT,
     only: Only = None,
     minimal: Annotated[
         bool, typer.Option("--minimal", help="Only the minimal view's fields.")
     ] = False,
-    keyword: Annotated[str | None, typer.Option(help="Words to find in job_task_id.")] = None,
+    keyword: Annotated[
+        str | None,
+        typer.Option(help="Words, any of which job_task_id contains (ANDed with the filters)."),
+    ] = None,
     server: Server = DEFAULT_SERVER,
     domain: Domain = "",
     timeout: Timeout = 10.0,
     as_json: Json = False,
 ) -> None:
-    """List job tasks, newest first unless --sort says otherwise."""
+    """List job tasks (newest first unless --sort says otherwise; 100 per page)."""
     domain_id = _domain(domain)
     with _usage():
         query = parse.list_query(
@@ -163,7 +207,7 @@ def list_tasks(
             minimal=minimal,
             keyword=keyword,
         )
-    with _session(server, timeout) as client:
+    with _session(server, timeout, _PAGE_OPTIONS) as client:
         result = client.list(domain_id, query, status.value if status else None)
     view = render.tasks_view(render.top_level(query.only))
     render.show(render.to_dict(result), as_json=as_json, view=view)
@@ -197,7 +241,7 @@ def stat(
             text, by=by, distinct=distinct, count_name=count_name, sums=sums or []
         )
         query = parse.stat_query(document, filters or [], page=page, limit=limit)
-    with _session(server, timeout) as client:
+    with _session(server, timeout, _PAGE_OPTIONS) as client:
         result = client.stat(domain_id, query)
     view = render.stat_view(query.distinct or "value", order=parse.stat_columns(query))
     render.show(render.to_dict(result), as_json=as_json, view=view)

@@ -10,12 +10,12 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
-from google.protobuf import json_format
 from google.protobuf.message import Message
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from jobtask import protojson
 from spaceone.api.inventory.v1 import job_task_pb2
 
 STATUS_STYLES: Final[Mapping[str, str]] = {
@@ -42,8 +42,9 @@ View = Callable[[Any], RenderableType]
 
 
 def to_dict(message: Message) -> dict[str, Any]:
-    """Canonical proto JSON with the proto's field names (fields at their default are absent)."""
-    return json_format.MessageToDict(message, preserving_proto_field_name=True)
+    """What the HTTP edge answers: proto JSON with the proto's field names, counts always,
+    integral Struct numbers as integers (`jobtask.protojson`)."""
+    return protojson.to_dict(message)
 
 
 def show(data: Any, *, as_json: bool, view: View) -> None:
@@ -91,8 +92,10 @@ def _error_code(error: Any) -> str:
 def tasks_view(columns: Sequence[str] | None = None) -> View:
     """The list table: LIST_COLUMNS (less those no task has), or exactly `columns`."""
 
-    def draw(data: Mapping[str, Any]) -> Table:
+    def draw(data: Mapping[str, Any]) -> RenderableType:
         tasks: list[dict[str, Any]] = data.get("results", [])
+        if not tasks:
+            return Text(_nothing("tasks", data.get("total_count", 0)))
         shown = list(columns) if columns else _present(LIST_COLUMNS, tasks)
         table = Table(caption=f"{len(tasks)} of {data.get('total_count', 0)}")
         for column in shown:
@@ -148,8 +151,10 @@ def stat_view(value_column: str = "value", order: Sequence[str] = ()) -> View:
     """A stat Struct: one row per result, the union of their keys as columns (those in `order`
     first; `value_column` for distinct values), and "N of TOTAL" when the query was paged."""
 
-    def draw(data: Mapping[str, Any]) -> Table:
+    def draw(data: Mapping[str, Any]) -> RenderableType:
         rows: list[Any] = data.get("results", [])
+        if not rows:
+            return Text(_nothing("rows", data.get("total_count", 0)))
         present: dict[str, None] = {} if rows else {value_column: None}
         for row in rows:
             present.update(dict.fromkeys(row if isinstance(row, dict) else [value_column]))
@@ -163,6 +168,13 @@ def stat_view(value_column: str = "value", order: Sequence[str] = ()) -> View:
         return table
 
     return draw
+
+
+def _nothing(what: str, total: Any) -> str:
+    """What an empty answer prints instead of a table of column headers."""
+    if total:
+        return f"no {what} on this page ({_plain(total)} in all: a smaller --page)"
+    return f"no {what}"
 
 
 def message_view(text: str) -> View:

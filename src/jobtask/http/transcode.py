@@ -19,7 +19,8 @@ from google.protobuf import json_format
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
-from jobtask.errors import InvalidParameter
+from jobtask import protojson
+from jobtask.errors import InvalidParameter, shown
 
 M = TypeVar("M", bound=Message)
 
@@ -60,7 +61,7 @@ def to_message(document: Any, message_class: type[M], where: str) -> M:
     try:
         json_format.ParseDict(document, message, ignore_unknown_fields=False)
     except json_format.ParseError as error:
-        raise InvalidParameter(where, str(error)) from None
+        raise InvalidParameter(where, _snake_case_fields(str(error), message)) from None
     except (ValueError, TypeError, ArithmeticError, RecursionError) as error:
         # What ParseDict does not wrap itself, e.g. an integer too large for a double.
         raise InvalidParameter(
@@ -69,10 +70,32 @@ def to_message(document: Any, message_class: type[M], where: str) -> M:
     return message
 
 
+# json_format lists a message's fields by their lowerCamelCase JSON names; requests and answers here
+# use the proto's names, so the list a client reads must too.
+_AVAILABLE: Final = re.compile(
+    r'Message type "(?P<type>[\w.]+)" (?P<said>has no field named .*?)\.?\n'
+    r' Available Fields\(except extensions\): "\[[^\]]*\]"'
+)
+
+
+def _snake_case_fields(reason: str, message: Message) -> str:
+    """ParseDict's unknown-field reason with the known fields named as requests name them."""
+
+    def named(match: re.Match[str]) -> str:
+        try:
+            descriptor = message.DESCRIPTOR.file.pool.FindMessageTypeByName(match["type"])
+        except KeyError:
+            return match[0]
+        fields = ", ".join(field.name for field in descriptor.fields)
+        return f'Message type "{match["type"]}" {match["said"]}; its fields: {fields}'
+
+    return _AVAILABLE.sub(named, reason)
+
+
 def to_json(message: Message) -> dict[str, Any]:
-    """Protobuf's JSON mapping with the proto's field names (as SpaceONE's API document shows)."""
-    document: dict[str, Any] = json_format.MessageToDict(message, preserving_proto_field_name=True)
-    return document
+    """Protobuf's JSON mapping with the proto's field names (as SpaceONE's API document shows),
+    counts always and integral Struct numbers as integers (`jobtask.protojson`)."""
+    return protojson.to_dict(message)
 
 
 def parse_timeout(value: str) -> float:
@@ -147,7 +170,7 @@ def _leaf(field: FieldDescriptor, raw: str, name: str) -> Any:
     if field.type == FieldDescriptor.TYPE_BOOL:
         if raw in _TRUE or raw in _FALSE:
             return [raw in _TRUE] if field.is_repeated else raw in _TRUE
-        raise InvalidParameter(name, f"{raw!r} is not true or false")
+        raise InvalidParameter(name, f"{shown(raw)} is not true or false")
     if field.is_repeated:
         # `only=a,b` and `only=a&only=b` alike: no field name contains a comma.
         return [piece for piece in raw.split(",") if piece] if _is_text(field) else [raw]

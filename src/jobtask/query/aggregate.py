@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from jobtask.domain import FieldKind, field_kind
-from jobtask.errors import InvalidParameter, RequiredParameter, UnsupportedOperator
+from jobtask.errors import InvalidParameter, RequiredParameter, UnsupportedOperator, shown
 from jobtask.query.model import Condition, Page
 from jobtask.query.stat_model import (
     AggregateCount,
@@ -87,7 +87,7 @@ def _resolve(key: str, shape: Shape, where: str) -> Reference:
         raise RequiredParameter(where)
     segments = key.split(".")
     if not all(_SEGMENT.match(s) for s in segments):
-        raise InvalidParameter(where, f"{key!r} is not a field path (empty part, '$' or NUL)")
+        raise InvalidParameter(where, f"{shown(key)} is not a field path (empty part, '$' or NUL)")
     head = segments[0]
     if head in shape.names:
         return Reference(key, None)
@@ -98,16 +98,17 @@ def _resolve(key: str, shape: Shape, where: str) -> Reference:
         raise InvalidParameter(where, _unknown(key, shape))
     if any(s.isdigit() for s in segments):
         raise InvalidParameter(
-            where, f"{key!r}: array indexes do not work in statistics; unwind the array instead"
+            where,
+            f"{shown(key)}: array indexes do not work in statistics; unwind the array instead",
         )
     return Reference(key, kind)
 
 
 def _unknown(key: str, shape: Shape) -> str:
     if shape.stored:
-        return f"{key!r} is not a field of a job task"
+        return f"{shown(key)} is not a field of a job task"
     made = ", ".join(sorted(shape.group_keys | shape.names))
-    return f"{key!r} is not a name the previous stages made (they made: {made})"
+    return f"{shown(key)} is not a name the previous stages made (they made: {made})"
 
 
 class _Names:
@@ -121,10 +122,11 @@ class _Names:
             raise RequiredParameter(where)
         if name.startswith("$") or "." in name or "\x00" in name or name == "_id":
             raise InvalidParameter(
-                where, f"{name!r} cannot name an output (no '.', no leading '$', no NUL, not _id)"
+                where,
+                f"{shown(name)} cannot name an output (no '.', no leading '$', no NUL, not _id)",
             )
         if name in self.taken:
-            raise InvalidParameter(where, f"{name!r} is already an output of this stage")
+            raise InvalidParameter(where, f"{shown(name)} is already an output of this stage")
         self.taken.append(name)
         return name
 
@@ -194,14 +196,38 @@ GROUP_OPERATORS: Final[Mapping[str, Accumulator]] = {
 }
 
 
+# $dateToString's documented specifiers (MongoDB 6.0/7.0); any other `%x` is refused before the
+# database sees it (MongoDB would fail the whole pipeline with error 18536).
+DATE_FORMAT_SPECIFIERS: Final = frozenset("dGHjLmMSuUVwYzZ%")
+MAX_DATE_FORMAT_CHARS: Final = 100
+_SPECIFIER: Final = re.compile(r"%(.?)", re.DOTALL)
+
+
+def _check_date_format(date_format: str, where: str) -> None:
+    if len(date_format) > MAX_DATE_FORMAT_CHARS:
+        raise InvalidParameter(
+            where, f"{len(date_format)} characters; at most {MAX_DATE_FORMAT_CHARS} are allowed"
+        )
+    if date_format.startswith("$"):
+        raise InvalidParameter(where, "a date format cannot start with '$'")
+    if "\x00" in date_format:
+        raise InvalidParameter(where, "a date format cannot contain the NUL character")
+    for specifier in _SPECIFIER.findall(date_format):
+        if specifier not in DATE_FORMAT_SPECIFIERS:
+            raise InvalidParameter(
+                where,
+                f"{shown('%' + specifier)} is not a $dateToString specifier (year, month, day, or "
+                f"a format of {' '.join('%' + c for c in sorted(DATE_FORMAT_SPECIFIERS))})",
+            )
+
+
 def _group_key(key: AggregateGroupKey, context: Context, where: str) -> Any:
     reference = _resolve(key.key, context.shape, f"{where}.key")
     if not key.date_format:
         return reference.expression
     if reference.kind not in (None, FieldKind.DATE, FieldKind.FREEFORM):
-        raise InvalidParameter(f"{where}.date_format", f"{key.key!r} is not a date")
-    if key.date_format.startswith("$"):
-        raise InvalidParameter(f"{where}.date_format", "a date format cannot start with '$'")
+        raise InvalidParameter(f"{where}.date_format", f"{shown(key.key)} is not a date")
+    _check_date_format(key.date_format, f"{where}.date_format")
     date = {"date": reference.expression, "timezone": context.timezone}
     part = DATE_PARTS.get(key.date_format)
     if not part:

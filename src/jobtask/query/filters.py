@@ -22,6 +22,7 @@ from jobtask.errors import (
     OperatorValueType,
     RequiredParameter,
     UnsupportedOperator,
+    shown,
 )
 from jobtask.query.dates import parse_iso, parse_lenient, parse_timediff
 from jobtask.query.model import Condition
@@ -63,7 +64,9 @@ def _reject_operators(value: Any, target: Target) -> None:
     if isinstance(value, Mapping):
         for key, inner in value.items():
             if not isinstance(key, str) or key.startswith("$") or "\x00" in key:
-                raise target.invalid(f"operators are not allowed inside values (found {key!r})")
+                raise target.invalid(
+                    f"operators are not allowed inside values (found {shown(key)})"
+                )
             _reject_operators(inner, target)
     elif isinstance(value, list):
         for inner in value:
@@ -77,9 +80,9 @@ def _number(value: Any, target: Target) -> int | float | None:
         try:
             value = float(value.strip())
         except ValueError:
-            raise target.invalid(f"{target.path} is a number; {value!r} is not") from None
+            raise target.invalid(f"{target.path} is a number; {shown(value)} is not") from None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise target.invalid(f"{target.path} is a number; {value!r} is not")
+        raise target.invalid(f"{target.path} is a number; {shown(value)} is not")
     # Protobuf Values carry every number as a double: 5.0 -> 5, while 2.9 stays 2.9.
     return int(value) if float(value).is_integer() and abs(value) < 2**63 else value
 
@@ -89,7 +92,7 @@ def _date(value: Any, target: Target) -> datetime | None:
         return None
     parsed = parse_lenient(value) if isinstance(value, str) else None
     if parsed is None:
-        raise target.invalid(f"{target.path} is a date; {value!r} is not a date")
+        raise target.invalid(f"{target.path} is a date; {shown(value)} is not a date")
     return parsed
 
 
@@ -106,7 +109,7 @@ def _scalar(value: Any, target: Target) -> Any:
             raise target.invalid(f"{target.path} is a string; an object never matches it")
         if target.path == "status" and isinstance(value, str) and value not in STATUSES:
             statuses = ", ".join(sorted(STATUSES))
-            raise target.invalid(f"unknown status {value!r} (one of {statuses})")
+            raise target.invalid(f"unknown status {shown(value)} (one of {statuses})")
     elif kind is FieldKind.ERRORS and not (value is None or isinstance(value, Mapping)):
         raise target.invalid(
             "errors holds objects: compare a whole error object, use 'match', "
@@ -117,7 +120,7 @@ def _scalar(value: Any, target: Target) -> Any:
 
 def _text(value: Any, target: Target) -> str:
     if not isinstance(value, str):
-        raise target.invalid(f"the value must be a string, not {value!r}")
+        raise target.invalid(f"the value must be a string, not {shown(value)}")
     return value
 
 
@@ -157,7 +160,7 @@ def _regex(value: Any, target: Target) -> Document:
     except re.error as error:
         if error.msg.startswith(_BROKEN_IN_PCRE_TOO):
             raise target.invalid(
-                f"{pattern!r} is not a valid regular expression ({error})"
+                f"{shown(pattern)} is not a valid regular expression ({error})"
             ) from None
     # SpaceONE's regex is always case-insensitive; clients rely on it.
     return {"$regex": pattern, "$options": "i"}
@@ -260,7 +263,7 @@ def _datetime(mongo_operator: str) -> Callable[[Target, Any], Document]:
     def build(t: Target, v: Any) -> Document:
         parsed = parse_iso(v) if isinstance(v, str) else None
         if parsed is None:
-            raise t.invalid(f"the value must be an ISO 8601 date string, not {v!r}")
+            raise t.invalid(f"the value must be an ISO 8601 date string, not {shown(v)}")
         return {t.path: {mongo_operator: parsed}}
 
     return build
@@ -271,7 +274,7 @@ def _timediff(mongo_operator: str) -> Callable[[Target, Any], Document]:
         computed = parse_timediff(v, t.now) if isinstance(v, str) else None
         if computed is None:
             raise t.invalid(
-                f"{v!r} is not a time expression such as 'now/d - 7d' "
+                f"{shown(v)} is not a time expression such as 'now/d - 7d' "
                 "(base now, now/d, now/w or now/m; units s, m, h, d, w)"
             )
         return {t.path: {mongo_operator: computed}}
@@ -301,9 +304,6 @@ OPERATORS: Final[Mapping[str, Operator]] = {
 # ---------------------------------------------------------------------------------------------
 # `match` on errors: inner keys are error fields, inner values may use a few comparison operators.
 
-_MATCH_OPERATORS: Final[frozenset[str]] = frozenset(
-    {"$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists", "$regex", "$options"}
-)
 # SpaceONE (mongoengine) also accepted `error_code__in`-style suffixes inside match.
 _MATCH_SUFFIXES: Final[Mapping[str, str]] = {
     "ne": "$ne",
@@ -326,20 +326,66 @@ def build_error_match(value: Mapping[str, Any], target: Target) -> Document:
         path = ".".join(parts[:-1] if operator else parts)
         if path.split(".")[0] not in ERROR_FIELD_KINDS or field_kind(f"errors.{path}") is None:
             raise target.invalid(
-                f"{raw_key!r} is not a field of an error (error_code, message, additional)"
+                f"{shown(raw_key)} is not a field of an error (error_code, message, additional)"
             )
         condition = {operator: inner} if operator else inner
         if isinstance(condition, Mapping) and any(str(k).startswith("$") for k in condition):
-            for op, operand in condition.items():
-                if op not in _MATCH_OPERATORS:
-                    raise target.invalid(f"operator {op!r} is not allowed in match")
-                if op == "$regex":
-                    _pattern_text(operand, target)
-                _reject_operators(operand, target)
+            _check_match_operators(condition, target)
         else:
             _reject_operators(condition, target)
         body[path] = condition
     return body
+
+
+def _any_operand(operand: Any, target: Target) -> None:
+    _reject_operators(operand, target)
+
+
+def _list_operand(operand: Any, target: Target) -> None:
+    if not isinstance(operand, list):
+        raise target.invalid(f"$in and $nin in match take a list, not {shown(operand)}")
+    _reject_operators(operand, target)
+
+
+def _boolean_operand(operand: Any, target: Target) -> None:
+    if not isinstance(operand, bool):
+        raise target.invalid(f"$exists in match takes true or false, not {shown(operand)}")
+
+
+def _regex_operand(operand: Any, target: Target) -> None:
+    _regex(operand, target)
+
+
+# MongoDB's own regex options (PCRE flags): case-insensitive, multi-line, extended, dot-all.
+_REGEX_OPTIONS: Final[frozenset[str]] = frozenset("imxs")
+
+
+def _options_operand(operand: Any, target: Target) -> None:
+    if not isinstance(operand, str) or not set(operand) <= _REGEX_OPTIONS:
+        raise target.invalid(
+            f"$options in match is a string of the flags i, m, x and s, not {shown(operand)}"
+        )
+
+
+# Each operator allowed inside `match`, with the check of its operand.
+_MATCH_OPERATORS: Final[Mapping[str, Callable[[Any, Target], None]]] = {
+    **dict.fromkeys(("$eq", "$ne", "$gt", "$gte", "$lt", "$lte"), _any_operand),
+    "$in": _list_operand,
+    "$nin": _list_operand,
+    "$exists": _boolean_operand,
+    "$regex": _regex_operand,
+    "$options": _options_operand,
+}
+
+
+def _check_match_operators(condition: Mapping[str, Any], target: Target) -> None:
+    for op, operand in condition.items():
+        check = _MATCH_OPERATORS.get(op)
+        if check is None:
+            raise target.invalid(f"operator {shown(op)} is not allowed in match")
+        check(operand, target)
+    if "$options" in condition and "$regex" not in condition:
+        raise target.invalid("$options in match needs a $regex beside it")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -352,18 +398,20 @@ def build_condition(condition: Condition, *, where: str, now: datetime) -> Docum
     if operator is None:
         raise UnsupportedOperator(condition.operator, sorted(OPERATORS))
     value = condition.value
-    shown = {"key": condition.key, "value": value, "operator": condition.operator}
+    sent = {"key": condition.key, "value": value, "operator": condition.operator}
     if operator.takes_list:
         if not isinstance(value, list) or (operator.non_empty and not value):
-            raise OperatorListValueType(condition.operator, shown)
+            raise OperatorListValueType(condition.operator, sent)
     elif isinstance(value, list):
-        raise OperatorValueType(condition.operator, shown)
+        raise OperatorValueType(condition.operator, sent)
     if not condition.key:
         raise RequiredParameter(f"{where}.key")
     path = _KEY_ALIASES.get(condition.key, condition.key)
     kind = field_kind(path)
     if kind is None:
-        raise InvalidParameter(f"{where}.key", f"{condition.key!r} is not a field of a job task")
+        raise InvalidParameter(
+            f"{where}.key", f"{shown(condition.key)} is not a field of a job task"
+        )
     return operator.build(Target(path, kind, where, now), value)
 
 

@@ -7,12 +7,13 @@ is bounded earlier, by gRPC's GRPC_MAX_MESSAGE_BYTES.)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from jobtask.errors import InvalidParameter
-from jobtask.query.model import Condition, Query
+from jobtask.errors import InvalidParameter, shown
+from jobtask.query.model import Condition, Page, Query
 from jobtask.query.stat_model import (
     AggregateGroup,
     AggregateProject,
@@ -55,25 +56,70 @@ def _pattern_length(value: Any, limit: int, where: str) -> None:
         )
 
 
-def _check_value(value: Any, limits: Limits, where: str) -> None:
-    """Nesting depth and list sizes of one value; strings under `$regex` (match) are patterns."""
+def _walk(
+    value: Any,
+    where: str,
+    *,
+    max_depth: int,
+    max_list_values: int | None,
+    check_keys: Callable[[Mapping[Any, Any], str], None],
+) -> None:
+    """Nesting depth, list sizes and numbers of one value, and each object's keys.
+
+    NaN and ±Infinity are refused everywhere: no database comparison, no answer (JSON has no
+    such numbers) and no stored value can carry them meaningfully.
+    """
     # (value, its depth): an iterative walk, so no value can exhaust the interpreter's stack.
     pending: list[tuple[Any, int]] = [(value, 0)]
     while pending:
         current, depth = pending.pop()
         if isinstance(current, Mapping):
+            check_keys(current, where)
             children: Iterable[Any] = current.values()
-            _pattern_length(current.get("$regex"), limits.max_regex_length, where)
         elif isinstance(current, list):
-            _at_most(len(current), limits.max_list_values, where, "values in a list")
+            if max_list_values is not None:
+                _at_most(len(current), max_list_values, where, "values in a list")
             children = current
         else:
+            if isinstance(current, float) and not math.isfinite(current):
+                raise InvalidParameter(
+                    where, f"numbers must be finite ({current} is not a JSON number)"
+                )
             continue
-        if depth + 1 > limits.max_value_depth:
-            raise InvalidParameter(
-                where, f"values nested more than {limits.max_value_depth} levels deep"
-            )
+        if depth + 1 > max_depth:
+            raise InvalidParameter(where, f"values nested more than {max_depth} levels deep")
         pending.extend((child, depth + 1) for child in children)
+
+
+def _check_value(value: Any, limits: Limits, where: str) -> None:
+    """One condition value; strings under `$regex` (match) are patterns."""
+
+    def patterns(current: Mapping[Any, Any], at: str) -> None:
+        _pattern_length(current.get("$regex"), limits.max_regex_length, at)
+
+    _walk(
+        value,
+        where,
+        max_depth=limits.max_value_depth,
+        max_list_values=limits.max_list_values,
+        check_keys=patterns,
+    )
+
+
+def _stored_keys(current: Mapping[Any, Any], where: str) -> None:
+    for key in current:
+        if not isinstance(key, str) or not key or key[0] == "$" or "." in key or "\x00" in key:
+            raise InvalidParameter(
+                where,
+                f"{shown(key)} cannot be a key: keys must be non-empty and cannot start with "
+                "'$' or contain '.' or the NUL character (no query could address them)",
+            )
+
+
+def check_stored_value(value: Any, *, max_depth: int, where: str) -> None:
+    """A free-form value a writer stores (an error's `additional`): nested at most `max_depth`
+    levels, finite numbers, keys MongoDB stores and a query path addresses unambiguously."""
+    _walk(value, where, max_depth=max_depth, max_list_values=None, check_keys=_stored_keys)
 
 
 def _check_condition(condition: Condition, limits: Limits, where: str) -> None:
@@ -107,6 +153,18 @@ def _check_keyword(keyword: str, limits: Limits) -> None:
         )
 
 
+# page.start is a uint32 on the wire, but the databases' skip is not reliably wider than int32
+# (a larger one wrapped around and returned rows); no domain holds 2^31 tasks anyway.
+MAX_PAGE_START: Final = 2**31
+
+
+def _check_page(page: Page) -> None:
+    if page.start > MAX_PAGE_START:
+        raise InvalidParameter(
+            "query.page.start", f"{page.start} is more than the largest start, {MAX_PAGE_START}"
+        )
+
+
 def check_only(only: Sequence[str], limits: Limits, *, where: str = "only") -> None:
     _at_most(len(only), limits.max_only_fields, where, "fields")
 
@@ -115,6 +173,7 @@ def check_query(query: Query, limits: Limits) -> None:
     """A list Query within the limits, or InvalidParameter for the first part past one."""
     _check_filters(query.filter, query.filter_or, limits)
     _check_keyword(query.keyword, limits)
+    _check_page(query.page)
     check_only(query.only, limits, where="query.only")
     _at_most(len(query.sort), limits.max_stage_fields, "query.sort.keys", "sort keys")
 
@@ -142,6 +201,7 @@ def check_statistics_query(query: StatisticsQuery, limits: Limits) -> None:
     """A StatisticsQuery within the limits, or InvalidParameter for the first part past one."""
     _check_filters(query.filter, query.filter_or, limits)
     _check_keyword(query.keyword, limits)
+    _check_page(query.page)
     _at_most(len(query.aggregate), limits.max_aggregate_stages, "query.aggregate", "stages")
     for index, stage in enumerate(query.aggregate):
         _check_stage(stage, limits, f"query.aggregate[{index}]")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from jobtask.domain import MINIMAL_FIELDS, RETURNED_FIELDS, field_kind
-from jobtask.errors import InvalidParameter, RequiredParameter
+from jobtask.errors import InvalidParameter, RequiredParameter, shown
 from jobtask.query.model import Page, SortKey
 
 # SpaceONE lists newest first unless told otherwise.
@@ -36,7 +36,7 @@ def build_sort(keys: Sequence[SortKey]) -> Sort:
         if not key:
             raise RequiredParameter(f"query.sort.keys[{index}].key")
         if field_kind(key) is None:
-            raise InvalidParameter("query.sort", f"{key!r} is not a field of a job task")
+            raise InvalidParameter("query.sort", f"{shown(key)} is not a field of a job task")
         sort[key] = -1 if desc else 1
     sort.setdefault(TIE_BREAKER, list(sort.values())[-1])
     return list(sort.items())
@@ -54,7 +54,11 @@ def build_window(page: Page, *, max_limit: int) -> Window:
 def build_projection(
     only: Sequence[str], *, minimal: bool = False, where: str = "only"
 ) -> Projection:
-    """Fields to load: the minimal view, the `only` paths, or every returned field; never `_id`."""
+    """Fields to load: the minimal view, the `only` paths, or every returned field; never `_id`.
+
+    `only` may name any stored field; one that JobTaskInfo has no field for (`collector_id`,
+    `total_count`, `reported_error_count`) is loaded and renders as nothing, as in SpaceONE.
+    """
     paths: Sequence[str] = _deduplicate(only, where) if only else RETURNED_FIELDS
     if minimal:
         # SpaceONE renders the minimal view even when `only` is given too (the paths are checked).
@@ -65,8 +69,8 @@ def build_projection(
 def _deduplicate(only: Sequence[str], where: str) -> list[str]:
     """Drop repeats and paths whose ancestor is listed too (MongoDB rejects path collisions)."""
     for path in only:
-        if field_kind(path, returned_only=True) is None:
-            raise InvalidParameter(where, f"{path!r} is not a field of a job task")
+        if field_kind(path) is None:
+            raise InvalidParameter(where, f"{shown(path)} is not a field of a job task")
     unique = sorted(set(only))
     return [
         path

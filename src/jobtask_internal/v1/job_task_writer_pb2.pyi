@@ -1,3 +1,4 @@
+from spaceone.api.inventory.v1 import collector_pb2 as _collector_pb2
 from spaceone.api.inventory.v1 import job_task_pb2 as _job_task_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -53,8 +54,8 @@ class ReportProgressRequest(_message.Message):
     deleted_count: int
     disconnected_count: int
     failure_count: int
-    errors: _containers.RepeatedCompositeFieldContainer[_job_task_pb2.ErrorInfo]
-    def __init__(self, job_task_id: _Optional[str] = ..., domain_id: _Optional[str] = ..., created_count: _Optional[int] = ..., updated_count: _Optional[int] = ..., deleted_count: _Optional[int] = ..., disconnected_count: _Optional[int] = ..., failure_count: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[_job_task_pb2.ErrorInfo, _Mapping]]] = ...) -> None: ...
+    errors: _containers.RepeatedCompositeFieldContainer[_collector_pb2.ErrorInfo]
+    def __init__(self, job_task_id: _Optional[str] = ..., domain_id: _Optional[str] = ..., created_count: _Optional[int] = ..., updated_count: _Optional[int] = ..., deleted_count: _Optional[int] = ..., disconnected_count: _Optional[int] = ..., failure_count: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[_collector_pb2.ErrorInfo, _Mapping]]] = ...) -> None: ...
 
 class FinishJobTaskRequest(_message.Message):
     __slots__ = ("job_task_id", "domain_id", "status")

@@ -145,3 +145,91 @@ def test_a_stat_date_renders_as_utc_milliseconds() -> None:
     rendered = convert.to_stat_struct(StatResult(results=rows))
 
     assert rendered["results"][0]["last"] == "2026-10-01T09:30:00.250Z"
+
+
+# -- stored values the API cannot carry as they are ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("stored", "rendered"),
+    [
+        (7, 7),
+        (2**31 - 1, 2**31 - 1),
+        (2**31, 2**31 - 1),
+        (2**62, 2**31 - 1),
+        (-(2**31), -(2**31)),
+        (-(2**62), -(2**31)),
+        (3.9, 3),
+        (-3.9, -3),
+        (1e300, 2**31 - 1),
+        (float("inf"), 2**31 - 1),
+        (float("-inf"), -(2**31)),
+        (float("nan"), None),
+        (True, None),
+        ("12", None),
+        ([1], None),
+        ({"a": 1}, None),
+        (None, None),
+    ],
+    ids=repr,
+)
+def test_a_stored_counter_renders_as_an_int32(stored: Any, rendered: int | None) -> None:
+    assert convert.to_count(stored) == rendered
+
+
+def _depth(value: Any) -> int:
+    depth = 0
+    while isinstance(value, dict | list) and value:
+        value = next(iter(value.values())) if isinstance(value, dict) else value[0]
+        depth += 1
+    return depth
+
+
+def test_a_value_nested_past_the_render_depth_is_cut_to_null() -> None:
+    deep: Any = "leaf"
+    for level in range(60):
+        deep = {"a": deep} if level % 2 else [deep]
+
+    plain = convert.to_plain(deep)
+
+    assert _depth(plain) == convert.RENDER_MAX_DEPTH
+    # A standard client decodes the answer that carries it.
+    struct = convert.to_stat_struct(StatResult(results=[{"deep": deep}]))
+    assert struct_pb2.Struct.FromString(struct.SerializeToString()) == struct
+
+
+def test_non_finite_numbers_render_as_null() -> None:
+    assert convert.to_plain({"n": float("nan"), "i": [float("inf")], "ok": 1.5}) == {
+        "n": None,
+        "i": [None],
+        "ok": 1.5,
+    }
+    struct = convert.to_stat_struct(StatResult(results=[{"n": float("nan")}]))
+    assert json_format.MessageToDict(struct) == {"results": [{"n": None}]}
+
+
+def test_fields_of_the_wrong_type_render_as_not_set() -> None:
+    info = convert.to_task_info(
+        JobTask(
+            job_task_id="job_task-1",
+            job_id=12,  # type: ignore[arg-type]
+            created_at="yesterday",  # type: ignore[arg-type]
+            created_count=2**40,
+            errors=(TaskError(error_code=5, message=["x"], additional={"n": float("nan")}),),  # type: ignore[arg-type]
+        )
+    )
+
+    assert json_format.MessageToDict(info, preserving_proto_field_name=True) == {
+        "job_task_id": "job_task-1",
+        "created_count": 2**31 - 1,
+        "errors": [{"additional": {"n": None}}],
+    }
+
+
+def test_a_value_with_nan_converts_for_the_one_value_check() -> None:
+    value = struct_pb2.Value()
+    value.list_value.values.add().number_value = float("nan")
+
+    (converted,) = convert.to_value(value)
+
+    assert converted != converted  # NaN, left for jobtask.query.limits to refuse

@@ -600,6 +600,21 @@ ERRORS: Final[list[tuple[str, tuple[Stage, ...], type[JobTaskError], str, str]]]
         at0("group.keys[0].date_format"),
         "cannot start with '$'",
     ),
+    *(
+        (
+            f"date_format {bad!r:.20}",
+            (AggregateGroup(keys=(date_key(bad),)),),
+            InvalidParameter,
+            at0("group.keys[0].date_format"),
+            reason,
+        )
+        for bad, reason in (
+            ("%Q", "'%Q' is not a $dateToString specifier"),
+            ("%Y-%", "'%' is not a $dateToString specifier"),
+            ("%Y\x00", "NUL"),
+            ("%Y" * 51, "102 characters; at most 100"),
+        )
+    ),
     (
         "duplicate key names",
         (group(("status", "s"), ("provider", "s")),),
@@ -1065,3 +1080,11 @@ def test_distinct_values_come_from_id() -> None:
     assert read_result(
         plan(paged=True, distinct=True), [{"results": values[1:2], "total": [{"n": 3}]}]
     ) == StatResult(["aws"], 3)
+
+
+def test_every_documented_date_to_string_specifier_passes() -> None:
+    date_format = "%Y-%m-%dT%H:%M:%S.%LZ %j %w %U %u %V %G %z %Z %%"
+
+    built = one(AggregateGroup(keys=(date_key(date_format),)))
+
+    assert built["$group"]["_id"]["d"]["$dateToString"]["format"] == date_format

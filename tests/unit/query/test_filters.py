@@ -595,11 +595,12 @@ MATCH = [
     ),
     *[
         pytest.param(
-            Condition("errors", {f"error_code__{suffix}": "E"}, "match"),
-            {"errors": {"$elemMatch": {"error_code": {mongo: "E"}}}},
+            Condition("errors", {f"error_code__{suffix}": operand}, "match"),
+            {"errors": {"$elemMatch": {"error_code": {mongo: operand}}}},
             id=f"match-suffix-{suffix}",
         )
         for suffix, mongo in MATCH_SUFFIXES
+        for operand in [{"$in": ["E"], "$nin": ["E"], "$exists": True}.get(mongo, "E")]
     ],
     *[
         pytest.param(

@@ -15,6 +15,7 @@ from jobtask.query.limits import (
     check_only,
     check_query,
     check_statistics_query,
+    check_stored_value,
 )
 from jobtask.query.model import Condition, Page, Query, SortKey
 from jobtask.query.stat_model import (
@@ -276,3 +277,70 @@ def test_the_service_checks_the_limits_before_any_database_work() -> None:
         service.list(ListRequest("domain-1", Query(filter=conditions(4), page=Page(limit=1))))
     with pytest.raises(InvalidParameter):
         service.stat(StatRequest("domain-1", StatisticsQuery(aggregate=(AggregateLimit(1),) * 3)))
+
+
+# -- numbers that are not numbers, pages past int32, stored values ---------------------------
+
+
+@pytest.mark.parametrize("number", [float("nan"), float("inf"), float("-inf")], ids=repr)
+@pytest.mark.parametrize(
+    "wrap",
+    [lambda n: n, lambda n: [1, n], lambda n: {"a": {"b": n}}, lambda n: {"$in": [n]}],
+    ids=["bare", "in-a-list", "nested", "under-an-operator"],
+)
+def test_a_non_finite_number_anywhere_in_a_value_is_invalid(number: float, wrap: Any) -> None:
+    query = Query(filter=(Condition("provider", wrap(number), "eq"),))
+
+    with pytest.raises(InvalidParameter) as raised:
+        check_query(query, DEFAULT_LIMITS)
+
+    assert raised.value.key == "query.filter[0].value"
+    assert "finite" in raised.value.reason
+
+
+def test_a_non_finite_number_in_a_stat_sub_condition_is_invalid() -> None:
+    field = AggregateGroupField(
+        name="n", operator="count", conditions=(Condition("created_count", float("nan"), "eq"),)
+    )
+    query = StatisticsQuery(aggregate=(AggregateGroup(fields=(field,)),))
+
+    with pytest.raises(InvalidParameter, match="finite"):
+        check_statistics_query(query, DEFAULT_LIMITS)
+
+
+@pytest.mark.parametrize(("start", "refused"), [(2**31, False), (2**31 + 1, True)])
+def test_page_start_is_at_most_two_to_the_31(start: int, refused: bool) -> None:
+    for check, query in (
+        (check_query, Query(page=Page(start=start))),
+        (check_statistics_query, StatisticsQuery(page=Page(start=start))),
+    ):
+        if refused:
+            with pytest.raises(InvalidParameter, match=r"key = query\.page\.start"):
+                check(query, DEFAULT_LIMITS)  # type: ignore[operator]
+        else:
+            check(query, DEFAULT_LIMITS)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"": 1},
+        {"$where": 1},
+        {"a": {"b.c": 1}},
+        {"a": [{"x\x00": 1}]},
+        {"n": float("nan")},
+        {"a": {"b": {"c": {"d": 1}}}},
+    ],
+    ids=repr,
+)
+def test_a_stored_value_mongodb_cannot_hold_unambiguously_is_invalid(value: Any) -> None:
+    with pytest.raises(InvalidParameter) as raised:
+        check_stored_value(value, max_depth=3, where="errors[0].additional")
+
+    assert raised.value.key == "errors[0].additional"
+
+
+def test_a_stored_value_within_the_limits_passes() -> None:
+    check_stored_value(
+        {"a": {"b": [1, "x", None, 2.5]}, "ok": True}, max_depth=3, where="additional"
+    )

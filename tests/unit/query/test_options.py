@@ -211,8 +211,8 @@ def test_build_projection_never_loads_the_object_id(only: tuple[str, ...], minim
 @pytest.mark.parametrize(
     "path",
     [
-        "collector_id",
-        "total_count",
+        "collector",
+        "total_count.x",
         "foo",
         "",
         "_id",
@@ -224,8 +224,20 @@ def test_build_projection_never_loads_the_object_id(only: tuple[str, ...], minim
         "user_projects",
     ],
 )
-def test_build_projection_rejects_paths_that_are_not_returned_fields(path: str) -> None:
+def test_build_projection_rejects_paths_that_are_not_stored_fields(path: str) -> None:
     with pytest.raises(InvalidParameter) as raised:
         build_projection(["job_id", path], where="query.only")
     assert raised.value.key == "query.only"
     assert f"{path!r} is not a field" in str(raised.value)
+
+
+def test_build_projection_loads_stored_fields_that_are_never_returned() -> None:
+    only = ["reported_error_count", "collector_id", "total_count", "job_id"]
+
+    assert build_projection(only) == {
+        "_id": 0,
+        "collector_id": 1,
+        "job_id": 1,
+        "reported_error_count": 1,
+        "total_count": 1,
+    }

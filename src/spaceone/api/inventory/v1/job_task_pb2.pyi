@@ -1,7 +1,8 @@
-from google.api import annotations_pb2 as _annotations_pb2
 from google.protobuf import empty_pb2 as _empty_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
+from google.api import annotations_pb2 as _annotations_pb2
 from spaceone.api.core.v1 import query_pb2 as _query_pb2
+from spaceone.api.inventory.v1 import collector_pb2 as _collector_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -10,16 +11,6 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
-
-class ErrorInfo(_message.Message):
-    __slots__ = ("error_code", "message", "additional")
-    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
-    MESSAGE_FIELD_NUMBER: _ClassVar[int]
-    ADDITIONAL_FIELD_NUMBER: _ClassVar[int]
-    error_code: str
-    message: str
-    additional: _struct_pb2.Struct
-    def __init__(self, error_code: _Optional[str] = ..., message: _Optional[str] = ..., additional: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
 
 class JobTaskRequest(_message.Message):
     __slots__ = ("job_task_id", "domain_id")
@@ -115,7 +106,7 @@ class JobTaskInfo(_message.Message):
     failure_count: int
     deleted_count: int
     disconnected_count: int
-    errors: _containers.RepeatedCompositeFieldContainer[ErrorInfo]
+    errors: _containers.RepeatedCompositeFieldContainer[_collector_pb2.ErrorInfo]
     job_id: str
     secret_id: str
     provider: str
@@ -125,7 +116,7 @@ class JobTaskInfo(_message.Message):
     created_at: str
     started_at: str
     finished_at: str
-    def __init__(self, job_task_id: _Optional[str] = ..., status: _Optional[_Union[JobTaskInfo.JobTaskStatus, str]] = ..., created_count: _Optional[int] = ..., updated_count: _Optional[int] = ..., failure_count: _Optional[int] = ..., deleted_count: _Optional[int] = ..., disconnected_count: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[ErrorInfo, _Mapping]]] = ..., job_id: _Optional[str] = ..., secret_id: _Optional[str] = ..., provider: _Optional[str] = ..., service_account_id: _Optional[str] = ..., project_id: _Optional[str] = ..., domain_id: _Optional[str] = ..., created_at: _Optional[str] = ..., started_at: _Optional[str] = ..., finished_at: _Optional[str] = ...) -> None: ...
+    def __init__(self, job_task_id: _Optional[str] = ..., status: _Optional[_Union[JobTaskInfo.JobTaskStatus, str]] = ..., created_count: _Optional[int] = ..., updated_count: _Optional[int] = ..., failure_count: _Optional[int] = ..., deleted_count: _Optional[int] = ..., disconnected_count: _Optional[int] = ..., errors: _Optional[_Iterable[_Union[_collector_pb2.ErrorInfo, _Mapping]]] = ..., job_id: _Optional[str] = ..., secret_id: _Optional[str] = ..., provider: _Optional[str] = ..., service_account_id: _Optional[str] = ..., project_id: _Optional[str] = ..., domain_id: _Optional[str] = ..., created_at: _Optional[str] = ..., started_at: _Optional[str] = ..., finished_at: _Optional[str] = ...) -> None: ...
 
 class JobTasksInfo(_message.Message):
     __slots__ = ("results", "total_count")

@@ -1,0 +1,138 @@
+"""Where SpaceONE's stubs declare the JobTask API's types: writes tests/wire/spaceone_layout.json.
+
+SpaceONE's Python clients (spaceone-core's pygrpc client, SpaceConnector, spacectl) import their
+own `<package>.<file>_pb2` for every service that reflection lists and look types up in the module
+of the file that declares them, so the declaring file of each type is part of the contract. This
+reads the serialized FileDescriptorProtos inside the `spaceone-api` wheels (the
+`AddSerializedFile(b'...')` literal of each `_pb2.py`, parsed, never imported), walks everything
+the JobTask service reaches (rpc input and output types, field types, recursively), and records
+for each type its declaring file, and for each such file its package and imports.
+
+    .venv/bin/python tools/spaceone_layout.py            # downloads the wheels with pip
+    .venv/bin/python tools/spaceone_layout.py WHEEL...   # or reads the given wheels
+
+tests/wire/test_declaring_files.py checks our descriptors against the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import descriptor_pb2, empty_pb2, struct_pb2
+
+VERSIONS = ("1.10.4.2", "1.12.54")  # requirements/clients/1.10.txt and 1.12.txt
+SERVICE = "spaceone.api.inventory.v1.JobTask"
+OUTPUT = Path(__file__).resolve().parent.parent / "tests" / "wire" / "spaceone_layout.json"
+_SERIALIZED = re.compile(r"AddSerializedFile\((b'(?:[^'\\]|\\.)*')\)")
+_FDP = descriptor_pb2.FieldDescriptorProto
+
+
+def file_protos(wheel: Path) -> dict[str, descriptor_pb2.FileDescriptorProto]:
+    """Every FileDescriptorProto serialized in the wheel's `_pb2.py` files, by proto file name
+    (and protobuf's own well-known struct.proto and empty.proto, which the wheel imports)."""
+    found: dict[str, descriptor_pb2.FileDescriptorProto] = {}
+    for well_known in (struct_pb2.DESCRIPTOR, empty_pb2.DESCRIPTOR):  # not in the wheel
+        found[well_known.name] = descriptor_pb2.FileDescriptorProto()
+        well_known.CopyToProto(found[well_known.name])
+    with zipfile.ZipFile(wheel) as archive:
+        for name in archive.namelist():
+            if not name.endswith("_pb2.py"):
+                continue
+            match = _SERIALIZED.search(archive.read(name).decode())
+            if match is None:
+                continue
+            proto = descriptor_pb2.FileDescriptorProto.FromString(ast.literal_eval(match.group(1)))
+            found[proto.name] = proto
+    return found
+
+
+def _declared(
+    files: dict[str, descriptor_pb2.FileDescriptorProto],
+) -> dict[str, tuple[str, str, Any]]:
+    """full name -> (kind, declaring file, descriptor proto) for every message, enum and service."""
+    table: dict[str, tuple[str, str, Any]] = {}
+
+    def messages(prefix: str, file: str, protos: Any) -> None:
+        for message in protos:
+            full = f"{prefix}.{message.name}"
+            table[full] = ("message", file, message)
+            for enum in message.enum_type:
+                table[f"{full}.{enum.name}"] = ("enum", file, enum)
+            messages(full, file, message.nested_type)
+
+    for file in files.values():
+        messages(file.package, file.name, file.message_type)
+        for enum in file.enum_type:
+            table[f"{file.package}.{enum.name}"] = ("enum", file.name, enum)
+        for service in file.service:
+            table[f"{file.package}.{service.name}"] = ("service", file.name, service)
+    return table
+
+
+def layout(files: dict[str, descriptor_pb2.FileDescriptorProto]) -> dict[str, Any]:
+    """The types the service reaches, each with its kind and declaring file, and those files."""
+    declared = _declared(files)
+    reached: dict[str, dict[str, str]] = {}
+    pending = [SERVICE]
+    while pending:
+        name = pending.pop()
+        if name in reached:
+            continue
+        kind, file, proto = declared[name]
+        reached[name] = {"kind": kind, "file": file}
+        if kind == "service":
+            for method in proto.method:
+                pending += [method.input_type.lstrip("."), method.output_type.lstrip(".")]
+        elif kind == "message":
+            pending += [
+                field.type_name.lstrip(".")
+                for field in proto.field
+                if field.type in (_FDP.TYPE_MESSAGE, _FDP.TYPE_ENUM)
+            ]
+    used = sorted({entry["file"] for entry in reached.values()})
+    return {
+        "types": dict(sorted(reached.items())),
+        "files": {
+            name: {"package": files[name].package, "dependency": list(files[name].dependency)}
+            for name in used
+        },
+    }
+
+
+def _download(version: str, into: Path) -> Path:
+    pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "-d", str(into)]
+    subprocess.run([*pip, f"spaceone-api=={version}"], check=True)
+    [wheel] = into.glob(f"spaceone_api-{version}-*.whl")
+    return wheel
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("wheels", nargs="*", type=Path, help="spaceone-api wheels (default: pip)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        wheels = args.wheels or [_download(v, Path(scratch)) for v in VERSIONS]
+        result: dict[str, Any] = {}
+        for wheel in sorted(wheels, key=lambda path: path.name):
+            version = wheel.name.split("-")[1]
+            result[version] = {
+                "wheel": wheel.name,
+                "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(),
+                **layout(file_protos(wheel)),
+            }
+    OUTPUT.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {OUTPUT}")
+
+
+if __name__ == "__main__":
+    main()
