@@ -129,6 +129,10 @@ REALDB ?= ../shared/realdb/realdb.sh
 # 2 cores: the engine's tier 298 s alone, 174 s with 2 workers, 220 s with 4; the emulator's is
 # faster alone (98 s against 111 s with 2), so it runs in one process.
 REALDB_WORKERS ?= 2
+# Integration tests that never use the database under test (they start the emulator themselves,
+# or none): the engine's tier leaves them to the emulator's.
+NO_DATABASE_TESTS := tests/integration/test_devdb.py tests/integration/test_image.py \
+	tests/integration/test_outage.py
 
 test: lint clients tools image-venv  ## lint, unit, integration (SpaceONE's clients, the README's examples, the image's install) on mongo-java-server, then integration on the real engine
 	$(DEVDB) build
@@ -152,7 +156,7 @@ integration-realdb: install clients tools image-venv  ## integration tests on th
 		echo "== integration tests on the real engine: FAILED, no 'REALDB READY <uri>'"; exit 1; }; \
 	echo "== integration tests on the real engine (PostgreSQL + DocumentDB, $(REALDB))"; \
 	JOBTASK_TEST_MONGODB_URI="$$uri" JOBTASK_TEST_DATABASE=documentdb \
-		$(BIN)/pytest -m integration -n $(REALDB_WORKERS) tests
+		$(BIN)/pytest -m integration -n $(REALDB_WORKERS) $(addprefix --ignore=,$(NO_DATABASE_TESTS)) tests
 
 db:  ## local MongoDB wire-protocol dev server on 127.0.0.1:$(DEVDB_PORT) (H2 file under .data/)
 	$(DEVDB) start --port $(DEVDB_PORT)

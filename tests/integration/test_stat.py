@@ -855,7 +855,7 @@ def test_merge_objects_of_non_objects_is_invalid_argument(client: IndependentJob
         rows(client, {"group": {"fields": [total("merge_objects", "status", "m")]}})
 
     assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
-    assert "$mergeObjects" in raised.value.details()
+    assert "merge_objects needs objects" in raised.value.details()
 
 
 @pytest.mark.parametrize("timezone", ["Mars/Olympus", "+09:00", "Asia"])
