@@ -1,6 +1,7 @@
 """make bench: the service over real gRPC beside the same queries done directly with pymongo.
 
-Starts an in-memory wire-protocol database and the server (`python -m jobtask`, production
+Starts an in-memory wire-protocol database (or uses the MongoDB at `--uri` / BENCH_MONGODB_URI,
+in a database of its own that it drops afterwards) and the server (`python -m jobtask`, production
 defaults: metrics on, one log line per call) on free ports, loads demo tasks, then runs each
 scenario at each concurrency for a fixed time. At one client the gRPC and the pymongo path
 alternate call by call on the same drawn id or page; at more, they take turns in short rounds
@@ -44,6 +45,8 @@ from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN_COUNT = 10
+# Documents per insert: within what every target takes (the real engine: at most 25,000).
+BATCH = 5000
 
 
 def free_port() -> int:
@@ -76,15 +79,15 @@ def start_database() -> tuple[subprocess.Popen[str], str]:
     return process, f"mongodb://{line.removeprefix('READY ')}"
 
 
-def load(uri: str, count: int) -> None:
+def load(uri: str, database: str, count: int) -> None:
     with pymongo.MongoClient(uri) as client:
-        collection = client["bench"]["job_task"]
+        collection = client[database]["job_task"]
         collection.create_indexes(list(INDEXES))
         batch: list[dict[str, Any]] = []
         started = time.monotonic()
         for index, document in enumerate(demo_documents(count, domains=DOMAIN_COUNT, seed=1), 1):
             batch.append(document)
-            if len(batch) == 5000 or index == count:
+            if len(batch) == BATCH or index == count:
                 collection.insert_many(batch, ordered=False)
                 batch.clear()
                 done = index / count
@@ -94,13 +97,13 @@ def load(uri: str, count: int) -> None:
         print(f"  ({time.monotonic() - started:.1f}s)")
 
 
-def start_server(uri: str, log: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(uri: str, database: str, log: Path) -> tuple[subprocess.Popen[bytes], int]:
     """The server as deployed (metrics, call log at INFO), its log lines going to `log`."""
     port = free_port()
     env = {
         **os.environ,
         "MONGODB_URI": uri,
-        "MONGODB_DATABASE": "bench",
+        "MONGODB_DATABASE": database,
         "GRPC_PORT": str(port),
         "METRICS_PORT": str(free_port()),
         "HTTP_PORT": str(free_port()),
@@ -434,6 +437,11 @@ def main() -> int:
     parser.add_argument("--only", default="", help="run the scenarios whose name contains this")
     parser.add_argument("--label", default="", help="a note stored with the results")
     parser.add_argument(
+        "--uri",
+        default=os.environ.get("BENCH_MONGODB_URI", ""),
+        help="this MongoDB (default: BENCH_MONGODB_URI; else an in-memory dev database)",
+    )
+    parser.add_argument(
         "--compare", nargs=2, type=Path, metavar=("BEFORE", "AFTER"), help="compare two results"
     )
     args = parser.parse_args()
@@ -445,14 +453,15 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
-    database, uri = start_database()
+    started, uri = start_database() if not args.uri else (None, args.uri)
+    database_name = "bench" if started else f"bench_{stamp.lower()}"
     server = None
     try:
-        load(uri, args.count)
-        server, port = start_server(uri, out / f"server-{stamp}.log")
+        load(uri, database_name, args.count)
+        server, port = start_server(uri, database_name, out / f"server-{stamp}.log")
         domain = domain_ids(DOMAIN_COUNT)[0]
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel, pymongo.MongoClient(uri) as raw:
-            collection = raw["bench"]["job_task"]
+            collection = raw[database_name]["job_task"]
             task_ids = [
                 d["job_task_id"]
                 for d in collection.find({"domain_id": domain}, {"job_task_id": 1}).limit(2000)
@@ -488,6 +497,7 @@ def main() -> int:
                 {
                     "date": stamp,
                     "label": args.label,
+                    "database": _database(uri) if args.uri else "mongo-java-server (in memory)",
                     "tasks": args.count,
                     "domains": DOMAIN_COUNT,
                     "seconds": args.seconds,
@@ -504,11 +514,23 @@ def main() -> int:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        assert database.stdin is not None
-        database.stdin.close()
-        database.terminate()
-        database.wait(timeout=30)
+        if started is None:
+            with pymongo.MongoClient(uri) as client:
+                client.drop_database(database_name)
+        else:
+            assert started.stdin is not None
+            started.stdin.close()
+            started.terminate()
+            started.wait(timeout=30)
     return 0
+
+
+def _database(uri: str) -> str:
+    """What the run was against, without credentials: the server's version at its address."""
+    with pymongo.MongoClient(uri) as client:
+        version = client.server_info().get("version", "?")
+        host, port = client.address or ("?", 0)
+    return f"MongoDB {version} wire protocol at {host}:{port}"
 
 
 if __name__ == "__main__":

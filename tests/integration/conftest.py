@@ -1,6 +1,9 @@
 """The wire-protocol database (mongo-java-server, in memory) and a real gRPC server on port 0.
 
-Set JOBTASK_TEST_MONGODB_URI to run the same tests against another MongoDB (a real mongod).
+Set JOBTASK_TEST_MONGODB_URI to run the same tests against another MongoDB, and
+JOBTASK_TEST_DATABASE to name what it is (`make integration-realdb` sets both for the real engine):
+a test marked `gap(database, reason)` skips on that database, or with `xfail=True` must fail
+there (strict), so each known difference (README: the database-differences table) is named once.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Final
 
 import grpc
 import pymongo
@@ -27,11 +31,36 @@ from tests.support.independent_client import IndependentJobTaskClient
 ROOT = Path(__file__).resolve().parents[2]
 DEVDB = ROOT / "tools" / "devdb"
 
+# What JOBTASK_TEST_DATABASE may name: the emulator, the real engine (PostgreSQL + DocumentDB
+# behind its MongoDB gateway: ../shared/realdb), MongoDB itself.
+DATABASES: Final = ("mongo-java-server", "documentdb", "mongodb")
+
+
+def database_under_test() -> str:
+    """The database the integration tests run on: named, else the emulator unless a URI is set."""
+    named = os.environ.get("JOBTASK_TEST_DATABASE", "")
+    if named:
+        if named not in DATABASES:
+            raise pytest.UsageError(f"JOBTASK_TEST_DATABASE={named!r}: one of {DATABASES}")
+        return named
+    return "mongodb" if os.environ.get("JOBTASK_TEST_MONGODB_URI") else "mongo-java-server"
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    database = database_under_test()
     for item in items:
         if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
             item.add_marker(pytest.mark.integration)
+        for gap in item.iter_markers("gap"):
+            named, reason = gap.args
+            if named not in DATABASES:
+                raise pytest.UsageError(f"{item.nodeid}: gap on unknown database {named!r}")
+            if named != database:
+                continue
+            if gap.kwargs.get("xfail"):
+                item.add_marker(pytest.mark.xfail(reason=f"{named} {reason}", strict=True))
+            else:
+                item.add_marker(pytest.mark.skip(reason=f"{named} {reason}"))
 
 
 @pytest.fixture(scope="session")

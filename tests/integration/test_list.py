@@ -189,6 +189,23 @@ CASES: list[tuple[str, list[dict[str, Any]], Callable[[Task], bool]]] = [
         [_f("errors.error_code", "ERROR_PLUGIN", "eq")],
         lambda t: any(e["error_code"] == "ERROR_PLUGIN" for e in _errors(t)),
     ),
+    # Through the errors array a negation means that no element matches (MongoDB's $not and
+    # $exists: false); mongo-java-server read both element by element before they became $nor.
+    (
+        "not_contain through errors",
+        [_f("errors.error_code", "auth", "not_contain")],
+        lambda t: not any(_ci("auth", e["error_code"]) for e in _errors(t)),
+    ),
+    (
+        "exists false through errors",
+        [_f("errors.error_code", False, "exists")],
+        lambda t: not any("error_code" in e for e in _errors(t)),
+    ),
+    (
+        "exists true through errors",
+        [_f("errors.error_code", True, "exists")],
+        lambda t: any("error_code" in e for e in _errors(t)),
+    ),
     (
         "errors.additional path",
         [_f("errors.additional.retry", 3, "eq")],

@@ -237,6 +237,11 @@ def test_writes_are_scoped_to_the_domain(stub: Any, raw_collection: Any, action:
     assert raw_collection.find_one({"job_task_id": task_id}) == before
 
 
+@pytest.mark.gap(
+    "documentdb",
+    "crashed (SIGSEGV in find_and_modify, every connection reset) while these 16 threads "
+    "updated one document (2026-12-01; README, database differences)",
+)
 def test_concurrent_reports_lose_nothing(stub: Any, raw_collection: Any) -> None:
     task_id = _in_status(stub, "IN_PROGRESS")
     threads, reports = 16, 200
@@ -324,6 +329,8 @@ def test_retention_is_a_ttl_index_on_finished_at(raw_collection: Any, stub: Any)
 def test_purge_deletes_finished_tasks_older_than_the_retention(
     stub: Any, raw_collection: Any
 ) -> None:
+    # Purge alone: a real database's TTL monitor would delete the aged tasks by itself otherwise.
+    raw_collection.drop_index("finished_at_ttl")
     now = datetime.now(UTC).replace(tzinfo=None)
     old, recent = now - timedelta(days=RETENTION_DAYS + 1), now - timedelta(days=1)
     kept = {_in_status(stub, s) for s in ("SUCCESS", "PENDING", "IN_PROGRESS")}

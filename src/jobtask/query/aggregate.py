@@ -230,7 +230,12 @@ def _group_key(key: AggregateGroupKey, context: Context, where: str) -> Any:
     _check_date_format(key.date_format, f"{where}.date_format")
     date = {"date": reference.expression, "timezone": context.timezone}
     part = DATE_PARTS.get(key.date_format)
-    return {part: date} if part else {"$dateToString": {"format": key.date_format, **date}}
+    if not part:
+        return {"$dateToString": {"format": key.date_format, **date}}
+    # MongoDB's $year & co. give null for null or missing, which mongo-java-server rejects
+    # (16006): only values above null (in BSON order) are given to it, so both group those
+    # under null, and a non-date value is still the database's type error.
+    return {"$cond": [{"$gt": [reference.expression, None]}, {part: date}, None]}
 
 
 def _comparison(condition: Condition, shape: Shape, where: str) -> Document:
@@ -376,7 +381,10 @@ def _unwind(stage: AggregateUnwind, context: Context) -> Step:
 
 def _count(stage: AggregateCount, context: Context) -> Step:
     name = _Names().add(stage.name, f"{context.where}.name")
-    return Step({"$count": name}, Shape(stored=False, names=frozenset({name})))
+    # MongoDB's $count: one {name: n} document, none for no input. A $group over one null key
+    # answers the same, where the real engine's $count gives {name: 0} for no input.
+    counted = {"$group": {"_id": None, name: {"$sum": 1}}}
+    return Step(counted, Shape(stored=False, names=frozenset({name})))
 
 
 def _sort(stage: AggregateSort, context: Context) -> Step:

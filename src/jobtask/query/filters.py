@@ -170,6 +170,13 @@ def _any_of(documents: list[Document]) -> Document:
     return documents[0] if len(documents) == 1 else {"$or": documents}
 
 
+def _none_of(document: Document) -> Document:
+    """The documents this one does not match. On a path through the errors array that is what
+    MongoDB's `$not` and `$exists: false` mean (no element matches), but mongo-java-server reads
+    those two element by element (some element does not match); `$nor` is right on both."""
+    return {"$nor": [document]}
+
+
 # ---------------------------------------------------------------------------------------------
 # Operators
 
@@ -194,7 +201,7 @@ def _comparison(mongo_operator: str) -> Callable[[Target, Any], Document]:
 def _exists(t: Target, v: Any) -> Document:
     if not isinstance(v, bool):
         raise OperatorBooleanType("exists", {"key": t.path, "value": v, "operator": "exists"})
-    return {t.path: {"$exists": v}}
+    return {t.path: {"$exists": True}} if v else _none_of({t.path: {"$exists": True}})
 
 
 def _contain(t: Target, v: Any) -> Document:
@@ -208,7 +215,7 @@ def _contain(t: Target, v: Any) -> Document:
 
 def _not_contain(t: Target, v: Any) -> Document:
     if _is_text_field(t) and isinstance(v, str):
-        return {t.path: {"$not": _pattern(v, t)}}
+        return _none_of({t.path: _pattern(v, t)})
     if t.kind is FieldKind.STRING:
         _text(v, t)
     return _not(t, v)

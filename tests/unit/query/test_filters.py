@@ -336,9 +336,12 @@ def _comparison_rows() -> Iterator[Any]:
             )
 
 
+# `exists: false` is "no element has it" on array paths too: $nor, which both databases read so.
 EXISTS = [
     pytest.param(
-        Condition(key, flag, "exists"), {key: {"$exists": flag}}, id=f"exists-{key}-{flag}"
+        Condition(key, flag, "exists"),
+        {key: {"$exists": True}} if flag else {"$nor": [{key: {"$exists": True}}]},
+        id=f"exists-{key}-{flag}",
     )
     for key, flag in [
         ("provider", True),
@@ -346,6 +349,7 @@ EXISTS = [
         ("created_count", True),
         ("errors", True),
         ("errors.additional.x", False),
+        ("errors.error_code", False),
     ]
 ]
 
@@ -397,17 +401,17 @@ CONTAIN = [
     ),
     pytest.param(
         Condition("job_task_id", "3f9c", "not_contain"),
-        {"job_task_id": {"$not": ci("3f9c")}},
+        {"$nor": [{"job_task_id": ci("3f9c")}]},
         id="not_contain-string",
     ),
     pytest.param(
         Condition("errors.message", "a+b", "not_contain"),
-        {"errors.message": {"$not": Regex(r"a\+b", ignore_case=True)}},
+        {"$nor": [{"errors.message": Regex(r"a\+b", ignore_case=True)}]},
         id="not_contain-escapes-regex-metacharacters",
     ),
     pytest.param(
         Condition("errors.additional.provider", "aws", "not_contain"),
-        {"errors.additional.provider": {"$not": ci("aws")}},
+        {"$nor": [{"errors.additional.provider": ci("aws")}]},
         id="not_contain-free-form-string",
     ),
     pytest.param(
