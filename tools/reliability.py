@@ -45,6 +45,7 @@ from tests.support.processes import (
     Database,
     free_port,
     health_status,
+    served_calls,
     server_environment,
     start_database,
     start_server,
@@ -158,16 +159,6 @@ def scenario_load(args: argparse.Namespace, workdir: Path, uri: str) -> Row:
     return row
 
 
-def _served(log: Path) -> dict[str, str]:
-    """request_id -> code of every call the server's call log shows it served."""
-    served = {}
-    for line in log.read_text(errors="replace").splitlines():
-        if line.startswith("{") and '"request_id"' in line:
-            entry = json.loads(line)
-            served[entry["request_id"]] = entry["code"]
-    return served
-
-
 def scenario_sigterm(args: argparse.Namespace, workdir: Path, uri: str) -> Row:
     """SIGTERM in the middle of a load: every call the server took finishes and is answered, the
     calls it had not taken are refused, and the server exits 0 within the grace period."""
@@ -183,7 +174,7 @@ def scenario_sigterm(args: argparse.Namespace, workdir: Path, uri: str) -> Row:
     code = server.process.wait(timeout=GRACE_S + 20)
     exited_after = time.time() - signalled
     result = load.wait()
-    served = _served(server.log)
+    served = served_calls(server.log)
     # Served, but not answered OK on the client: cut off. Not served: must have been refused.
     cut_off = [c for c in result.calls if c.request_id in served and c.code != "OK"]
     refused = Counter(c.code for c in result.calls if c.request_id not in served)

@@ -17,7 +17,7 @@ import pytest
 
 from tests.support.dataset import DOMAIN
 from tests.support.independent_client import IndependentJobTaskClient
-from tests.support.processes import SERVING, free_port, wait_health
+from tests.support.processes import SERVING, free_port, served_calls, wait_health
 
 JAR = Path(__file__).resolve().parents[2] / "tools" / "devdb" / "target" / "devdb.jar"
 
@@ -70,32 +70,65 @@ def test_a_signal_stops_the_server_cleanly_with_exit_zero(
 
 
 def test_calls_in_flight_at_sigterm_are_finished(
-    served: tuple[subprocess.Popen[str], int],
+    mongodb_uri: str, database_name: str, tmp_path: Path
 ) -> None:
-    process, port = served
-    outcomes: list[Any] = []
+    """Every call the server took is answered OK; only calls it never took are refused.
 
-    def call() -> None:
+    The server's call log (one JSON line per call it served, by the client's x-request-id) tells
+    the two apart. A call it never took is UNAVAILABLE, or CANCELLED when grpc's core cancels a
+    call still waiting to be matched with a handler as shutdown begins (no work was done).
+    """
+    port = free_port()
+    env = _environment(
+        MONGODB_URI=mongodb_uri,
+        MONGODB_DATABASE=database_name,
+        GRPC_PORT=str(port),
+        SHUTDOWN_GRACE_SECONDS="5",
+        LOG_LEVEL="INFO",
+        LOG_FORMAT="json",
+    )
+    log = tmp_path / "server.log"
+    with log.open("w") as sink:  # a file, not a pipe nobody reads while the calls are logged
+        process = subprocess.Popen([sys.executable, "-m", "jobtask"], env=env, stderr=sink)
+    outcomes: dict[str, Any] = {}  # request id -> the answer, or the status code
+    answered = threading.Event()
+
+    def call(caller: int) -> None:
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             client = IndependentJobTaskClient(channel)
-            for _ in range(40):
+            for index in range(40):
+                request_id = f"sigterm-{caller}-{index}"
+                metadata = [("x-request-id", request_id)]
                 try:
-                    outcomes.append(client.list({"domain_id": DOMAIN}, timeout=10))
+                    outcomes[request_id] = client.list(
+                        {"domain_id": DOMAIN}, metadata=metadata, timeout=10
+                    )
+                    answered.set()
                 except grpc.RpcError as error:
-                    outcomes.append(error.code())
+                    outcomes[request_id] = error.code()
 
-    callers = [threading.Thread(target=call) for _ in range(4)]
-    for caller in callers:
-        caller.start()
-    time.sleep(0.3)
-    process.send_signal(signal.SIGTERM)
-    for caller in callers:
-        caller.join(timeout=30)
+    try:
+        wait_health(port, SERVING, timeout=30)
+        callers = [threading.Thread(target=call, args=(n,)) for n in range(4)]
+        for caller in callers:
+            caller.start()
+        # The signal comes while calls are being served, however slow the machine.
+        assert answered.wait(timeout=30)
+        process.send_signal(signal.SIGTERM)
+        for caller in callers:
+            caller.join(timeout=30)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
 
-    assert process.wait(timeout=20) == 0
-    # Once shutdown starts, new calls are refused (UNAVAILABLE); none that started is cut off.
-    assert {o for o in outcomes if not isinstance(o, dict)} <= {grpc.StatusCode.UNAVAILABLE}
-    assert any(isinstance(o, dict) for o in outcomes)
+    taken = served_calls(log)
+    cut_off = {r: o for r, o in outcomes.items() if r in taken and not isinstance(o, dict)}
+    refused = {o for r, o in outcomes.items() if r not in taken}
+    assert cut_off == {}, "calls the server took were not answered"
+    assert refused <= {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED}
+    assert any(r in taken for r in outcomes)
 
 
 @pytest.mark.parametrize(

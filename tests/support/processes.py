@@ -6,6 +6,7 @@ a restart. The server is `python -m jobtask`, configured through its environment
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -119,3 +120,14 @@ def wait_health(port: int, status: int, *, timeout: float, service: str = "") ->
 
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
+
+
+def served_calls(log: Path) -> dict[str, str]:
+    """request id -> status code of every call a server's JSON call log (LOG_LEVEL=INFO) shows
+    it served: the calls it took, as opposed to those refused before any handler ran."""
+    served = {}
+    for line in log.read_text(errors="replace").splitlines():
+        if line.startswith("{") and '"request_id"' in line:
+            entry = json.loads(line)
+            served[entry["request_id"]] = entry["code"]
+    return served
