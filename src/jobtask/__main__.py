@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
@@ -203,6 +204,26 @@ def stop_servers(running: RunningServer, http: HttpServer | None, grace: float) 
         http.wait(grace)
 
 
+def on_stop_signals(poll_seconds: float = 0.05) -> Callable[[], int]:
+    """Notes SIGTERM and SIGINT from now on; returns the wait for the first of them (its number).
+
+    The handlers only append to a list. A handler runs on the main thread between two bytecodes,
+    so one that takes a lock, as `threading.Event.set` does, deadlocks when a signal lands while
+    that thread holds the lock: inside `Event.wait`, or inside the handler of a signal just before
+    (`make run` forwards SIGTERM to the server beside the one a process group gets). Such a
+    server never stopped."""
+    received: list[int] = []
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda number, _frame: received.append(number))
+
+    def wait() -> int:
+        while not received:
+            time.sleep(poll_seconds)
+        return received[0]
+
+    return wait
+
+
 def main() -> int:
     settings = load_settings()
     if settings is None:
@@ -243,16 +264,14 @@ def main() -> int:
         close_unstarted(running, endpoint, http)
         client.close()
         return 1
-    stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
+    wait_for_stop = on_stop_signals()
     running.start()
     log.info("serving spaceone.api.inventory.v1.JobTask on port %d", running.port)
     if running.writer_port is not None:
         log.info("serving the writer with mutual TLS on port %d", running.writer_port)
     start_http(http)
     describe_security(settings, security)
-    stopping.wait()
+    wait_for_stop()
     log.info(
         "shutting down: finishing in-flight calls (grace %.1fs)", settings.shutdown_grace_seconds
     )
