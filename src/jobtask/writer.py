@@ -140,8 +140,6 @@ def _required(**parameters: str) -> None:
 
 
 class JobTaskWriter:
-    _REPORTABLE: Final = frozenset({JobTaskStatus.IN_PROGRESS})
-
     def __init__(
         self,
         store: JobTaskStore,
@@ -253,15 +251,16 @@ class JobTaskWriter:
         action: str,
         timeout: float | None,
         *,
-        in_status: FailedPrecondition | None = None,
+        guard: tuple[JobTaskStatus, FailedPrecondition] | None = None,
     ) -> NotFound | FailedPrecondition:
-        """Why a conditional write matched nothing: no such task here, its status forbids it, or
-        (`in_status`, when the task is in the one status the write needs) its other guard."""
+        """Why a conditional write matched nothing: no such task here, its status forbids it, or,
+        with a `guard` (the status the write needs, and its refusal), the write's other guard
+        when the task is in that status."""
         current = self._store.find_status(job_task_id, domain_id, timeout=timeout)
         if current is None:
             return NotFound(("job_task_id", "domain_id"), (job_task_id, domain_id))
-        if in_status is not None and current in self._REPORTABLE:
-            return in_status
+        if guard is not None and current == guard[0]:
+            return guard[1]
         return FailedPrecondition(f"the task is {current}: cannot {action}")
 
     # -- progress ---------------------------------------------------------------------------
@@ -273,10 +272,11 @@ class JobTaskWriter:
         remaining = countdown(timeout)
         counts = self._checked_counts(progress.counts)
         errors = self._checked_errors(progress.errors)
+        status = JobTaskStatus.IN_PROGRESS  # the one status a report applies in
         task = self._store.add_progress(
             job_task_id,
             domain_id,
-            status=JobTaskStatus.IN_PROGRESS,
+            status=status,
             counts=counts,
             errors=errors,
             max_errors=self._limits.max_errors,
@@ -290,11 +290,14 @@ class JobTaskWriter:
                 domain_id,
                 "report progress",
                 remaining(),
-                # IN_PROGRESS, yet the update matched nothing: its guard saw a total that would
-                # have passed MAX_COUNT (so nothing was stored).
-                in_status=FailedPrecondition(
-                    f"this report would take {' or '.join(guarded)} past {MAX_COUNT}, the largest "
-                    "count a job task can carry: nothing was stored"
+                # In that status, yet the update matched nothing: its guard saw a total that
+                # would have passed MAX_COUNT (so nothing was stored).
+                guard=(
+                    status,
+                    FailedPrecondition(
+                        f"this report would take {' or '.join(guarded)} past {MAX_COUNT}, the "
+                        "largest count a job task can carry: nothing was stored"
+                    ),
                 ),
             )
         return task
