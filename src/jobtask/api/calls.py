@@ -13,6 +13,8 @@ from typing import Any, Final, Protocol
 
 import grpc
 
+from jobtask.rpc.status import Code
+
 Behaviour = Callable[[Any, grpc.ServicerContext], Any]
 
 _ERROR_CODE: Final = re.compile(r"(ERROR_[A-Z0-9_]+): ")
@@ -43,12 +45,12 @@ class Call:
 
 @dataclass(frozen=True)
 class Outcome:
-    code: grpc.StatusCode
+    code: Code
     error_code: str | None  # SpaceONE's, when the call failed with one
 
 
 # How a call ended that raised an exception nobody mapped (grpc answers UNKNOWN).
-UNMAPPED: Final = Outcome(grpc.StatusCode.UNKNOWN, None)
+UNMAPPED: Final = Outcome(Code.UNKNOWN, None)
 
 
 @dataclass
@@ -71,7 +73,7 @@ def outcome(context: grpc.ServicerContext, *, raised: bool) -> Outcome:
     if isinstance(details, bytes):
         details = details.decode("utf-8", "replace")
     found = _ERROR_CODE.match(details) if code is not grpc.StatusCode.OK and details else None
-    return Outcome(code, found.group(1) if found else None)
+    return Outcome(Code[code.name], found.group(1) if found else None)
 
 
 class UnaryInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import anyio
-import grpc
 from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.message import Message
 from starlette.applications import Starlette
@@ -40,12 +39,11 @@ from jobtask.api.calls import Call as Rpc
 from jobtask.api.calls import Outcome, Seen
 from jobtask.api.logs import CallLog
 from jobtask.api.metrics import Metrics
-from jobtask.api.status import status_code
 from jobtask.auth import Caller, TokenVerifier
 from jobtask.errors import InvalidParameter, JobTaskError, NotFound, NotImplementedYet
 from jobtask.http.openapi import openapi_document
 from jobtask.http.routes import BINDINGS, Binding
-from jobtask.http.status import HTTP_STATUS, error_answer, error_response, unexpected_answer
+from jobtask.http.status import HTTP_STATUS, error_response, status_response
 from jobtask.http.transcode import (
     BODY,
     parse_seconds,
@@ -56,6 +54,7 @@ from jobtask.http.transcode import (
     to_message,
 )
 from jobtask.query.limits import Limits, check_counts
+from jobtask.rpc.status import Code, status_of
 from jobtask.service import JobTaskService
 from jobtask.spaceone_auth import SpaceoneAuth, SpaceoneCaller
 from spaceone.api.inventory.v1 import job_task_pb2
@@ -166,7 +165,7 @@ def _by_method(endpoints: Mapping[str, Endpoint]) -> Endpoint:
 class Refused(Exception):
     """A request refused by the HTTP edge itself, with an HTTP status gRPC has no code for."""
 
-    def __init__(self, http_status: int, status: grpc.StatusCode, message: str) -> None:
+    def __init__(self, http_status: int, status: Code, message: str) -> None:
         super().__init__(message)
         self.http_status = http_status
         self.status = status
@@ -209,15 +208,13 @@ def _require_json(request: Request) -> None:
     if media != "application/json":
         raise Refused(
             415,
-            grpc.StatusCode.INVALID_ARGUMENT,
+            Code.INVALID_ARGUMENT,
             f"body: send it as application/json (Content-Type was {(kind or 'not set')[:80]!r})",
         )
 
 
 def _too_large(limit: int) -> Refused:
-    return Refused(
-        413, grpc.StatusCode.RESOURCE_EXHAUSTED, f"body: larger than the maximum of {limit} bytes"
-    )
+    return Refused(413, Code.RESOURCE_EXHAUSTED, f"body: larger than the maximum of {limit} bytes")
 
 
 async def _body(request: Request, limit: int, read_timeout: float) -> bytes:
@@ -240,7 +237,7 @@ async def _body(request: Request, limit: int, read_timeout: float) -> bytes:
     except TimeoutError:
         raise Refused(
             408,
-            grpc.StatusCode.DEADLINE_EXCEEDED,
+            Code.DEADLINE_EXCEEDED,
             f"body: not received within {read_timeout:g} seconds",
         ) from None
     return b"".join(chunks)
@@ -289,11 +286,11 @@ def _route_error(request: Request, error: Exception) -> Response:
     headers = error.headers if isinstance(error, HTTPException) else None
     where = f"{request.method} {request.url.path}"
     if status_code == 405:
-        code, status, message = NotImplementedYet.code, grpc.StatusCode.UNIMPLEMENTED, "method"
+        code, status, message = NotImplementedYet.code, Code.UNIMPLEMENTED, "method"
     elif status_code == 404:
-        code, status, message = NotFound.code, grpc.StatusCode.NOT_FOUND, "path"
+        code, status, message = NotFound.code, Code.NOT_FOUND, "path"
     else:
-        code, status, message = JobTaskError.code, grpc.StatusCode.UNKNOWN, "request"
+        code, status, message = JobTaskError.code, Code.UNKNOWN, "request"
     response = error_response(code, f"no such {message}: {where}", status, http_status=status_code)
     response.headers.update(headers or {})
     return response
@@ -403,20 +400,18 @@ class HttpApp:
                     # The deadline runs from the request's arrival.
                     call = _call_of(request, self._max_deadline)
                     response = await self._run(binding, handler, request, call, seen)
-                    seen.outcome = Outcome(grpc.StatusCode.OK, None)
-                except JobTaskError as error:
-                    seen.outcome = Outcome(status_code(error), error.code)
-                    response = error_answer(error, what)
+                    seen.outcome = Outcome(Code.OK, None)
                 except Refused as refused:
                     seen.outcome = Outcome(refused.status, InvalidParameter.code)
                     response = refused.response()
                 except Disconnected:
-                    seen.outcome = Outcome(grpc.StatusCode.CANCELLED, None)
+                    seen.outcome = Outcome(Code.CANCELLED, None)
                     seen.http_status = CLIENT_CLOSED
                     return Response(status_code=CLIENT_CLOSED)  # nobody reads it
-                except Exception:
-                    seen.outcome = Outcome(grpc.StatusCode.INTERNAL, JobTaskError.code)
-                    response = unexpected_answer(what)
+                except Exception as error:
+                    status = status_of(error, what)
+                    seen.outcome = Outcome(status.code, status.error_code)
+                    response = status_response(status)
                 seen.http_status = response.status_code
                 return response
 
@@ -425,7 +420,7 @@ class HttpApp:
     @contextmanager
     def _observed(self, rpc: Rpc, request: Request) -> Iterator[Seen]:
         """The call measured (metrics) and logged (call log), as the gRPC interceptors do."""
-        seen = Seen(http_status=HTTP_STATUS[grpc.StatusCode.INTERNAL])
+        seen = Seen(http_status=HTTP_STATUS[Code.INTERNAL])
         with ExitStack() as stack:
             if self._metrics is not None:
                 stack.enter_context(self._metrics.http_call(rpc, seen))
