@@ -13,6 +13,7 @@ from typing import Any, Final, Protocol
 
 import grpc
 
+from jobtask.rpc.calls import Rpc
 from jobtask.rpc.status import Code
 
 Behaviour = Callable[[Any, grpc.ServicerContext], Any]
@@ -24,23 +25,6 @@ class Observer(Protocol):
     """Watches the calls of the services whose method paths start with one of the prefixes."""
 
     def interceptor(self, service_prefixes: tuple[str, ...]) -> grpc.ServerInterceptor: ...
-
-
-@dataclass(frozen=True)
-class Call:
-    """One rpc, as `/spaceone.api.inventory.v1.JobTask/list` names it."""
-
-    service: str
-    method: str
-
-    @property
-    def path(self) -> str:
-        return f"/{self.service}/{self.method}"
-
-    @classmethod
-    def parse(cls, path: str) -> Call:
-        service, _, method = path.lstrip("/").rpartition("/")
-        return cls(service, method)
 
 
 @dataclass(frozen=True)
@@ -80,7 +64,7 @@ class UnaryInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
     """Wraps the unary-unary handlers of the guarded services with `wrap(behaviour, call)`."""
 
     def __init__(
-        self, service_prefixes: tuple[str, ...], wrap: Callable[[Behaviour, Call], Behaviour]
+        self, service_prefixes: tuple[str, ...], wrap: Callable[[Behaviour, Rpc], Behaviour]
     ) -> None:
         self._prefixes = service_prefixes
         self._wrap = wrap
@@ -95,7 +79,7 @@ class UnaryInterceptor(grpc.ServerInterceptor):  # type: ignore[misc]
         if handler is None or handler.unary_unary is None or not method.startswith(self._prefixes):
             return handler
         return grpc.unary_unary_rpc_method_handler(
-            self._wrap(handler.unary_unary, Call.parse(method)),
+            self._wrap(handler.unary_unary, Rpc.parse(method)),
             request_deserializer=handler.request_deserializer,
             response_serializer=handler.response_serializer,
         )

@@ -23,7 +23,8 @@ from typing import Any, Final, Literal
 import grpc
 from google.protobuf import struct_pb2
 
-from jobtask.api.calls import Behaviour, Call, Seen, UnaryInterceptor, outcome
+from jobtask.api.calls import Behaviour, Seen, UnaryInterceptor, outcome
+from jobtask.rpc.calls import Rpc
 
 LogFormat = Literal["json", "text"]
 
@@ -172,7 +173,7 @@ class CallLog:
 
     @contextmanager
     def watching(
-        self, call: Call, metadata: Iterable[tuple[str, Any]], seen: Seen
+        self, call: Rpc, metadata: Iterable[tuple[str, Any]], seen: Seen
     ) -> Iterator[None]:
         """One call of either edge: its line is written when it ends, from what `seen` holds by
         then. Meanwhile the database commands run in this context (and contexts copied from it,
@@ -189,7 +190,7 @@ class CallLog:
             elapsed_ms = (time.perf_counter() - started) * 1000
             self._log(call, seen, elapsed_ms, request_id, commands)
 
-    def _logged(self, behaviour: Behaviour, call: Call) -> Behaviour:
+    def _logged(self, behaviour: Behaviour, call: Rpc) -> Behaviour:
         def logged(request: Any, context: grpc.ServicerContext) -> Any:
             seen = Seen(request=request)
             with self.watching(call, context.invocation_metadata() or (), seen):
@@ -205,7 +206,7 @@ class CallLog:
 
     def _log(
         self,
-        call: Call,
+        call: Rpc,
         seen: Seen,
         elapsed_ms: float,
         request_id: str,

@@ -22,7 +22,8 @@ from wsgiref.simple_server import WSGIServer
 import grpc
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-from jobtask.api.calls import Behaviour, Call, Outcome, Seen, UnaryInterceptor, outcome
+from jobtask.api.calls import Behaviour, Outcome, Seen, UnaryInterceptor, outcome
+from jobtask.rpc.calls import Rpc
 
 NAMESPACE: Final = "jobtask"
 # Calls run from about a millisecond (get by id) to the operation timeout (10 s by default).
@@ -78,7 +79,7 @@ class Metrics:
     def interceptor(self, service_prefixes: tuple[str, ...]) -> grpc.ServerInterceptor:
         return UnaryInterceptor(service_prefixes, self._measured)
 
-    def _measured(self, behaviour: Behaviour, call: Call) -> Behaviour:
+    def _measured(self, behaviour: Behaviour, call: Rpc) -> Behaviour:
         in_flight = self._in_flight.labels(call.service, call.method)
 
         def measured(request: Any, context: grpc.ServicerContext) -> Any:
@@ -95,18 +96,18 @@ class Metrics:
 
         return measured
 
-    def _record(self, call: Call, ended: Outcome, seconds: float) -> None:
+    def _record(self, call: Rpc, ended: Outcome, seconds: float) -> None:
         labels = (call.service, call.method, ended.code.name)
         self._calls.labels(*labels).inc()
         self._latency.labels(*labels).observe(seconds)
         self._count_error(call, ended)
 
-    def _count_error(self, call: Call, ended: Outcome) -> None:
+    def _count_error(self, call: Rpc, ended: Outcome) -> None:
         if ended.error_code is not None:
             self._errors.labels(call.service, call.method, ended.error_code).inc()
 
     @contextmanager
-    def http_call(self, call: Call, seen: Seen) -> Iterator[None]:
+    def http_call(self, call: Rpc, seen: Seen) -> Iterator[None]:
         """Measures one HTTP/JSON call of an rpc, which ends as `seen` says by then."""
         in_flight = self._http_in_flight.labels(call.service, call.method)
         started = time.perf_counter()

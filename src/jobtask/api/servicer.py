@@ -1,60 +1,46 @@
-"""spaceone.api.inventory.v1.JobTask: each rpc converts, calls the service, converts back."""
+"""The rpcs of the call layer (`jobtask.rpc.calls`) as grpcio handlers: one per method of each
+served service's descriptor, which decodes the request, hands it with the call's metadata,
+deadline and client certificate to `Calls.call`, and encodes the answer."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import grpc
-from google.protobuf import empty_pb2, struct_pb2
+from google.protobuf import message_factory
+from google.protobuf.descriptor import ServiceDescriptor
+from google.protobuf.message import Message
 
-from jobtask.api import convert
-from jobtask.service import JobTaskService
-from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
-
-
-def remaining(context: grpc.ServicerContext) -> float | None:
-    """Seconds left before the client's deadline, which bounds the database work; None if none."""
-    left: float | None = context.time_remaining()
-    return left
+from jobtask.rpc.calls import Calls, Invocation
 
 
-def metadata_value(context: grpc.ServicerContext, key: str) -> str:
-    """A text metadata value the client sent (keys arrive lower-case), or ""."""
-    for name, value in context.invocation_metadata() or ():
-        if name == key and isinstance(value, str):
-            return value
-    return ""
+def invocation(context: grpc.ServicerContext) -> Invocation:
+    """What the call layer reads of a gRPC call besides its message."""
+    # Only the mutual-TLS port asks for certificates, and it accepts only verified ones.
+    certificate = bool(context.auth_context().get("x509_pem_cert"))
+    return Invocation.within(
+        context.time_remaining(),
+        context.invocation_metadata() or (),
+        client_certificate=certificate,
+    )
 
 
-class JobTaskServicer(job_task_pb2_grpc.JobTaskServicer):
-    def __init__(self, service: JobTaskService) -> None:
-        self._service = service
+def _behaviour(calls: Calls, path: str) -> Any:
+    def behaviour(request: Message, context: grpc.ServicerContext) -> Message:
+        return calls.call(path, request, invocation(context))
 
-    def get(
-        self, request: job_task_pb2.GetJobTaskRequest, context: grpc.ServicerContext
-    ) -> job_task_pb2.JobTaskInfo:
-        task = self._service.get(
-            request.job_task_id, request.domain_id, tuple(request.only), timeout=remaining(context)
+    return behaviour
+
+
+def service_handlers(calls: Calls, service: ServiceDescriptor) -> grpc.GenericRpcHandler:
+    """The service's unary rpcs, decoded and encoded with their generated message classes."""
+    handlers = {}
+    for method in service.methods:
+        request = message_factory.GetMessageClass(method.input_type)
+        response = message_factory.GetMessageClass(method.output_type)
+        handlers[method.name] = grpc.unary_unary_rpc_method_handler(
+            _behaviour(calls, f"/{service.full_name}/{method.name}"),
+            request_deserializer=request.FromString,
+            response_serializer=response.SerializeToString,
         )
-        return convert.to_task_info(task)
-
-    def list(
-        self, request: job_task_pb2.JobTaskQuery, context: grpc.ServicerContext
-    ) -> job_task_pb2.JobTasksInfo:
-        result = self._service.list(
-            convert.to_list_request(request, self._service.limits), timeout=remaining(context)
-        )
-        return convert.to_tasks_info(result.results, result.total_count)
-
-    def delete(
-        self, request: job_task_pb2.JobTaskRequest, context: grpc.ServicerContext
-    ) -> empty_pb2.Empty:
-        self._service.delete(request.job_task_id, request.domain_id, timeout=remaining(context))
-        return empty_pb2.Empty()
-
-    def stat(
-        self, request: job_task_pb2.JobTaskStatQuery, context: grpc.ServicerContext
-    ) -> struct_pb2.Struct:
-        stat_request = convert.to_stat_request(
-            request, timezone=metadata_value(context, "timezone"), limits=self._service.limits
-        )
-        result = self._service.stat(stat_request, timeout=remaining(context))
-        return convert.to_stat_struct(result)
+    return grpc.method_handlers_generic_handler(service.full_name, handlers)

@@ -1,9 +1,8 @@
 """The ASGI app: JobTask's rpcs at their proto HTTP bindings, `/healthz` and `/openapi.json`.
 
-Each rpc is what the gRPC servicer does — convert, call the service, convert back — behind a
-JSON <-> message step (`transcode`); service calls run on a bounded pool of worker threads. With
-authentication on, each call is checked as the gRPC interceptor checks it (`jobtask.api.auth`: the
-same token headers, permission table and domain scoping); health and the document stay open.
+Each rpc is the call layer's (`jobtask.rpc.calls`, as over gRPC: its access rules, the same token
+headers, permission table and scope) behind a JSON <-> message step (`transcode`); service calls
+run on a bounded pool of worker threads. Health and the document stay open.
 When given the gRPC server's metrics and call log, each rpc call is measured and logged as gRPC
 calls are (`transport: http`, with its HTTP status).
 
@@ -18,14 +17,11 @@ default) `max_deadline`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from typing import Any, Final
 
 import anyio
-from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.message import Message
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -33,13 +29,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from jobtask.api import convert
-from jobtask.api.auth import authorize, spaceone_authorized, token_of
-from jobtask.api.calls import Call as Rpc
 from jobtask.api.calls import Outcome, Seen
 from jobtask.api.logs import CallLog
 from jobtask.api.metrics import Metrics
-from jobtask.auth import Caller, TokenVerifier
+from jobtask.auth import Caller
 from jobtask.errors import InvalidParameter, JobTaskError, NotFound, NotImplementedYet
 from jobtask.http.openapi import openapi_document
 from jobtask.http.routes import BINDINGS, Binding
@@ -54,13 +47,12 @@ from jobtask.http.transcode import (
     to_message,
 )
 from jobtask.query.limits import Limits, check_counts
+from jobtask.rpc.calls import TIMEZONE, Calls, Invocation, Rpc
 from jobtask.rpc.status import Code, status_of
-from jobtask.service import JobTaskService
-from jobtask.spaceone_auth import SpaceoneAuth, SpaceoneCaller
-from spaceone.api.inventory.v1 import job_task_pb2
+from jobtask.spaceone_auth import SpaceoneCaller
 
 # The metadata key the gRPC servicer reads stat's time zone from, here a header of the same name.
-TIMEZONE_HEADER: Final = "timezone"
+TIMEZONE_HEADER: Final = TIMEZONE
 # The call's deadline in seconds (e.g. 2.5); or gRPC's header in gRPC's format, as grpc-gateway
 # forwards it (e.g. 500m, 10S). Either is capped by the server's maximum, its default too.
 DEADLINE_HEADER: Final = "x-request-timeout"
@@ -103,53 +95,6 @@ def api_document() -> dict[str, Any]:
     )
 
 
-@dataclass(frozen=True)
-class Call:
-    """What an rpc reads from its HTTP request besides the message: headers and the deadline."""
-
-    headers: Mapping[str, str]
-    deadline: float | None = None  # time.monotonic() seconds
-
-    def remaining(self) -> float | None:
-        """Seconds left before the deadline, which bounds the database work; None if none."""
-        return None if self.deadline is None else self.deadline - time.monotonic()
-
-    def header(self, name: str) -> str:
-        return self.headers.get(name, "")
-
-
-class JobTaskHandlers:
-    """Each rpc as `jobtask.api.servicer` does it: convert, call the service, convert back."""
-
-    def __init__(self, service: JobTaskService) -> None:
-        self._service = service
-
-    def get(self, request: job_task_pb2.GetJobTaskRequest, call: Call) -> Message:
-        task = self._service.get(
-            request.job_task_id, request.domain_id, tuple(request.only), timeout=call.remaining()
-        )
-        return convert.to_task_info(task)
-
-    def list(self, request: job_task_pb2.JobTaskQuery, call: Call) -> Message:
-        list_request = convert.to_list_request(request, self._service.limits)
-        result = self._service.list(list_request, timeout=call.remaining())
-        return convert.to_tasks_info(result.results, result.total_count)
-
-    def delete(self, request: job_task_pb2.JobTaskRequest, call: Call) -> Message:
-        self._service.delete(request.job_task_id, request.domain_id, timeout=call.remaining())
-        return empty_pb2.Empty()
-
-    def stat(self, request: job_task_pb2.JobTaskStatQuery, call: Call) -> struct_pb2.Struct:
-        stat_request = convert.to_stat_request(
-            request, timezone=call.header(TIMEZONE_HEADER), limits=self._service.limits
-        )
-        result = self._service.stat(stat_request, timeout=call.remaining())
-        return convert.to_stat_struct(result)
-
-
-Handler = Callable[[Any, Call], Message]
-
-
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -185,7 +130,7 @@ class Disconnected(Exception):
 CLIENT_CLOSED: Final = 499
 
 
-def _call_of(request: Request, max_deadline: float) -> Call:
+def _call_of(request: Request, max_deadline: float) -> Invocation:
     """The call's headers and deadline (from now): the one it asks for, at most `max_deadline`."""
     seconds = request.headers.get(DEADLINE_HEADER)
     timeout = request.headers.get(TIMEOUT_HEADER)
@@ -195,7 +140,7 @@ def _call_of(request: Request, max_deadline: float) -> Call:
         asked = parse_timeout(timeout)
     else:
         asked = max_deadline
-    return Call(request.headers, time.monotonic() + min(asked, max_deadline))
+    return Invocation.within(min(asked, max_deadline), request.headers.items())
 
 
 def _require_json(request: Request) -> None:
@@ -302,10 +247,8 @@ class HttpApp:
 
     def __init__(
         self,
-        service: JobTaskService,
+        calls: Calls,
         *,
-        verifier: TokenVerifier | None = None,
-        spaceone: SpaceoneAuth | None = None,
         healthy: Callable[[], bool] | None = None,
         workers: int = 16,
         max_body_bytes: int = 1024 * 1024,
@@ -317,16 +260,14 @@ class HttpApp:
         self.serving = True
         self._metrics = metrics
         self._call_log = call_log
-        self._handlers = JobTaskHandlers(service)
-        self._verifier = verifier
-        self._spaceone = spaceone  # AUTH_MODE=spaceone, instead of the verifier
+        self._calls = calls
         self._healthy = healthy
         self._workers = workers
         self._limiter: anyio.CapacityLimiter | None = None
         self._max_body_bytes = max_body_bytes
         self._read_timeout = read_timeout
         self._max_deadline = max_deadline
-        self._limits = service.limits
+        self._limits = calls.limits
         self.openapi = api_document()
         by_path: dict[str, dict[str, Endpoint]] = {}
         for binding in BINDINGS:
@@ -344,41 +285,30 @@ class HttpApp:
     def _serve(
         self,
         binding: Binding,
-        handler: Handler,
         request: Request,
         body: bytes | None,
-        call: Call,
+        call: Invocation,
         caller: Caller | SpaceoneCaller | None,
         seen: Seen,
     ) -> Response:
-        """On a worker thread: decode, authorize, serve, and render the answer (CPU off the
+        """On a worker thread: decode, serve (the call layer authorizes the decoded request:
+        identity's verdict needs its domain and project), and render the answer (CPU off the
         loop)."""
         seen.request = request_message(binding, request, body, self._limits)
-        if isinstance(caller, SpaceoneCaller) and self._spaceone is not None:
-            # identity's verdict needs the request's domain and project: asked after decoding
-            headers = call.headers.items()
-            method = binding.grpc_method
-            with spaceone_authorized(self._spaceone, headers, method, seen.request, caller):
-                seen.response = handler(seen.request, call)
-        else:
-            if isinstance(caller, Caller):
-                authorize(caller, binding.grpc_method, seen.request)
-            seen.response = handler(seen.request, call)
+        seen.response = self._calls.serve(binding.grpc_method, seen.request, call, caller)
         return JSONResponse(to_json(seen.response))
 
     async def _run(
-        self, binding: Binding, handler: Handler, request: Request, call: Call, seen: Seen
+        self, binding: Binding, request: Request, call: Invocation, seen: Seen
     ) -> Response:
         if self._limiter is None:  # made on the server's event loop, at the first call
             self._limiter = anyio.CapacityLimiter(self._workers)
-        # Who calls is known before anything of the body is read.
-        caller: Caller | SpaceoneCaller | None = None
-        if self._spaceone is not None:  # may ask identity for the domain's key: off the loop
-            token = token_of(call.headers.items())
-            authenticate = self._spaceone.authenticate
-            caller = await anyio.to_thread.run_sync(authenticate, token, limiter=self._limiter)
-        elif self._verifier is not None:
-            caller = self._verifier.verify(token_of(call.headers.items()))
+        # Who calls is known before anything of the body is read; off the loop, as AUTH_MODE=
+        # spaceone may ask identity for the domain's key.
+        authenticate = self._calls.authenticate
+        caller = await anyio.to_thread.run_sync(
+            authenticate, binding.grpc_method, call, limiter=self._limiter
+        )
         body = None
         if binding.body:
             if request.query_params:
@@ -386,11 +316,10 @@ class HttpApp:
             _require_json(request)
             body = await _body(request, self._max_body_bytes, self._read_timeout)
         return await anyio.to_thread.run_sync(
-            self._serve, binding, handler, request, body, call, caller, seen, limiter=self._limiter
+            self._serve, binding, request, body, call, caller, seen, limiter=self._limiter
         )
 
     def _endpoint(self, binding: Binding) -> Endpoint:
-        handler: Handler = getattr(self._handlers, binding.rpc)
         what = f"HTTP {binding.method} {binding.path} ({binding.grpc_method})"
         rpc = Rpc.parse(binding.grpc_method)
 
@@ -399,7 +328,7 @@ class HttpApp:
                 try:
                     # The deadline runs from the request's arrival.
                     call = _call_of(request, self._max_deadline)
-                    response = await self._run(binding, handler, request, call, seen)
+                    response = await self._run(binding, request, call, seen)
                     seen.outcome = Outcome(Code.OK, None)
                 except Refused as refused:
                     seen.outcome = Outcome(refused.status, InvalidParameter.code)

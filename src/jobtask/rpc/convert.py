@@ -119,7 +119,6 @@ def to_list_request(
     message: job_task_pb2.JobTaskQuery, limits: Limits = DEFAULT_LIMITS
 ) -> ListRequest:
     return ListRequest(
-        domain_id=message.domain_id,
         query=to_query(message.query, limits),
         job_task_id=message.job_task_id,
         status=to_status(message.status),
@@ -208,7 +207,7 @@ def to_stat_request(
     """`limits`: the counts are checked before any value is converted (see check_counts)."""
     # A query that was set, even empty, is present (SpaceONE then asks for aggregate).
     query = to_statistics_query(message.query, limits) if message.HasField("query") else None
-    return StatRequest(domain_id=message.domain_id, query=query, timezone=timezone)
+    return StatRequest(query=query, timezone=timezone)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -378,9 +377,10 @@ def to_stat_struct(result: StatResult) -> struct_pb2.Struct:
 # The internal writer API (jobtask_internal.v1)
 
 
-def to_new_task(message: job_task_writer_pb2.CreateJobTaskRequest) -> NewTask:
+def to_new_task(message: job_task_writer_pb2.CreateJobTaskRequest, domain_id: str) -> NewTask:
+    """`domain_id`: the call's scope (the request's own, authorized)."""
     return NewTask(
-        domain_id=message.domain_id,
+        domain_id=domain_id,
         job_id=message.job_id,
         secret_id=message.secret_id,
         provider=message.provider,
