@@ -12,15 +12,15 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 
 from jobtask.api.identity import load_security
-from jobtask.api.logs import CallLog, configure_logging
-from jobtask.api.metrics import Metrics, MetricsEndpoint, serve_metrics
 from jobtask.api.server import RunningServer, build_server
-from jobtask.api.tracing import Tracing, TracingUnavailable, start_tracing
 from jobtask.auth import ConfigurationError, Security
 from jobtask.errors import JobTaskError
 from jobtask.http.server import HttpServer, build_http_server
 from jobtask.query.limits import Limits
 from jobtask.repository import MongoJobTaskRepository, connect_with, failure_detail
+from jobtask.rpc.logs import CallLog, configure_logging
+from jobtask.rpc.metrics import Metrics, MetricsEndpoint, serve_metrics
+from jobtask.rpc.tracing import Tracing, TracingUnavailable, start_tracing
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from jobtask.writer import JobTaskWriter, WriterLimits

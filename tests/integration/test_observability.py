@@ -23,12 +23,12 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
 from jobtask.api.identity import load_security
-from jobtask.api.logs import CallLog, JsonFormatter
-from jobtask.api.metrics import Metrics, serve_metrics
 from jobtask.api.server import build_server
-from jobtask.api.tracing import Tracing, TracingUnavailable, start_tracing
 from jobtask.http.server import build_http_server
 from jobtask.repository import CommandObserver, connect_with
+from jobtask.rpc.logs import CallLog, JsonFormatter
+from jobtask.rpc.metrics import Metrics, serve_metrics
+from jobtask.rpc.tracing import Tracing, TracingUnavailable, start_tracing
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from tests.support.dataset import DOMAIN

@@ -1,4 +1,4 @@
-"""What the observing interceptors (metrics, call log) share: which calls they wrap, how one ended.
+"""What the gRPC edge's interceptors share: which calls they wrap, how one ended.
 
 They sit outside the error mapping (`api.status`), so they read each call's final status code and
 SpaceONE error code (the `"<ERROR_CODE>: "` prefix of the details) instead of mapping errors again.
@@ -8,43 +8,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 import grpc
 
 from jobtask.rpc.calls import Rpc
+from jobtask.rpc.observe import Outcome
 from jobtask.rpc.status import Code
 
 Behaviour = Callable[[Any, grpc.ServicerContext], Any]
 
 _ERROR_CODE: Final = re.compile(r"(ERROR_[A-Z0-9_]+): ")
-
-
-class Observer(Protocol):
-    """Watches the calls of the services whose method paths start with one of the prefixes."""
-
-    def interceptor(self, service_prefixes: tuple[str, ...]) -> grpc.ServerInterceptor: ...
-
-
-@dataclass(frozen=True)
-class Outcome:
-    code: Code
-    error_code: str | None  # SpaceONE's, when the call failed with one
-
-
-# How a call ended that raised an exception nobody mapped (grpc answers UNKNOWN).
-UNMAPPED: Final = Outcome(Code.UNKNOWN, None)
-
-
-@dataclass
-class Seen:
-    """What an edge saw of one call, filled in as it goes; until then, a failure nobody mapped."""
-
-    outcome: Outcome = UNMAPPED
-    request: Any = None
-    response: Any = None
-    http_status: int | None = None  # the HTTP edge's answer; None for a gRPC call
 
 
 def outcome(context: grpc.ServicerContext, *, raised: bool) -> Outcome:

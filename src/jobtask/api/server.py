@@ -1,10 +1,10 @@
 """build_server(): the one place where the gRPC server is wired together.
 
 SpaceONE's JobTask and our internal JobTaskWriter (the call layer's rpcs, `jobtask.rpc.calls`,
-which apply the access rules), the standard health service and server reflection (v1alpha, which
-SpaceONE's client and spacectl use, and v1) behind the error-mapping interceptor, and the observing
-ones (tracing, metrics, call log; outermost first) in front of it when given; when configured, TLS
-(mutual TLS on a port of the writer's own).
+which apply the access rules; each observed by metrics and the call log when given, see
+`api.servicer`), the standard health service and server reflection (v1alpha, which SpaceONE's
+client and spacectl use, and v1), a tracing interceptor in front when tracing is on, and when
+configured, TLS (mutual TLS on a port of the writer's own).
 """
 
 from __future__ import annotations
@@ -17,17 +17,15 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 
-from jobtask.api.calls import Observer
 from jobtask.api.dbhealth import DatabaseProbe, Pingable
-from jobtask.api.decoding import DecodingInterceptor
-from jobtask.api.logs import CallLog
-from jobtask.api.metrics import Metrics
 from jobtask.api.servicer import service_handlers
-from jobtask.api.status import error_mapping_interceptor
-from jobtask.api.tracing import Tracing
 from jobtask.auth import Security, TlsFiles
 from jobtask.rpc.access import Access
 from jobtask.rpc.calls import JOB_TASK_DESCRIPTOR, Calls
+from jobtask.rpc.logs import CallLog
+from jobtask.rpc.metrics import Metrics
+from jobtask.rpc.observe import Observation
+from jobtask.rpc.tracing import Tracing
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from jobtask.writer import JobTaskWriter
@@ -105,12 +103,8 @@ def build_server(
     calls = Calls(service, Access(security), writer)
     services = tuple(descriptor.full_name for descriptor in calls.services)
     prefixes = tuple(f"/{name}/" for name in services)
-    observers: tuple[Observer | None, ...] = (tracing, metrics, call_log)
-    interceptors = [o.interceptor(prefixes) for o in observers if o is not None]
-    # Undecodable requests are INVALID_ARGUMENT (grpc says INTERNAL), and observed as such.
-    interceptors.append(DecodingInterceptor(prefixes))
-    # The call layer's refusals (access rules first) go through its one table, too.
-    interceptors.append(error_mapping_interceptor(prefixes))
+    interceptors = [] if tracing is None else [_tracing_interceptor(tracing, prefixes)]
+    observation = Observation(metrics, call_log)
     options = [
         # A request past it is refused by grpc before it is decoded (RESOURCE_EXHAUSTED).
         (
@@ -127,7 +121,9 @@ def build_server(
         interceptors=interceptors,
         options=options,
     )
-    server.add_generic_rpc_handlers(tuple(service_handlers(calls, d) for d in calls.services))
+    server.add_generic_rpc_handlers(
+        tuple(service_handlers(calls, d, observation) for d in calls.services)
+    )
     health_pool = futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="health")
     health_servicer = OwnPoolHealth(health_pool)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -147,6 +143,18 @@ def build_server(
     return RunningServer(
         server, health_servicer, port, services, writer_port, probe, health_pool=health_pool
     )
+
+
+def _tracing_interceptor(
+    tracing: Tracing, service_prefixes: tuple[str, ...]
+) -> grpc.ServerInterceptor:
+    """A server span per call of the guarded services (health checks are not traced)."""
+    from opentelemetry.instrumentation.grpc import server_interceptor
+
+    def guarded(details: grpc.HandlerCallDetails) -> bool:
+        return str(details.method).startswith(service_prefixes)
+
+    return server_interceptor(tracer_provider=tracing.provider, filter_=guarded)
 
 
 def _add_reflection(server: grpc.Server) -> None:

@@ -1,17 +1,60 @@
 """The rpcs of the call layer (`jobtask.rpc.calls`) as grpcio handlers: one per method of each
-served service's descriptor, which decodes the request, hands it with the call's metadata,
-deadline and client certificate to `Calls.call`, and encodes the answer."""
+served service's descriptor. Each decodes the request (undecodable bytes are the client's mistake,
+INVALID_ARGUMENT, where grpc would answer INTERNAL), hands it with the call's metadata, deadline
+and client certificate to `Calls.serve`, encodes the answer, and answers a failure with the call
+layer's status (`jobtask.rpc.status`) as grpc's code; the call layer's observation (metrics, call
+log) sees every call.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
 
 import grpc
 from google.protobuf import message_factory
 from google.protobuf.descriptor import ServiceDescriptor
-from google.protobuf.message import Message
+from google.protobuf.message import DecodeError, Message
 
-from jobtask.rpc.calls import Calls, Invocation
+from jobtask.api.status import GRPC_CODES
+from jobtask.errors import InvalidParameter
+from jobtask.rpc.calls import Calls, Invocation, Rpc
+from jobtask.rpc.observe import Observation, Outcome, Seen
+from jobtask.rpc.status import Code, status_of
+
+Behaviour = Callable[[Any, grpc.ServicerContext], Any]
+# What an rpc does with its request, given what its observation records.
+Serve = Callable[[Any, grpc.ServicerContext, Seen], Message]
+
+OK: Final = Outcome(Code.OK, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Undecodable:
+    """Stands in for a request that did not decode, so that the call can refuse it."""
+
+    reason: str
+
+    def error(self) -> InvalidParameter:
+        return InvalidParameter(
+            "request",
+            f"the message does not decode ({self.reason}): malformed, or values nested deeper "
+            "than protobuf allows",
+        )
+
+
+def _tolerant(decode: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    """grpc answers a message it cannot parse (malformed bytes, or values nested past protobuf's
+    recursion limit) with INTERNAL "Exception deserializing request!": decode it here instead."""
+
+    def decoded(data: bytes) -> Any:
+        try:
+            return decode(data)
+        except DecodeError as error:
+            return Undecodable(str(error).split("\n", 1)[0][:200])
+
+    return decoded
 
 
 def invocation(context: grpc.ServicerContext) -> Invocation:
@@ -25,22 +68,46 @@ def invocation(context: grpc.ServicerContext) -> Invocation:
     )
 
 
-def _behaviour(calls: Calls, path: str) -> Any:
-    def behaviour(request: Message, context: grpc.ServicerContext) -> Message:
-        return calls.call(path, request, invocation(context))
+def observed(observation: Observation, rpc: Rpc, serve: Serve) -> Behaviour:
+    """One rpc's grpcio behaviour: observed, and its failures answered by the call layer's status
+    as grpc's code with SpaceONE's `"<ERROR_CODE>: <message>"` as details."""
+
+    def behaviour(request: Any, context: grpc.ServicerContext) -> Any:
+        seen = Seen(request=request)
+        with observation.watching(rpc, context.invocation_metadata() or (), seen):
+            try:
+                seen.response = serve(request, context, seen)
+            except Exception as error:
+                status = status_of(error, rpc.path)
+                seen.outcome = Outcome(status.code, status.error_code)
+                context.abort(GRPC_CODES[status.code], status.details)
+            seen.outcome = OK
+            return seen.response
 
     return behaviour
 
 
-def service_handlers(calls: Calls, service: ServiceDescriptor) -> grpc.GenericRpcHandler:
+def _serving(calls: Calls, path: str) -> Serve:
+    def serve(request: Any, context: grpc.ServicerContext, seen: Seen) -> Message:
+        if isinstance(request, Undecodable):
+            raise request.error()
+        return calls.call(path, request, invocation(context), seen)
+
+    return serve
+
+
+def service_handlers(
+    calls: Calls, service: ServiceDescriptor, observation: Observation
+) -> grpc.GenericRpcHandler:
     """The service's unary rpcs, decoded and encoded with their generated message classes."""
     handlers = {}
     for method in service.methods:
+        rpc = Rpc(service.full_name, method.name)
         request = message_factory.GetMessageClass(method.input_type)
         response = message_factory.GetMessageClass(method.output_type)
         handlers[method.name] = grpc.unary_unary_rpc_method_handler(
-            _behaviour(calls, f"/{service.full_name}/{method.name}"),
-            request_deserializer=request.FromString,
+            observed(observation, rpc, _serving(calls, rpc.path)),
+            request_deserializer=_tolerant(request.FromString),
             response_serializer=response.SerializeToString,
         )
     return grpc.method_handlers_generic_handler(service.full_name, handlers)

@@ -18,7 +18,7 @@ default) `max_deadline`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from typing import Any, Final
 
 import anyio
@@ -29,9 +29,6 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from jobtask.api.calls import Outcome, Seen
-from jobtask.api.logs import CallLog
-from jobtask.api.metrics import Metrics
 from jobtask.auth import Caller
 from jobtask.errors import InvalidParameter, JobTaskError, NotFound, NotImplementedYet
 from jobtask.http.openapi import openapi_document
@@ -48,6 +45,9 @@ from jobtask.http.transcode import (
 )
 from jobtask.query.limits import Limits, check_counts
 from jobtask.rpc.calls import TIMEZONE, Calls, Invocation, Rpc
+from jobtask.rpc.logs import CallLog
+from jobtask.rpc.metrics import Metrics
+from jobtask.rpc.observe import Observation, Outcome, Seen
 from jobtask.rpc.status import Code, status_of
 from jobtask.spaceone_auth import SpaceoneCaller
 
@@ -258,8 +258,7 @@ class HttpApp:
         call_log: CallLog | None = None,
     ) -> None:
         self.serving = True
-        self._metrics = metrics
-        self._call_log = call_log
+        self._observation = Observation(metrics, call_log)
         self._calls = calls
         self._healthy = healthy
         self._workers = workers
@@ -295,7 +294,7 @@ class HttpApp:
         identity's verdict needs its domain and project), and render the answer (CPU off the
         loop)."""
         seen.request = request_message(binding, request, body, self._limits)
-        seen.response = self._calls.serve(binding.grpc_method, seen.request, call, caller)
+        seen.response = self._calls.serve(binding.grpc_method, seen.request, call, caller, seen)
         return JSONResponse(to_json(seen.response))
 
     async def _run(
@@ -348,14 +347,9 @@ class HttpApp:
 
     @contextmanager
     def _observed(self, rpc: Rpc, request: Request) -> Iterator[Seen]:
-        """The call measured (metrics) and logged (call log), as the gRPC interceptors do."""
+        """The call measured and logged by the call layer's observation, as gRPC calls are."""
         seen = Seen(http_status=HTTP_STATUS[Code.INTERNAL])
-        with ExitStack() as stack:
-            if self._metrics is not None:
-                stack.enter_context(self._metrics.http_call(rpc, seen))
-            if self._call_log is not None:
-                # Entered here, copied into the worker thread: the service's commands land in it.
-                stack.enter_context(self._call_log.watching(rpc, request.headers.items(), seen))
+        with self._observation.watching(rpc, request.headers.items(), seen):
             yield seen
 
     async def _health(self, request: Request) -> Response:

@@ -22,12 +22,12 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from jobtask.api.logs import CallLog
-from jobtask.api.metrics import Metrics
 from jobtask.auth import Security
 from jobtask.http.app import HttpApp
 from jobtask.rpc.access import Access
 from jobtask.rpc.calls import Calls
+from jobtask.rpc.logs import CallLog
+from jobtask.rpc.metrics import Metrics
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.descriptor import ServiceDescriptor
@@ -24,6 +24,9 @@ from jobtask.spaceone_auth import SpaceoneCaller
 from jobtask.writer import JobTaskWriter
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
+
+if TYPE_CHECKING:
+    from jobtask.rpc.observe import Seen
 
 JOB_TASK_DESCRIPTOR: Final = job_task_pb2.DESCRIPTOR.services_by_name["JobTask"]
 WRITER_DESCRIPTOR: Final = job_task_writer_pb2.DESCRIPTOR.services_by_name["JobTaskWriter"]
@@ -198,14 +201,18 @@ class Calls:
         request: Any,
         call: Invocation,
         caller: Caller | SpaceoneCaller | None,
+        seen: Seen | None = None,
     ) -> Message:
-        """The rpc's answer to the decoded request of an authenticated caller."""
+        """The rpc's answer to the decoded request of an authenticated caller; the call's scope
+        is noted in `seen` (its observation) once decided."""
         handler = self._handlers.get(path)
         if handler is None:
             raise NotImplementedYet(f"{path} is not served here")
         scope = self.access.scope(path, request, call.metadata, caller)
+        if seen is not None:
+            seen.scope = scope
         return handler(scope, request, call)
 
-    def call(self, path: str, request: Any, call: Invocation) -> Message:
+    def call(self, path: str, request: Any, call: Invocation, seen: Seen | None = None) -> Message:
         """Authenticate and serve at once (the gRPC edge, whose request is decoded first)."""
-        return self.serve(path, request, call, self.authenticate(path, call))
+        return self.serve(path, request, call, self.authenticate(path, call), seen)
