@@ -7,7 +7,7 @@ from typing import Any, Final
 
 import pytest
 
-from jobtask.__main__ import query_limits
+from jobtask.bootstrap import query_limits
 from jobtask.errors import InvalidParameter
 from jobtask.query.limits import (
     DEFAULT_LIMITS,
