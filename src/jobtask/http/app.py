@@ -57,29 +57,36 @@ TIMEZONE_HEADER: Final = TIMEZONE
 # forwards it (e.g. 500m, 10S). Either is capped by the server's maximum, its default too.
 DEADLINE_HEADER: Final = "x-request-timeout"
 TIMEOUT_HEADER: Final = "grpc-timeout"
-_DEADLINE_PARAMETER: Final = {
-    "name": DEADLINE_HEADER,
-    "in": "header",
-    "required": False,
-    "description": "the call's deadline in seconds (e.g. 2.5); at most, and by default, the "
+
+
+def _header(name: str, description: str, schema: dict[str, str]) -> dict[str, Any]:
+    """An optional header of the OpenAPI document."""
+    return {
+        "name": name,
+        "in": "header",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+_DEADLINE_PARAMETER: Final = _header(
+    DEADLINE_HEADER,
+    "the call's deadline in seconds (e.g. 2.5); at most, and by default, the "
     "server's HTTP_MAX_DEADLINE_SECONDS",
-    "schema": {"type": "string", "pattern": "^[0-9]{1,8}(\\.[0-9]{1,6})?$"},
-}
-_TIMEOUT_PARAMETER: Final = {
-    "name": TIMEOUT_HEADER,
-    "in": "header",
-    "required": False,
-    "description": "the call's deadline, as gRPC writes it (1-8 digits and H, M, S, m, u or n); "
+    {"type": "string", "pattern": "^[0-9]{1,8}(\\.[0-9]{1,6})?$"},
+)
+_TIMEOUT_PARAMETER: Final = _header(
+    TIMEOUT_HEADER,
+    "the call's deadline, as gRPC writes it (1-8 digits and H, M, S, m, u or n); "
     "used when X-Request-Timeout is not sent",
-    "schema": {"type": "string", "pattern": "^[0-9]{1,8}[HMSmun]$"},
-}
-_TIMEZONE_PARAMETER: Final = {
-    "name": TIMEZONE_HEADER,
-    "in": "header",
-    "required": False,
-    "description": "IANA time zone of date_format buckets (default STAT_TIMEZONE)",
-    "schema": {"type": "string"},
-}
+    {"type": "string", "pattern": "^[0-9]{1,8}[HMSmun]$"},
+)
+_TIMEZONE_PARAMETER: Final = _header(
+    TIMEZONE_HEADER,
+    "IANA time zone of date_format buckets (default STAT_TIMEZONE)",
+    {"type": "string"},
+)
 HEADERS: Final = {
     "get": [_DEADLINE_PARAMETER, _TIMEOUT_PARAMETER],
     "list": [_DEADLINE_PARAMETER, _TIMEOUT_PARAMETER],
