@@ -309,12 +309,14 @@ class HttpApp:
     ) -> Response:
         if self._limiter is None:  # made on the server's event loop, at the first call
             self._limiter = anyio.CapacityLimiter(self._workers)
-        # Who calls is known before anything of the body is read; off the loop, as AUTH_MODE=
-        # spaceone may ask identity for the domain's key.
-        authenticate = self._calls.authenticate
-        caller = await anyio.to_thread.run_sync(
-            authenticate, binding.grpc_method, call, limiter=self._limiter
-        )
+        # Who calls is known before anything of the body is read; off the loop when that may
+        # ask identity (AUTH_MODE=spaceone).
+        if self._calls.access.may_block:
+            caller = await anyio.to_thread.run_sync(
+                self._calls.authenticate, binding.grpc_method, call, limiter=self._limiter
+            )
+        else:
+            caller = self._calls.authenticate(binding.grpc_method, call)
         body = None
         if binding.body:
             if request.query_params:

@@ -125,6 +125,12 @@ class Access:
         self._spaceone = security.spaceone
         self._mutual_tls = security.mutual_tls
 
+    @property
+    def may_block(self) -> bool:
+        """Whether authenticating may wait on the network (AUTH_MODE=spaceone asks identity for a
+        domain's key): an event loop runs it on a worker thread."""
+        return self._spaceone is not None
+
     def authenticate(
         self, path: str, metadata: Metadata, *, client_certificate: bool = False
     ) -> Caller | SpaceoneCaller | None:
