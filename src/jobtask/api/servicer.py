@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 import grpc
 from google.protobuf import message_factory
@@ -20,14 +20,11 @@ from google.protobuf.message import DecodeError, Message
 from jobtask.api.status import GRPC_CODES
 from jobtask.errors import InvalidParameter
 from jobtask.rpc.calls import Calls, Invocation, Rpc
-from jobtask.rpc.observe import Observation, Outcome, Seen
-from jobtask.rpc.status import Code, status_of
+from jobtask.rpc.observe import Observation, Seen
 
 Behaviour = Callable[[Any, grpc.ServicerContext], Any]
 # What an rpc does with its request, given what its observation records.
 Serve = Callable[[Any, grpc.ServicerContext, Seen], Message]
-
-OK: Final = Outcome(Code.OK, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +73,10 @@ def observed(observation: Observation, rpc: Rpc, serve: Serve) -> Behaviour:
         seen = Seen(request=request)
         with observation.watching(rpc, context.invocation_metadata() or (), seen):
             try:
-                seen.response = serve(request, context, seen)
+                return seen.answered(serve(request, context, seen))
             except Exception as error:
-                status = status_of(error, rpc.path)
-                seen.outcome = Outcome(status.code, status.error_code)
+                status = seen.failed(error, rpc.path)
                 context.abort(GRPC_CODES[status.code], status.details)
-            seen.outcome = OK
-            return seen.response
 
     return behaviour
 

@@ -47,8 +47,8 @@ from jobtask.query.limits import Limits, check_counts
 from jobtask.rpc.calls import TIMEZONE, Calls, Invocation, Rpc
 from jobtask.rpc.logs import CallLog
 from jobtask.rpc.metrics import Metrics
-from jobtask.rpc.observe import Observation, Outcome, Seen
-from jobtask.rpc.status import Code, status_of
+from jobtask.rpc.observe import OK, Observation, Outcome, Seen
+from jobtask.rpc.status import Code
 from jobtask.spaceone_auth import SpaceoneCaller
 
 # The metadata key the gRPC servicer reads stat's time zone from, here a header of the same name.
@@ -337,7 +337,7 @@ class HttpApp:
                     # The deadline runs from the request's arrival.
                     call = _call_of(request, self._max_deadline)
                     response = await self._run(binding, request, call, seen)
-                    seen.outcome = Outcome(Code.OK, None)
+                    seen.outcome = OK
                 except Refused as refused:
                     seen.outcome = Outcome(refused.status, InvalidParameter.code)
                     response = refused.response()
@@ -346,9 +346,7 @@ class HttpApp:
                     seen.http_status = CLIENT_CLOSED
                     return Response(status_code=CLIENT_CLOSED)  # nobody reads it
                 except Exception as error:
-                    status = status_of(error, what)
-                    seen.outcome = Outcome(status.code, status.error_code)
-                    response = status_response(status)
+                    response = status_response(seen.failed(error, what))
                 seen.http_status = response.status_code
                 return response
 

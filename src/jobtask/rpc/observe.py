@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from jobtask.rpc.calls import Rpc
-from jobtask.rpc.status import Code
+from jobtask.rpc.status import Code, Status, status_of
 from jobtask.scope import Scope
 
 if TYPE_CHECKING:
@@ -28,6 +28,7 @@ class Outcome:
 
 # How a call ended that raised an exception nobody mapped (grpc answers UNKNOWN).
 UNMAPPED: Final = Outcome(Code.UNKNOWN, None)
+OK: Final = Outcome(Code.OK, None)
 
 
 @dataclass
@@ -39,6 +40,18 @@ class Seen:
     response: Any = None
     scope: Scope | None = None  # once the access rules gave it
     http_status: int | None = None  # the HTTP edge's answer; None for a gRPC call
+
+    def answered(self, response: Any) -> Any:
+        """The call succeeded with `response`."""
+        self.response = response
+        self.outcome = OK
+        return response
+
+    def failed(self, error: BaseException, what: str) -> Status:
+        """The call raised `error`: its answer (`jobtask.rpc.status`), noted as its outcome."""
+        status = status_of(error, what)
+        self.outcome = Outcome(status.code, status.error_code)
+        return status
 
 
 class Observation:
