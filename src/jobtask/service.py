@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from jobtask import scope
 from jobtask.deadline import countdown
-from jobtask.domain import JobTask, JobTaskStatus
+from jobtask.domain import QUERY_FILTERS, JobTask, JobTaskStatus
 from jobtask.errors import InvalidParameter, NotFound, RequiredParameter, shown
 from jobtask.query.aggregate import StatResult, build_pipeline, read_result
 from jobtask.query.filters import all_of_documents, build_condition, build_filter
@@ -31,21 +31,11 @@ from jobtask.query.options import build_projection, build_sort, build_window
 from jobtask.query.stat_model import StatisticsQuery
 from jobtask.repository import JobTaskRepository
 
-# The JobTaskQuery fields that filter by equality, in SpaceONE's order.
-TOP_LEVEL_FILTERS: tuple[str, ...] = (
-    "job_task_id",
-    "status",
-    "job_id",
-    "secret_id",
-    "provider",
-    "service_account_id",
-    "project_id",
-)
-
 
 @dataclass(frozen=True, slots=True)
 class ListRequest:
-    """JobTaskQuery: a Query plus equality filters; empty strings mean not given."""
+    """JobTaskQuery: a Query plus the equality filters of domain.QUERY_FILTERS; empty strings
+    mean not given."""
 
     domain_id: str
     query: Query = field(default_factory=Query)
@@ -198,7 +188,7 @@ class JobTaskService:
         query = request.query
         top_level = [
             build_condition(Condition(name, str(value), "eq"), where=name, now=now)
-            for name in TOP_LEVEL_FILTERS
+            for name in QUERY_FILTERS
             if (value := getattr(request, name))
         ]
         return all_of_documents(
