@@ -21,9 +21,9 @@ from jobtask.auth import ConfigurationError, Security
 from jobtask.errors import JobTaskError
 from jobtask.http.server import HttpServer, build_http_server
 from jobtask.query.limits import Limits
-from jobtask.repository import MongoJobTaskRepository, connect_with, failure_detail
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
+from jobtask.storage import MongoJobTaskRepository, connect_with, failure_detail
 from jobtask.writer import JobTaskWriter, WriterLimits
 
 log = logging.getLogger("jobtask")

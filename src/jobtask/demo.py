@@ -20,8 +20,8 @@ import grpc
 
 from jobtask.cli.client import Connection, ConnectionSetupError
 from jobtask.domain import IDENTITY_FIELDS, JobTaskStatus
-from jobtask.repository import connect_with
 from jobtask.settings import Settings
+from jobtask.storage import connect_with
 from jobtask_internal.v1 import job_task_writer_pb2 as writer_pb2
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
 from spaceone.api.inventory.v1 import collector_pb2

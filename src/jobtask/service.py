@@ -7,10 +7,10 @@ caller (`jobtask.scope`) with `project_id in <its projects>` too, the same way.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from jobtask import scope
@@ -29,7 +29,35 @@ from jobtask.query.limits import (
 from jobtask.query.model import Condition, Query
 from jobtask.query.options import build_projection, build_sort, build_window
 from jobtask.query.stat_model import StatisticsQuery
-from jobtask.repository import JobTaskRepository
+
+
+class TaskReads(Protocol):
+    """What the service needs from storage (jobtask.storage's MongoReads): tasks in, tasks out.
+    Filters, projections, sorts and pipelines are what jobtask.query builds; the scope is in every
+    filter (see `_scoped`)."""
+
+    def find_one(
+        self, query: Mapping[str, Any], projection: Mapping[str, int], *, timeout: float | None
+    ) -> JobTask | None: ...
+
+    def find(
+        self,
+        query: Mapping[str, Any],
+        projection: Mapping[str, int],
+        *,
+        sort: Sequence[tuple[str, int]],
+        skip: int,
+        limit: int,
+        timeout: float | None,
+    ) -> list[JobTask]: ...
+
+    def count(self, query: Mapping[str, Any], *, timeout: float | None) -> int: ...
+
+    def delete_one(self, query: Mapping[str, Any], *, timeout: float | None) -> bool: ...
+
+    def aggregate(
+        self, pipeline: Sequence[Mapping[str, Any]], *, timeout: float | None
+    ) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +140,7 @@ def _time_zone(name: str) -> str:
 class JobTaskService:
     def __init__(
         self,
-        repository: JobTaskRepository,
+        repository: TaskReads,
         *,
         max_page_size: int,
         stat_max_rows: int = 10_000,

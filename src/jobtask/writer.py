@@ -69,7 +69,7 @@ class Progress:
 
 
 class JobTaskStore(Protocol):
-    """What the writer needs from storage (implemented by MongoJobTaskRepository)."""
+    """What the writer needs from storage (implemented by jobtask.storage's MongoWrites)."""
 
     def insert(self, document: dict[str, Any], *, timeout: float | None) -> bool: ...
 

@@ -9,7 +9,7 @@ import pytest
 from pymongo.errors import AutoReconnect, OperationFailure, ServerSelectionTimeoutError
 
 from jobtask.errors import JobTaskError, StorageUnavailable
-from jobtask.repository import MongoJobTaskRepository
+from jobtask.storage import MongoJobTaskRepository
 
 DOCUMENT = {"job_task_id": "job_task-1", "domain_id": "domain-1"}
 
