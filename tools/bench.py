@@ -39,8 +39,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from jobtask.api import convert
 from jobtask.demo import demo_documents, domain_ids
 from jobtask.domain import to_task
-from jobtask.repository import INDEXES, MongoJobTaskRepository
 from jobtask.service import JobTaskService
+from jobtask.storage import INDEXES, MongoJobTaskRepository
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,8 +14,8 @@ import pytest
 
 from jobtask.http.app import HttpApp
 from jobtask.http.server import HttpServer, listen
-from jobtask.repository import MongoJobTaskRepository
 from jobtask.service import JobTaskService
+from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import TASKS
 
 Serve = Callable[..., httpx.Client]

@@ -12,9 +12,9 @@ import pytest
 from jobtask.api.healthcheck import main as healthcheck
 from jobtask.api.server import build_server
 from jobtask.http.server import build_http_server
-from jobtask.repository import MongoJobTaskRepository
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
+from jobtask.storage import MongoJobTaskRepository
 from tests.support.processes import free_port
 from tests.support.tokens import make_pki, self_signed_server
 

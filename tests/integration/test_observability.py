@@ -27,9 +27,9 @@ from jobtask.api.metrics import Metrics, serve_metrics
 from jobtask.api.server import build_server
 from jobtask.api.tracing import Tracing, TracingUnavailable, start_tracing
 from jobtask.http.server import build_http_server
-from jobtask.repository import CommandObserver, connect_with
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
+from jobtask.storage import CommandObserver, connect_with
 from tests.support.dataset import DOMAIN
 from tests.support.independent_client import IndependentJobTaskClient
 from tests.support.processes import SERVING, free_port, wait_health

@@ -120,7 +120,7 @@ class Metrics:
             self._http_latency.labels(*labels).observe(time.perf_counter() - started)
             self._count_error(call, seen.outcome)
 
-    # -- jobtask.repository.CommandObserver ----------------------------------------------------
+    # -- jobtask.storage.CommandObserver ----------------------------------------------------
 
     def command_started(self, name: str, command: Mapping[str, Any]) -> None:
         """Only finished commands are measured."""
