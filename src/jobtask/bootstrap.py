@@ -8,6 +8,7 @@ the one it is given.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,27 +19,20 @@ from jobtask.auth import Security
 from jobtask.errors import JobTaskError
 from jobtask.http.server import HttpServer, build_http_server
 from jobtask.query.limits import Limits
-from jobtask.repository import MongoJobTaskRepository, connect_with, failure_detail
 from jobtask.rpc.logs import CallLog
 from jobtask.rpc.metrics import Metrics, MetricsEndpoint, serve_metrics
 from jobtask.rpc.tracing import Tracing
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
+from jobtask.storage import MongoJobTaskRepository, connect_with, failure_detail
 from jobtask.writer import JobTaskWriter, WriterLimits
 
 log = logging.getLogger("jobtask")
 
 
 def query_limits(settings: Settings) -> Limits:
-    return Limits(
-        max_filters=settings.max_filters,
-        max_value_depth=settings.max_value_depth,
-        max_regex_length=settings.max_regex_length,
-        max_list_values=settings.max_list_values,
-        max_aggregate_stages=settings.max_aggregate_stages,
-        max_only_fields=settings.max_only_fields,
-        max_stage_fields=settings.max_stage_fields,
-    )
+    """Each of the query limits from the setting of its name (MAX_FILTERS, ...)."""
+    return Limits(**{f.name: getattr(settings, f.name) for f in dataclasses.fields(Limits)})
 
 
 def build_service(settings: Settings, repository: MongoJobTaskRepository) -> JobTaskService:

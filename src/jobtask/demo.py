@@ -19,10 +19,9 @@ from typing import Any
 import grpc
 
 from jobtask.cli.client import Connection, ConnectionSetupError
-from jobtask.domain import JobTaskStatus
-from jobtask.repository import connect_with
+from jobtask.domain import IDENTITY_FIELDS, JobTaskStatus
 from jobtask.settings import Settings
-from jobtask.writer import IDENTITY
+from jobtask.storage import connect_with
 from jobtask_internal.v1 import job_task_writer_pb2 as writer_pb2
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
 from spaceone.api.inventory.v1 import collector_pb2
@@ -129,7 +128,7 @@ def drive(
         shape = demo_document(rng, ids[index % len(ids)], datetime.now(UTC), days=1)
         status = JobTaskStatus(shape["status"])
         created = stub.create(
-            writer_pb2.CreateJobTaskRequest(**{k: shape[k] or "" for k in IDENTITY}),
+            writer_pb2.CreateJobTaskRequest(**{k: shape[k] or "" for k in IDENTITY_FIELDS}),
             timeout=10,
         )
         ref = writer_pb2.JobTaskRef(job_task_id=created.job_task_id, domain_id=shape["domain_id"])

@@ -131,6 +131,72 @@ ERROR_FIELD_KINDS: Final[Mapping[str, FieldKind]] = {
     "additional": FieldKind.FREEFORM,
 }
 
+# -- The roles of fields, declared once (tests/unit/test_domain.py checks each against the protos)
+
+# The equality filters of a list request beside its query (JobTaskQuery's scalar fields; the
+# service's ListRequest), in SpaceONE's order.
+QUERY_FILTERS: Final[tuple[str, ...]] = (
+    "job_task_id",
+    "status",
+    "job_id",
+    "secret_id",
+    "provider",
+    "service_account_id",
+    "project_id",
+)
+# What a collector names when it creates a task (CreateJobTaskRequest beside job_task_id): two
+# creates of one job_task_id with the same identity are the same create (a safe retry).
+IDENTITY_FIELDS: Final[tuple[str, ...]] = (
+    "job_id",
+    "secret_id",
+    "provider",
+    "service_account_id",
+    "project_id",
+    "collector_id",
+    "domain_id",
+)
+# What a progress report adds to (ReportProgressRequest's increments), in the proto's order.
+COUNTERS: Final[tuple[str, ...]] = (
+    "created_count",
+    "updated_count",
+    "deleted_count",
+    "disconnected_count",
+    "failure_count",
+)
+DATE_FIELDS: Final[tuple[str, ...]] = tuple(
+    name for name, kind in FIELD_KINDS.items() if kind is FieldKind.DATE
+)
+# The queries people run are always within one domain: each of these has an index on
+# (domain_id, field), beside the one of the default order (created_at, job_task_id).
+INDEXED_FIELDS: Final[tuple[str, ...]] = (
+    "job_id",
+    "status",
+    "provider",
+    "secret_id",
+    "service_account_id",
+    "project_id",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How big one query may be (checked by jobtask.query.limits); the defaults are the settings'
+    defaults (MAX_FILTERS, MAX_VALUE_DEPTH, ...: each limit's setting has its name)."""
+
+    max_filters: int = 50  # conditions in filter + filter_or, and in one group field
+    max_value_depth: int = 8  # lists and objects nested in one condition value
+    max_regex_length: int = 512  # characters of a pattern: regex, contain values, keyword
+    max_list_values: int = 1000  # elements of any list in a condition value
+    max_aggregate_stages: int = 20
+    max_only_fields: int = 50
+    max_stage_fields: int = 100  # keys + fields of a group, fields of a project, sort keys
+
+
+# What a task keeps of the errors collectors report (jobtask.writer.WriterLimits, and the
+# settings JOB_TASK_MAX_ERRORS and JOB_TASK_MAX_ERROR_MESSAGE_CHARS).
+MAX_ERRORS_KEPT: Final = 100
+MAX_ERROR_MESSAGE_CHARS: Final = 4096
+
 # A path segment: no '$' (operators), no NUL, not empty. Dots separate segments.
 _SEGMENT = re.compile(r"^[^$\x00.]+$")
 _INDEX = re.compile(r"^\d+$")

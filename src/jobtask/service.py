@@ -7,17 +7,17 @@ domain's tasks; for a project-scoped caller with `project_id in <its projects>` 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from jobtask.deadline import countdown
-from jobtask.domain import JobTask, JobTaskStatus
+from jobtask.domain import QUERY_FILTERS, JobTask, JobTaskStatus
 from jobtask.errors import InvalidParameter, NotFound, RequiredParameter, shown
 from jobtask.query.aggregate import StatResult, build_pipeline, read_result
-from jobtask.query.filters import all_of_documents, build_condition, build_filter
+from jobtask.query.filters import all_of_documents
 from jobtask.query.limits import (
     DEFAULT_LIMITS,
     Limits,
@@ -25,27 +25,46 @@ from jobtask.query.limits import (
     check_query,
     check_statistics_query,
 )
-from jobtask.query.model import Condition, Query
-from jobtask.query.options import build_projection, build_sort, build_window
+from jobtask.query.list_plan import build_list_plan, build_match
+from jobtask.query.model import Query
+from jobtask.query.options import build_projection
 from jobtask.query.stat_model import StatisticsQuery
-from jobtask.repository import JobTaskRepository
 from jobtask.scope import Scope
 
-# The JobTaskQuery fields that filter by equality, in SpaceONE's order.
-TOP_LEVEL_FILTERS: tuple[str, ...] = (
-    "job_task_id",
-    "status",
-    "job_id",
-    "secret_id",
-    "provider",
-    "service_account_id",
-    "project_id",
-)
+
+class TaskReads(Protocol):
+    """What the service needs from storage (jobtask.storage's MongoReads): tasks in, tasks out.
+    Filters, projections, sorts and pipelines are what jobtask.query builds; the scope is in every
+    filter (see `_scoped`)."""
+
+    def find_one(
+        self, query: Mapping[str, Any], projection: Mapping[str, int], *, timeout: float | None
+    ) -> JobTask | None: ...
+
+    def find(
+        self,
+        query: Mapping[str, Any],
+        projection: Mapping[str, int],
+        *,
+        sort: Sequence[tuple[str, int]],
+        skip: int,
+        limit: int,
+        timeout: float | None,
+    ) -> list[JobTask]: ...
+
+    def count(self, query: Mapping[str, Any], *, timeout: float | None) -> int: ...
+
+    def delete_one(self, query: Mapping[str, Any], *, timeout: float | None) -> bool: ...
+
+    def aggregate(
+        self, pipeline: Sequence[Mapping[str, Any]], *, timeout: float | None
+    ) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True, slots=True)
 class ListRequest:
-    """JobTaskQuery: a Query plus equality filters; empty strings mean not given."""
+    """JobTaskQuery: a Query plus the equality filters of domain.QUERY_FILTERS; empty strings
+    mean not given."""
 
     query: Query = field(default_factory=Query)
     job_task_id: str = ""
@@ -93,18 +112,6 @@ def _scoped(query: dict[str, Any], scope: Scope) -> dict[str, Any]:
     return all_of_documents([_caller_scope(scope), query])
 
 
-def keyword_condition(keyword: str) -> Condition | None:
-    """Words of the keyword, any of which the job_task_id contains (case-insensitive)."""
-    words = keyword.split()
-    return Condition("job_task_id", words, "contain_in") if words else None
-
-
-def _keyword_filter(keyword: str, now: datetime) -> list[dict[str, Any]]:
-    # SpaceONE put the keyword into filter_or, where it widened the result; it narrows here.
-    condition = keyword_condition(keyword)
-    return [build_condition(condition, where="query.keyword", now=now)] if condition else []
-
-
 def _time_zone(name: str) -> str:
     """An IANA time zone name MongoDB's date operators accept, checked before they see it."""
     try:
@@ -119,7 +126,7 @@ def _time_zone(name: str) -> str:
 class JobTaskService:
     def __init__(
         self,
-        repository: JobTaskRepository,
+        repository: TaskReads,
         *,
         max_page_size: int,
         stat_max_rows: int = 10_000,
@@ -165,16 +172,16 @@ class JobTaskService:
     ) -> ListResult:
         _required(domain_id=scope.domain_id)
         remaining = countdown(timeout)
-        query = request.query
-        check_query(query, self.limits)
-        mongo_query = _scoped(self._list_filter(request), scope)
-        window = build_window(query.page, max_limit=self._max_page_size)
-        projection = build_projection(query.only, minimal=query.minimal, where="query.only")
-        sort = build_sort(query.sort)
-        total_count = self._repository.count(mongo_query, timeout=remaining())
-        if query.count_only:
+        check_query(request.query, self.limits)
+        equals = {name: str(value) for name in QUERY_FILTERS if (value := getattr(request, name))}
+        plan = build_list_plan(
+            request.query, equals=equals, max_limit=self._max_page_size, now=self._clock()
+        )
+        match = _scoped(plan.filter, scope)
+        total_count = self._repository.count(match, timeout=remaining())
+        if plan.count_only:
             return ListResult([], total_count)
-        if not window.limit and total_count - window.skip > self._max_page_size:
+        if not plan.limit and total_count - plan.skip > self._max_page_size:
             # Without a limit SpaceONE returns everything; past the server's cap that is an
             # answer no client can receive, so say how to page instead of truncating silently.
             raise InvalidParameter(
@@ -183,30 +190,14 @@ class JobTaskService:
                 f"{self._max_page_size}: page through them with query.page.limit",
             )
         results = self._repository.find(
-            mongo_query,
-            projection,
-            sort=sort,
-            skip=window.skip,
-            limit=window.limit,
+            match,
+            plan.projection,
+            sort=plan.sort,
+            skip=plan.skip,
+            limit=plan.limit,
             timeout=remaining(),
         )
         return ListResult(results, total_count)
-
-    def _list_filter(self, request: ListRequest) -> dict[str, Any]:
-        now = self._clock()
-        query = request.query
-        top_level = [
-            build_condition(Condition(name, str(value), "eq"), where=name, now=now)
-            for name in TOP_LEVEL_FILTERS
-            if (value := getattr(request, name))
-        ]
-        return all_of_documents(
-            [
-                build_filter(query.filter, query.filter_or, now=now),
-                *top_level,
-                *_keyword_filter(query.keyword, now),
-            ]
-        )
 
     def stat(
         self, scope: Scope, request: StatRequest, *, timeout: float | None = None
@@ -220,16 +211,7 @@ class JobTaskService:
             raise RequiredParameter("aggregate")
         check_statistics_query(query, self.limits)
         timezone = _time_zone(request.timezone) if request.timezone else self._stat_timezone
-        now = self._clock()
-        match = _scoped(
-            all_of_documents(
-                [
-                    build_filter(query.filter, query.filter_or, now=now),
-                    *_keyword_filter(query.keyword, now),
-                ]
-            ),
-            scope,
-        )
+        match = _scoped(build_match(query, now=self._clock()), scope)
         plan = build_pipeline(query, match=match, timezone=timezone, max_rows=self._stat_max_rows)
         # The configured limit, shortened by the client's deadline when that is sooner.
         limit = self._stat_max_time if timeout is None else min(timeout, self._stat_max_time)

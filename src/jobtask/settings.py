@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from jobtask.domain import MAX_ERROR_MESSAGE_CHARS, MAX_ERRORS_KEPT, Limits
+
 DEFAULT_MONGODB_URI = "mongodb://127.0.0.1:27017"
+LIMITS = Limits()
 
 
 class Settings(BaseSettings):
@@ -41,8 +44,10 @@ class Settings(BaseSettings):
     stat_timezone: str = Field(default="UTC", min_length=1)
     # The collector side (jobtask_internal.v1.JobTaskWriter).
     job_task_retention_days: int | None = Field(default=None, ge=1, le=36_500)
-    job_task_max_errors: int = Field(default=100, ge=1, le=10_000)
-    job_task_max_error_message_chars: int = Field(default=4096, ge=64, le=1_000_000)
+    job_task_max_errors: int = Field(default=MAX_ERRORS_KEPT, ge=1, le=10_000)
+    job_task_max_error_message_chars: int = Field(
+        default=MAX_ERROR_MESSAGE_CHARS, ge=64, le=1_000_000
+    )
     # Observability: Prometheus metrics on their own HTTP port (0: none), the log line format, the
     # latency over which a call is logged as slow, and optional OpenTelemetry tracing (the `otel`
     # extra; the SDK reads its own OTEL_EXPORTER_OTLP_* variables).
@@ -97,15 +102,16 @@ class Settings(BaseSettings):
     http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     http_read_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     http_keep_alive_seconds: int = Field(default=5, ge=1, le=600)
-    # Hostile input: how big one query may be (jobtask.query.limits; past a limit the call is
-    # INVALID_ARGUMENT naming it), checked before any database work.
-    max_filters: int = Field(default=50, ge=1, le=10_000)
-    max_value_depth: int = Field(default=8, ge=1, le=32)
-    max_regex_length: int = Field(default=512, ge=1, le=100_000)
-    max_list_values: int = Field(default=1000, ge=1, le=1_000_000)
-    max_aggregate_stages: int = Field(default=20, ge=1, le=1000)
-    max_only_fields: int = Field(default=50, ge=1, le=10_000)
-    max_stage_fields: int = Field(default=100, ge=1, le=10_000)
+    # Hostile input: how big one query may be (jobtask.query.limits; domain.Limits gives the names
+    # and defaults; past a limit the call is INVALID_ARGUMENT naming it), checked before any
+    # database work.
+    max_filters: int = Field(default=LIMITS.max_filters, ge=1, le=10_000)
+    max_value_depth: int = Field(default=LIMITS.max_value_depth, ge=1, le=32)
+    max_regex_length: int = Field(default=LIMITS.max_regex_length, ge=1, le=100_000)
+    max_list_values: int = Field(default=LIMITS.max_list_values, ge=1, le=1_000_000)
+    max_aggregate_stages: int = Field(default=LIMITS.max_aggregate_stages, ge=1, le=1000)
+    max_only_fields: int = Field(default=LIMITS.max_only_fields, ge=1, le=10_000)
+    max_stage_fields: int = Field(default=LIMITS.max_stage_fields, ge=1, le=10_000)
     # Outages: the database is pinged this often (each ping may take as long); the health service
     # answers NOT_SERVING while it does not answer.
     db_health_interval_seconds: float = Field(default=2.0, ge=0.05, le=300)

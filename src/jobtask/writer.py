@@ -15,7 +15,18 @@ from datetime import datetime, timedelta
 from typing import Any, Final, Protocol
 
 from jobtask.deadline import countdown
-from jobtask.domain import FINISHED, JobTask, JobTaskStatus, TaskError, sources_of, to_task
+from jobtask.domain import (
+    COUNTERS,
+    FINISHED,
+    IDENTITY_FIELDS,
+    MAX_ERROR_MESSAGE_CHARS,
+    MAX_ERRORS_KEPT,
+    JobTask,
+    JobTaskStatus,
+    TaskError,
+    sources_of,
+    to_task,
+)
 from jobtask.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -27,23 +38,6 @@ from jobtask.errors import (
 from jobtask.query.dates import to_utc
 from jobtask.query.limits import check_stored_value
 
-COUNTERS: Final[tuple[str, ...]] = (
-    "created_count",
-    "updated_count",
-    "deleted_count",
-    "disconnected_count",
-    "failure_count",
-)
-# What makes two creates of one job_task_id "the same" (a safe retry).
-IDENTITY: Final[tuple[str, ...]] = (
-    "job_id",
-    "secret_id",
-    "provider",
-    "service_account_id",
-    "project_id",
-    "collector_id",
-    "domain_id",
-)
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,39}$")
 # Counters are int32 in JobTaskInfo: no increment, and no total, may pass this.
 MAX_COUNT: Final[int] = 2**31 - 1
@@ -75,7 +69,7 @@ class Progress:
 
 
 class JobTaskStore(Protocol):
-    """What the writer needs from storage (implemented by MongoJobTaskRepository)."""
+    """What the writer needs from storage (implemented by jobtask.storage's MongoWrites)."""
 
     def insert(self, document: dict[str, Any], *, timeout: float | None) -> bool: ...
 
@@ -124,9 +118,9 @@ class JobTaskStore(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class WriterLimits:
-    max_errors: int = 100  # kept per task; later ones are counted, not stored
+    max_errors: int = MAX_ERRORS_KEPT  # kept per task; later ones are counted, not stored
     max_errors_per_report: int = 100
-    max_error_message_chars: int = 4096
+    max_error_message_chars: int = MAX_ERROR_MESSAGE_CHARS
     max_error_code_chars: int = 128
     max_additional_bytes: int = 16 * 1024
     max_additional_depth: int = 8  # objects and lists nested in one `additional` (MAX_VALUE_DEPTH)
@@ -161,7 +155,7 @@ class JobTaskWriter:
     def create(self, task: NewTask, *, timeout: float | None = None) -> JobTask:
         _required(domain_id=task.domain_id, job_id=task.job_id)
         job_task_id = task.job_task_id or self._new_id()
-        for name in ("job_task_id", *IDENTITY):
+        for name in ("job_task_id", *IDENTITY_FIELDS):
             value = job_task_id if name == "job_task_id" else getattr(task, name)
             if value and not _ID.match(value):
                 raise InvalidParameter(
@@ -174,7 +168,7 @@ class JobTaskWriter:
         # the caller's own domain is read; one of another domain is answered exactly as a task of
         # one's own with other content, and nothing of it (its domain, content or status) is told.
         existing = self._store.find_stored(job_task_id, task.domain_id, timeout=timeout)
-        if existing is not None and all(existing.get(k) == document[k] for k in IDENTITY):
+        if existing is not None and all(existing.get(k) == document[k] for k in IDENTITY_FIELDS):
             return to_task(existing)
         raise AlreadyExists("job_task_id", job_task_id)
 
@@ -187,13 +181,8 @@ class JobTaskWriter:
             "total_count": 0,
             "errors": [],
             "reported_error_count": 0,
-            "job_id": task.job_id,
-            "secret_id": task.secret_id or None,
-            "collector_id": task.collector_id or None,
-            "provider": task.provider or None,
-            "service_account_id": task.service_account_id or None,
-            "project_id": task.project_id or None,
-            "domain_id": task.domain_id,
+            # job_id and domain_id are required (never empty); the others nullable.
+            **{name: getattr(task, name) or None for name in IDENTITY_FIELDS},
             "created_at": self._now(),
             "started_at": None,
             "finished_at": None,

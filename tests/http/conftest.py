@@ -15,10 +15,10 @@ import pytest
 from jobtask.auth import Security
 from jobtask.http.app import HttpApp
 from jobtask.http.server import HttpServer, listen
-from jobtask.repository import MongoJobTaskRepository
 from jobtask.rpc.access import Access
 from jobtask.rpc.calls import Calls
 from jobtask.service import JobTaskService
+from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import TASKS
 
 Serve = Callable[..., httpx.Client]

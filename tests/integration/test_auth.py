@@ -23,9 +23,9 @@ from jobtask.api.identity import load_security
 from jobtask.api.server import build_server
 from jobtask.demo import domain_ids
 from jobtask.demo import main as demo_main
-from jobtask.repository import MongoJobTaskRepository
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
+from jobtask.storage import MongoJobTaskRepository
 from jobtask.writer import JobTaskWriter, WriterLimits
 from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc

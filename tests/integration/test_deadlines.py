@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from jobtask.domain import JobTaskStatus
-from jobtask.repository import MongoJobTaskRepository, connect_with
 from jobtask.settings import Settings
+from jobtask.storage import MongoJobTaskRepository, connect_with
 from jobtask.writer import MAX_COUNT
 
 pytestmark = pytest.mark.integration

@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from jobtask.api.identity import load_security
 from jobtask.api.server import RunningServer, build_server
-from jobtask.repository import connect_with
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
+from jobtask.storage import connect_with
 from tests.support import hostile
 from tests.support.dataset import DOMAIN, tasks_in
 from tests.support.independent_client import IndependentJobTaskClient

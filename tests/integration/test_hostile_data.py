@@ -18,9 +18,9 @@ from bson.raw_bson import RawBSONDocument
 
 from jobtask.api.identity import load_security
 from jobtask.http.server import HttpServer, build_http_server
-from jobtask.repository import MongoJobTaskRepository
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
+from jobtask.storage import MongoJobTaskRepository
 from jobtask.writer import WriterLimits
 from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc

@@ -25,12 +25,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from jobtask.api.identity import load_security
 from jobtask.api.server import build_server
 from jobtask.http.server import build_http_server
-from jobtask.repository import CommandObserver, connect_with
 from jobtask.rpc.logs import CallLog, JsonFormatter
 from jobtask.rpc.metrics import Metrics, serve_metrics
 from jobtask.rpc.tracing import Tracing, TracingUnavailable, start_tracing
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
+from jobtask.storage import CommandObserver, connect_with
 from tests.support.dataset import DOMAIN
 from tests.support.independent_client import IndependentJobTaskClient
 from tests.support.processes import SERVING, free_port, wait_health

@@ -21,9 +21,9 @@ from pymongo import monitoring
 from jobtask.api.identity import load_security
 from jobtask.api.server import build_server
 from jobtask.demo import demo_documents, domain_ids
-from jobtask.repository import INDEXES, MongoJobTaskRepository
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
+from jobtask.storage import INDEXES, MongoJobTaskRepository
 from tests.support.dataset import TASKS
 from tests.support.independent_client import IndependentJobTaskClient
 

@@ -9,7 +9,13 @@ from typing import Any, Final
 import pytest
 
 from jobtask.domain import (
+    COUNTERS,
+    DATE_FIELDS,
+    FIELD_KINDS,
+    IDENTITY_FIELDS,
+    INDEXED_FIELDS,
     MINIMAL_FIELDS,
+    QUERY_FILTERS,
     RETURNED_FIELDS,
     STATUSES,
     FieldKind,
@@ -19,6 +25,9 @@ from jobtask.domain import (
     field_kind,
     to_task,
 )
+from jobtask.service import ListRequest
+from jobtask.writer import NewTask
+from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 from tests.support.dataset import SPACEONE_EXAMPLE
 
@@ -63,6 +72,57 @@ def test_minimal_fields_are_the_minimal_view_of_the_spec() -> None:
         "finished_at",
     }
     assert set(MINIMAL_FIELDS) <= set(RETURNED_FIELDS)
+
+
+def _proto_fields(message: Any) -> tuple[str, ...]:
+    """A message's field names in field-number order."""
+    return tuple(f.name for f in sorted(message.DESCRIPTOR.fields, key=lambda f: f.number))
+
+
+def test_query_filters_are_the_scalar_filters_of_job_task_query_in_its_order() -> None:
+    fields = _proto_fields(job_task_pb2.JobTaskQuery)
+
+    assert fields == ("query", *QUERY_FILTERS, "domain_id")
+    assert set(QUERY_FILTERS) <= set(RETURNED_FIELDS)
+
+
+def test_list_request_carries_the_query_filters_and_nothing_else() -> None:
+    names = tuple(f.name for f in dataclasses.fields(ListRequest))
+
+    # The domain is not the request's: it is the call's Scope, given to the service beside it.
+    assert names == ("query", *QUERY_FILTERS)
+
+
+def test_identity_fields_are_what_a_create_request_names_beside_its_id() -> None:
+    fields = _proto_fields(job_task_writer_pb2.CreateJobTaskRequest)
+
+    assert set(fields) == {"job_task_id", *IDENTITY_FIELDS}
+    assert len(fields) == len(IDENTITY_FIELDS) + 1
+    assert set(IDENTITY_FIELDS) <= set(FIELD_KINDS)
+    assert {f.name for f in dataclasses.fields(NewTask)} == set(fields)
+
+
+def test_counters_are_the_increments_of_a_progress_report_in_its_order() -> None:
+    fields = _proto_fields(job_task_writer_pb2.ReportProgressRequest)
+
+    assert fields == ("job_task_id", "domain_id", *COUNTERS, "errors")
+    int32 = {f.name for f in job_task_pb2.JobTaskInfo.DESCRIPTOR.fields if f.type == f.TYPE_INT32}
+    assert set(COUNTERS) == int32
+
+
+def test_every_request_of_the_writer_names_its_task_as_the_resource_does() -> None:
+    """Each writer request's job_task_id and domain_id are the resource's (string) fields."""
+    info = job_task_pb2.JobTaskInfo.DESCRIPTOR.fields_by_name
+    for message in job_task_writer_pb2.DESCRIPTOR.message_types_by_name.values():
+        for name, proto_field in message.fields_by_name.items():
+            if name in ("job_task_id", "domain_id"):
+                assert proto_field.type == info[name].type, (message.name, name)
+
+
+def test_date_and_indexed_fields_are_fields_of_the_resource() -> None:
+    assert DATE_FIELDS == ("created_at", "started_at", "finished_at")
+    assert set(INDEXED_FIELDS) <= set(QUERY_FILTERS)
+    assert len(set(INDEXED_FIELDS)) == len(INDEXED_FIELDS)
 
 
 def test_statuses_are_the_proto_enum_names_except_none() -> None:

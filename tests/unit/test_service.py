@@ -10,10 +10,11 @@ import mongomock
 import pytest
 
 from jobtask.errors import InvalidParameter, NotFound, RequiredParameter
+from jobtask.query.list_plan import keyword_condition
 from jobtask.query.model import Condition, Page, Query, SortKey
-from jobtask.repository import MongoJobTaskRepository
 from jobtask.scope import Scope
-from jobtask.service import JobTaskService, ListRequest, keyword_condition
+from jobtask.service import JobTaskService, ListRequest
+from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, TASKS, ids, tasks_in
 
 NOW = datetime(2023, 2, 1)

@@ -13,9 +13,9 @@ import pytest
 from jobtask.errors import NotFound
 from jobtask.query.model import Condition, Query
 from jobtask.query.stat_model import AggregateCount, StatisticsQuery
-from jobtask.repository import MongoJobTaskRepository
 from jobtask.scope import Scope
 from jobtask.service import JobTaskService, ListRequest, StatRequest
+from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import DOMAIN, TASKS
 
 MINE, OTHER = "project-aaaaaaaaaaaa", "project-cccccccccccc"

@@ -36,9 +36,9 @@ from jobtask.query.stat_model import (
     AggregateSort,
     StatisticsQuery,
 )
-from jobtask.repository import MongoJobTaskRepository
 from jobtask.scope import Scope
 from jobtask.service import JobTaskService, StatRequest
+from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, TASKS, tasks_in
 
 NOW = datetime(2023, 2, 1)

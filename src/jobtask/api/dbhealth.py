@@ -4,7 +4,7 @@ A background thread pings the database every DB_HEALTH_INTERVAL_SECONDS (each pi
 long) and flips "" and every served service between SERVING and NOT_SERVING, so that load
 balancers and orchestrators route around an instance that cannot reach its database, and back
 once it can. While it is down the pings follow each other without a pause (each waits up to the
-interval), and calls fail at once with UNAVAILABLE (the repository's doing), so worker threads stay
+interval), and calls fail at once with UNAVAILABLE (jobtask.storage.breaker), so worker threads stay
 free for health checks.
 """
 

@@ -10,12 +10,14 @@ import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
+from google.protobuf.descriptor import FieldDescriptor
 from google.protobuf.message import Message
 from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 from jobtask import protojson
+from jobtask_internal.v1 import job_task_writer_pb2 as writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 
 STATUS_STYLES: Final[Mapping[str, str]] = {
@@ -25,12 +27,12 @@ STATUS_STYLES: Final[Mapping[str, str]] = {
     "FAILURE": "bold red",
     "CANCELED": "magenta",
 }
-COUNTERS: Final = (
-    "created_count",
-    "updated_count",
-    "deleted_count",
-    "disconnected_count",
-    "failure_count",
+# The counters a report adds to, in the writer proto's order (the CLI is a client: it reads the
+# fields from the protos, as jobtask.domain.COUNTERS is checked against them).
+COUNTERS: Final = tuple(
+    f.name
+    for f in writer_pb2.ReportProgressRequest.DESCRIPTOR.fields
+    if f.type == FieldDescriptor.TYPE_INT32
 )
 LIST_COLUMNS: Final = ("job_task_id", "status", *COUNTERS, "provider", "created_at", "finished_at")
 TASK_FIELDS: Final = tuple(job_task_pb2.JobTaskInfo.DESCRIPTOR.fields_by_name)

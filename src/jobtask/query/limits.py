@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 
+from jobtask.domain import Limits
 from jobtask.errors import InvalidParameter, shown
 from jobtask.query.model import Condition, Page, Query
 from jobtask.query.stat_model import (
@@ -23,20 +23,8 @@ from jobtask.query.stat_model import (
     StatisticsQuery,
 )
 
-
-@dataclass(frozen=True, slots=True)
-class Limits:
-    """The defaults are the settings' defaults (MAX_FILTERS, MAX_VALUE_DEPTH, ...)."""
-
-    max_filters: int = 50  # conditions in filter + filter_or, and in one group field
-    max_value_depth: int = 8  # lists and objects nested in one condition value
-    max_regex_length: int = 512  # characters of a pattern: regex, contain values, keyword
-    max_list_values: int = 1000  # elements of any list in a condition value
-    max_aggregate_stages: int = 20
-    max_only_fields: int = 50
-    max_stage_fields: int = 100  # keys + fields of a group, fields of a project, sort keys
-
-
+# Limits: declared with the domain, whose defaults the settings (MAX_FILTERS, ...) take.
+__all__ = ["DEFAULT_LIMITS", "Limits"]
 DEFAULT_LIMITS: Final = Limits()
 
 # Operators whose string values become patterns the database runs, element by element for lists.

@@ -13,7 +13,16 @@ from typing import Any, Final
 
 from google.protobuf import struct_pb2
 
-from jobtask.domain import RETURNED_FIELD_KINDS, FieldKind, JobTask, JobTaskStatus, TaskError
+from jobtask.domain import (
+    COUNTERS,
+    IDENTITY_FIELDS,
+    QUERY_FILTERS,
+    RETURNED_FIELD_KINDS,
+    FieldKind,
+    JobTask,
+    JobTaskStatus,
+    TaskError,
+)
 from jobtask.errors import InvalidParameter
 from jobtask.query.aggregate import StatResult
 from jobtask.query.limits import DEFAULT_LIMITS, Limits, check_counts
@@ -34,7 +43,7 @@ from jobtask.query.stat_model import (
     StatisticsQuery,
 )
 from jobtask.service import ListRequest, StatRequest
-from jobtask.writer import COUNTERS, NewTask, Progress
+from jobtask.writer import NewTask, Progress
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.core.v1 import query_pb2
 from spaceone.api.inventory.v1 import collector_pb2, job_task_pb2
@@ -120,13 +129,8 @@ def to_list_request(
 ) -> ListRequest:
     return ListRequest(
         query=to_query(message.query, limits),
-        job_task_id=message.job_task_id,
         status=to_status(message.status),
-        job_id=message.job_id,
-        secret_id=message.secret_id,
-        provider=message.provider,
-        service_account_id=message.service_account_id,
-        project_id=message.project_id,
+        **{name: getattr(message, name) for name in QUERY_FILTERS if name != "status"},
     )
 
 
@@ -380,14 +384,9 @@ def to_stat_struct(result: StatResult) -> struct_pb2.Struct:
 def to_new_task(message: job_task_writer_pb2.CreateJobTaskRequest, domain_id: str) -> NewTask:
     """`domain_id`: the call's scope (the request's own, authorized)."""
     return NewTask(
-        domain_id=domain_id,
-        job_id=message.job_id,
-        secret_id=message.secret_id,
-        provider=message.provider,
-        service_account_id=message.service_account_id,
-        project_id=message.project_id,
-        collector_id=message.collector_id,
         job_task_id=message.job_task_id,
+        domain_id=domain_id,
+        **{name: getattr(message, name) for name in IDENTITY_FIELDS if name != "domain_id"},
     )
 
 

@@ -232,7 +232,7 @@ class CallLog:
             extra={FIELDS: fields},
         )
 
-    # -- jobtask.repository.CommandObserver ----------------------------------------------------
+    # -- jobtask.storage.CommandObserver ----------------------------------------------------
 
     def command_started(self, name: str, command: Mapping[str, Any]) -> None:
         commands = _commands.get()

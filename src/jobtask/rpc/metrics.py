@@ -101,7 +101,7 @@ class Metrics:
             if ended.error_code is not None:
                 self._errors.labels(rpc.service, rpc.method, ended.error_code).inc()
 
-    # -- jobtask.repository.CommandObserver ----------------------------------------------------
+    # -- jobtask.storage.CommandObserver ----------------------------------------------------
 
     def command_started(self, name: str, command: Mapping[str, Any]) -> None:
         """Only finished commands are measured."""

@@ -15,12 +15,12 @@ from jobtask.api.server import build_server
 from jobtask.api.servicer import observed
 from jobtask.auth import Security
 from jobtask.errors import NotFound, RequiredParameter
-from jobtask.repository import MongoJobTaskRepository
 from jobtask.rpc.calls import Rpc
 from jobtask.rpc.metrics import Metrics
 from jobtask.rpc.observe import Observation
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
+from jobtask.storage import MongoJobTaskRepository
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 SERVICE = "spaceone.api.inventory.v1.JobTask"

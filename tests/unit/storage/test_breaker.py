@@ -9,7 +9,8 @@ import pytest
 from pymongo.errors import AutoReconnect, OperationFailure, ServerSelectionTimeoutError
 
 from jobtask.errors import JobTaskError, StorageUnavailable
-from jobtask.repository import MongoJobTaskRepository
+from jobtask.storage import MongoJobTaskRepository
+from jobtask.storage.breaker import Breaker
 
 DOCUMENT = {"job_task_id": "job_task-1", "domain_id": "domain-1"}
 
@@ -145,3 +146,42 @@ def test_while_the_driver_knows_a_server_nothing_is_refused_up_front(
 
     assert find(repository) is not None
     assert collection.attempts == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# The breaker on its own: no collection, a server the test says is known or not
+
+
+def test_the_breaker_opens_on_an_unreachable_database_and_closes_when_a_server_is_known() -> None:
+    known = [False]
+    breaker = Breaker(lambda: known[0])
+    ran: list[str] = []
+
+    with pytest.raises(StorageUnavailable), breaker.reaching():
+        raise ServerSelectionTimeoutError("No servers found yet")
+    with pytest.raises(StorageUnavailable, match="fail at once"), breaker.reaching():
+        ran.append("refused")  # never runs
+    known[0] = True
+    with breaker.reaching():
+        ran.append("asked")
+
+    assert ran == ["asked"]
+
+
+def test_a_ping_that_answers_closes_the_breaker_while_no_server_is_known() -> None:
+    breaker = Breaker(lambda: False)
+    with pytest.raises(StorageUnavailable), breaker.noting():
+        raise AutoReconnect("connection reset")
+
+    breaker.reached()
+    with breaker.reaching():
+        pass
+
+
+def test_a_rejection_leaves_the_breaker_closed() -> None:
+    breaker = Breaker(lambda: False)
+    with pytest.raises(JobTaskError), breaker.reaching():
+        raise OperationFailure("bad regex", code=51091)
+
+    with breaker.reaching():
+        pass

@@ -8,7 +8,7 @@ import pytest
 from pymongo.errors import OperationFailure
 
 from jobtask.errors import InvalidParameter, StorageError
-from jobtask.repository import MongoJobTaskRepository
+from jobtask.storage import MongoJobTaskRepository
 
 
 class FailingCollection:
