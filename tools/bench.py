@@ -36,9 +36,10 @@ import pymongo
 from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from jobtask.api import convert
 from jobtask.demo import demo_documents, domain_ids
 from jobtask.domain import to_task
+from jobtask.rpc import convert
+from jobtask.scope import Scope
 from jobtask.service import JobTaskService
 from jobtask.storage import INDEXES, MongoJobTaskRepository
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
@@ -276,7 +277,7 @@ def rendering_ms(collection: Any, domain: str, repeat: int = 200) -> dict[str, f
     request = json_format.ParseDict(
         {"domain_id": domain, "query": PER_DAY}, job_task_pb2.JobTaskStatQuery()
     )
-    stat = service.stat(convert.to_stat_request(request))
+    stat = service.stat(Scope(domain), convert.to_stat_request(request))
 
     def median_ms(render: Callable[[], Any]) -> float:
         timings = []

@@ -1,7 +1,7 @@
 """Who is calling: RS256/ES256 JWTs verified with configured public keys, the caller they name
 (domain and permissions), and the TLS files, each checked once at start-up.
 
-No gRPC here: `jobtask.api.auth` reads the token from the call and applies what this decides.
+No gRPC here: `jobtask.rpc.access` reads the token from the call and applies what this decides.
 """
 
 from __future__ import annotations

@@ -1,30 +1,21 @@
-"""The projects a call may see, when its caller is project-scoped (AUTH_MODE=spaceone).
-
-Set by the authentication edge around one call (`only_projects`), read by the service, which ANDs
-`project_id in <projects>` next to the domain scope of every read and delete, below any filter the
-caller sent. Unset (every other caller and mode): no project scope. A context variable, so it is
-per call and follows the call into the thread that serves it.
+"""The tenant scope of a call: a value the call layer's access rules (`jobtask.rpc.access`) decide
+and the edge passes to the service explicitly, which ANDs it into every read and delete below any
+filter the caller sent (`jobtask.service`). Nothing writes it into the request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-
-_PROJECTS: ContextVar[frozenset[str] | None] = ContextVar("jobtask_projects", default=None)
+from dataclasses import dataclass
 
 
-def projects() -> frozenset[str] | None:
-    """The projects of the current call's caller; None: not project-scoped."""
-    return _PROJECTS.get()
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """The tasks a call may touch: one domain's (`domain_id`), and of a project-scoped caller
+    (AUTH_MODE=spaceone) only those of its `projects` (none when empty; None: no project scope).
 
+    An empty `domain_id` is every domain where the writer's purge allows that (a caller who may
+    name any domain, or no authentication), and a missing parameter for every other rpc.
+    """
 
-@contextmanager
-def only_projects(allowed: frozenset[str] | None) -> Iterator[None]:
-    """Within the block the call sees only tasks of `allowed` (none when empty); None: no scope."""
-    token = _PROJECTS.set(allowed)
-    try:
-        yield
-    finally:
-        _PROJECTS.reset(token)
+    domain_id: str
+    projects: frozenset[str] | None = None

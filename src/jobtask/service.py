@@ -1,8 +1,8 @@
 """The use cases of the JobTask API: required parameters, domain scoping and the rules of each rpc.
 
-Every read and delete is ANDed with the caller's `domain_id` here, below any user filter, so no
-query (filter_or and keyword included) can reach another domain's tasks; for a project-scoped
-caller (`jobtask.scope`) with `project_id in <its projects>` too, the same way.
+Every read and delete is ANDed with the call's `Scope` here (its domain, given by the edge
+explicitly), below any user filter, so no query (filter_or and keyword included) can reach another
+domain's tasks; for a project-scoped caller with `project_id in <its projects>` too, the same way.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from jobtask import scope
 from jobtask.deadline import countdown
 from jobtask.domain import QUERY_FILTERS, JobTask, JobTaskStatus
 from jobtask.errors import InvalidParameter, NotFound, RequiredParameter, shown
@@ -30,6 +29,7 @@ from jobtask.query.list_plan import build_list_plan, build_match
 from jobtask.query.model import Query
 from jobtask.query.options import build_projection
 from jobtask.query.stat_model import StatisticsQuery
+from jobtask.scope import Scope
 
 
 class TaskReads(Protocol):
@@ -66,7 +66,6 @@ class ListRequest:
     """JobTaskQuery: a Query plus the equality filters of domain.QUERY_FILTERS; empty strings
     mean not given."""
 
-    domain_id: str
     query: Query = field(default_factory=Query)
     job_task_id: str = ""
     status: JobTaskStatus | None = None
@@ -87,7 +86,6 @@ class ListResult:
 class StatRequest:
     """JobTaskStatQuery; `query` None: not sent. `timezone`: the call's IANA zone, "" = default."""
 
-    domain_id: str
     query: StatisticsQuery | None = None
     timezone: str = ""
 
@@ -103,16 +101,15 @@ def _required(**parameters: str) -> None:
             raise RequiredParameter(key)
 
 
-def _caller_scope(domain_id: str) -> dict[str, Any]:
+def _caller_scope(scope: Scope) -> dict[str, Any]:
     """The domain, and for a project-scoped caller its projects: ANDed into every query."""
-    allowed = scope.projects()
-    if allowed is None:
-        return {"domain_id": domain_id}
-    return {"domain_id": domain_id, "project_id": {"$in": sorted(allowed)}}
+    if scope.projects is None:
+        return {"domain_id": scope.domain_id}
+    return {"domain_id": scope.domain_id, "project_id": {"$in": sorted(scope.projects)}}
 
 
-def _scoped(query: dict[str, Any], domain_id: str) -> dict[str, Any]:
-    return all_of_documents([_caller_scope(domain_id), query])
+def _scoped(query: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    return all_of_documents([_caller_scope(scope), query])
 
 
 def _time_zone(name: str) -> str:
@@ -149,36 +146,38 @@ class JobTaskService:
 
     def get(
         self,
+        scope: Scope,
         job_task_id: str,
-        domain_id: str,
         only: Sequence[str] = (),
         *,
         timeout: float | None = None,
     ) -> JobTask:
-        _required(job_task_id=job_task_id, domain_id=domain_id)
+        _required(job_task_id=job_task_id, domain_id=scope.domain_id)
         check_only(only, self.limits)
         projection = build_projection(only)
-        query = _scoped({"job_task_id": job_task_id}, domain_id)
+        query = _scoped({"job_task_id": job_task_id}, scope)
         task = self._repository.find_one(query, projection, timeout=timeout)
         if task is None:
-            raise NotFound(("job_task_id", "domain_id"), (job_task_id, domain_id))
+            raise NotFound(("job_task_id", "domain_id"), (job_task_id, scope.domain_id))
         return task
 
-    def delete(self, job_task_id: str, domain_id: str, *, timeout: float | None = None) -> None:
-        _required(job_task_id=job_task_id, domain_id=domain_id)
-        query = _scoped({"job_task_id": job_task_id}, domain_id)
+    def delete(self, scope: Scope, job_task_id: str, *, timeout: float | None = None) -> None:
+        _required(job_task_id=job_task_id, domain_id=scope.domain_id)
+        query = _scoped({"job_task_id": job_task_id}, scope)
         if not self._repository.delete_one(query, timeout=timeout):
-            raise NotFound(("job_task_id", "domain_id"), (job_task_id, domain_id))
+            raise NotFound(("job_task_id", "domain_id"), (job_task_id, scope.domain_id))
 
-    def list(self, request: ListRequest, *, timeout: float | None = None) -> ListResult:
-        _required(domain_id=request.domain_id)
+    def list(
+        self, scope: Scope, request: ListRequest, *, timeout: float | None = None
+    ) -> ListResult:
+        _required(domain_id=scope.domain_id)
         remaining = countdown(timeout)
         check_query(request.query, self.limits)
         equals = {name: str(value) for name in QUERY_FILTERS if (value := getattr(request, name))}
         plan = build_list_plan(
             request.query, equals=equals, max_limit=self._max_page_size, now=self._clock()
         )
-        match = _scoped(plan.filter, request.domain_id)
+        match = _scoped(plan.filter, scope)
         total_count = self._repository.count(match, timeout=remaining())
         if plan.count_only:
             return ListResult([], total_count)
@@ -200,17 +199,19 @@ class JobTaskService:
         )
         return ListResult(results, total_count)
 
-    def stat(self, request: StatRequest, *, timeout: float | None = None) -> StatResult:
+    def stat(
+        self, scope: Scope, request: StatRequest, *, timeout: float | None = None
+    ) -> StatResult:
         """One aggregation pipeline over the caller's domain; everything is checked first."""
         query = request.query
         if query is None:  # SpaceONE checks query first, then domain_id
             raise RequiredParameter("query")
-        _required(domain_id=request.domain_id)
+        _required(domain_id=scope.domain_id)
         if not query.aggregate and not query.distinct:
             raise RequiredParameter("aggregate")
         check_statistics_query(query, self.limits)
         timezone = _time_zone(request.timezone) if request.timezone else self._stat_timezone
-        match = _scoped(build_match(query, now=self._clock()), request.domain_id)
+        match = _scoped(build_match(query, now=self._clock()), scope)
         plan = build_pipeline(query, match=match, timezone=timezone, max_rows=self._stat_max_rows)
         # The configured limit, shortened by the client's deadline when that is sooner.
         limit = self._stat_max_time if timeout is None else min(timeout, self._stat_max_time)

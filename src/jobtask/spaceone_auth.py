@@ -9,7 +9,7 @@ caller's own token) answers a `role_type` and, for PROJECT, the projects the cal
 scope the call (`jobtask.scope`). Domain owners are not asked (all of their domain), as in core.
 
 No gRPC here: `jobtask.api.identity` is the client that asks identity (`Identity`), and
-`jobtask.api.auth` reads the token from the call and applies the `Access` decided here.
+`jobtask.rpc.access` reads the token from the call and applies the `Access` decided here.
 """
 
 from __future__ import annotations

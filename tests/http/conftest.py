@@ -12,8 +12,11 @@ import httpx
 import mongomock
 import pytest
 
+from jobtask.auth import Security
 from jobtask.http.app import HttpApp
 from jobtask.http.server import HttpServer, listen
+from jobtask.rpc.access import Access
+from jobtask.rpc.calls import Calls
 from jobtask.service import JobTaskService
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import TASKS
@@ -33,13 +36,18 @@ def service(collection: Any) -> JobTaskService:
     return JobTaskService(MongoJobTaskRepository(collection), max_page_size=20)
 
 
+def http_app(service: JobTaskService, security: Security | None = None, **options: Any) -> HttpApp:
+    """The app over the service's rpcs, enforcing `security` (by default: nothing)."""
+    return HttpApp(Calls(service, Access(security or Security())), **options)
+
+
 @pytest.fixture
 def serve() -> Iterator[Serve]:
-    """serve(service, **HttpApp options) -> a client of that app on a real port."""
+    """serve(service, security=None, **HttpApp options) -> a client of that app on a real port."""
     running: list[tuple[HttpServer, httpx.Client]] = []
 
     def start(service: JobTaskService, **options: Any) -> httpx.Client:
-        server = HttpServer(HttpApp(service, **options), listen("127.0.0.1", 0), grace=2)
+        server = HttpServer(http_app(service, **options), listen("127.0.0.1", 0), grace=2)
         server.start()
         client = httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=10)
         running.append((server, client))

@@ -12,21 +12,20 @@ from typing import Any
 import httpx
 import pytest
 
-from jobtask.auth import TokenVerifier, load_public_keys
+from jobtask.auth import Security, TokenVerifier, load_public_keys, load_security
 from jobtask.errors import StorageError
-from jobtask.http.app import HttpApp
 from jobtask.http.server import HttpServer, build_http_server, listen
 from jobtask.query.limits import DEFAULT_LIMITS
 from jobtask.service import JobTaskService, ListResult, StatRequest
 from jobtask.settings import Settings
-from tests.http.conftest import Serve
+from tests.http.conftest import Serve, http_app
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, tasks_in
 from tests.support.tokens import READ, claims, make_pki, rsa_key, write_pem
 
 LIST = "/inventory/v1/job-tasks"
 SEARCH = "/inventory/v1/job-tasks/search"
 STAT = "/inventory/v1/job-tasks/stat"
-ERROR_LOGGER = "jobtask.http.status"
+ERROR_LOGGER = "jobtask.rpc.status"
 
 
 class Stub:
@@ -41,7 +40,7 @@ class Stub:
         self.release.set()
         self.entered = threading.Event()
 
-    def list(self, request: Any, *, timeout: float | None = None) -> ListResult:
+    def list(self, scope: Any, request: Any, *, timeout: float | None = None) -> ListResult:
         self.calls.append(("list", request, timeout))
         self.entered.set()
         self.release.wait(10)
@@ -49,7 +48,7 @@ class Stub:
             raise self.error
         return ListResult([], 0)
 
-    def stat(self, request: StatRequest, *, timeout: float | None = None) -> Any:
+    def stat(self, scope: Any, request: StatRequest, *, timeout: float | None = None) -> Any:
         self.calls.append(("stat", request, timeout))
         raise StorageError("stat is not stubbed")
 
@@ -185,7 +184,7 @@ def test_the_timezone_header_reaches_stat_as_the_metadata_does(serve: Serve) -> 
 def test_health_is_serving_then_not_serving_once_shutdown_begins(
     serve: Serve, service: JobTaskService
 ) -> None:
-    app = HttpApp(service)
+    app = http_app(service)
     server = HttpServer(app, listen("127.0.0.1", 0), grace=2)
     server.start()
     try:
@@ -217,7 +216,7 @@ def test_health_follows_the_database_probe_when_given_one(
 def test_shutdown_lets_an_in_flight_request_finish_and_takes_no_new_ones() -> None:
     stub = Stub()
     stub.release.clear()
-    server = HttpServer(HttpApp(stub), listen("127.0.0.1", 0), grace=5)  # type: ignore[arg-type]
+    server = HttpServer(http_app(stub), listen("127.0.0.1", 0), grace=5)  # type: ignore[arg-type]
     server.start()
     url = f"http://127.0.0.1:{server.port}"
     answers: list[httpx.Response] = []
@@ -252,7 +251,7 @@ def guarded(
     serve: Serve, service: JobTaskService, signing_key: Any, tmp_path: Path
 ) -> httpx.Client:
     keys = load_public_keys([str(write_pem(tmp_path / "jwt.pem", signing_key))])
-    return serve(service, verifier=TokenVerifier(keys, audience="spaceone"))
+    return serve(service, security=Security(TokenVerifier(keys, audience="spaceone")))
 
 
 def test_with_authentication_a_call_without_a_token_is_401(guarded: httpx.Client) -> None:
@@ -298,7 +297,7 @@ def test_with_tls_configured_http_is_served_over_tls_with_the_same_certificate(
         tls_key_file=str(pki.server_key),
         shutdown_grace_seconds=1,
     )
-    server = build_http_server(settings, service)
+    server = build_http_server(settings, service, security=load_security(settings))
     server.start()
     try:
         context = ssl.create_default_context(cafile=str(pki.ca_cert))

@@ -10,11 +10,13 @@ import pytest
 from google.protobuf.descriptor_pool import Default
 from starlette.routing import Route
 
-from jobtask.http.app import HttpApp, JobTaskHandlers
+from jobtask.http.app import HttpApp
 from jobtask.http.routes import BINDINGS
 from jobtask.http.transcode import to_json, to_message
+from jobtask.rpc.calls import JobTaskRpcs
 from jobtask.service import JobTaskService
 from spaceone.api.inventory.v1 import job_task_pb2
+from tests.http.conftest import http_app
 
 # The response example of SpaceONE's API document for list, verbatim.
 API_DOCUMENT_EXAMPLE = {
@@ -54,7 +56,7 @@ API_DOCUMENT_EXAMPLE = {
 
 @pytest.fixture
 def app(service: JobTaskService) -> HttpApp:
-    return HttpApp(service)
+    return http_app(service)
 
 
 @pytest.fixture
@@ -231,4 +233,4 @@ def test_every_rpc_of_the_service_has_a_binding_and_a_handler() -> None:
 
     assert {b.rpc for b in BINDINGS} == rpcs
     for rpc in rpcs:
-        assert callable(getattr(JobTaskHandlers, rpc))
+        assert callable(getattr(JobTaskRpcs, rpc))

@@ -1,13 +1,11 @@
-"""Errors over HTTP: the one error -> gRPC code table, then gRPC code -> HTTP status."""
+"""Errors over HTTP: the call layer's one error -> code table, then code -> HTTP status."""
 
 from __future__ import annotations
 
 import json
 
-import grpc
 import pytest
 
-from jobtask.api.status import STATUS_CODES, status_code
 from jobtask.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -27,8 +25,9 @@ from jobtask.errors import (
     UnsupportedOperator,
 )
 from jobtask.http.status import HTTP_STATUS, error_answer
+from jobtask.rpc.status import CODES, Code, code_of
 
-# One instance of every row of the gRPC table (and a few subclasses), with its HTTP status.
+# One instance of every row of the code table (and a few subclasses), with its HTTP status.
 CASES = [
     (InvalidRequest("bad"), 400),
     (RequiredParameter("domain_id"), 400),
@@ -49,21 +48,21 @@ CASES = [
 ]
 
 
-def test_every_grpc_status_has_an_http_status() -> None:
-    assert set(HTTP_STATUS) == set(grpc.StatusCode)
+def test_every_code_has_an_http_status() -> None:
+    assert set(HTTP_STATUS) == set(Code)
 
 
-def test_the_cases_cover_every_row_of_the_grpc_table() -> None:
-    assert {type(error) for error, _ in CASES} >= set(STATUS_CODES)
+def test_the_cases_cover_every_row_of_the_code_table() -> None:
+    assert {type(error) for error, _ in CASES} >= set(CODES)
 
 
 @pytest.mark.parametrize(("error", "http_status"), CASES)
-def test_each_error_answers_the_http_status_of_its_grpc_code(
+def test_each_error_answers_the_http_status_of_its_code(
     error: JobTaskError, http_status: int
 ) -> None:
     response = error_answer(error, "test")
 
     assert response.status_code == http_status
     assert json.loads(response.body) == {
-        "error": {"code": error.code, "message": error.message, "status": status_code(error).name}
+        "error": {"code": error.code, "message": error.message, "status": code_of(error).name}
     }

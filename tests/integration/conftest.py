@@ -20,6 +20,7 @@ import grpc
 import pymongo
 import pytest
 
+from jobtask.api.identity import load_security
 from jobtask.api.server import RunningServer, build_server
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
@@ -153,7 +154,9 @@ def seeded(raw_collection: pymongo.collection.Collection) -> pymongo.collection.
 @pytest.fixture
 def server(settings: Settings, repository: MongoJobTaskRepository) -> Iterator[RunningServer]:
     running = build_server(
-        settings, JobTaskService(repository, max_page_size=settings.max_page_size)
+        settings,
+        JobTaskService(repository, max_page_size=settings.max_page_size),
+        security=load_security(settings),
     )
     running.start()
     yield running
@@ -174,7 +177,10 @@ def serve_with_writer(
     def serve(limits: WriterLimits, server_settings: Settings | None = None) -> grpc.Channel:
         writer = JobTaskWriter(repository, limits=limits, clock=lambda: datetime.now(UTC))
         running = build_server(
-            server_settings or settings, JobTaskService(repository, max_page_size=50), writer
+            server_settings or settings,
+            JobTaskService(repository, max_page_size=50),
+            writer,
+            security=load_security(server_settings or settings),
         )
         running.start()
         channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")

@@ -19,6 +19,7 @@ from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from jobtask.api.identity import load_security
 from jobtask.api.server import build_server
 from jobtask.demo import domain_ids
 from jobtask.demo import main as demo_main
@@ -581,7 +582,9 @@ def test_the_demo_sends_jobtask_token_like_the_cli(
         }
     )
     writer = JobTaskWriter(repository, limits=WriterLimits(), clock=lambda: datetime.now(UTC))
-    running = build_server(auth, JobTaskService(repository, max_page_size=50), writer)
+    running = build_server(
+        auth, JobTaskService(repository, max_page_size=50), writer, security=load_security(auth)
+    )
     running.start()
     [domain] = domain_ids(1)
     token = keys.rsa.sign(claims(domain, (READ, WRITE))) if with_token else ""

@@ -17,6 +17,7 @@ from typing import Any, Final
 import pytest
 from typer.testing import CliRunner, Result
 
+from jobtask.api.identity import load_security
 from jobtask.api.server import build_server
 from jobtask.cli.main import LIST_LIMIT, app
 from jobtask.service import JobTaskService
@@ -45,7 +46,7 @@ def server_address(settings: Settings, repository: MongoJobTaskRepository) -> It
     writer = JobTaskWriter(repository, limits=limits, clock=lambda: datetime.now(UTC))
     # The server's largest page is the CLI's default page: an unpaged list of more would fail.
     service = JobTaskService(repository, max_page_size=LIST_LIMIT)
-    running = build_server(settings, service, writer)
+    running = build_server(settings, service, writer, security=load_security(settings))
     running.start()
     yield f"127.0.0.1:{running.port}"
     running.stop(grace=1)

@@ -20,6 +20,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jobtask.api.identity import load_security
 from jobtask.api.server import RunningServer, build_server
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
@@ -59,7 +60,11 @@ def fuzz_server(fuzz_settings: Settings) -> Iterator[RunningServer]:
     client, repository = connect_with(fuzz_settings)
     repository.ensure_indexes()
     client[fuzz_settings.mongodb_database]["job_task"].insert_many(hostile.fuzz_documents())
-    running = build_server(fuzz_settings, JobTaskService(repository, max_page_size=50))
+    running = build_server(
+        fuzz_settings,
+        JobTaskService(repository, max_page_size=50),
+        security=load_security(fuzz_settings),
+    )
     running.start()
     yield running
     running.stop(grace=1)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from jobtask.api.healthcheck import main as healthcheck
+from jobtask.api.identity import load_security
 from jobtask.api.server import build_server
 from jobtask.http.server import build_http_server
 from jobtask.service import JobTaskService
@@ -52,11 +53,13 @@ def start(
                 }
             )
             service = JobTaskService(repository, max_page_size=50)
-            running = build_server(served, service)
+            running = build_server(served, service, security=load_security(served))
             running.start()
             stack.callback(running.stop, 1)
             if http:
-                server = build_http_server(served, service, healthy=lambda: healthy)
+                server = build_http_server(
+                    served, service, healthy=lambda: healthy, security=load_security(served)
+                )
                 server.start()
                 stack.callback(server.stop, 1)
 

@@ -16,6 +16,7 @@ import pytest
 from bson import DatetimeMS
 from bson.raw_bson import RawBSONDocument
 
+from jobtask.api.identity import load_security
 from jobtask.http.server import HttpServer, build_http_server
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
@@ -53,7 +54,9 @@ def reader(grpc_channel: grpc.Channel) -> IndependentJobTaskClient:
 @pytest.fixture
 def http(settings: Settings, repository: MongoJobTaskRepository) -> Iterator[httpx.Client]:
     local = settings.model_copy(update={"http_host": "127.0.0.1", "http_port": 0})
-    server: HttpServer = build_http_server(local, JobTaskService(repository, max_page_size=50))
+    server: HttpServer = build_http_server(
+        local, JobTaskService(repository, max_page_size=50), security=load_security(local)
+    )
     server.start()
     with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=15) as client:
         yield client

@@ -14,6 +14,7 @@ import pytest
 from google.protobuf import json_format
 
 from jobtask import protojson
+from jobtask.api.identity import load_security
 from jobtask.http.server import HttpServer, build_http_server
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
@@ -30,7 +31,7 @@ STAT = "/inventory/v1/job-tasks/stat"
 
 def _start(settings: Settings, service: JobTaskService) -> HttpServer:
     local = settings.model_copy(update={"http_host": "127.0.0.1", "http_port": 0})
-    server = build_http_server(local, service)
+    server = build_http_server(local, service, security=load_security(local))
     server.start()
     return server
 

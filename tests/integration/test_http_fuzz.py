@@ -22,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from jobtask.api.identity import load_security
 from jobtask.http.app import api_document
 from jobtask.http.server import HttpServer, build_http_server
 from jobtask.service import JobTaskService
@@ -35,7 +36,9 @@ def fuzzed_server(
     settings: Settings, repository: MongoJobTaskRepository, seeded: Any
 ) -> Iterator[HttpServer]:
     local = settings.model_copy(update={"http_host": "127.0.0.1", "http_port": 0})
-    server = build_http_server(local, JobTaskService(repository, max_page_size=50))
+    server = build_http_server(
+        local, JobTaskService(repository, max_page_size=50), security=load_security(local)
+    )
     server.start()
     yield server
     server.stop(grace=1)

@@ -22,11 +22,12 @@ import pytest
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
-from jobtask.api.logs import CallLog, JsonFormatter
-from jobtask.api.metrics import Metrics, serve_metrics
+from jobtask.api.identity import load_security
 from jobtask.api.server import build_server
-from jobtask.api.tracing import Tracing, TracingUnavailable, start_tracing
 from jobtask.http.server import build_http_server
+from jobtask.rpc.logs import CallLog, JsonFormatter
+from jobtask.rpc.metrics import Metrics, serve_metrics
+from jobtask.rpc.tracing import Tracing, TracingUnavailable, start_tracing
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import CommandObserver, connect_with
@@ -86,7 +87,12 @@ def serve(settings: Settings) -> Iterator[Callable[..., Served]]:
             stack.callback(mongo.close)
             service = JobTaskService(repository, max_page_size=settings.max_page_size)
             running = build_server(
-                settings, service, metrics=metrics, call_log=call_log, tracing=tracing
+                settings,
+                service,
+                metrics=metrics,
+                call_log=call_log,
+                tracing=tracing,
+                security=load_security(settings),
             )
             running.start()
             stack.callback(running.stop, 1)
@@ -94,7 +100,9 @@ def serve(settings: Settings) -> Iterator[Callable[..., Served]]:
             stack.callback(endpoint.stop)
             channel = stack.enter_context(grpc.insecure_channel(f"127.0.0.1:{running.port}"))
             local = settings.model_copy(update={"http_host": "127.0.0.1", "http_port": 0})
-            http_server = build_http_server(local, service, metrics=metrics, call_log=call_log)
+            http_server = build_http_server(
+                local, service, metrics=metrics, call_log=call_log, security=load_security(local)
+            )
             http_server.start()
             stack.callback(http_server.stop, 1)
             http = stack.enter_context(

@@ -18,6 +18,7 @@ import pymongo
 import pytest
 from pymongo import monitoring
 
+from jobtask.api.identity import load_security
 from jobtask.api.server import build_server
 from jobtask.demo import demo_documents, domain_ids
 from jobtask.service import JobTaskService
@@ -92,7 +93,7 @@ def serve(
             client[database]["job_task"], operation_timeout=limit_ms / 1000
         )
         service = JobTaskService(repository, max_page_size=50, stat_max_time=limit_ms / 1000)
-        running = build_server(settings, service)
+        running = build_server(settings, service, security=load_security(settings))
         running.start()
         try:
             with grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:

@@ -13,6 +13,7 @@ from google.protobuf import descriptor_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2
 
+from jobtask.api.identity import load_security
 from jobtask.api.server import build_server
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
@@ -53,7 +54,12 @@ def _reflect(
 def writer_channel(settings: Settings, repository: MongoJobTaskRepository) -> Iterator[Any]:
     """A server with the writer, as `python -m jobtask` serves."""
     writer = JobTaskWriter(repository, limits=WriterLimits(), clock=lambda: datetime.now(UTC))
-    running = build_server(settings, JobTaskService(repository, max_page_size=50), writer)
+    running = build_server(
+        settings,
+        JobTaskService(repository, max_page_size=50),
+        writer,
+        security=load_security(settings),
+    )
     running.start()
     try:
         with grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
@@ -129,7 +135,9 @@ def test_an_unreachable_database_is_unavailable_quickly(
     settings: Settings, unreachable_repository: MongoJobTaskRepository
 ) -> None:
     gone = settings.model_copy(update={"mongodb_server_selection_timeout_ms": 500})
-    running = build_server(gone, JobTaskService(unreachable_repository, max_page_size=10))
+    running = build_server(
+        gone, JobTaskService(unreachable_repository, max_page_size=10), security=load_security(gone)
+    )
     running.start()
     try:
         with grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:

@@ -17,6 +17,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from typer.testing import CliRunner, Result
 
+from jobtask.api.identity import load_security
 from jobtask.api.server import RunningServer, build_server
 from jobtask.cli.main import app as cli_app
 from jobtask.service import JobTaskService
@@ -57,7 +58,9 @@ def serve(settings: Settings, repository: MongoJobTaskRepository, pki: Pki) -> I
             }
         )
         writer = JobTaskWriter(repository, limits=WriterLimits(), clock=lambda: datetime.now(UTC))
-        running = build_server(tls, JobTaskService(repository, max_page_size=50), writer)
+        running = build_server(
+            tls, JobTaskService(repository, max_page_size=50), writer, security=load_security(tls)
+        )
         running.start()
         started.append(running)
         return running

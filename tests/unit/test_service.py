@@ -12,6 +12,7 @@ import pytest
 from jobtask.errors import InvalidParameter, NotFound, RequiredParameter
 from jobtask.query.list_plan import keyword_condition
 from jobtask.query.model import Condition, Page, Query, SortKey
+from jobtask.scope import Scope
 from jobtask.service import JobTaskService, ListRequest
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, TASKS, ids, tasks_in
@@ -36,9 +37,9 @@ def _ids(result: Any) -> set[str]:
 
 
 def test_get_is_scoped_to_the_domain(service: JobTaskService) -> None:
-    assert service.get("job_task-bbbb00000001", OTHER_DOMAIN).domain_id == OTHER_DOMAIN
+    assert service.get(Scope(OTHER_DOMAIN), "job_task-bbbb00000001").domain_id == OTHER_DOMAIN
     with pytest.raises(NotFound):
-        service.get("job_task-bbbb00000001", DOMAIN)
+        service.get(Scope(DOMAIN), "job_task-bbbb00000001")
 
 
 @pytest.mark.parametrize(
@@ -50,21 +51,21 @@ def test_get_and_delete_report_the_first_missing_parameter(
 ) -> None:
     for call in (service.get, service.delete):
         with pytest.raises(RequiredParameter) as raised:
-            call(job_task_id, domain_id)
+            call(Scope(domain_id), job_task_id)
         assert raised.value.key == missing
 
 
 def test_delete_is_scoped_to_the_domain(service: JobTaskService, collection: Any) -> None:
     with pytest.raises(NotFound):
-        service.delete("job_task-bbbb00000001", DOMAIN)
-    service.delete("job_task-bbbb00000001", OTHER_DOMAIN)
+        service.delete(Scope(DOMAIN), "job_task-bbbb00000001")
+    service.delete(Scope(OTHER_DOMAIN), "job_task-bbbb00000001")
 
     assert collection.count_documents({"job_task_id": "job_task-bbbb00000001"}) == 0
 
 
 def test_list_requires_a_domain(service: JobTaskService) -> None:
     with pytest.raises(RequiredParameter):
-        service.list(ListRequest(domain_id=""))
+        service.list(Scope(""), ListRequest())
 
 
 def test_list_filter_or_cannot_widen_the_domain(service: JobTaskService) -> None:
@@ -72,7 +73,7 @@ def test_list_filter_or_cannot_widen_the_domain(service: JobTaskService) -> None
         filter_or=(Condition("domain_id", OTHER_DOMAIN, "eq"), Condition("status", "SUCCESS", "eq"))
     )
 
-    result = service.list(ListRequest(DOMAIN, query))
+    result = service.list(Scope(DOMAIN), ListRequest(query))
 
     assert _ids(result) == ids([t for t in tasks_in() if t["status"] == "SUCCESS"])
 
@@ -80,7 +81,7 @@ def test_list_filter_or_cannot_widen_the_domain(service: JobTaskService) -> None
 def test_list_keyword_is_an_and_restriction(service: JobTaskService) -> None:
     query = Query(keyword="abcd 3f9c", filter_or=(Condition("status", "SUCCESS", "eq"),))
 
-    result = service.list(ListRequest(DOMAIN, query))
+    result = service.list(Scope(DOMAIN), ListRequest(query))
 
     assert _ids(result) == set()  # no SUCCESS task's id contains either word
 
@@ -91,21 +92,21 @@ def test_keyword_splits_on_any_whitespace_and_ignores_blank() -> None:
 
 
 def test_list_total_count_ignores_the_page(service: JobTaskService) -> None:
-    result = service.list(ListRequest(DOMAIN, Query(page=Page(start=2, limit=3))))
+    result = service.list(Scope(DOMAIN), ListRequest(Query(page=Page(start=2, limit=3))))
 
     assert len(result.results) == 3
     assert result.total_count == len(tasks_in())
 
 
 def test_list_start_without_limit_skips(service: JobTaskService) -> None:
-    result = service.list(ListRequest(DOMAIN, Query(page=Page(start=3))))
+    result = service.list(Scope(DOMAIN), ListRequest(Query(page=Page(start=3))))
 
     assert len(result.results) == len(tasks_in()) - 2
 
 
 def test_list_limit_over_the_maximum_is_invalid(service: JobTaskService) -> None:
     with pytest.raises(InvalidParameter) as raised:
-        service.list(ListRequest(DOMAIN, Query(page=Page(limit=21))))
+        service.list(Scope(DOMAIN), ListRequest(Query(page=Page(limit=21))))
 
     assert raised.value.key == "query.page.limit"
 
@@ -117,13 +118,13 @@ def test_list_validates_before_touching_the_database(collection: Any) -> None:
 
     service = JobTaskService(Unreachable(collection), max_page_size=5)
     with pytest.raises(InvalidParameter):
-        service.list(ListRequest(DOMAIN, Query(sort=(SortKey("nope"),))))
+        service.list(Scope(DOMAIN), ListRequest(Query(sort=(SortKey("nope"),))))
 
 
 def test_list_top_level_status_filters(service: JobTaskService) -> None:
     from jobtask.domain import JobTaskStatus
 
-    result = service.list(ListRequest(DOMAIN, status=JobTaskStatus.FAILURE))
+    result = service.list(Scope(DOMAIN), ListRequest(status=JobTaskStatus.FAILURE))
 
     assert _ids(result) == ids([t for t in tasks_in() if t["status"] == "FAILURE"])
 
@@ -148,7 +149,7 @@ def test_a_lists_count_and_page_share_one_deadline() -> None:
     repository = _SlowCount()
     service = JobTaskService(repository, max_page_size=20)  # type: ignore[arg-type]
 
-    service.list(ListRequest(domain_id=DOMAIN, query=Query(page=Page(limit=5))), timeout=10)
+    service.list(Scope(DOMAIN), ListRequest(query=Query(page=Page(limit=5))), timeout=10)
 
     counted, found = repository.timeouts
     assert counted is not None and found is not None

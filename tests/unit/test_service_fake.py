@@ -15,6 +15,7 @@ from jobtask.domain import JobTask, JobTaskStatus
 from jobtask.errors import InvalidParameter, NotFound
 from jobtask.query.model import Page, Query
 from jobtask.query.stat_model import StatisticsQuery
+from jobtask.scope import Scope
 from jobtask.service import JobTaskService, ListRequest, StatRequest, TaskReads
 
 DOMAIN = "domain-000000000001"
@@ -116,9 +117,9 @@ def test_get_asks_within_the_callers_domain(service: JobTaskService, reads: Fake
     assert theirs.job_task_id is not None
 
     with pytest.raises(NotFound):
-        service.get(theirs.job_task_id, DOMAIN)
+        service.get(Scope(DOMAIN), theirs.job_task_id)
 
-    assert service.get(theirs.job_task_id, OTHER) == theirs
+    assert service.get(Scope(OTHER), theirs.job_task_id) == theirs
     assert [a.query.get("domain_id") for a in reads.asked] == [DOMAIN, OTHER]
 
 
@@ -129,15 +130,15 @@ def test_delete_of_another_domains_task_is_not_found_and_keeps_it(
     assert theirs.job_task_id is not None
 
     with pytest.raises(NotFound):
-        service.delete(theirs.job_task_id, DOMAIN)
+        service.delete(Scope(DOMAIN), theirs.job_task_id)
     assert theirs in reads.tasks
 
-    service.delete(theirs.job_task_id, OTHER)
+    service.delete(Scope(OTHER), theirs.job_task_id)
     assert theirs not in reads.tasks
 
 
 def test_count_only_counts_and_reads_no_page(service: JobTaskService, reads: FakeReads) -> None:
-    result = service.list(ListRequest(DOMAIN, Query(count_only=True)))
+    result = service.list(Scope(DOMAIN), ListRequest(Query(count_only=True)))
 
     assert (result.results, result.total_count) == ([], 5)
     assert [a.operation for a in reads.asked] == ["count"]
@@ -147,14 +148,14 @@ def test_a_list_without_a_limit_past_the_page_cap_is_refused_before_any_page(
     service: JobTaskService, reads: FakeReads
 ) -> None:
     with pytest.raises(InvalidParameter) as raised:
-        service.list(ListRequest(DOMAIN))
+        service.list(Scope(DOMAIN), ListRequest())
 
     assert raised.value.key == "query.page.limit"
     assert [a.operation for a in reads.asked] == ["count"]
 
 
 def test_a_list_within_the_cap_needs_no_limit(service: JobTaskService, reads: FakeReads) -> None:
-    result = service.list(ListRequest(OTHER))
+    result = service.list(Scope(OTHER), ListRequest())
 
     assert result.total_count == 3
     assert {t.domain_id for t in result.results} == {OTHER}
@@ -162,7 +163,7 @@ def test_a_list_within_the_cap_needs_no_limit(service: JobTaskService, reads: Fa
 
 
 def test_a_page_is_asked_from_its_1_based_start(service: JobTaskService, reads: FakeReads) -> None:
-    result = service.list(ListRequest(DOMAIN, Query(page=Page(start=2, limit=3))))
+    result = service.list(Scope(DOMAIN), ListRequest(Query(page=Page(start=2, limit=3))))
 
     assert result.total_count == 5
     assert reads.asked[-1].window == (1, 3)
@@ -173,7 +174,7 @@ def test_the_equality_filters_and_the_domain_are_in_both_questions(
     service: JobTaskService, reads: FakeReads
 ) -> None:
     result = service.list(
-        ListRequest(DOMAIN, Query(page=Page(limit=4)), status=JobTaskStatus.FAILURE)
+        Scope(DOMAIN), ListRequest(Query(page=Page(limit=4)), status=JobTaskStatus.FAILURE)
     )
 
     assert {t.status for t in result.results} == {JobTaskStatus.FAILURE}
@@ -185,7 +186,7 @@ def test_the_equality_filters_and_the_domain_are_in_both_questions(
 def test_a_lists_count_and_page_share_the_calls_deadline(
     service: JobTaskService, reads: FakeReads
 ) -> None:
-    service.list(ListRequest(DOMAIN, Query(page=Page(limit=2))), timeout=10)
+    service.list(Scope(DOMAIN), ListRequest(Query(page=Page(limit=2))), timeout=10)
 
     counted, paged = (a.timeout for a in reads.asked)
     assert counted is not None and paged is not None
@@ -198,7 +199,7 @@ def test_stat_runs_within_the_smaller_of_its_limit_and_the_deadline(
 ) -> None:
     query = StatisticsQuery(distinct="provider")
 
-    service.stat(StatRequest(DOMAIN, query), timeout=timeout)
+    service.stat(Scope(DOMAIN), StatRequest(query), timeout=timeout)
 
     (asked,) = reads.asked
     assert asked.timeout == limit

@@ -1,4 +1,4 @@
-"""A project-scoped caller (jobtask.scope, AUTH_MODE=spaceone) sees only its projects' tasks
+"""A project-scoped caller (a Scope with projects, AUTH_MODE=spaceone) sees only its projects' tasks
 through every rpc of the service, whatever it filters on; every other caller, its whole domain."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 from jobtask.errors import NotFound
 from jobtask.query.model import Condition, Query
 from jobtask.query.stat_model import AggregateCount, StatisticsQuery
-from jobtask.scope import only_projects
+from jobtask.scope import Scope
 from jobtask.service import JobTaskService, ListRequest, StatRequest
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import DOMAIN, TASKS
@@ -44,8 +44,12 @@ def service() -> JobTaskService:
     )
 
 
-def _ids(service: JobTaskService, query: Query) -> set[str]:
-    return {t.job_task_id for t in service.list(ListRequest(DOMAIN, query)).results}
+MY_SCOPE = Scope(DOMAIN, frozenset({MINE}))
+WHOLE_DOMAIN = Scope(DOMAIN)
+
+
+def _ids(service: JobTaskService, query: Query, scope: Scope = WHOLE_DOMAIN) -> set[str]:
+    return {t.job_task_id for t in service.list(scope, ListRequest(query)).results}
 
 
 @pytest.mark.parametrize(
@@ -69,8 +73,7 @@ def _ids(service: JobTaskService, query: Query) -> set[str]:
 def test_list_sees_only_the_projects(
     service: JobTaskService, query: Query, expected: set[str]
 ) -> None:
-    with only_projects(frozenset({MINE})):
-        assert _ids(service, query) == expected
+    assert _ids(service, query, MY_SCOPE) == expected
 
 
 def test_without_a_scope_the_whole_domain_is_seen(service: JobTaskService) -> None:
@@ -78,23 +81,20 @@ def test_without_a_scope_the_whole_domain_is_seen(service: JobTaskService) -> No
 
 
 def test_no_projects_see_nothing(service: JobTaskService) -> None:
-    with only_projects(frozenset()):
-        assert _ids(service, Query()) == set()
+    assert _ids(service, Query(), Scope(DOMAIN, frozenset())) == set()
 
 
 def test_get_and_delete_outside_the_projects_are_not_found(service: JobTaskService) -> None:
-    with only_projects(frozenset({MINE})):
-        with pytest.raises(NotFound):
-            service.get(OTHER_ID, DOMAIN)
-        with pytest.raises(NotFound):
-            service.delete(OTHER_ID, DOMAIN)
-    assert service.get(OTHER_ID, DOMAIN).job_task_id == OTHER_ID
+    with pytest.raises(NotFound):
+        service.get(MY_SCOPE, OTHER_ID)
+    with pytest.raises(NotFound):
+        service.delete(MY_SCOPE, OTHER_ID)
+    assert service.get(WHOLE_DOMAIN, OTHER_ID).job_task_id == OTHER_ID
 
 
 def test_stat_counts_only_the_projects(service: JobTaskService) -> None:
     query = StatisticsQuery(aggregate=(AggregateCount("n"),))
 
-    with only_projects(frozenset({MINE})):
-        result = service.stat(StatRequest(DOMAIN, query))
+    result = service.stat(MY_SCOPE, StatRequest(query))
 
     assert result.results == [{"n": len(MY_IDS)}]

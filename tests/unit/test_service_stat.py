@@ -36,6 +36,7 @@ from jobtask.query.stat_model import (
     AggregateSort,
     StatisticsQuery,
 )
+from jobtask.scope import Scope
 from jobtask.service import JobTaskService, StatRequest
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, TASKS, tasks_in
@@ -94,7 +95,7 @@ def service(collection: Any) -> JobTaskService:
 
 
 def stat(service: JobTaskService, domain_id: str = DOMAIN, **query: Any) -> StatResult:
-    return service.stat(StatRequest(domain_id, StatisticsQuery(**query)))
+    return service.stat(Scope(domain_id), StatRequest(StatisticsQuery(**query)))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -102,25 +103,28 @@ def stat(service: JobTaskService, domain_id: str = DOMAIN, **query: Any) -> Stat
 
 
 @pytest.mark.parametrize(
-    ("request_", "missing"),
+    ("domain_id", "request_", "missing"),
     [
-        (StatRequest(""), "query"),
-        (StatRequest(DOMAIN), "query"),
-        (StatRequest("", StatisticsQuery(distinct="provider")), "domain_id"),
-        (StatRequest(DOMAIN, StatisticsQuery()), "aggregate"),
+        ("", StatRequest(), "query"),
+        (DOMAIN, StatRequest(), "query"),
+        ("", StatRequest(StatisticsQuery(distinct="provider")), "domain_id"),
+        (DOMAIN, StatRequest(StatisticsQuery()), "aggregate"),
         # Checked before the filter: a broken filter does not hide the missing aggregate.
         (
-            StatRequest(DOMAIN, StatisticsQuery(filter=(Condition("x", 1, "bogus"),))),
+            DOMAIN,
+            StatRequest(StatisticsQuery(filter=(Condition("x", 1, "bogus"),))),
             "aggregate",
         ),
-        (StatRequest(DOMAIN, StatisticsQuery(), timezone="Mars/Olympus"), "aggregate"),
+        (DOMAIN, StatRequest(StatisticsQuery(), timezone="Mars/Olympus"), "aggregate"),
     ],
 )
-def test_stat_names_the_first_missing_parameter(request_: StatRequest, missing: str) -> None:
+def test_stat_names_the_first_missing_parameter(
+    domain_id: str, request_: StatRequest, missing: str
+) -> None:
     repository = RecordingRepository()
 
     with pytest.raises(RequiredParameter) as raised:
-        service_over(repository).stat(request_)
+        service_over(repository).stat(Scope(domain_id), request_)
 
     assert raised.value.key == missing
     assert repository.calls == []
@@ -165,7 +169,7 @@ def test_stat_checks_everything_before_touching_the_database(
     repository = RecordingRepository()
 
     with pytest.raises(error) as raised:
-        service_over(repository, stat_max_rows=10).stat(StatRequest(DOMAIN, query, timezone))
+        service_over(repository, stat_max_rows=10).stat(Scope(DOMAIN), StatRequest(query, timezone))
 
     assert getattr(raised.value, "key", None) == key
     assert repository.calls == []
@@ -202,7 +206,7 @@ def test_date_buckets_use_the_calls_time_zone_or_the_configured_one(
         aggregate=(AggregateGroup(keys=(AggregateGroupKey("created_at", "day", "%Y-%m-%d"),)),)
     )
 
-    service_over(repository, stat_timezone=configured).stat(StatRequest(DOMAIN, query, sent))
+    service_over(repository, stat_timezone=configured).stat(Scope(DOMAIN), StatRequest(query, sent))
 
     assert _day_zone(repository) == used
 
@@ -222,7 +226,7 @@ def test_the_match_is_scoped_to_the_domain_around_the_user_filter() -> None:
         distinct="provider",
     )
 
-    service_over(repository).stat(StatRequest(DOMAIN, query))
+    service_over(repository).stat(Scope(DOMAIN), StatRequest(query))
 
     [(pipeline, _)] = repository.calls
     match = pipeline[0]["$match"]
@@ -358,7 +362,7 @@ def test_every_aggregation_carries_max_time_ms(
     repository = MongoJobTaskRepository(stub, operation_timeout=operation_timeout)  # type: ignore[arg-type]
 
     service_over(repository, stat_max_time=2.5).stat(
-        StatRequest(DOMAIN, StatisticsQuery(distinct="provider")), timeout=deadline
+        Scope(DOMAIN), StatRequest(StatisticsQuery(distinct="provider")), timeout=deadline
     )
 
     assert stub.options == [{"maxTimeMS": max_time_ms}]
@@ -369,7 +373,7 @@ def test_a_passed_deadline_fails_before_the_database() -> None:
     service = service_over(MongoJobTaskRepository(stub))  # type: ignore[arg-type]
 
     with pytest.raises(StorageTimeout):
-        service.stat(StatRequest(DOMAIN, StatisticsQuery(distinct="provider")), timeout=-0.1)
+        service.stat(Scope(DOMAIN), StatRequest(StatisticsQuery(distinct="provider")), timeout=-0.1)
 
     assert stub.options == []
 
@@ -415,7 +419,7 @@ def test_database_failures_are_mapped(
 
     with pytest.raises(JobTaskError) as raised:
         service_over(repository, stat_max_time=2.5).stat(
-            StatRequest(DOMAIN, StatisticsQuery(distinct="provider"))
+            Scope(DOMAIN), StatRequest(StatisticsQuery(distinct="provider"))
         )
 
     assert type(raised.value) is raised_type

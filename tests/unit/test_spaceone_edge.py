@@ -1,4 +1,4 @@
-"""AUTH_MODE=spaceone at the edge (jobtask.api.auth.spaceone_authorized) and in the settings: how
+"""AUTH_MODE=spaceone in the call layer (jobtask.rpc.access.spaceone_scope) and in the settings: how
 a request is scoped, the writer kept to whole-domain callers, and what the settings refuse."""
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from jobtask import scope
-from jobtask.api.auth import JOB_TASK, WRITER, spaceone_authorized
 from jobtask.api.identity import load_security, parse_endpoint
 from jobtask.auth import ConfigurationError
 from jobtask.auth import load_security as load_without_identity
 from jobtask.errors import PermissionDenied
+from jobtask.rpc.access import JOB_TASK, WRITER, spaceone_scope
+from jobtask.scope import Scope
 from jobtask.settings import Settings
 from jobtask.spaceone_auth import Grant
 from jobtask_internal.v1 import job_task_writer_pb2
@@ -24,27 +24,27 @@ from tests.support.tokens import SigningKey, rsa_key
 from tests.unit.test_spaceone_auth import DOMAIN, Clock, FakeIdentity, make, token
 
 
-def _authorized(grant: Grant, path: str, request: Any) -> frozenset[str] | None:
+def _authorized(grant: Grant, path: str, request: Any) -> Scope:
     key = rsa_key()
     auth = make(FakeIdentity({DOMAIN: key}, grant=grant), Clock())
-    with spaceone_authorized(auth, (("token", token(key)),), path, request):
-        return scope.projects()
+    return spaceone_scope(auth, (("token", token(key)),), path, request)
 
 
-def test_a_project_user_is_scoped_inside_the_call_only() -> None:
+def test_a_project_user_is_scoped_to_its_projects() -> None:
     request = job_task_pb2.JobTaskQuery()
 
     seen = _authorized(Grant("PROJECT", frozenset({"p1"})), f"/{JOB_TASK}/list", request)
 
-    assert (seen, request.domain_id, scope.projects()) == (frozenset({"p1"}), DOMAIN, None)
+    assert seen == Scope(DOMAIN, frozenset({"p1"}))
+    assert request.domain_id == ""  # the scope is a value: the request is left as it came
 
 
-def test_a_domain_user_gets_its_domain_filled_in() -> None:
+def test_a_domain_user_gets_its_domain() -> None:
     request = job_task_pb2.GetJobTaskRequest(job_task_id="job_task-1")
 
     seen = _authorized(Grant("DOMAIN", frozenset()), f"/{JOB_TASK}/get", request)
 
-    assert (seen, request.domain_id) == (None, DOMAIN)
+    assert seen == Scope(DOMAIN, None)
 
 
 def test_the_writer_is_refused_to_project_users() -> None:
@@ -57,9 +57,9 @@ def test_the_writer_is_refused_to_project_users() -> None:
 def test_system_purges_every_domain_when_it_names_none() -> None:
     request = job_task_writer_pb2.PurgeRequest()
 
-    _authorized(Grant("SYSTEM", frozenset()), f"/{WRITER}/purge", request)
+    seen = _authorized(Grant("SYSTEM", frozenset()), f"/{WRITER}/purge", request)
 
-    assert request.domain_id == ""
+    assert seen == Scope("")
 
 
 def test_an_unknown_rpc_is_denied() -> None:

@@ -1,9 +1,10 @@
 """build_server(): the one place where the gRPC server is wired together.
 
-SpaceONE's JobTask, our internal JobTaskWriter, the standard health service and server reflection
-(v1alpha, which SpaceONE's client and spacectl use, and v1) behind the error-mapping interceptor,
-and the observing ones (tracing, metrics, call log; outermost first) in front of it when given;
-when configured, authentication inside it, and TLS (mutual TLS on a port of the writer's own).
+SpaceONE's JobTask and our internal JobTaskWriter (the call layer's rpcs, `jobtask.rpc.calls`,
+which apply the access rules; each observed by metrics and the call log when given, see
+`api.servicer`), the standard health service and server reflection (v1alpha, which SpaceONE's
+client and spacectl use, and v1), a tracing interceptor in front when tracing is on, and when
+configured, TLS (mutual TLS on a port of the writer's own).
 """
 
 from __future__ import annotations
@@ -16,26 +17,20 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 
-from jobtask.api.auth import authentication_interceptor, server_credentials
-from jobtask.api.calls import Observer
 from jobtask.api.dbhealth import DatabaseProbe, Pingable
-from jobtask.api.decoding import DecodingInterceptor
-from jobtask.api.identity import load_security
-from jobtask.api.logs import CallLog
-from jobtask.api.metrics import Metrics
-from jobtask.api.servicer import JobTaskServicer
-from jobtask.api.status import error_mapping_interceptor
-from jobtask.api.tracing import Tracing
-from jobtask.api.writer_servicer import JobTaskWriterServicer
-from jobtask.auth import Security
+from jobtask.api.servicer import service_handlers
+from jobtask.auth import Security, TlsFiles
+from jobtask.rpc.access import Access
+from jobtask.rpc.calls import JOB_TASK_DESCRIPTOR, Calls
+from jobtask.rpc.logs import CallLog
+from jobtask.rpc.metrics import Metrics
+from jobtask.rpc.observe import Observation
+from jobtask.rpc.tracing import Tracing
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from jobtask.writer import JobTaskWriter
-from jobtask_internal.v1 import job_task_writer_pb2, job_task_writer_pb2_grpc
-from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
-JOB_TASK_SERVICE = job_task_pb2.DESCRIPTOR.services_by_name["JobTask"].full_name
-WRITER_SERVICE = job_task_writer_pb2.DESCRIPTOR.services_by_name["JobTaskWriter"].full_name
+JOB_TASK_SERVICE = JOB_TASK_DESCRIPTOR.full_name
 # What reflection lists: only what SpaceONE's clients can load. They build a stub for every listed
 # service from their own spaceone-api modules, and abort on one they lack (the writer, or a health
 # service newer than their grpcio-health-checking), as SpaceONE's own servers list only their API.
@@ -93,29 +88,23 @@ def build_server(
     service: JobTaskService,
     writer: JobTaskWriter | None = None,
     *,
+    security: Security,
     metrics: Metrics | None = None,
     call_log: CallLog | None = None,
     tracing: Tracing | None = None,
-    security: Security | None = None,
     database: Pingable | None = None,
 ) -> RunningServer:
     """A bound, not yet started server. Port 0 binds a free port (read it from the result).
 
-    Without a writer only SpaceONE's read/delete API is served. Without `security` the settings'
-    keys and certificates are loaded here (`__main__` loads them first, to fail before connecting).
-    With a `database`, health follows it (pinged every DB_HEALTH_INTERVAL_SECONDS).
+    Without a writer only SpaceONE's read/delete API is served. `security`: the tokens the rpcs
+    enforce and the TLS the ports serve. With a `database`, health follows it (pinged every
+    DB_HEALTH_INTERVAL_SECONDS).
     """
-    security = load_security(settings) if security is None else security
-    services = (JOB_TASK_SERVICE,) if writer is None else (JOB_TASK_SERVICE, WRITER_SERVICE)
+    calls = Calls(service, Access(security), writer)
+    services = tuple(descriptor.full_name for descriptor in calls.services)
     prefixes = tuple(f"/{name}/" for name in services)
-    observers: tuple[Observer | None, ...] = (tracing, metrics, call_log)
-    interceptors = [o.interceptor(prefixes) for o in observers if o is not None]
-    # Undecodable requests are INVALID_ARGUMENT (grpc says INTERNAL), and observed as such.
-    interceptors.append(DecodingInterceptor(prefixes))
-    interceptors.append(error_mapping_interceptor(prefixes))
-    # Inside the error mapping, so its refusals go through the one table; before every servicer.
-    if (guard := authentication_interceptor(prefixes, security)) is not None:
-        interceptors.append(guard)
+    interceptors = [] if tracing is None else [_tracing_interceptor(tracing, prefixes)]
+    observation = Observation(metrics, call_log)
     options = [
         # A request past it is refused by grpc before it is decoded (RESOURCE_EXHAUSTED).
         (
@@ -132,11 +121,9 @@ def build_server(
         interceptors=interceptors,
         options=options,
     )
-    job_task_pb2_grpc.add_JobTaskServicer_to_server(JobTaskServicer(service), server)
-    if writer is not None:
-        job_task_writer_pb2_grpc.add_JobTaskWriterServicer_to_server(
-            JobTaskWriterServicer(writer), server
-        )
+    server.add_generic_rpc_handlers(
+        tuple(service_handlers(calls, d, observation) for d in calls.services)
+    )
     health_pool = futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="health")
     health_servicer = OwnPoolHealth(health_pool)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -158,6 +145,18 @@ def build_server(
     )
 
 
+def _tracing_interceptor(
+    tracing: Tracing, service_prefixes: tuple[str, ...]
+) -> grpc.ServerInterceptor:
+    """A server span per call of the guarded services (health checks are not traced)."""
+    from opentelemetry.instrumentation.grpc import server_interceptor
+
+    def guarded(details: grpc.HandlerCallDetails) -> bool:
+        return str(details.method).startswith(service_prefixes)
+
+    return server_interceptor(tracer_provider=tracing.provider, filter_=guarded)
+
+
 def _add_reflection(server: grpc.Server) -> None:
     """Reflection v1alpha and v1 (wire-identical messages: v1 is served by the same behaviour),
     listing LISTED_SERVICES; every symbol of the process resolves, listed or not (the writer's and
@@ -172,6 +171,16 @@ def _add_reflection(server: grpc.Server) -> None:
     handlers = {"ServerReflectionInfo": v1}
     server.add_generic_rpc_handlers(
         (grpc.method_handlers_generic_handler(REFLECTION_V1, handlers),)
+    )
+
+
+def server_credentials(tls: TlsFiles, *, mutual: bool = False) -> grpc.ServerCredentials:
+    """TLS for a port; `mutual` requires a client certificate signed by TLS_CLIENT_CA_FILE."""
+    pairs = [(tls.private_key, tls.certificate_chain)]
+    if not mutual:
+        return grpc.ssl_server_credentials(pairs)
+    return grpc.ssl_server_credentials(
+        pairs, root_certificates=tls.client_ca, require_client_auth=True
     )
 
 

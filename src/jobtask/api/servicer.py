@@ -1,60 +1,107 @@
-"""spaceone.api.inventory.v1.JobTask: each rpc converts, calls the service, converts back."""
+"""The rpcs of the call layer (`jobtask.rpc.calls`) as grpcio handlers: one per method of each
+served service's descriptor. Each decodes the request (undecodable bytes are the client's mistake,
+INVALID_ARGUMENT, where grpc would answer INTERNAL), hands it with the call's metadata, deadline
+and client certificate to `Calls.serve`, encodes the answer, and answers a failure with the call
+layer's status (`jobtask.rpc.status`) as grpc's code; the call layer's observation (metrics, call
+log) sees every call.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 import grpc
-from google.protobuf import empty_pb2, struct_pb2
+from google.protobuf import message_factory
+from google.protobuf.descriptor import ServiceDescriptor
+from google.protobuf.message import DecodeError, Message
 
-from jobtask.api import convert
-from jobtask.service import JobTaskService
-from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
+from jobtask.api.status import GRPC_CODES
+from jobtask.errors import InvalidParameter
+from jobtask.rpc.calls import Calls, Invocation, Rpc
+from jobtask.rpc.observe import Observation, Seen
 
-
-def remaining(context: grpc.ServicerContext) -> float | None:
-    """Seconds left before the client's deadline, which bounds the database work; None if none."""
-    left: float | None = context.time_remaining()
-    return left
-
-
-def metadata_value(context: grpc.ServicerContext, key: str) -> str:
-    """A text metadata value the client sent (keys arrive lower-case), or ""."""
-    for name, value in context.invocation_metadata() or ():
-        if name == key and isinstance(value, str):
-            return value
-    return ""
+Behaviour = Callable[[Any, grpc.ServicerContext], Any]
+# What an rpc does with its request, given what its observation records.
+Serve = Callable[[Any, grpc.ServicerContext, Seen], Message]
 
 
-class JobTaskServicer(job_task_pb2_grpc.JobTaskServicer):
-    def __init__(self, service: JobTaskService) -> None:
-        self._service = service
+@dataclass(frozen=True, slots=True)
+class Undecodable:
+    """Stands in for a request that did not decode, so that the call can refuse it."""
 
-    def get(
-        self, request: job_task_pb2.GetJobTaskRequest, context: grpc.ServicerContext
-    ) -> job_task_pb2.JobTaskInfo:
-        task = self._service.get(
-            request.job_task_id, request.domain_id, tuple(request.only), timeout=remaining(context)
+    reason: str
+
+    def error(self) -> InvalidParameter:
+        return InvalidParameter(
+            "request",
+            f"the message does not decode ({self.reason}): malformed, or values nested deeper "
+            "than protobuf allows",
         )
-        return convert.to_task_info(task)
 
-    def list(
-        self, request: job_task_pb2.JobTaskQuery, context: grpc.ServicerContext
-    ) -> job_task_pb2.JobTasksInfo:
-        result = self._service.list(
-            convert.to_list_request(request, self._service.limits), timeout=remaining(context)
+
+def _tolerant(decode: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    """grpc answers a message it cannot parse (malformed bytes, or values nested past protobuf's
+    recursion limit) with INTERNAL "Exception deserializing request!": decode it here instead."""
+
+    def decoded(data: bytes) -> Any:
+        try:
+            return decode(data)
+        except DecodeError as error:
+            return Undecodable(str(error).split("\n", 1)[0][:200])
+
+    return decoded
+
+
+def invocation(context: grpc.ServicerContext) -> Invocation:
+    """What the call layer reads of a gRPC call besides its message."""
+    # Only the mutual-TLS port asks for certificates, and it accepts only verified ones.
+    certificate = bool(context.auth_context().get("x509_pem_cert"))
+    return Invocation.within(
+        context.time_remaining(),
+        context.invocation_metadata() or (),
+        client_certificate=certificate,
+    )
+
+
+def observed(observation: Observation, rpc: Rpc, serve: Serve) -> Behaviour:
+    """One rpc's grpcio behaviour: observed, and its failures answered by the call layer's status
+    as grpc's code with SpaceONE's `"<ERROR_CODE>: <message>"` as details."""
+
+    def behaviour(request: Any, context: grpc.ServicerContext) -> Any:
+        seen = Seen(request=request)
+        with observation.watching(rpc, context.invocation_metadata() or (), seen):
+            try:
+                return seen.answered(serve(request, context, seen))
+            except Exception as error:
+                status = seen.failed(error, rpc.path)
+                context.abort(GRPC_CODES[status.code], status.details)
+
+    return behaviour
+
+
+def _serving(calls: Calls, path: str) -> Serve:
+    def serve(request: Any, context: grpc.ServicerContext, seen: Seen) -> Message:
+        if isinstance(request, Undecodable):
+            raise request.error()
+        return calls.call(path, request, invocation(context), seen)
+
+    return serve
+
+
+def service_handlers(
+    calls: Calls, service: ServiceDescriptor, observation: Observation
+) -> grpc.GenericRpcHandler:
+    """The service's unary rpcs, decoded and encoded with their generated message classes."""
+    handlers = {}
+    for method in service.methods:
+        rpc = Rpc(service.full_name, method.name)
+        request = message_factory.GetMessageClass(method.input_type)
+        response = message_factory.GetMessageClass(method.output_type)
+        handlers[method.name] = grpc.unary_unary_rpc_method_handler(
+            observed(observation, rpc, _serving(calls, rpc.path)),
+            request_deserializer=_tolerant(request.FromString),
+            response_serializer=response.SerializeToString,
         )
-        return convert.to_tasks_info(result.results, result.total_count)
-
-    def delete(
-        self, request: job_task_pb2.JobTaskRequest, context: grpc.ServicerContext
-    ) -> empty_pb2.Empty:
-        self._service.delete(request.job_task_id, request.domain_id, timeout=remaining(context))
-        return empty_pb2.Empty()
-
-    def stat(
-        self, request: job_task_pb2.JobTaskStatQuery, context: grpc.ServicerContext
-    ) -> struct_pb2.Struct:
-        stat_request = convert.to_stat_request(
-            request, timezone=metadata_value(context, "timezone"), limits=self._service.limits
-        )
-        result = self._service.stat(stat_request, timeout=remaining(context))
-        return convert.to_stat_struct(result)
+    return grpc.method_handlers_generic_handler(service.full_name, handlers)

@@ -1,9 +1,8 @@
 """The ASGI app: JobTask's rpcs at their proto HTTP bindings, `/healthz` and `/openapi.json`.
 
-Each rpc is what the gRPC servicer does — convert, call the service, convert back — behind a
-JSON <-> message step (`transcode`); service calls run on a bounded pool of worker threads. With
-authentication on, each call is checked as the gRPC interceptor checks it (`jobtask.api.auth`: the
-same token headers, permission table and domain scoping); health and the document stay open.
+Each rpc is the call layer's (`jobtask.rpc.calls`, as over gRPC: its access rules, the same token
+headers, permission table and scope) behind a JSON <-> message step (`transcode`); service calls
+run on a bounded pool of worker threads. Health and the document stay open.
 When given the gRPC server's metrics and call log, each rpc call is measured and logged as gRPC
 calls are (`transport: http`, with its HTTP status).
 
@@ -18,15 +17,11 @@ default) `max_deadline`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager
 from typing import Any, Final
 
 import anyio
-import grpc
-from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.message import Message
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -34,18 +29,11 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from jobtask.api import convert
-from jobtask.api.auth import authorize, spaceone_authorized, token_of
-from jobtask.api.calls import Call as Rpc
-from jobtask.api.calls import Outcome, Seen
-from jobtask.api.logs import CallLog
-from jobtask.api.metrics import Metrics
-from jobtask.api.status import status_code
-from jobtask.auth import Caller, TokenVerifier
+from jobtask.auth import Caller
 from jobtask.errors import InvalidParameter, JobTaskError, NotFound, NotImplementedYet
 from jobtask.http.openapi import openapi_document
 from jobtask.http.routes import BINDINGS, Binding
-from jobtask.http.status import HTTP_STATUS, error_answer, error_response, unexpected_answer
+from jobtask.http.status import HTTP_STATUS, error_response, status_response
 from jobtask.http.transcode import (
     BODY,
     parse_seconds,
@@ -56,39 +44,49 @@ from jobtask.http.transcode import (
     to_message,
 )
 from jobtask.query.limits import Limits, check_counts
-from jobtask.service import JobTaskService
-from jobtask.spaceone_auth import SpaceoneAuth, SpaceoneCaller
-from spaceone.api.inventory.v1 import job_task_pb2
+from jobtask.rpc.calls import TIMEZONE, Calls, Invocation, Rpc
+from jobtask.rpc.logs import CallLog
+from jobtask.rpc.metrics import Metrics
+from jobtask.rpc.observe import OK, Observation, Outcome, Seen
+from jobtask.rpc.status import Code
+from jobtask.spaceone_auth import SpaceoneCaller
 
 # The metadata key the gRPC servicer reads stat's time zone from, here a header of the same name.
-TIMEZONE_HEADER: Final = "timezone"
+TIMEZONE_HEADER: Final = TIMEZONE
 # The call's deadline in seconds (e.g. 2.5); or gRPC's header in gRPC's format, as grpc-gateway
 # forwards it (e.g. 500m, 10S). Either is capped by the server's maximum, its default too.
 DEADLINE_HEADER: Final = "x-request-timeout"
 TIMEOUT_HEADER: Final = "grpc-timeout"
-_DEADLINE_PARAMETER: Final = {
-    "name": DEADLINE_HEADER,
-    "in": "header",
-    "required": False,
-    "description": "the call's deadline in seconds (e.g. 2.5); at most, and by default, the "
+
+
+def _header(name: str, description: str, schema: dict[str, str]) -> dict[str, Any]:
+    """An optional header of the OpenAPI document."""
+    return {
+        "name": name,
+        "in": "header",
+        "required": False,
+        "description": description,
+        "schema": schema,
+    }
+
+
+_DEADLINE_PARAMETER: Final = _header(
+    DEADLINE_HEADER,
+    "the call's deadline in seconds (e.g. 2.5); at most, and by default, the "
     "server's HTTP_MAX_DEADLINE_SECONDS",
-    "schema": {"type": "string", "pattern": "^[0-9]{1,8}(\\.[0-9]{1,6})?$"},
-}
-_TIMEOUT_PARAMETER: Final = {
-    "name": TIMEOUT_HEADER,
-    "in": "header",
-    "required": False,
-    "description": "the call's deadline, as gRPC writes it (1-8 digits and H, M, S, m, u or n); "
+    {"type": "string", "pattern": "^[0-9]{1,8}(\\.[0-9]{1,6})?$"},
+)
+_TIMEOUT_PARAMETER: Final = _header(
+    TIMEOUT_HEADER,
+    "the call's deadline, as gRPC writes it (1-8 digits and H, M, S, m, u or n); "
     "used when X-Request-Timeout is not sent",
-    "schema": {"type": "string", "pattern": "^[0-9]{1,8}[HMSmun]$"},
-}
-_TIMEZONE_PARAMETER: Final = {
-    "name": TIMEZONE_HEADER,
-    "in": "header",
-    "required": False,
-    "description": "IANA time zone of date_format buckets (default STAT_TIMEZONE)",
-    "schema": {"type": "string"},
-}
+    {"type": "string", "pattern": "^[0-9]{1,8}[HMSmun]$"},
+)
+_TIMEZONE_PARAMETER: Final = _header(
+    TIMEZONE_HEADER,
+    "IANA time zone of date_format buckets (default STAT_TIMEZONE)",
+    {"type": "string"},
+)
 HEADERS: Final = {
     "get": [_DEADLINE_PARAMETER, _TIMEOUT_PARAMETER],
     "list": [_DEADLINE_PARAMETER, _TIMEOUT_PARAMETER],
@@ -102,53 +100,6 @@ def api_document() -> dict[str, Any]:
     return openapi_document(
         BINDINGS, headers=HEADERS, title="spaceone.api.inventory.v1.JobTask", version="v1"
     )
-
-
-@dataclass(frozen=True)
-class Call:
-    """What an rpc reads from its HTTP request besides the message: headers and the deadline."""
-
-    headers: Mapping[str, str]
-    deadline: float | None = None  # time.monotonic() seconds
-
-    def remaining(self) -> float | None:
-        """Seconds left before the deadline, which bounds the database work; None if none."""
-        return None if self.deadline is None else self.deadline - time.monotonic()
-
-    def header(self, name: str) -> str:
-        return self.headers.get(name, "")
-
-
-class JobTaskHandlers:
-    """Each rpc as `jobtask.api.servicer` does it: convert, call the service, convert back."""
-
-    def __init__(self, service: JobTaskService) -> None:
-        self._service = service
-
-    def get(self, request: job_task_pb2.GetJobTaskRequest, call: Call) -> Message:
-        task = self._service.get(
-            request.job_task_id, request.domain_id, tuple(request.only), timeout=call.remaining()
-        )
-        return convert.to_task_info(task)
-
-    def list(self, request: job_task_pb2.JobTaskQuery, call: Call) -> Message:
-        list_request = convert.to_list_request(request, self._service.limits)
-        result = self._service.list(list_request, timeout=call.remaining())
-        return convert.to_tasks_info(result.results, result.total_count)
-
-    def delete(self, request: job_task_pb2.JobTaskRequest, call: Call) -> Message:
-        self._service.delete(request.job_task_id, request.domain_id, timeout=call.remaining())
-        return empty_pb2.Empty()
-
-    def stat(self, request: job_task_pb2.JobTaskStatQuery, call: Call) -> struct_pb2.Struct:
-        stat_request = convert.to_stat_request(
-            request, timezone=call.header(TIMEZONE_HEADER), limits=self._service.limits
-        )
-        result = self._service.stat(stat_request, timeout=call.remaining())
-        return convert.to_stat_struct(result)
-
-
-Handler = Callable[[Any, Call], Message]
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
@@ -166,7 +117,7 @@ def _by_method(endpoints: Mapping[str, Endpoint]) -> Endpoint:
 class Refused(Exception):
     """A request refused by the HTTP edge itself, with an HTTP status gRPC has no code for."""
 
-    def __init__(self, http_status: int, status: grpc.StatusCode, message: str) -> None:
+    def __init__(self, http_status: int, status: Code, message: str) -> None:
         super().__init__(message)
         self.http_status = http_status
         self.status = status
@@ -186,7 +137,7 @@ class Disconnected(Exception):
 CLIENT_CLOSED: Final = 499
 
 
-def _call_of(request: Request, max_deadline: float) -> Call:
+def _call_of(request: Request, max_deadline: float) -> Invocation:
     """The call's headers and deadline (from now): the one it asks for, at most `max_deadline`."""
     seconds = request.headers.get(DEADLINE_HEADER)
     timeout = request.headers.get(TIMEOUT_HEADER)
@@ -196,7 +147,7 @@ def _call_of(request: Request, max_deadline: float) -> Call:
         asked = parse_timeout(timeout)
     else:
         asked = max_deadline
-    return Call(request.headers, time.monotonic() + min(asked, max_deadline))
+    return Invocation.within(min(asked, max_deadline), request.headers.items())
 
 
 def _require_json(request: Request) -> None:
@@ -209,15 +160,13 @@ def _require_json(request: Request) -> None:
     if media != "application/json":
         raise Refused(
             415,
-            grpc.StatusCode.INVALID_ARGUMENT,
+            Code.INVALID_ARGUMENT,
             f"body: send it as application/json (Content-Type was {(kind or 'not set')[:80]!r})",
         )
 
 
 def _too_large(limit: int) -> Refused:
-    return Refused(
-        413, grpc.StatusCode.RESOURCE_EXHAUSTED, f"body: larger than the maximum of {limit} bytes"
-    )
+    return Refused(413, Code.RESOURCE_EXHAUSTED, f"body: larger than the maximum of {limit} bytes")
 
 
 async def _body(request: Request, limit: int, read_timeout: float) -> bytes:
@@ -240,7 +189,7 @@ async def _body(request: Request, limit: int, read_timeout: float) -> bytes:
     except TimeoutError:
         raise Refused(
             408,
-            grpc.StatusCode.DEADLINE_EXCEEDED,
+            Code.DEADLINE_EXCEEDED,
             f"body: not received within {read_timeout:g} seconds",
         ) from None
     return b"".join(chunks)
@@ -289,11 +238,11 @@ def _route_error(request: Request, error: Exception) -> Response:
     headers = error.headers if isinstance(error, HTTPException) else None
     where = f"{request.method} {request.url.path}"
     if status_code == 405:
-        code, status, message = NotImplementedYet.code, grpc.StatusCode.UNIMPLEMENTED, "method"
+        code, status, message = NotImplementedYet.code, Code.UNIMPLEMENTED, "method"
     elif status_code == 404:
-        code, status, message = NotFound.code, grpc.StatusCode.NOT_FOUND, "path"
+        code, status, message = NotFound.code, Code.NOT_FOUND, "path"
     else:
-        code, status, message = JobTaskError.code, grpc.StatusCode.UNKNOWN, "request"
+        code, status, message = JobTaskError.code, Code.UNKNOWN, "request"
     response = error_response(code, f"no such {message}: {where}", status, http_status=status_code)
     response.headers.update(headers or {})
     return response
@@ -305,10 +254,8 @@ class HttpApp:
 
     def __init__(
         self,
-        service: JobTaskService,
+        calls: Calls,
         *,
-        verifier: TokenVerifier | None = None,
-        spaceone: SpaceoneAuth | None = None,
         healthy: Callable[[], bool] | None = None,
         workers: int = 16,
         max_body_bytes: int = 1024 * 1024,
@@ -318,18 +265,15 @@ class HttpApp:
         call_log: CallLog | None = None,
     ) -> None:
         self.serving = True
-        self._metrics = metrics
-        self._call_log = call_log
-        self._handlers = JobTaskHandlers(service)
-        self._verifier = verifier
-        self._spaceone = spaceone  # AUTH_MODE=spaceone, instead of the verifier
+        self._observation = Observation(metrics, call_log)
+        self._calls = calls
         self._healthy = healthy
         self._workers = workers
         self._limiter: anyio.CapacityLimiter | None = None
         self._max_body_bytes = max_body_bytes
         self._read_timeout = read_timeout
         self._max_deadline = max_deadline
-        self._limits = service.limits
+        self._limits = calls.limits
         self.openapi = api_document()
         by_path: dict[str, dict[str, Endpoint]] = {}
         for binding in BINDINGS:
@@ -347,41 +291,32 @@ class HttpApp:
     def _serve(
         self,
         binding: Binding,
-        handler: Handler,
         request: Request,
         body: bytes | None,
-        call: Call,
+        call: Invocation,
         caller: Caller | SpaceoneCaller | None,
         seen: Seen,
     ) -> Response:
-        """On a worker thread: decode, authorize, serve, and render the answer (CPU off the
+        """On a worker thread: decode, serve (the call layer authorizes the decoded request:
+        identity's verdict needs its domain and project), and render the answer (CPU off the
         loop)."""
         seen.request = request_message(binding, request, body, self._limits)
-        if isinstance(caller, SpaceoneCaller) and self._spaceone is not None:
-            # identity's verdict needs the request's domain and project: asked after decoding
-            headers = call.headers.items()
-            method = binding.grpc_method
-            with spaceone_authorized(self._spaceone, headers, method, seen.request, caller):
-                seen.response = handler(seen.request, call)
-        else:
-            if isinstance(caller, Caller):
-                authorize(caller, binding.grpc_method, seen.request)
-            seen.response = handler(seen.request, call)
+        seen.response = self._calls.serve(binding.grpc_method, seen.request, call, caller, seen)
         return JSONResponse(to_json(seen.response))
 
     async def _run(
-        self, binding: Binding, handler: Handler, request: Request, call: Call, seen: Seen
+        self, binding: Binding, request: Request, call: Invocation, seen: Seen
     ) -> Response:
         if self._limiter is None:  # made on the server's event loop, at the first call
             self._limiter = anyio.CapacityLimiter(self._workers)
-        # Who calls is known before anything of the body is read.
-        caller: Caller | SpaceoneCaller | None = None
-        if self._spaceone is not None:  # may ask identity for the domain's key: off the loop
-            token = token_of(call.headers.items())
-            authenticate = self._spaceone.authenticate
-            caller = await anyio.to_thread.run_sync(authenticate, token, limiter=self._limiter)
-        elif self._verifier is not None:
-            caller = self._verifier.verify(token_of(call.headers.items()))
+        # Who calls is known before anything of the body is read; off the loop when that may
+        # ask identity (AUTH_MODE=spaceone).
+        if self._calls.access.may_block:
+            caller = await anyio.to_thread.run_sync(
+                self._calls.authenticate, binding.grpc_method, call, limiter=self._limiter
+            )
+        else:
+            caller = self._calls.authenticate(binding.grpc_method, call)
         body = None
         if binding.body:
             if request.query_params:
@@ -389,11 +324,10 @@ class HttpApp:
             _require_json(request)
             body = await _body(request, self._max_body_bytes, self._read_timeout)
         return await anyio.to_thread.run_sync(
-            self._serve, binding, handler, request, body, call, caller, seen, limiter=self._limiter
+            self._serve, binding, request, body, call, caller, seen, limiter=self._limiter
         )
 
     def _endpoint(self, binding: Binding) -> Endpoint:
-        handler: Handler = getattr(self._handlers, binding.rpc)
         what = f"HTTP {binding.method} {binding.path} ({binding.grpc_method})"
         rpc = Rpc.parse(binding.grpc_method)
 
@@ -402,21 +336,17 @@ class HttpApp:
                 try:
                     # The deadline runs from the request's arrival.
                     call = _call_of(request, self._max_deadline)
-                    response = await self._run(binding, handler, request, call, seen)
-                    seen.outcome = Outcome(grpc.StatusCode.OK, None)
-                except JobTaskError as error:
-                    seen.outcome = Outcome(status_code(error), error.code)
-                    response = error_answer(error, what)
+                    response = await self._run(binding, request, call, seen)
+                    seen.outcome = OK
                 except Refused as refused:
                     seen.outcome = Outcome(refused.status, InvalidParameter.code)
                     response = refused.response()
                 except Disconnected:
-                    seen.outcome = Outcome(grpc.StatusCode.CANCELLED, None)
+                    seen.outcome = Outcome(Code.CANCELLED, None)
                     seen.http_status = CLIENT_CLOSED
                     return Response(status_code=CLIENT_CLOSED)  # nobody reads it
-                except Exception:
-                    seen.outcome = Outcome(grpc.StatusCode.INTERNAL, JobTaskError.code)
-                    response = unexpected_answer(what)
+                except Exception as error:
+                    response = status_response(seen.failed(error, what))
                 seen.http_status = response.status_code
                 return response
 
@@ -424,14 +354,9 @@ class HttpApp:
 
     @contextmanager
     def _observed(self, rpc: Rpc, request: Request) -> Iterator[Seen]:
-        """The call measured (metrics) and logged (call log), as the gRPC interceptors do."""
-        seen = Seen(http_status=HTTP_STATUS[grpc.StatusCode.INTERNAL])
-        with ExitStack() as stack:
-            if self._metrics is not None:
-                stack.enter_context(self._metrics.http_call(rpc, seen))
-            if self._call_log is not None:
-                # Entered here, copied into the worker thread: the service's commands land in it.
-                stack.enter_context(self._call_log.watching(rpc, request.headers.items(), seen))
+        """The call measured and logged by the call layer's observation, as gRPC calls are."""
+        seen = Seen(http_status=HTTP_STATUS[Code.INTERNAL])
+        with self._observation.watching(rpc, request.headers.items(), seen):
             yield seen
 
     async def _health(self, request: Request) -> Response:

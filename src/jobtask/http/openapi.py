@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
 from typing import Any, Final
 
-import grpc
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
 from jobtask.http.routes import Binding
 from jobtask.http.transcode import is_map
+from jobtask.rpc.status import Code
 
 Schema = dict[str, Any]
 
@@ -64,7 +64,7 @@ ERROR_SCHEMA: Final[Schema] = {
             "properties": {
                 "code": {"type": "string", "description": "SpaceONE's error code"},
                 "message": {"type": "string"},
-                "status": {"type": "string", "enum": [code.name for code in grpc.StatusCode]},
+                "status": {"type": "string", "enum": [code.name for code in Code]},
             },
             "additionalProperties": False,
         }

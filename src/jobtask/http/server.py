@@ -22,11 +22,12 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from jobtask.api.identity import load_security
-from jobtask.api.logs import CallLog
-from jobtask.api.metrics import Metrics
 from jobtask.auth import Security
 from jobtask.http.app import HttpApp
+from jobtask.rpc.access import Access
+from jobtask.rpc.calls import Calls
+from jobtask.rpc.logs import CallLog
+from jobtask.rpc.metrics import Metrics
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 
@@ -170,21 +171,18 @@ def build_http_server(
     settings: Settings,
     service: JobTaskService,
     *,
-    security: Security | None = None,
+    security: Security,
     healthy: Callable[[], bool] | None = None,
     metrics: Metrics | None = None,
     call_log: CallLog | None = None,
 ) -> HttpServer:
     """A bound, not yet started server (HTTP_HOST, HTTP_PORT; port 0: a free one), enforcing the
-    same tokens as gRPC and serving HTTPS with the same certificate when they are configured.
-    Without `security` the settings' keys and certificates are loaded here. `healthy`: whether
+    same tokens as gRPC and serving HTTPS with the same certificate when they are configured
+    (`security`). `healthy`: whether
     the database answers (/healthz is NOT_SERVING while it does not). `metrics`, `call_log`: the
     gRPC server's, which then measure and log the HTTP calls too."""
-    security = load_security(settings) if security is None else security
     app = HttpApp(
-        service,
-        verifier=security.verifier,
-        spaceone=security.spaceone,
+        Calls(service, Access(security)),
         healthy=healthy,
         workers=settings.http_workers,
         max_body_bytes=settings.http_max_body_bytes,

@@ -11,6 +11,7 @@ import mongomock
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from jobtask.api.identity import load_security
 from jobtask.api.server import RunningServer, build_server
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
@@ -42,7 +43,9 @@ def stuck() -> Stuck:
 @pytest.fixture
 def running(stuck: Stuck) -> Iterator[RunningServer]:
     settings = Settings(grpc_host="127.0.0.1", grpc_port=0, grpc_workers=WORKERS)
-    server = build_server(settings, JobTaskService(stuck, max_page_size=10))
+    server = build_server(
+        settings, JobTaskService(stuck, max_page_size=10), security=load_security(settings)
+    )
     server.start()
     yield server
     stuck.release.set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from jobtask.api.status import status_code
+from jobtask.api.status import GRPC_CODES, status_code
 from jobtask.errors import (
     InvalidParameter,
     JobTaskError,
@@ -41,3 +41,8 @@ def test_details_carry_the_spaceone_code_first() -> None:
     assert str(RequiredParameter("domain_id")) == (
         "ERROR_REQUIRED_PARAMETER: Required parameter. (key = domain_id)"
     )
+
+
+def test_every_code_of_the_call_layer_is_a_grpc_status_code_of_the_same_name() -> None:
+    assert set(GRPC_CODES.values()) == set(grpc.StatusCode)
+    assert all(GRPC_CODES[code].name == code.name for code in GRPC_CODES)

@@ -19,9 +19,10 @@ from google.protobuf import json_format
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jobtask.api import convert
 from jobtask.domain import JobTask
 from jobtask.errors import InvalidRequest, NotFound
+from jobtask.rpc import convert
+from jobtask.scope import Scope
 from jobtask.service import JobTaskService
 from spaceone.api.inventory.v1 import job_task_pb2
 from tests.support import hostile
@@ -324,7 +325,8 @@ STAT_ATTACKS: Final = {
 def run_list(request: dict[str, Any]) -> RecordingRepository:
     repository = RecordingRepository()
     message = json_format.ParseDict(request, job_task_pb2.JobTaskQuery())
-    JobTaskService(repository, max_page_size=100).list(convert.to_list_request(message))
+    scope = Scope(message.domain_id)  # no authentication: the domain the request names
+    JobTaskService(repository, max_page_size=100).list(scope, convert.to_list_request(message))
     return repository
 
 
@@ -332,7 +334,7 @@ def run_stat(request: dict[str, Any], timezone: str = "") -> RecordingRepository
     repository = RecordingRepository()
     message = json_format.ParseDict(request, job_task_pb2.JobTaskStatQuery())
     service = JobTaskService(repository, max_page_size=100)
-    service.stat(convert.to_stat_request(message, timezone=timezone))
+    service.stat(Scope(message.domain_id), convert.to_stat_request(message, timezone=timezone))
     return repository
 
 
@@ -429,5 +431,5 @@ def test_no_get_reaches_the_database_with_an_operator_of_its_own(
 ) -> None:
     repository = RecordingRepository()
     with contextlib.suppress(InvalidRequest, NotFound):
-        JobTaskService(repository, max_page_size=100).get(job_task_id or "x", DOMAIN, only)
+        JobTaskService(repository, max_page_size=100).get(Scope(DOMAIN), job_task_id or "x", only)
     check_recorded(repository)

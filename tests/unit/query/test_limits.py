@@ -7,7 +7,7 @@ from typing import Any, Final
 
 import pytest
 
-from jobtask.__main__ import query_limits
+from jobtask.bootstrap import query_limits
 from jobtask.errors import InvalidParameter
 from jobtask.query.limits import (
     DEFAULT_LIMITS,
@@ -29,6 +29,7 @@ from jobtask.query.stat_model import (
     AggregateSort,
     StatisticsQuery,
 )
+from jobtask.scope import Scope
 from jobtask.service import JobTaskService, ListRequest, StatRequest
 from jobtask.settings import Settings
 
@@ -272,11 +273,15 @@ def test_the_service_checks_the_limits_before_any_database_work() -> None:
     service = JobTaskService(Untouchable(), max_page_size=10, limits=LIMITS)  # type: ignore[arg-type]
 
     with pytest.raises(InvalidParameter):
-        service.get("job_task-1", "domain-1", ("a", "b", "c"))
+        service.get(Scope("domain-1"), "job_task-1", ("a", "b", "c"))
     with pytest.raises(InvalidParameter):
-        service.list(ListRequest("domain-1", Query(filter=conditions(4), page=Page(limit=1))))
+        service.list(
+            Scope("domain-1"), ListRequest(Query(filter=conditions(4), page=Page(limit=1)))
+        )
     with pytest.raises(InvalidParameter):
-        service.stat(StatRequest("domain-1", StatisticsQuery(aggregate=(AggregateLimit(1),) * 3)))
+        service.stat(
+            Scope("domain-1"), StatRequest(StatisticsQuery(aggregate=(AggregateLimit(1),) * 3))
+        )
 
 
 # -- numbers that are not numbers, pages past int32, stored values ---------------------------

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import grpc
+import mongomock
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import REGISTRY, CollectorRegistry
 
-from jobtask.api.metrics import Metrics
+from jobtask.api.server import build_server
+from jobtask.api.servicer import observed
+from jobtask.auth import Security
 from jobtask.errors import NotFound, RequiredParameter
+from jobtask.rpc.calls import Rpc
+from jobtask.rpc.metrics import Metrics
+from jobtask.rpc.observe import Observation
+from jobtask.service import JobTaskService
+from jobtask.settings import Settings
+from jobtask.storage import MongoJobTaskRepository
+from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 SERVICE = "spaceone.api.inventory.v1.JobTask"
 
@@ -41,25 +51,22 @@ class FakeContext:
         return ()
 
 
-@dataclass
-class Details:
-    method: str
-    invocation_metadata: tuple[tuple[str, str], ...] = ()
-
-
 def call(
     metrics: Metrics, method: str, behaviour: Callable[[Any, Any], Any], request: Any = None
 ) -> Any:
-    """One call through the interceptor, as grpc makes it."""
-    handler = metrics.interceptor((f"/{SERVICE}/",)).intercept_service(
-        lambda _: grpc.unary_unary_rpc_method_handler(behaviour), Details(f"/{SERVICE}/{method}")
+    """One call through the gRPC edge's observed behaviour, as grpc makes it."""
+    rpc = Rpc(SERVICE, method)
+    serve = observed(
+        Observation(metrics), rpc, lambda request, context, seen: behaviour(request, context)
     )
-    return handler.unary_unary(request, FakeContext())
+    return serve(request, FakeContext())
 
 
-def aborting(error: Exception, code: grpc.StatusCode) -> Callable[[Any, Any], Any]:
+def aborting(error: Exception) -> Callable[[Any, Any], Any]:
+    """A behaviour that fails with `error`, which the edge answers with its status (abort)."""
+
     def behaviour(request: Any, context: Any) -> Any:
-        context.abort(code, str(error))
+        raise error
 
     return behaviour
 
@@ -84,9 +91,7 @@ def test_calls_are_counted_and_timed_by_service_method_and_code(
     call(metrics, "get", lambda r, c: "ok")
     call(metrics, "get", lambda r, c: "ok")
     with pytest.raises(Aborted):
-        call(
-            metrics, "get", aborting(NotFound(("job_task_id",), ("x",)), grpc.StatusCode.NOT_FOUND)
-        )
+        call(metrics, "get", aborting(NotFound(("job_task_id",), ("x",))))
 
     value = registry.get_sample_value
     assert value("jobtask_grpc_requests_total", labels("get", "OK")) == 2
@@ -102,7 +107,7 @@ def test_calls_are_counted_and_timed_by_service_method_and_code(
 def test_failures_are_counted_by_spaceone_error_code(
     metrics: Metrics, registry: CollectorRegistry
 ) -> None:
-    invalid = aborting(RequiredParameter("domain_id"), grpc.StatusCode.INVALID_ARGUMENT)
+    invalid = aborting(RequiredParameter("domain_id"))
     for _ in range(3):
         with pytest.raises(Aborted):
             call(metrics, "list", invalid)
@@ -113,13 +118,28 @@ def test_failures_are_counted_by_spaceone_error_code(
     assert registry.get_sample_value("jobtask_grpc_requests_total", labels("list", "OK")) == 1
 
 
+def test_an_unexpected_exception_is_internal_with_the_unknown_error_code(
+    metrics: Metrics, registry: CollectorRegistry
+) -> None:
+    with pytest.raises(Aborted):
+        call(metrics, "get", aborting(RuntimeError("bug")))
+
+    assert registry.get_sample_value("jobtask_grpc_requests_total", labels("get", "INTERNAL")) == 1
+    errors = {"service": SERVICE, "method": "get", "error_code": "ERROR_UNKNOWN"}
+    assert registry.get_sample_value("jobtask_errors_total", errors) == 1
+
+
+class Escaped(BaseException):
+    """Not an Exception: nothing maps it (as KeyboardInterrupt)."""
+
+
 def test_an_unmapped_exception_is_unknown_without_an_error_code(
     metrics: Metrics, registry: CollectorRegistry
 ) -> None:
     def broken(request: Any, context: Any) -> Any:
-        raise RuntimeError("bug")
+        raise Escaped("bug")
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(Escaped):
         call(metrics, "get", broken)
 
     assert registry.get_sample_value("jobtask_grpc_requests_total", labels("get", "UNKNOWN")) == 1
@@ -136,7 +156,7 @@ def test_calls_in_flight_are_counted_while_they_run(
         seen.append(registry.get_sample_value("jobtask_grpc_requests_in_flight", gauge))
         raise RuntimeError("even when the call fails")
 
-    with pytest.raises(RuntimeError):
+    with pytest.raises(Aborted):
         call(metrics, "list", behaviour)
 
     assert seen == [1]
@@ -159,7 +179,7 @@ def test_instruments_have_their_documented_names_and_labels(
 ) -> None:
     call(metrics, "get", lambda r, c: "ok")
     with pytest.raises(Aborted):
-        call(metrics, "get", aborting(RequiredParameter("x"), grpc.StatusCode.INVALID_ARGUMENT))
+        call(metrics, "get", aborting(RequiredParameter("x")))
     metrics.command_finished("find", 0.001, failed=False)
 
     found = {
@@ -194,11 +214,28 @@ def test_each_metrics_counts_in_its_own_registry_never_the_global_one() -> None:
     assert REGISTRY.get_sample_value("jobtask_grpc_requests_total", labels("get", "OK")) is None
 
 
-def test_calls_of_other_services_are_not_wrapped(metrics: Metrics) -> None:
-    handler = grpc.unary_unary_rpc_method_handler(lambda r, c: "ok")
+def test_calls_of_other_services_are_not_measured(
+    metrics: Metrics, registry: CollectorRegistry
+) -> None:
+    collection = mongomock.MongoClient()["inventory"]["job_task"]
+    service = JobTaskService(MongoJobTaskRepository(collection), max_page_size=10)
+    settings = Settings(grpc_host="127.0.0.1", grpc_port=0)
+    running = build_server(settings, service, security=Security(), metrics=metrics)
+    running.start()
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
+            health = health_pb2_grpc.HealthStub(channel)
+            health.Check(health_pb2.HealthCheckRequest(), timeout=5)
+            job_tasks = job_task_pb2_grpc.JobTaskStub(channel)
+            with pytest.raises(grpc.RpcError):
+                job_tasks.get(job_task_pb2.GetJobTaskRequest(), timeout=5)
+    finally:
+        running.stop(None)
 
-    wrapped = metrics.interceptor((f"/{SERVICE}/",)).intercept_service(
-        lambda _: handler, Details("/grpc.health.v1.Health/Check")
-    )
-
-    assert wrapped is handler
+    services = {
+        sample.labels.get("service")
+        for family in registry.collect()
+        for sample in family.samples
+        if sample.name == "jobtask_grpc_requests_total"
+    }
+    assert services == {SERVICE}

@@ -1,4 +1,5 @@
-"""Optional OpenTelemetry tracing of the gRPC server and of pymongo (the `otel` extra).
+"""Optional OpenTelemetry tracing of the calls and of pymongo (the `otel` extra); the gRPC edge
+makes its server spans with the provider (`jobtask.api.observe`).
 
 Off unless OTEL_ENABLED=true. Spans go over OTLP/gRPC, configured by the SDK's standard
 OTEL_EXPORTER_OTLP_* and OTEL_SERVICE_NAME variables, or to stdout with OTEL_EXPORTER=console.
@@ -8,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
-
-import grpc
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -25,15 +24,6 @@ class TracingUnavailable(Exception):
 @dataclass
 class Tracing:
     provider: TracerProvider
-
-    def interceptor(self, service_prefixes: tuple[str, ...]) -> grpc.ServerInterceptor:
-        """A server span per call of the guarded services (health checks are not traced)."""
-        from opentelemetry.instrumentation.grpc import server_interceptor
-
-        def guarded(details: grpc.HandlerCallDetails) -> bool:
-            return str(details.method).startswith(service_prefixes)
-
-        return server_interceptor(tracer_provider=self.provider, filter_=guarded)
 
     def shutdown(self) -> None:
         """Stop tracing pymongo and flush the spans not yet exported."""

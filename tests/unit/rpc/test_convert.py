@@ -9,11 +9,11 @@ import pytest
 from bson import ObjectId
 from google.protobuf import json_format, struct_pb2
 
-from jobtask.api import convert
 from jobtask.domain import JobTask, JobTaskStatus, TaskError
 from jobtask.errors import InvalidParameter
 from jobtask.query.aggregate import StatResult
 from jobtask.query.model import Condition, Page, SortKey
+from jobtask.rpc import convert
 from spaceone.api.core.v1 import query_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 

@@ -1,9 +1,9 @@
 """Prometheus metrics: calls by status code, their latency, calls in flight, failures by SpaceONE
 error code and database command latency; served over HTTP on a port of their own.
 
-gRPC calls are measured by `interceptor()`, calls of the HTTP/JSON edge by that edge through
-`http_call()` (families `jobtask_http_*`, labelled by the rpc and the HTTP status); failures by
-SpaceONE error code are counted for both.
+Calls of either edge are measured by `measuring()` (through `jobtask.rpc.observe`): gRPC calls
+labelled by their final code, calls of the HTTP/JSON edge (families `jobtask_http_*`) by the HTTP
+status; failures by SpaceONE error code are counted for both.
 
 Every instrument lives in the registry it is given, never prometheus_client's global one, so two
 servers in one process (or two tests) count separately.
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Any, Final
 from wsgiref.simple_server import WSGIServer
 
-import grpc
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-from jobtask.api.calls import Behaviour, Call, Outcome, Seen, UnaryInterceptor, outcome
+from jobtask.rpc.calls import Rpc
+from jobtask.rpc.observe import Seen
 
 NAMESPACE: Final = "jobtask"
 # Calls run from about a millisecond (get by id) to the operation timeout (10 s by default).
@@ -49,7 +49,7 @@ def _call_instruments(
 
 
 class Metrics:
-    """The service's instruments. `interceptor()` measures calls; as a command observer of the
+    """The service's instruments. `measuring()` measures calls; as a command observer of the
     repository (`connect(observers=...)`) it measures database commands."""
 
     def __init__(self, registry: CollectorRegistry | None = None) -> None:
@@ -75,50 +75,31 @@ class Metrics:
             **options,
         )
 
-    def interceptor(self, service_prefixes: tuple[str, ...]) -> grpc.ServerInterceptor:
-        return UnaryInterceptor(service_prefixes, self._measured)
-
-    def _measured(self, behaviour: Behaviour, call: Call) -> Behaviour:
-        in_flight = self._in_flight.labels(call.service, call.method)
-
-        def measured(request: Any, context: grpc.ServicerContext) -> Any:
-            started = time.perf_counter()
-            in_flight.inc()
-            raised = True
-            try:
-                response = behaviour(request, context)
-                raised = False
-                return response
-            finally:
-                in_flight.dec()
-                self._record(call, outcome(context, raised=raised), time.perf_counter() - started)
-
-        return measured
-
-    def _record(self, call: Call, ended: Outcome, seconds: float) -> None:
-        labels = (call.service, call.method, ended.code.name)
-        self._calls.labels(*labels).inc()
-        self._latency.labels(*labels).observe(seconds)
-        self._count_error(call, ended)
-
-    def _count_error(self, call: Call, ended: Outcome) -> None:
-        if ended.error_code is not None:
-            self._errors.labels(call.service, call.method, ended.error_code).inc()
-
     @contextmanager
-    def http_call(self, call: Call, seen: Seen) -> Iterator[None]:
-        """Measures one HTTP/JSON call of an rpc, which ends as `seen` says by then."""
-        in_flight = self._http_in_flight.labels(call.service, call.method)
+    def measuring(self, rpc: Rpc, seen: Seen) -> Iterator[None]:
+        """Measures one call, which ends as `seen` says by then: a gRPC call by its final code
+        (`jobtask_grpc_*`), an HTTP/JSON one by its HTTP status (`jobtask_http_*`)."""
+        grpc = seen.http_status is None
+        in_flight = (self._in_flight if grpc else self._http_in_flight).labels(
+            rpc.service, rpc.method
+        )
         started = time.perf_counter()
         in_flight.inc()
         try:
             yield
         finally:
             in_flight.dec()
-            labels = (call.service, call.method, str(seen.http_status))
-            self._http_calls.labels(*labels).inc()
-            self._http_latency.labels(*labels).observe(time.perf_counter() - started)
-            self._count_error(call, seen.outcome)
+            seconds = time.perf_counter() - started
+            ended = seen.outcome
+            if grpc:
+                calls, latency, status = self._calls, self._latency, ended.code.name
+            else:
+                calls, latency = self._http_calls, self._http_latency
+                status = str(seen.http_status)
+            calls.labels(rpc.service, rpc.method, status).inc()
+            latency.labels(rpc.service, rpc.method, status).observe(seconds)
+            if ended.error_code is not None:
+                self._errors.labels(rpc.service, rpc.method, ended.error_code).inc()
 
     # -- jobtask.storage.CommandObserver ----------------------------------------------------
 

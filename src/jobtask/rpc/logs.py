@@ -20,10 +20,10 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
-import grpc
 from google.protobuf import struct_pb2
 
-from jobtask.api.calls import Behaviour, Call, Seen, UnaryInterceptor, outcome
+from jobtask.rpc.calls import Rpc
+from jobtask.rpc.observe import Seen
 
 LogFormat = Literal["json", "text"]
 
@@ -143,7 +143,7 @@ def command_shape(command: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class CallLog:
-    """`interceptor()` logs one line per call; as a command observer of the repository
+    """`watching()` logs one line per call of either edge; as a command observer of the repository
     (`connect(observers=...)`) it collects the shapes a slow call's line shows.
 
     `slow_call_ms=None` never logs a call as slow (and collects nothing).
@@ -160,9 +160,6 @@ class CallLog:
         self._logger = logger or logging.getLogger("jobtask.calls")
         self._new_request_id = new_request_id
 
-    def interceptor(self, service_prefixes: tuple[str, ...]) -> grpc.ServerInterceptor:
-        return UnaryInterceptor(service_prefixes, self._logged)
-
     def _request_id(self, metadata: Iterable[tuple[str, Any]]) -> str:
         """The client's `x-request-id` (gRPC metadata or HTTP header) when plain, else a new one."""
         for key, value in metadata:
@@ -172,7 +169,7 @@ class CallLog:
 
     @contextmanager
     def watching(
-        self, call: Call, metadata: Iterable[tuple[str, Any]], seen: Seen
+        self, call: Rpc, metadata: Iterable[tuple[str, Any]], seen: Seen
     ) -> Iterator[None]:
         """One call of either edge: its line is written when it ends, from what `seen` holds by
         then. Meanwhile the database commands run in this context (and contexts copied from it,
@@ -189,23 +186,9 @@ class CallLog:
             elapsed_ms = (time.perf_counter() - started) * 1000
             self._log(call, seen, elapsed_ms, request_id, commands)
 
-    def _logged(self, behaviour: Behaviour, call: Call) -> Behaviour:
-        def logged(request: Any, context: grpc.ServicerContext) -> Any:
-            seen = Seen(request=request)
-            with self.watching(call, context.invocation_metadata() or (), seen):
-                raised = True
-                try:
-                    seen.response = behaviour(request, context)
-                    raised = False
-                    return seen.response
-                finally:
-                    seen.outcome = outcome(context, raised=raised)
-
-        return logged
-
     def _log(
         self,
-        call: Call,
+        call: Rpc,
         seen: Seen,
         elapsed_ms: float,
         request_id: str,
@@ -229,7 +212,9 @@ class CallLog:
             fields["http_status"] = seen.http_status
         if ended.error_code is not None:
             fields["error_code"] = ended.error_code
-        if domain_id := getattr(seen.request, "domain_id", None):
+        # The domain the call was scoped to; before that (refused), the one it named.
+        scoped = None if seen.scope is None else seen.scope.domain_id
+        if domain_id := scoped or getattr(seen.request, "domain_id", None):
             fields["domain_id"] = domain_id
         if (count := result_count(seen.response)) is not None:
             fields["result_count"] = count

@@ -7,14 +7,16 @@ import logging
 import sys
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import grpc
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
 
-from jobtask.api.logs import (
+from jobtask.api.servicer import observed
+from jobtask.errors import NotFound
+from jobtask.rpc.calls import Rpc
+from jobtask.rpc.logs import (
     FIELDS,
     CallLog,
     JsonFormatter,
@@ -23,7 +25,8 @@ from jobtask.api.logs import (
     redact,
     result_count,
 )
-from jobtask.errors import NotFound
+from jobtask.rpc.observe import Observation, Seen
+from jobtask.scope import Scope
 from spaceone.api.inventory.v1 import job_task_pb2
 
 SERVICE = "spaceone.api.inventory.v1.JobTask"
@@ -53,11 +56,6 @@ class FakeContext:
 
     def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
         return self._metadata
-
-
-@dataclass
-class Details:
-    method: str
 
 
 class Lines(logging.Handler):
@@ -97,10 +95,12 @@ def call(
     request: Any = None,
     metadata: tuple[tuple[str, str], ...] = (),
 ) -> Any:
-    handler = call_log.interceptor((f"/{SERVICE}/",)).intercept_service(
-        lambda _: grpc.unary_unary_rpc_method_handler(behaviour), Details(f"/{SERVICE}/{method}")
+    """One call through the gRPC edge's observed behaviour, as grpc makes it."""
+    rpc = Rpc(SERVICE, method)
+    serve = observed(
+        Observation(call_log=call_log), rpc, lambda r, context, _: behaviour(r, context)
     )
-    return handler.unary_unary(request, FakeContext(metadata))
+    return serve(request, FakeContext(metadata))
 
 
 def listing(count: int) -> Callable[[Any, Any], Any]:
@@ -142,7 +142,7 @@ def test_a_failed_call_names_its_status_and_spaceone_error_code(lines: Lines) ->
     call_log = CallLog(logger=make_logger(lines))
 
     def not_found(request: Any, context: Any) -> Any:
-        context.abort(grpc.StatusCode.NOT_FOUND, str(NotFound(("job_task_id",), ("x",))))
+        raise NotFound(("job_task_id",), ("x",))
 
     with pytest.raises(Aborted):
         call(call_log, "get", not_found, job_task_pb2.GetJobTaskRequest(domain_id=DOMAIN))
@@ -157,6 +157,20 @@ def test_a_failed_call_names_its_status_and_spaceone_error_code(lines: Lines) ->
         "domain_id",
     }
     assert (line["code"], line["error_code"]) == ("NOT_FOUND", "ERROR_NOT_FOUND")
+
+
+def test_a_call_names_the_domain_it_was_scoped_to_when_it_named_none(lines: Lines) -> None:
+    call_log = CallLog(logger=make_logger(lines))
+
+    def scoped(request: Any, context: Any, seen: Seen) -> Any:
+        seen.scope = Scope(DOMAIN)  # as the call layer notes it (the token's domain)
+        return job_task_pb2.JobTaskInfo()
+
+    serve = observed(Observation(call_log=call_log), Rpc(SERVICE, "get"), scoped)
+    serve(job_task_pb2.GetJobTaskRequest(), FakeContext())
+
+    [line] = lines.json()
+    assert line["domain_id"] == DOMAIN
 
 
 def test_a_call_without_domain_or_results_has_neither_key(lines: Lines) -> None:

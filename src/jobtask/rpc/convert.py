@@ -128,7 +128,6 @@ def to_list_request(
     message: job_task_pb2.JobTaskQuery, limits: Limits = DEFAULT_LIMITS
 ) -> ListRequest:
     return ListRequest(
-        domain_id=message.domain_id,
         query=to_query(message.query, limits),
         status=to_status(message.status),
         **{name: getattr(message, name) for name in QUERY_FILTERS if name != "status"},
@@ -212,7 +211,7 @@ def to_stat_request(
     """`limits`: the counts are checked before any value is converted (see check_counts)."""
     # A query that was set, even empty, is present (SpaceONE then asks for aggregate).
     query = to_statistics_query(message.query, limits) if message.HasField("query") else None
-    return StatRequest(domain_id=message.domain_id, query=query, timezone=timezone)
+    return StatRequest(query=query, timezone=timezone)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -382,10 +381,12 @@ def to_stat_struct(result: StatResult) -> struct_pb2.Struct:
 # The internal writer API (jobtask_internal.v1)
 
 
-def to_new_task(message: job_task_writer_pb2.CreateJobTaskRequest) -> NewTask:
+def to_new_task(message: job_task_writer_pb2.CreateJobTaskRequest, domain_id: str) -> NewTask:
+    """`domain_id`: the call's scope (the request's own, authorized)."""
     return NewTask(
         job_task_id=message.job_task_id,
-        **{name: getattr(message, name) for name in IDENTITY_FIELDS},
+        domain_id=domain_id,
+        **{name: getattr(message, name) for name in IDENTITY_FIELDS if name != "domain_id"},
     )
 
 

@@ -1,5 +1,5 @@
-"""The gRPC edge of authentication: where the token is read, which rpc needs which permission,
-how a request is scoped to the token's domain, and the status codes of the refusals."""
+"""The access rules of the call layer: where the token is read, which rpc needs which permission,
+the Scope a request gets (the token's domain), and the status codes of the refusals."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any
 import grpc
 import pytest
 
-from jobtask.api.auth import JOB_TASK, RULES, WRITER, authorize, token_of
 from jobtask.api.status import status_code
 from jobtask.auth import Caller
 from jobtask.errors import PermissionDenied, Unauthenticated
+from jobtask.rpc.access import JOB_TASK, RULES, WRITER, authorize, token_of
+from jobtask.scope import Scope
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 
@@ -74,7 +75,7 @@ def test_every_rpc_of_both_services_has_a_rule_and_is_unary() -> None:
     ]
 
     assert set(RULES) == paths
-    # The interceptor wraps unary rpcs only: a streaming one would pass unguarded.
+    # The edges serve unary rpcs only: a streaming one would pass unguarded.
     assert streaming == []
 
 
@@ -102,9 +103,10 @@ def test_every_writer_rpc_needs_write() -> None:
 def test_a_request_without_domain_id_gets_the_tokens_domain(path: str) -> None:
     request = _request(path)
 
-    authorize(Caller(DOMAIN, frozenset({READ, WRITE})), path, request)
+    scope = authorize(Caller(DOMAIN, frozenset({READ, WRITE})), path, request)
 
-    assert request.domain_id == DOMAIN
+    assert scope == Scope(DOMAIN)
+    assert request.domain_id == ""  # a value of its own: the request is left as it came
 
 
 @pytest.mark.parametrize("path", sorted(RULES))
@@ -133,9 +135,9 @@ def test_a_caller_without_the_rpcs_permission_is_denied(path: str) -> None:
 def test_purge_of_every_domain_needs_admin(permissions: set[str], scoped: str) -> None:
     request = job_task_writer_pb2.PurgeRequest()
 
-    authorize(Caller(DOMAIN, frozenset(permissions)), f"/{WRITER}/purge", request)
+    scope = authorize(Caller(DOMAIN, frozenset(permissions)), f"/{WRITER}/purge", request)
 
-    assert request.domain_id == scoped
+    assert scope == Scope(scoped)
 
 
 def test_an_rpc_without_a_rule_is_denied() -> None:
