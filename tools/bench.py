@@ -570,9 +570,10 @@ def main() -> int:
             server.terminate()
         for server in servers:
             server.wait(timeout=30)
-        if started is None and not args.database:
-            with pymongo.MongoClient(uri) as client:
-                client.drop_database(database_name)
+        if started is None:
+            if not args.database:
+                with pymongo.MongoClient(uri) as client:
+                    client.drop_database(database_name)
         else:
             assert started.stdin is not None
             started.stdin.close()
