@@ -167,7 +167,8 @@ def scenarios(
     """name -> the call over gRPC and the same query with pymongo."""
     stub = job_task_pb2_grpc.JobTaskStub(channel)
     sort = [("created_at", -1), ("job_task_id", -1)]
-    projection = {"_id": 0, "collector_id": 0, "total_count": 0}
+    # What the service sends for the whole view: no projection (jobtask.query.options).
+    projection = None
     filtered = {"domain_id": domain, "status": "FAILURE", "provider": "aws"}
 
     def grpc_get(task_id: str) -> Any:
