@@ -7,10 +7,12 @@ caller (`jobtask.scope`) with `project_id in <its projects>` too, the same way.
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Sequence
+from concurrent import futures
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 from zoneinfo import ZoneInfo
 
 from jobtask import scope
@@ -27,9 +29,22 @@ from jobtask.query.limits import (
     check_statistics_query,
 )
 from jobtask.query.model import Condition, Query
-from jobtask.query.options import build_projection, build_sort, build_window
+from jobtask.query.options import (
+    Projection,
+    Sort,
+    Window,
+    build_projection,
+    build_sort,
+    build_window,
+)
 from jobtask.query.stat_model import StatisticsQuery
 from jobtask.repository import JobTaskRepository
+
+# Where a page's count runs while its find runs in the caller's thread (in the caller's context,
+# so the call log and tracing see its command). Threads start on demand; one per concurrent page.
+_BESIDE: Final = futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="jobtask-count")
+
+_Page = list[JobTask]
 
 # The JobTaskQuery fields that filter by equality, in SpaceONE's order.
 TOP_LEVEL_FILTERS: tuple[str, ...] = (
@@ -172,6 +187,22 @@ class JobTaskService:
         window = build_window(query.page, max_limit=self._max_page_size)
         projection = build_projection(query.only, minimal=query.minimal, where="query.only")
         sort = build_sort(query.sort)
+        if window.limit and not query.count_only:
+            # A bounded page: its count runs beside its find (one round trip's wait instead of
+            # two; docs/performance.md). Without a limit the total decides first whether the
+            # page may be read at all, so it is counted before.
+            counting = _BESIDE.submit(
+                contextvars.copy_context().run,
+                self._repository.count,
+                mongo_query,
+                timeout=remaining(),
+            )
+            try:
+                results = self._find_page(mongo_query, projection, sort, window, remaining())
+            except BaseException:
+                futures.wait([counting])
+                raise
+            return ListResult(results, counting.result())
         total_count = self._repository.count(mongo_query, timeout=remaining())
         if query.count_only:
             return ListResult([], total_count)
@@ -183,15 +214,25 @@ class JobTaskService:
                 f"the query matches {total_count} tasks, more than the maximum page size "
                 f"{self._max_page_size}: page through them with query.page.limit",
             )
-        results = self._repository.find(
+        results = self._find_page(mongo_query, projection, sort, window, remaining())
+        return ListResult(results, total_count)
+
+    def _find_page(
+        self,
+        mongo_query: dict[str, Any],
+        projection: Projection,
+        sort: Sort,
+        window: Window,
+        timeout: float | None,
+    ) -> _Page:
+        return self._repository.find(
             mongo_query,
             projection,
             sort=sort,
             skip=window.skip,
             limit=window.limit,
-            timeout=remaining(),
+            timeout=timeout,
         )
-        return ListResult(results, total_count)
 
     def _list_filter(self, request: ListRequest) -> dict[str, Any]:
         now = self._clock()
