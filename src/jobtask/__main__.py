@@ -165,6 +165,7 @@ def prepare_indexes(settings: Settings, repository: MongoJobTaskRepository) -> b
         created = repository.ensure_indexes(
             retention_days=settings.job_task_retention_days,
             owner=settings.index_management == "owner",
+            sharded=settings.mongodb_sharded,
         )
     except JobTaskError as error:
         detail = failure_detail(error)

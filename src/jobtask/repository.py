@@ -50,8 +50,7 @@ log = logging.getLogger(__name__)
 COLLECTION: Final[str] = "job_task"
 
 # The queries people run are always within one domain: by time, job, status, provider, account...
-INDEXES: Final[tuple[IndexModel, ...]] = (
-    IndexModel([("job_task_id", ASCENDING)], unique=True, name="job_task_id_1"),
+_SCOPED_INDEXES: Final[tuple[IndexModel, ...]] = (
     # Serves the default order (newest first) with the tie-breaker, so a page is an index walk.
     IndexModel(
         [("domain_id", ASCENDING), ("created_at", DESCENDING), ("job_task_id", DESCENDING)],
@@ -68,6 +67,23 @@ INDEXES: Final[tuple[IndexModel, ...]] = (
             "project_id",
         )
     ),
+)
+# SpaceONE's: job_task_id unique across domains.
+INDEXES: Final[tuple[IndexModel, ...]] = (
+    IndexModel([("job_task_id", ASCENDING)], unique=True, name="job_task_id_1"),
+    *_SCOPED_INDEXES,
+)
+# On a cluster sharded by {domain_id: 1, job_task_id: 1} (MONGODB_SHARDED): MongoDB enforces a
+# unique index of a sharded collection only when the shard key is its prefix (and refuses to
+# create job_task_id_1 there), so the shard key's own index is the unique one: job_task_id is
+# unique within a domain, which is all any query can see (docs/performance.md, sharded clusters).
+SHARDED_INDEXES: Final[tuple[IndexModel, ...]] = (
+    IndexModel(
+        [("domain_id", ASCENDING), ("job_task_id", ASCENDING)],
+        unique=True,
+        name="domain_id_1_job_task_id_1",
+    ),
+    *_SCOPED_INDEXES,
 )
 
 TTL_INDEX: Final[str] = "finished_at_ttl"
@@ -303,6 +319,7 @@ class MongoJobTaskRepository:
         retention_days: int | None = None,
         timeout: float | None = None,
         owner: bool = True,
+        sharded: bool = False,
     ) -> list[str]:
         """Create the missing indexes; idempotent, and safe when replicas start at once (the
         database accepts the same createIndexes twice). A conflicting existing index is an
@@ -313,9 +330,13 @@ class MongoJobTaskRepository:
         has). Only the `owner` of the indexes (INDEX_MANAGEMENT=owner) changes or drops it to
         match its retention; any other instance creates it when it is missing and otherwise
         leaves it as it is, since another instance's settings may rely on it.
+
+        `sharded`: the indexes of a collection sharded by `{domain_id: 1, job_task_id: 1}`
+        (SHARDED_INDEXES), never SpaceONE's unique `job_task_id_1`.
         """
+        indexes = SHARDED_INDEXES if sharded else INDEXES
         with self._within(timeout) as options, _translated_errors():
-            names = self._collection.create_indexes(list(INDEXES), **options)
+            names = self._collection.create_indexes(list(indexes), **options)
             existing = self._collection.index_information().get(TTL_INDEX)
             seconds = None if retention_days is None else retention_days * 86_400
             if existing is None and seconds is not None:
