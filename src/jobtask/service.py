@@ -191,11 +191,10 @@ class JobTaskService:
             # A bounded page: its count runs beside its find (one round trip's wait instead of
             # two; docs/performance.md). Without a limit the total decides first whether the
             # page may be read at all, so it is counted before.
+            # The deadline is read when the count starts, should it wait for a thread.
+            count = self._repository.count
             counting = _BESIDE.submit(
-                contextvars.copy_context().run,
-                self._repository.count,
-                mongo_query,
-                timeout=remaining(),
+                contextvars.copy_context().run, lambda: count(mongo_query, timeout=remaining())
             )
             try:
                 results = self._find_page(mongo_query, projection, sort, window, remaining())

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
 import mongomock
 import pytest
 
+from jobtask import service as service_module
 from jobtask.errors import (
     InvalidParameter,
     NotFound,
@@ -228,3 +230,33 @@ def test_count_only_counts_alone() -> None:
     service.list(ListRequest(domain_id=DOMAIN, query=Query(count_only=True, page=Page(limit=5))))
 
     assert repository.count_saw_the_find is False
+
+
+def test_a_count_waiting_for_a_thread_gets_what_is_left_of_the_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The count's deadline is read when it starts, not when it was handed to the pool."""
+    pool = ThreadPoolExecutor(1)
+    monkeypatch.setattr(service_module, "_BESIDE", pool)
+    freed = threading.Event()
+    pool.submit(freed.wait, 5)  # the pool's one thread is busy until the find frees it
+    timeouts: dict[str, float | None] = {}
+
+    class Repository:
+        def count(self, query: Any, *, timeout: float | None) -> int:
+            timeouts["count"] = timeout
+            return 0
+
+        def find(self, *args: Any, timeout: float | None, **kwargs: Any) -> list[Any]:
+            timeouts["find"] = timeout
+            time.sleep(0.2)
+            freed.set()
+            return []
+
+    service = JobTaskService(Repository(), max_page_size=20)  # type: ignore[arg-type]
+    service.list(ListRequest(domain_id=DOMAIN, query=Query(page=Page(limit=5))), timeout=10)
+    pool.shutdown()
+
+    counted, found = timeouts["count"], timeouts["find"]
+    assert counted is not None and found is not None
+    assert counted <= found - 0.2
