@@ -47,7 +47,7 @@ from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN_COUNT = 10
 # Documents per insert: within what every target takes (the real engine: at most 25,000).
-BATCH = 5000
+BATCH = 20_000
 
 
 def free_port() -> int:
@@ -81,9 +81,19 @@ def start_database() -> tuple[subprocess.Popen[str], str]:
 
 
 def load(uri: str, database: str, count: int) -> None:
+    """`count` demo tasks in `database`, unless it holds them already from an earlier run (its
+    `bench_meta` document says how many, from which seed): a loaded database is reused. The
+    documents go in first, in batches of BATCH, and the indexes are built afterwards (one
+    pass over the data instead of an index update per document)."""
     with pymongo.MongoClient(uri) as client:
-        collection = client[database]["job_task"]
-        collection.create_indexes(list(INDEXES))
+        db = client[database]
+        wanted = {"_id": "load", "count": count, "domains": DOMAIN_COUNT, "seed": 1}
+        if db["bench_meta"].find_one({"_id": "load"}) == wanted:
+            db["job_task"].create_indexes(list(INDEXES))
+            print(f"reusing {database}: {count} tasks loaded by an earlier run")
+            return
+        client.drop_database(database)
+        collection = db["job_task"]
         batch: list[dict[str, Any]] = []
         started = time.monotonic()
         for index, document in enumerate(demo_documents(count, domains=DOMAIN_COUNT, seed=1), 1):
@@ -91,11 +101,22 @@ def load(uri: str, database: str, count: int) -> None:
             if len(batch) == BATCH or index == count:
                 collection.insert_many(batch, ordered=False)
                 batch.clear()
-                done = index / count
-                bar = "#" * int(done * 40)
-                end = "\n" if not sys.stdout.isatty() else ""
-                print(f"\rloading [{bar:<40}] {index}/{count}", end=end, flush=True)
-        print(f"  ({time.monotonic() - started:.1f}s)")
+                _progress("loading", index, count, started)
+        print()
+        indexing = time.monotonic()
+        collection.create_indexes(list(INDEXES))
+        print(f"indexes built in {time.monotonic() - indexing:.1f}s")
+        db["bench_meta"].insert_one(wanted)
+
+
+def _progress(what: str, done: int, total: int, started: float) -> None:
+    """A progress bar on a terminal, a line per step elsewhere."""
+    bar = "#" * int(done / total * 40)
+    elapsed = time.monotonic() - started
+    rate = done / elapsed if elapsed else 0.0
+    end = "" if sys.stdout.isatty() else "\n"
+    line = f"{what} [{bar:<40}] {done}/{total} ({elapsed:.0f}s, {rate:.0f}/s)"
+    print(f"\r{line}", end=end, flush=True)
 
 
 def start_server(uri: str, database: str, log: Path) -> tuple[subprocess.Popen[bytes], int]:
@@ -147,7 +168,8 @@ def scenarios(
     """name -> the call over gRPC and the same query with pymongo."""
     stub = job_task_pb2_grpc.JobTaskStub(channel)
     sort = [("created_at", -1), ("job_task_id", -1)]
-    projection = {"_id": 0, "collector_id": 0, "total_count": 0}
+    # What the service sends for the whole view: no projection (jobtask.query.options).
+    projection = None
     filtered = {"domain_id": domain, "status": "FAILURE", "provider": "aws"}
 
     def grpc_get(task_id: str) -> Any:
@@ -195,6 +217,8 @@ def scenarios(
         "list page of 100 + total_count": Scenario(
             grpc_page, raw_page, lambda rng: rng.randint(0, 50)
         ),
+        "list first page of 100": Scenario(grpc_page, raw_page, lambda rng: 0),
+        "list page 50 deep (start 5001)": Scenario(grpc_page, raw_page, lambda rng: 50),
         "list status+provider, newest first": Scenario(grpc_filtered, raw_filtered),
         **stat_scenarios(stub, collection, domain),
     }
@@ -425,7 +449,7 @@ def compare(before_path: Path, after_path: Path) -> None:
             print(f"building {what:<45}{was_ms:>12.2f}{ms:>11.2f}{(ms / was_ms - 1) * 100:>+7.0f}%")
 
 
-def main() -> int:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=100_000, help="demo tasks to load")
     parser.add_argument(
@@ -435,6 +459,9 @@ def main() -> int:
         "--rounds", type=int, default=5, help="turns the two paths take (more than one client)"
     )
     parser.add_argument("--clients", default="1,8,32", help="comma-separated concurrency levels")
+    parser.add_argument(
+        "--servers", type=int, default=1, help="server processes, the calls spread over them"
+    )
     parser.add_argument("--only", default="", help="run the scenarios whose name contains this")
     parser.add_argument("--label", default="", help="a note stored with the results")
     parser.add_argument(
@@ -443,54 +470,82 @@ def main() -> int:
         help="this MongoDB (default: BENCH_MONGODB_URI; else an in-memory dev database)",
     )
     parser.add_argument(
+        "--database",
+        default="",
+        help="keep the tasks in this database and reuse them when a later run asks for the same "
+        "count (default: a database of the run's own, dropped afterwards)",
+    )
+    parser.add_argument(
         "--compare", nargs=2, type=Path, metavar=("BEFORE", "AFTER"), help="compare two results"
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def measure_all(
+    channel: grpc.Channel, collection: Any, task_ids: list[str], domain: str, args: Any
+) -> list[dict[str, Any]]:
+    """Every chosen scenario at every concurrency, printed as it is measured."""
+    levels = [int(c) for c in args.clients.split(",")]
+    rows = []
+    header = f"{'scenario':<38}{'clients':>8}{'via':>8}{'count':>8}{'req/s':>9}"
+    print(f"\n{header}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'ratio':>7}  errors")
+    for name, scenario in scenarios(channel, collection, task_ids, domain).items():
+        if args.only not in name:
+            continue
+        for clients in levels:
+            service, direct = measure_pair(scenario, clients, args.seconds, args.rounds)
+            ratio = service["p50_ms"] / direct["p50_ms"] if direct["p50_ms"] else 0.0
+            for via, figures in (("grpc", service), ("pymongo", direct)):
+                rows.append({"scenario": name, "clients": clients, "via": via, **figures})
+                shown_ratio = f"{ratio:>7.2f}" if via == "grpc" else " " * 7
+                print(
+                    f"{name:<38}{clients:>8}{via:>8}{figures['count']:>8}"
+                    f"{figures['rps']:>9.1f}{figures['p50_ms']:>9.2f}"
+                    f"{figures['p90_ms']:>9.2f}{figures['p99_ms']:>9.2f}{shown_ratio}"
+                    f"  {figures['errors'] or '-'}",
+                    flush=True,
+                )
+    return rows
+
+
+def main() -> int:
+    args = _arguments()
     if args.compare:
         compare(*args.compare)
         return 0
-    levels = [int(c) for c in args.clients.split(",")]
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
 
     started, uri = start_database() if not args.uri else (None, args.uri)
-    database_name = "bench" if started else f"bench_{stamp.lower()}"
-    server = None
+    database_name = args.database or ("bench" if started else f"bench_{stamp.lower()}")
+    servers: list[subprocess.Popen[bytes]] = []
     try:
         load(uri, database_name, args.count)
-        server, port = start_server(uri, database_name, out / f"server-{stamp}.log")
+        ports = []
+        for number in range(args.servers):
+            server, port = start_server(uri, database_name, out / f"server-{stamp}-{number}.log")
+            servers.append(server)
+            ports.append(port)
         domain = domain_ids(DOMAIN_COUNT)[0]
-        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel, pymongo.MongoClient(uri) as raw:
+        # More than one server: one channel spreading the calls over them in turn.
+        target = "ipv4:" + ",".join(f"127.0.0.1:{port}" for port in ports)
+        options = [("grpc.lb_policy_name", "round_robin")]
+        with (
+            grpc.insecure_channel(target, options=options) as channel,
+            pymongo.MongoClient(uri) as raw,
+        ):
             collection = raw[database_name]["job_task"]
             task_ids = [
                 d["job_task_id"]
                 for d in collection.find({"domain_id": domain}, {"job_task_id": 1}).limit(2000)
             ]
-            rows = []
-            header = f"{'scenario':<38}{'clients':>8}{'via':>8}{'count':>8}{'req/s':>9}"
-            print(f"\n{header}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'ratio':>7}  errors")
-            for name, scenario in scenarios(channel, collection, task_ids, domain).items():
-                if args.only not in name:
-                    continue
-                for clients in levels:
-                    service, direct = measure_pair(scenario, clients, args.seconds, args.rounds)
-                    ratio = service["p50_ms"] / direct["p50_ms"] if direct["p50_ms"] else 0.0
-                    for via, figures in (("grpc", service), ("pymongo", direct)):
-                        rows.append({"scenario": name, "clients": clients, "via": via, **figures})
-                        shown_ratio = f"{ratio:>7.2f}" if via == "grpc" else " " * 7
-                        print(
-                            f"{name:<38}{clients:>8}{via:>8}{figures['count']:>8}"
-                            f"{figures['rps']:>9.1f}{figures['p50_ms']:>9.2f}"
-                            f"{figures['p90_ms']:>9.2f}{figures['p99_ms']:>9.2f}{shown_ratio}"
-                            f"  {figures['errors'] or '-'}",
-                            flush=True,
-                        )
+            rows = measure_all(channel, collection, task_ids, domain, args)
             rendering = rendering_ms(collection, domain)
         print("\nbuilding answers in-process (median):")
         for what, ms in rendering.items():
             print(f"  {what:<44}{ms:>7.2f} ms")
-        rss_mb = resident_mb(server.pid)
+        rss_mb = max(resident_mb(server.pid) for server in servers)
         print(f"\nserver resident memory after the run: {rss_mb:.0f} MB")
         path = out / f"bench-{stamp}.json"
         path.write_text(
@@ -500,6 +555,7 @@ def main() -> int:
                     "label": args.label,
                     "database": _database(uri) if args.uri else "mongo-java-server (in memory)",
                     "tasks": args.count,
+                    "servers": args.servers,
                     "domains": DOMAIN_COUNT,
                     "seconds": args.seconds,
                     "rounds": args.rounds,
@@ -512,12 +568,14 @@ def main() -> int:
         )
         print(f"\nwritten {path.relative_to(ROOT)}")
     finally:
-        if server is not None:
+        for server in servers:
             server.terminate()
+        for server in servers:
             server.wait(timeout=30)
         if started is None:
-            with pymongo.MongoClient(uri) as client:
-                client.drop_database(database_name)
+            if not args.database:
+                with pymongo.MongoClient(uri) as client:
+                    client.drop_database(database_name)
         else:
             assert started.stdin is not None
             started.stdin.close()

@@ -104,6 +104,7 @@ class Application:
             created = self.repository.ensure_indexes(
                 retention_days=settings.job_task_retention_days,
                 owner=settings.index_management == "owner",
+                sharded=settings.mongodb_sharded,
             )
         except JobTaskError as error:
             detail = failure_detail(error)

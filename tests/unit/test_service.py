@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
 import mongomock
 import pytest
 
-from jobtask.errors import InvalidParameter, NotFound, RequiredParameter
+from jobtask import service as service_module
+from jobtask.errors import (
+    InvalidParameter,
+    NotFound,
+    RequiredParameter,
+    StorageTimeout,
+    StorageUnavailable,
+)
 from jobtask.query.list_plan import keyword_condition
 from jobtask.query.model import Condition, Page, Query, SortKey
 from jobtask.scope import Scope
@@ -146,12 +155,110 @@ class _SlowCount:
 
 
 def test_a_lists_count_and_page_share_one_deadline() -> None:
+    """Without a limit the count comes first (it decides whether the page may be read)."""
     repository = _SlowCount()
     service = JobTaskService(repository, max_page_size=20)  # type: ignore[arg-type]
 
-    service.list(Scope(DOMAIN), ListRequest(query=Query(page=Page(limit=5))), timeout=10)
+    service.list(Scope(DOMAIN), ListRequest(query=Query(page=Page())), timeout=10)
 
     counted, found = repository.timeouts
     assert counted is not None and found is not None
     # The page gets what the count left of the call's 10 s, not 10 s afresh.
     assert found <= counted - 0.05
+
+
+class _Beside:
+    """A repository whose count waits (up to `patience` s) for the page's find to begin, and whose
+    operations may fail."""
+
+    def __init__(
+        self, *, count_fails: bool = False, find_fails: bool = False, patience: float = 5
+    ) -> None:
+        self.find_began = threading.Event()
+        self._patience = patience
+        self.count_saw_the_find: bool | None = None
+        self.count_ended = threading.Event()
+        self._count_fails, self._find_fails = count_fails, find_fails
+
+    def count(self, query: Any, *, timeout: float | None) -> int:
+        try:
+            self.count_saw_the_find = self.find_began.wait(timeout=self._patience)
+            if self._count_fails:
+                raise StorageTimeout("the count ran past its time limit")
+            return 7
+        finally:
+            self.count_ended.set()
+
+    def find(self, *args: Any, timeout: float | None, **kwargs: Any) -> list[Any]:
+        self.find_began.set()
+        if self._find_fails:
+            raise StorageUnavailable("the database is unreachable")
+        return []
+
+
+def test_a_bounded_pages_count_runs_beside_its_find() -> None:
+    repository = _Beside()
+    service = JobTaskService(repository, max_page_size=20)  # type: ignore[arg-type]
+
+    result = service.list(Scope(DOMAIN), ListRequest(query=Query(page=Page(limit=5))))
+
+    assert repository.count_saw_the_find is True
+    assert result.total_count == 7
+
+
+def test_a_failing_count_beside_the_find_fails_the_list() -> None:
+    repository = _Beside(count_fails=True)
+    service = JobTaskService(repository, max_page_size=20)  # type: ignore[arg-type]
+
+    with pytest.raises(StorageTimeout):
+        service.list(Scope(DOMAIN), ListRequest(query=Query(page=Page(limit=5))))
+
+
+def test_a_failing_find_waits_for_the_count_beside_it() -> None:
+    """The call ends after both operations, never leaving the count running behind it."""
+    repository = _Beside(find_fails=True)
+    service = JobTaskService(repository, max_page_size=20)  # type: ignore[arg-type]
+
+    with pytest.raises(StorageUnavailable):
+        service.list(Scope(DOMAIN), ListRequest(query=Query(page=Page(limit=5))))
+
+    assert repository.count_ended.is_set()
+
+
+def test_count_only_counts_alone() -> None:
+    repository = _Beside(patience=0.1)
+    service = JobTaskService(repository, max_page_size=20)  # type: ignore[arg-type]
+
+    service.list(Scope(DOMAIN), ListRequest(query=Query(count_only=True, page=Page(limit=5))))
+
+    assert repository.count_saw_the_find is False
+
+
+def test_a_count_waiting_for_a_thread_gets_what_is_left_of_the_deadline(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The count's deadline is read when it starts, not when it was handed to the pool."""
+    pool = ThreadPoolExecutor(1)
+    monkeypatch.setattr(service_module, "_BESIDE", pool)
+    freed = threading.Event()
+    pool.submit(freed.wait, 5)  # the pool's one thread is busy until the find frees it
+    timeouts: dict[str, float | None] = {}
+
+    class Repository:
+        def count(self, query: Any, *, timeout: float | None) -> int:
+            timeouts["count"] = timeout
+            return 0
+
+        def find(self, *args: Any, timeout: float | None, **kwargs: Any) -> list[Any]:
+            timeouts["find"] = timeout
+            time.sleep(0.2)
+            freed.set()
+            return []
+
+    service = JobTaskService(Repository(), max_page_size=20)  # type: ignore[arg-type]
+    service.list(Scope(DOMAIN), ListRequest(query=Query(page=Page(limit=5))), timeout=10)
+    pool.shutdown()
+
+    counted, found = timeouts["count"], timeouts["find"]
+    assert counted is not None and found is not None
+    assert counted <= found - 0.2

@@ -365,7 +365,17 @@ def test_every_aggregation_carries_max_time_ms(
         Scope(DOMAIN), StatRequest(StatisticsQuery(distinct="provider")), timeout=deadline
     )
 
-    assert stub.options == [{"maxTimeMS": max_time_ms}]
+    assert [options["maxTimeMS"] for options in stub.options] == [max_time_ms]
+
+
+def test_an_aggregation_asks_for_a_full_answer_in_its_first_batch() -> None:
+    """Not the driver's 101 rows: a stat answer of a few hundred rows is one round trip."""
+    stub = CollectionStub()
+    repository = MongoJobTaskRepository(stub)  # type: ignore[arg-type]
+
+    service_over(repository).stat(Scope(DOMAIN), StatRequest(StatisticsQuery(distinct="provider")))
+
+    assert [options["batchSize"] for options in stub.options] == [10_001]
 
 
 def test_a_passed_deadline_fails_before_the_database() -> None:

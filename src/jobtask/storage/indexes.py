@@ -14,8 +14,8 @@ from jobtask.domain import INDEXED_FIELDS
 
 log = logging.getLogger("jobtask.storage")
 
-INDEXES: Final[tuple[IndexModel, ...]] = (
-    IndexModel([("job_task_id", ASCENDING)], unique=True, name="job_task_id_1"),
+# The queries people run are always within one domain: by time, job, status, provider, account...
+_SCOPED_INDEXES: Final[tuple[IndexModel, ...]] = (
     # Serves the default order (newest first) with the tie-breaker, so a page is an index walk.
     IndexModel(
         [("domain_id", ASCENDING), ("created_at", DESCENDING), ("job_task_id", DESCENDING)],
@@ -25,6 +25,23 @@ INDEXES: Final[tuple[IndexModel, ...]] = (
         IndexModel([("domain_id", ASCENDING), (field, ASCENDING)], name=f"domain_id_1_{field}_1")
         for field in INDEXED_FIELDS
     ),
+)
+# SpaceONE's: job_task_id unique across domains.
+INDEXES: Final[tuple[IndexModel, ...]] = (
+    IndexModel([("job_task_id", ASCENDING)], unique=True, name="job_task_id_1"),
+    *_SCOPED_INDEXES,
+)
+# On a cluster sharded by {domain_id: 1, job_task_id: 1} (MONGODB_SHARDED): MongoDB enforces a
+# unique index of a sharded collection only when the shard key is its prefix (and refuses to
+# create job_task_id_1 there), so the shard key's own index is the unique one: job_task_id is
+# unique within a domain, which is all any query can see (docs/performance.md, sharded clusters).
+SHARDED_INDEXES: Final[tuple[IndexModel, ...]] = (
+    IndexModel(
+        [("domain_id", ASCENDING), ("job_task_id", ASCENDING)],
+        unique=True,
+        name="domain_id_1_job_task_id_1",
+    ),
+    *_SCOPED_INDEXES,
 )
 
 TTL_INDEX: Final[str] = "finished_at_ttl"
@@ -40,11 +57,12 @@ def ensure_indexes(
     *,
     retention_days: int | None,
     owner: bool,
+    sharded: bool = False,
 ) -> list[str]:
     """Create the missing indexes (with the operation's `options`, maxTimeMS); the names of those
     there afterwards. Driver errors are the caller's to translate. See
     MongoJobTaskRepository.ensure_indexes."""
-    names = collection.create_indexes(list(INDEXES), **options)
+    names = collection.create_indexes(list(SHARDED_INDEXES if sharded else INDEXES), **options)
     existing = collection.index_information().get(TTL_INDEX)
     seconds = None if retention_days is None else retention_days * 86_400
     if existing is None and seconds is not None:

@@ -5,11 +5,16 @@ come from jobtask.query."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 from jobtask.domain import JobTask, to_task
 from jobtask.storage.base import CollectionAccess
 from jobtask.storage.driver import PIPELINE_REJECTIONS
+
+# A pipeline's rows in its first batch (at most 16 MB all the same), not the driver's 101: a stat
+# answer of a few hundred rows is one round trip instead of two (per provider per day, 302
+# rows, on the real engine: 9.25 -> 8.69 ms in process). STAT_MAX_ROWS' default, plus one.
+AGGREGATE_BATCH: Final[int] = 10_001
 
 
 class MongoReads(CollectionAccess):
@@ -59,4 +64,6 @@ class MongoReads(CollectionAccess):
         with self._within(timeout) as options:
             time_limit_ms = options.get("maxTimeMS")
             with self._reaching(PIPELINE_REJECTIONS, time_limit_ms=time_limit_ms):
-                return list(self._collection.aggregate(list(pipeline), **options))
+                return list(
+                    self._collection.aggregate(list(pipeline), batchSize=AGGREGATE_BATCH, **options)
+                )

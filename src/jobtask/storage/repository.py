@@ -20,6 +20,7 @@ class MongoJobTaskRepository(MongoReads, MongoWrites):
         retention_days: int | None = None,
         timeout: float | None = None,
         owner: bool = True,
+        sharded: bool = False,
     ) -> list[str]:
         """Create the missing indexes; idempotent, and safe when replicas start at once (the
         database accepts the same createIndexes twice). A conflicting existing index is an
@@ -30,10 +31,17 @@ class MongoJobTaskRepository(MongoReads, MongoWrites):
         has). Only the `owner` of the indexes (INDEX_MANAGEMENT=owner) changes or drops it to
         match its retention; any other instance creates it when it is missing and otherwise
         leaves it as it is, since another instance's settings may rely on it.
+
+        `sharded`: the indexes of a collection sharded by `{domain_id: 1, job_task_id: 1}`
+        (SHARDED_INDEXES), never SpaceONE's unique `job_task_id_1`.
         """
         with self._within(timeout) as options, translated_errors():
             return indexes.ensure_indexes(
-                self._collection, options, retention_days=retention_days, owner=owner
+                self._collection,
+                options,
+                retention_days=retention_days,
+                owner=owner,
+                sharded=sharded,
             )
 
     def ping(self, *, timeout: float) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Final
 
 import pytest
 
-from jobtask.domain import MINIMAL_FIELDS, RETURNED_FIELDS
+from jobtask.domain import MINIMAL_FIELDS, RETURNED_FIELDS, to_task
 from jobtask.errors import InvalidParameter, RequiredParameter
 from jobtask.query.model import Page, SortKey
 from jobtask.query.options import (
@@ -163,7 +164,8 @@ def _projection(*paths: str) -> dict[str, int]:
 @pytest.mark.parametrize(
     ("dsl", "expected_mongo"),
     [
-        pytest.param(((), False), _projection(*RETURNED_FIELDS), id="every-returned-field"),
+        # The whole view: no projection (the real engine projects every match before sorting).
+        pytest.param(((), False), {}, id="whole-document"),
         pytest.param(((), True), _projection(*MINIMAL_FIELDS), id="minimal"),
         pytest.param((("job_id",), True), _projection(*MINIMAL_FIELDS), id="minimal-wins"),
         pytest.param((("job_id",), False), _projection("job_id"), id="only"),
@@ -202,10 +204,27 @@ def test_build_projection(
     assert build_projection(only, minimal=minimal) == expected_mongo
 
 
-@pytest.mark.parametrize("only", [(), ("job_id",), ("errors.message", "errors")])
-@pytest.mark.parametrize("minimal", [False, True])
-def test_build_projection_never_loads_the_object_id(only: tuple[str, ...], minimal: bool) -> None:
+@pytest.mark.parametrize(
+    ("only", "minimal"),
+    [((), True), (("job_id",), False), (("job_id",), True), (("errors.message", "errors"), False)],
+)
+def test_a_projection_never_loads_the_object_id(only: tuple[str, ...], minimal: bool) -> None:
     assert build_projection(only, minimal=minimal)["_id"] == 0
+
+
+def test_the_whole_view_renders_every_returned_field_from_the_whole_document() -> None:
+    """No projection loads `_id` and the stored-only fields too: the task has exactly the
+    returned fields."""
+    stored = {
+        "_id": "an object id",
+        **{name: None for name in RETURNED_FIELDS},
+        "collector_id": "collector-1",
+        "total_count": 3,
+        "reported_error_count": 0,
+    }
+
+    assert build_projection(()) == {}
+    assert set(dataclasses.asdict(to_task(stored))) == set(RETURNED_FIELDS)
 
 
 @pytest.mark.parametrize(
