@@ -162,6 +162,7 @@ test: lint clients identity tools image-venv  ## lint, unit, integration (SpaceO
 	$(BIN)/pytest --cov --cov-append --cov-report=term-missing:skip-covered \
 		--cov-fail-under=$(COVERAGE_FLOOR) -m integration tests
 	@$(MAKE) --no-print-directory integration-realdb
+	@$(MAKE) --no-print-directory bench-smoke
 
 .PHONY: integration-realdb
 integration-realdb: install clients identity tools image-venv  ## integration tests on the real engine ($(REALDB)); fails if it cannot start
@@ -198,6 +199,21 @@ demo: install  ## drive N demo tasks (default 200) through the running server's 
 bench: install
 	$(DEVDB) build
 	$(BIN)/python tools/bench.py $(BENCH_ARGS)
+
+# make test runs the benchmark briefly on the real engine: every scenario, every path, both edges
+# of the comparison, so a change that breaks the bench (or a call it makes) fails CI. It asserts
+# no figures; it fails only when the run does or when a call in it failed.
+BENCH_SMOKE_ARGS := --count 2000 --seconds 0.3 --rounds 1 --clients 1,4 --label smoke
+
+.PHONY: bench-smoke
+bench-smoke: install  ## the benchmark for a few seconds on the real engine ($(REALDB))
+	@if [ ! -e "$(REALDB)" ]; then \
+		echo "== benchmark smoke run on the real engine: SKIPPED, $(REALDB) is not there"; exit 0; \
+	fi; \
+	out=$$(bash "$(REALDB)" start) || { echo "$$out"; exit 1; }; \
+	uri=$$(sed -n 's/^REALDB READY \([^ ]*\).*/\1/p' <<<"$$out" | tail -n 1); \
+	echo "== benchmark smoke run on the real engine (no figures asserted)"; \
+	$(BIN)/python tools/bench.py --uri "$$uri" $(BENCH_SMOKE_ARGS)
 
 reliability: install  ## load, SIGTERM under load, outages, fuzz and hostile callers; prints a table
 	$(DEVDB) build

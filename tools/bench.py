@@ -567,6 +567,11 @@ def main() -> int:
             )
         )
         print(f"\nwritten {path.relative_to(ROOT)}")
+        failed = sum(sum(row["errors"].values()) for row in rows)
+        if failed:
+            # Figures over failed calls measure the failure, not the service.
+            print(f"bench: {failed} call(s) failed (the errors column): the run is not valid")
+            return 1
     finally:
         for server in servers:
             server.terminate()

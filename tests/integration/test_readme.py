@@ -7,8 +7,10 @@ need grpcurl (`make tools` builds the pinned one into .tools/bin), curl and jq.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -58,23 +60,29 @@ def test_the_readme_examples_run_as_pasted(
         "__PYTHON": sys.executable,
         "__SERVER_LOG": str(log),
     }
+    # A session of its own: whatever way the script ends (a timeout, an interrupted run), its
+    # process group goes with it, the server it started in the background included.
+    script_run = subprocess.Popen(
+        ["bash", "readme.sh"],
+        cwd=work,
+        env=environment,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
-        result = subprocess.run(
-            ["bash", "readme.sh"],
-            cwd=work,
-            env=environment,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=540,
-            check=False,
-        )
+        stdout, stderr = script_run.communicate(timeout=540)
     finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(script_run.pid, signal.SIGKILL)
+        script_run.communicate()
         with pymongo.MongoClient(mongodb_uri) as client:
             client.drop_database(database_name)
     server_log = log.read_text() if log.exists() else ""
-    assert result.returncode == 0, (
-        f"{result.stderr[-3000:]}\n--- stdout (end)\n{result.stdout[-3000:]}\n"
+    assert script_run.returncode == 0, (
+        f"{stderr[-3000:]}\n--- stdout (end)\n{stdout[-3000:]}\n"
         f"--- server log (end)\n{server_log[-2000:]}"
     )
-    assert result.stdout.rstrip().endswith("README examples: all ran")
+    assert stdout.rstrip().endswith("README examples: all ran")
