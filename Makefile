@@ -152,7 +152,7 @@ NO_DATABASE_TESTS := tests/integration/test_devdb.py tests/integration/test_imag
 
 # Branch coverage of src/jobtask by the unit and emulator tiers together (the server runs in
 # subprocesses for some tests, which it does not count). Raise it when the figure rises; never lower it.
-COVERAGE_FLOOR := 92.6
+COVERAGE_FLOOR := 93.5
 
 test: lint clients identity tools image-venv  ## lint, unit, integration (SpaceONE's clients and identity, the README's examples, the image's install) on mongo-java-server, then integration on the real engine
 	$(DEVDB) build
