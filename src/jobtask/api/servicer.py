@@ -19,8 +19,9 @@ from google.protobuf.message import DecodeError, Message
 
 from jobtask.api.status import GRPC_CODES
 from jobtask.errors import InvalidParameter
-from jobtask.rpc.calls import Calls, Invocation, Rpc
-from jobtask.rpc.observe import Observation, Seen
+from jobtask.rpc.calls import Calls
+from jobtask.rpc.invocation import Invocation, Rpc, Seen
+from jobtask.rpc.observe import Observation
 
 Behaviour = Callable[[Any, grpc.ServicerContext], Any]
 # What an rpc does with its request, given what its observation records.

@@ -44,10 +44,11 @@ from jobtask.http.transcode import (
     to_message,
 )
 from jobtask.query.limits import Limits, check_counts
-from jobtask.rpc.calls import TIMEZONE, Calls, Invocation, Rpc
+from jobtask.rpc.calls import TIMEZONE, Calls
+from jobtask.rpc.invocation import OK, Invocation, Outcome, Rpc, Seen
 from jobtask.rpc.logs import CallLog
 from jobtask.rpc.metrics import Metrics
-from jobtask.rpc.observe import OK, Observation, Outcome, Seen
+from jobtask.rpc.observe import Observation
 from jobtask.rpc.status import Code
 from jobtask.spaceone_auth import SpaceoneCaller
 

@@ -5,9 +5,7 @@ the edges decode the request, encode the answer and map what is raised (`jobtask
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from google.protobuf import empty_pb2, struct_pb2
@@ -17,7 +15,8 @@ from google.protobuf.message import Message
 from jobtask.auth import Caller
 from jobtask.errors import NotImplementedYet
 from jobtask.rpc import convert
-from jobtask.rpc.access import Access, Metadata
+from jobtask.rpc.access import Access
+from jobtask.rpc.invocation import Invocation
 from jobtask.scope import Scope
 from jobtask.service import JobTaskService
 from jobtask.spaceone_auth import SpaceoneCaller
@@ -26,56 +25,12 @@ from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 
 if TYPE_CHECKING:
-    from jobtask.rpc.observe import Seen
+    from jobtask.rpc.invocation import Seen
 
 JOB_TASK_DESCRIPTOR: Final = job_task_pb2.DESCRIPTOR.services_by_name["JobTask"]
 WRITER_DESCRIPTOR: Final = job_task_writer_pb2.DESCRIPTOR.services_by_name["JobTaskWriter"]
 # The metadata key (gRPC) or header (HTTP) stat's time zone is read from.
 TIMEZONE: Final = "timezone"
-
-
-@dataclass(frozen=True)
-class Rpc:
-    """One rpc, as `/spaceone.api.inventory.v1.JobTask/list` names it."""
-
-    service: str
-    method: str
-
-    @property
-    def path(self) -> str:
-        return f"/{self.service}/{self.method}"
-
-    @classmethod
-    def parse(cls, path: str) -> Rpc:
-        service, _, method = path.lstrip("/").rpartition("/")
-        return cls(service, method)
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """What an rpc reads of its call besides the message: the gRPC metadata or HTTP headers
-    (keys in lower case), the deadline, and whether a verified client certificate came with it."""
-
-    metadata: Sequence[tuple[str, str | bytes]] = ()
-    deadline: float | None = None  # time.monotonic() seconds
-    client_certificate: bool = False
-
-    @classmethod
-    def within(cls, seconds: float | None, metadata: Metadata, **kwargs: Any) -> Invocation:
-        """A call with `seconds` left from now (None: no deadline)."""
-        deadline = None if seconds is None else time.monotonic() + seconds
-        return cls(tuple(metadata), deadline, **kwargs)
-
-    def remaining(self) -> float | None:
-        """Seconds left before the deadline, which bounds the database work; None if none."""
-        return None if self.deadline is None else self.deadline - time.monotonic()
-
-    def header(self, name: str) -> str:
-        """The first text value of `name` the client sent, or ""."""
-        for key, value in self.metadata:
-            if key == name and isinstance(value, str):
-                return value
-        return ""
 
 
 Handler = Callable[[Scope, Any, Invocation], Message]

@@ -22,8 +22,7 @@ from typing import Any, Final, Literal
 
 from google.protobuf import struct_pb2
 
-from jobtask.rpc.calls import Rpc
-from jobtask.rpc.observe import Seen
+from jobtask.rpc.invocation import Rpc, Seen
 
 LogFormat = Literal["json", "text"]
 

@@ -21,8 +21,7 @@ from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-from jobtask.rpc.calls import Rpc
-from jobtask.rpc.observe import Seen
+from jobtask.rpc.invocation import Rpc, Seen
 
 NAMESPACE: Final = "jobtask"
 # Calls run from about a millisecond (get by id) to the operation timeout (10 s by default).

@@ -15,7 +15,7 @@ from google.protobuf import empty_pb2, struct_pb2
 
 from jobtask.api.servicer import observed
 from jobtask.errors import NotFound
-from jobtask.rpc.calls import Rpc
+from jobtask.rpc.invocation import Rpc, Seen
 from jobtask.rpc.logs import (
     FIELDS,
     CallLog,
@@ -25,7 +25,7 @@ from jobtask.rpc.logs import (
     redact,
     result_count,
 )
-from jobtask.rpc.observe import Observation, Seen
+from jobtask.rpc.observe import Observation
 from jobtask.scope import Scope
 from spaceone.api.inventory.v1 import job_task_pb2
 

@@ -15,7 +15,7 @@ from jobtask.api.server import build_server
 from jobtask.api.servicer import observed
 from jobtask.auth import Security
 from jobtask.errors import NotFound, RequiredParameter
-from jobtask.rpc.calls import Rpc
+from jobtask.rpc.invocation import Rpc
 from jobtask.rpc.metrics import Metrics
 from jobtask.rpc.observe import Observation
 from jobtask.service import JobTaskService

@@ -1,0 +1,92 @@
+"""What one call is to the call layer, whichever edge took it: the rpc it names (`Rpc`), what it
+brings besides its message (`Invocation`: metadata or headers, deadline, client certificate), and
+what the edge saw of it as it went (`Seen`) and how it ended (`Outcome`)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from jobtask.rpc.access import Metadata
+from jobtask.rpc.status import Code, Status, status_of
+from jobtask.scope import Scope
+
+
+@dataclass(frozen=True)
+class Rpc:
+    """One rpc, as `/spaceone.api.inventory.v1.JobTask/list` names it."""
+
+    service: str
+    method: str
+
+    @property
+    def path(self) -> str:
+        return f"/{self.service}/{self.method}"
+
+    @classmethod
+    def parse(cls, path: str) -> Rpc:
+        service, _, method = path.lstrip("/").rpartition("/")
+        return cls(service, method)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What an rpc reads of its call besides the message: the gRPC metadata or HTTP headers
+    (keys in lower case), the deadline, and whether a verified client certificate came with it."""
+
+    metadata: Sequence[tuple[str, str | bytes]] = ()
+    deadline: float | None = None  # time.monotonic() seconds
+    client_certificate: bool = False
+
+    @classmethod
+    def within(cls, seconds: float | None, metadata: Metadata, **kwargs: Any) -> Invocation:
+        """A call with `seconds` left from now (None: no deadline)."""
+        deadline = None if seconds is None else time.monotonic() + seconds
+        return cls(tuple(metadata), deadline, **kwargs)
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline, which bounds the database work; None if none."""
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def header(self, name: str) -> str:
+        """The first text value of `name` the client sent, or ""."""
+        for key, value in self.metadata:
+            if key == name and isinstance(value, str):
+                return value
+        return ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    code: Code
+    error_code: str | None  # SpaceONE's, when the call failed with one
+
+
+# How a call ended that raised an exception nobody mapped (grpc answers UNKNOWN).
+UNMAPPED: Final = Outcome(Code.UNKNOWN, None)
+OK: Final = Outcome(Code.OK, None)
+
+
+@dataclass
+class Seen:
+    """What an edge saw of one call, filled in as it goes; until then, a failure nobody mapped."""
+
+    outcome: Outcome = UNMAPPED
+    request: Any = None
+    response: Any = None
+    scope: Scope | None = None  # once the access rules gave it
+    http_status: int | None = None  # the HTTP edge's answer; None for a gRPC call
+
+    def answered(self, response: Any) -> Any:
+        """The call succeeded with `response`."""
+        self.response = response
+        self.outcome = OK
+        return response
+
+    def failed(self, error: BaseException, what: str) -> Status:
+        """The call raised `error`: its answer (`jobtask.rpc.status`), noted as its outcome."""
+        status = status_of(error, what)
+        self.outcome = Outcome(status.code, status.error_code)
+        return status
