@@ -16,8 +16,10 @@ from pymongo.errors import DuplicateKeyError
 
 from jobtask.domain import (
     ERROR_FIELD_KINDS,
+    FIELD_KINDS,
     RETURNED_FIELDS,
     STORED_ONLY_FIELDS,
+    FieldKind,
     JobTask,
     JobTaskStatus,
     StoredTask,
@@ -35,17 +37,15 @@ def stored_document(stored: StoredTask) -> dict[str, Any]:
     them), statuses as their strings, errors as sub-documents."""
     task = stored.task
     return {
-        **{name: _stored_value(getattr(task, name)) for name in RETURNED_FIELDS},
+        **{name: _stored_value(name, getattr(task, name)) for name in RETURNED_FIELDS},
         **{name: getattr(stored, name) for name in STORED_ONLY_FIELDS},
     }
 
 
-def _stored_value(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, tuple):  # errors
+def _stored_value(name: str, value: Any) -> Any:
+    if value is not None and FIELD_KINDS[name] is FieldKind.ERRORS:
         return [error_document(error) for error in value]
-    return value
+    return value.value if isinstance(value, Enum) else value  # a status: its string
 
 
 def error_document(error: TaskError) -> dict[str, Any]:
