@@ -73,7 +73,7 @@ class JobTaskStore(Protocol):
     domain values: storage alone knows the documents they are stored as."""
 
     def insert(self, stored: StoredTask, *, timeout: float | None) -> bool:
-        """Store a new task; False when its job_task_id is taken (in any domain)."""
+        """Store a new task; False when its job_task_id is taken (the unique index decides)."""
         ...
 
     def find_stored(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from jobtask.domain import JobTask, JobTaskStatus, StoredTask, TaskError
-from jobtask.errors import AlreadyExists, FailedPrecondition, InvalidParameter, RequiredParameter
+from jobtask.errors import AlreadyExists, InvalidParameter, RequiredParameter
 from jobtask.writer import JobTaskWriter, NewTask, Progress, WriterLimits, new_job_task_id
 
 NOW = datetime(2024, 3, 1, 12)
@@ -122,11 +122,6 @@ def test_report_sends_only_nonzero_increments_and_normalised_errors() -> None:
 def test_finish_needs_success_or_failure(status: JobTaskStatus | None) -> None:
     with pytest.raises(InvalidParameter):
         _writer(RecordingStore()).finish("job_task-1", "d", status)
-
-
-def test_purge_without_retention_is_a_failed_precondition() -> None:
-    with pytest.raises(FailedPrecondition):
-        _writer(RecordingStore()).purge()
 
 
 def test_purge_deletes_finished_tasks_before_the_retention_cut() -> None:
