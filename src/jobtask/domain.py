@@ -113,12 +113,34 @@ RETURNED_FIELDS: Final[tuple[str, ...]] = tuple(f.name for f in dataclasses.fiel
 MINIMAL_FIELDS: Final[tuple[str, ...]] = tuple(
     f.name for f in dataclasses.fields(JobTask) if f.metadata["minimal"]
 )
-# Stored, filterable, never returned: SpaceONE's collector_id and total_count, and ours,
-# reported_error_count (errors reported in all; those beyond the kept maximum were dropped).
+
+
+@dataclass(frozen=True, slots=True)
+class StoredTask:
+    """A job task as stored in full: what a create stores, and what a retried create is compared
+    with. The task clients see, and beside it the fields stored, filterable and never returned
+    (JobTaskInfo has none for them): SpaceONE's collector_id and total_count, and ours,
+    reported_error_count (errors reported in all; those beyond the kept maximum were dropped).
+    None means null or absent, as in JobTask."""
+
+    task: JobTask
+    collector_id: str | None = field(default=None, metadata=_about(FieldKind.STRING))
+    total_count: int | None = field(default=None, metadata=_about(FieldKind.INTEGER))
+    reported_error_count: int | None = field(default=None, metadata=_about(FieldKind.INTEGER))
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any]) -> StoredTask:
+        """A stored task from its fields by name, each a JobTask field or a stored-only one."""
+        task = {name: value for name, value in values.items() if name in RETURNED_FIELDS}
+        return cls(JobTask(**task), **{n: v for n, v in values.items() if n not in task})
+
+    def value(self, name: str) -> Any:
+        """The value of a stored field by name (a JobTask field or a stored-only one)."""
+        return getattr(self.task if name in RETURNED_FIELDS else self, name)
+
+
 STORED_ONLY_FIELDS: Final[Mapping[str, FieldKind]] = {
-    "collector_id": FieldKind.STRING,
-    "total_count": FieldKind.INTEGER,
-    "reported_error_count": FieldKind.INTEGER,
+    f.name: f.metadata["kind"] for f in dataclasses.fields(StoredTask) if "kind" in f.metadata
 }
 FIELD_KINDS: Final[Mapping[str, FieldKind]] = {
     **{f.name: f.metadata["kind"] for f in dataclasses.fields(JobTask)},

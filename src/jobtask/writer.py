@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Final, Protocol
+from typing import Final, Protocol
 
 from jobtask.deadline import countdown
 from jobtask.domain import (
@@ -23,9 +23,9 @@ from jobtask.domain import (
     MAX_ERRORS_KEPT,
     JobTask,
     JobTaskStatus,
+    StoredTask,
     TaskError,
     sources_of,
-    to_task,
 )
 from jobtask.errors import (
     AlreadyExists,
@@ -69,13 +69,16 @@ class Progress:
 
 
 class JobTaskStore(Protocol):
-    """What the writer needs from storage (implemented by jobtask.storage's MongoWrites)."""
+    """What the writer needs from storage (implemented by jobtask.storage's MongoWrites), in
+    domain values: storage alone knows the documents they are stored as."""
 
-    def insert(self, document: dict[str, Any], *, timeout: float | None) -> bool: ...
+    def insert(self, stored: StoredTask, *, timeout: float | None) -> bool:
+        """Store a new task; False when its job_task_id is taken (the unique index decides)."""
+        ...
 
     def find_stored(
         self, job_task_id: str, domain_id: str, *, timeout: float | None
-    ) -> dict[str, Any] | None: ...
+    ) -> StoredTask | None: ...
 
     def find_status(
         self, job_task_id: str, domain_id: str, *, timeout: float | None
@@ -100,7 +103,7 @@ class JobTaskStore(Protocol):
         *,
         status: JobTaskStatus,
         counts: Mapping[str, int],
-        errors: Sequence[dict[str, Any]],
+        errors: Sequence[TaskError],
         max_errors: int,
         max_count: int,
         timeout: float | None,
@@ -161,32 +164,32 @@ class JobTaskWriter:
                 raise InvalidParameter(
                     name, f"{shown(value)} is not an id (1-40 of A-Z a-z 0-9 _ . : -)"
                 )
-        document = self._document(task, job_task_id)
-        if self._store.insert(document, timeout=timeout):
-            return to_task(document)
+        new = self._new(task, job_task_id)
+        if self._store.insert(new, timeout=timeout):
+            return new.task
         # The id is taken (job_task_id is unique across domains: SpaceONE's index). Only a task of
         # the caller's own domain is read; one of another domain is answered exactly as a task of
         # one's own with other content, and nothing of it (its domain, content or status) is told.
         existing = self._store.find_stored(job_task_id, task.domain_id, timeout=timeout)
-        if existing is not None and all(existing.get(k) == document[k] for k in IDENTITY_FIELDS):
-            return to_task(existing)
+        if existing is not None and all(
+            existing.value(name) == new.value(name) for name in IDENTITY_FIELDS
+        ):
+            return existing.task
         raise AlreadyExists("job_task_id", job_task_id)
 
-    def _document(self, task: NewTask, job_task_id: str) -> dict[str, Any]:
-        """A PENDING task, stored exactly as SpaceONE stores it (nullable fields as null)."""
-        return {
-            "job_task_id": job_task_id,
-            "status": JobTaskStatus.PENDING.value,
-            **dict.fromkeys(COUNTERS, 0),
-            "total_count": 0,
-            "errors": [],
-            "reported_error_count": 0,
-            # job_id and domain_id are required (never empty); the others nullable.
-            **{name: getattr(task, name) or None for name in IDENTITY_FIELDS},
-            "created_at": self._now(),
-            "started_at": None,
-            "finished_at": None,
-        }
+    def _new(self, task: NewTask, job_task_id: str) -> StoredTask:
+        """A PENDING task, as SpaceONE stores one (storage stores every field; None as null)."""
+        return StoredTask.of(
+            {
+                "job_task_id": job_task_id,
+                "status": JobTaskStatus.PENDING,
+                **dict.fromkeys((*COUNTERS, "total_count", "reported_error_count"), 0),
+                "errors": (),
+                # job_id and domain_id are required (never empty); the others nullable.
+                **{name: getattr(task, name) or None for name in IDENTITY_FIELDS},
+                "created_at": self._now(),
+            }
+        )
 
     # -- status moves -----------------------------------------------------------------------
 
@@ -300,7 +303,7 @@ class JobTaskWriter:
                 raise InvalidParameter(name, f"an increment is 0 or more, not {value}")
         return {name: value for name, value in counts.items() if value}
 
-    def _checked_errors(self, errors: Sequence[TaskError]) -> list[dict[str, Any]]:
+    def _checked_errors(self, errors: Sequence[TaskError]) -> list[TaskError]:
         limits = self._limits
         if len(errors) > limits.max_errors_per_report:
             raise InvalidParameter(
@@ -327,7 +330,7 @@ class JobTaskWriter:
                     f"{where}.additional", f"larger than {limits.max_additional_bytes} bytes"
                 )
             checked.append(
-                {"error_code": error.error_code, "message": error.message, "additional": additional}
+                TaskError(error_code=error.error_code, message=error.message, additional=additional)
             )
         return checked
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from jobtask.domain import JobTaskStatus
+from jobtask.domain import JobTask, JobTaskStatus, StoredTask
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository, connect_with
 from jobtask.writer import MAX_COUNT
@@ -43,16 +43,19 @@ def watched(settings: Settings) -> Iterator[tuple[MongoJobTaskRepository, Comman
     client.close()
 
 
-def _task(job_task_id: str) -> dict[str, Any]:
+def _task(job_task_id: str) -> StoredTask:
     now = datetime.now(UTC).replace(tzinfo=None)
-    return {
-        "job_task_id": job_task_id,
-        "domain_id": "domain-deadline01",
-        "status": "PENDING",
-        "created_at": now,
-        "errors": [],
-        "created_count": 0,
-    }
+    return StoredTask(
+        JobTask(
+            job_task_id=job_task_id,
+            domain_id="domain-deadline01",
+            status=JobTaskStatus.PENDING,
+            created_at=now,
+            errors=(),
+            created_count=0,
+        ),
+        reported_error_count=0,  # None is stored as null, which $inc refuses
+    )
 
 
 def test_every_operation_carries_max_time_ms_within_the_deadline(

@@ -14,6 +14,7 @@ from typing import Any
 import pymongo
 import pytest
 
+from jobtask.domain import JobTask, StoredTask
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from jobtask.storage.indexes import INDEXES, SHARDED_INDEXES
@@ -63,8 +64,10 @@ def test_a_job_task_id_stays_unique_within_its_domain(
     repository = MongoJobTaskRepository(sharded_collection)
     repository.ensure_indexes(sharded=True)
 
-    def document(domain: str) -> dict[str, Any]:
-        return {"job_task_id": "job_task-000000000001", "domain_id": domain, "job_id": "job-1"}
+    def document(domain: str) -> StoredTask:
+        return StoredTask(
+            JobTask(job_task_id="job_task-000000000001", domain_id=domain, job_id="job-1")
+        )
 
     assert repository.insert(document("domain-a"), timeout=10) is True
     assert repository.insert(document("domain-a"), timeout=10) is False  # a retried create

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from jobtask.domain import JobTask, JobTaskStatus, TaskError
-from jobtask.errors import AlreadyExists, FailedPrecondition, InvalidParameter, RequiredParameter
+from jobtask.domain import JobTask, JobTaskStatus, StoredTask, TaskError
+from jobtask.errors import AlreadyExists, InvalidParameter, RequiredParameter
 from jobtask.writer import JobTaskWriter, NewTask, Progress, WriterLimits, new_job_task_id
 
 NOW = datetime(2024, 3, 1, 12)
@@ -19,10 +19,10 @@ class RecordingStore:
     """Accepts every write and remembers it; the database's own behaviour is tested elsewhere."""
 
     def __init__(self) -> None:
-        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.calls: list[tuple[str, Any]] = []
 
-    def insert(self, document: dict[str, Any], *, timeout: float | None) -> bool:
-        self.calls.append(("insert", document))
+    def insert(self, stored: StoredTask, *, timeout: float | None) -> bool:
+        self.calls.append(("insert", stored))
         return True
 
     def add_progress(self, job_task_id: str, domain_id: str, **kwargs: Any) -> JobTask:
@@ -48,10 +48,11 @@ def test_create_stores_spaceones_shape_with_nulls() -> None:
 
     task = _writer(store).create(NewTask(domain_id="d", job_id="job-1"))
 
-    ((_, document),) = store.calls
-    assert document["status"] == "PENDING" and document["created_at"] == NOW
-    assert document["provider"] is None and document["started_at"] is None
-    assert task.status is JobTaskStatus.PENDING
+    ((_, stored),) = store.calls
+    assert stored.task.status is JobTaskStatus.PENDING and stored.task.created_at == NOW
+    assert stored.task.provider is None and stored.task.started_at is None
+    assert stored.collector_id is None and stored.total_count == 0
+    assert task == stored.task
 
 
 @pytest.mark.parametrize(
@@ -113,7 +114,7 @@ def test_report_sends_only_nonzero_increments_and_normalised_errors() -> None:
 
     ((_, call),) = store.calls
     assert call["counts"] == {"created_count": 2}
-    assert call["errors"] == [{"error_code": "E", "message": None, "additional": {}}]
+    assert call["errors"] == [TaskError("E", None, {})]
     assert call["max_errors"] == 7 and call["status"] is JobTaskStatus.IN_PROGRESS
 
 
@@ -121,11 +122,6 @@ def test_report_sends_only_nonzero_increments_and_normalised_errors() -> None:
 def test_finish_needs_success_or_failure(status: JobTaskStatus | None) -> None:
     with pytest.raises(InvalidParameter):
         _writer(RecordingStore()).finish("job_task-1", "d", status)
-
-
-def test_purge_without_retention_is_a_failed_precondition() -> None:
-    with pytest.raises(FailedPrecondition):
-        _writer(RecordingStore()).purge()
 
 
 def test_purge_deletes_finished_tasks_before_the_retention_cut() -> None:
@@ -147,24 +143,25 @@ class TakenIdStore(RecordingStore):
     """Every id is taken; the stored task (of whichever domain) is only handed out when asked
     for within its own domain."""
 
-    def __init__(self, stored: dict[str, Any]) -> None:
+    def __init__(self, stored: StoredTask) -> None:
         super().__init__()
         self.stored = stored
 
-    def insert(self, document: dict[str, Any], *, timeout: float | None) -> bool:
+    def insert(self, stored: StoredTask, *, timeout: float | None) -> bool:
         return False
 
     def find_stored(
         self, job_task_id: str, domain_id: str, *, timeout: float | None
-    ) -> dict[str, Any] | None:
+    ) -> StoredTask | None:
         self.calls.append(("find_stored", {"job_task_id": job_task_id, "domain_id": domain_id}))
-        same = self.stored["job_task_id"] == job_task_id and self.stored["domain_id"] == domain_id
-        return dict(self.stored) if same else None
+        task = self.stored.task
+        same = task.job_task_id == job_task_id and task.domain_id == domain_id
+        return self.stored if same else None
 
 
 def test_create_of_an_id_taken_in_another_domain_never_reads_that_domain() -> None:
-    theirs = {"job_task_id": "job_task-1", "domain_id": "other", "job_id": "job-1"}
-    store = TakenIdStore(theirs)
+    theirs = JobTask(job_task_id="job_task-1", domain_id="other", job_id="job-1")
+    store = TakenIdStore(StoredTask(theirs))
 
     with pytest.raises(AlreadyExists) as raised:
         _writer(store).create(NewTask(domain_id="mine", job_id="job-1", job_task_id="job_task-1"))

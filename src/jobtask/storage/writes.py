@@ -1,20 +1,64 @@
 """The collector side's writes (jobtask.writer's port, JobTaskStore) over the collection: each one
-atomic, conditional on the task's status where the status machine says so."""
+atomic, conditional on the task's status where the status machine says so.
+
+The writer hands domain values (StoredTask, TaskError) and gets them back; the documents they
+are stored as are made here alone, from domain's field catalogue (`to_task` reads them back)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from enum import Enum
 from typing import Any, Final
 
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from jobtask.domain import RETURNED_FIELDS, JobTask, JobTaskStatus, to_task
+from jobtask.domain import (
+    ERROR_FIELD_KINDS,
+    FIELD_KINDS,
+    RETURNED_FIELDS,
+    STORED_ONLY_FIELDS,
+    FieldKind,
+    JobTask,
+    JobTaskStatus,
+    StoredTask,
+    TaskError,
+    to_task,
+)
 from jobtask.errors import StorageError
 from jobtask.storage.base import CollectionAccess
 
 _RETURNED: Final[dict[str, int]] = {"_id": 0, **dict.fromkeys(RETURNED_FIELDS, 1)}
+
+
+def stored_document(stored: StoredTask) -> dict[str, Any]:
+    """The document of a stored task: every field, a null for each None (as SpaceONE stores
+    them), statuses as their strings, errors as sub-documents."""
+    task = stored.task
+    return {
+        **{name: _stored_value(name, getattr(task, name)) for name in RETURNED_FIELDS},
+        **{name: getattr(stored, name) for name in STORED_ONLY_FIELDS},
+    }
+
+
+def _stored_value(name: str, value: Any) -> Any:
+    if value is not None and FIELD_KINDS[name] is FieldKind.ERRORS:
+        return [error_document(error) for error in value]
+    return value.value if isinstance(value, Enum) else value  # a status: its string
+
+
+def error_document(error: TaskError) -> dict[str, Any]:
+    """An element of `errors`: error_code, message, additional (a plain object, or null)."""
+    document = {name: getattr(error, name) for name in ERROR_FIELD_KINDS}
+    if document["additional"] is not None:
+        document["additional"] = dict(document["additional"])
+    return document
+
+
+def stored_task(document: Mapping[str, Any]) -> StoredTask:
+    """A stored document (all of it) as a StoredTask; values as stored, as `to_task` keeps them."""
+    return StoredTask(to_task(document), **{n: document.get(n) for n in STORED_ONLY_FIELDS})
 
 
 class MongoWrites(CollectionAccess):
@@ -23,9 +67,10 @@ class MongoWrites(CollectionAccess):
         with self._reaching():
             return len(self._collection.insert_many(list(documents), ordered=False).inserted_ids)
 
-    def insert(self, document: dict[str, Any], *, timeout: float | None) -> bool:
+    def insert(self, stored: StoredTask, *, timeout: float | None) -> bool:
         """Store a new task; False when its job_task_id exists already. (An insert cannot carry
         maxTimeMS; it is one index lookup, bounded by the driver within short deadlines.)"""
+        document = stored_document(stored)
         with self._within(timeout), self._reaching():
             try:
                 self._collection.insert_one(document)
@@ -35,14 +80,15 @@ class MongoWrites(CollectionAccess):
 
     def find_stored(
         self, job_task_id: str, domain_id: str, *, timeout: float | None
-    ) -> dict[str, Any] | None:
-        """The stored document with that id in that domain (to compare a retried create)."""
+    ) -> StoredTask | None:
+        """The stored task with that id in that domain (to compare a retried create)."""
         with self._within(timeout) as options, self._reaching():
-            return self._collection.find_one(
+            document = self._collection.find_one(
                 {"job_task_id": job_task_id, "domain_id": domain_id},
                 {"_id": 0},
                 max_time_ms=options.get("maxTimeMS"),
             )
+        return None if document is None else stored_task(document)
 
     def find_status(
         self, job_task_id: str, domain_id: str, *, timeout: float | None
@@ -90,7 +136,7 @@ class MongoWrites(CollectionAccess):
         *,
         status: JobTaskStatus,
         counts: Mapping[str, int],
-        errors: Sequence[dict[str, Any]],
+        errors: Sequence[TaskError],
         max_errors: int,
         max_count: int,
         timeout: float | None,
@@ -104,7 +150,8 @@ class MongoWrites(CollectionAccess):
         increments = {**counts, "reported_error_count": len(errors)}
         update: dict[str, Any] = {"$inc": increments}
         if errors:
-            update["$push"] = {"errors": {"$each": list(errors), "$slice": max_errors}}
+            each = [error_document(error) for error in errors]
+            update["$push"] = {"errors": {"$each": each, "$slice": max_errors}}
         query: dict[str, Any] = {
             "job_task_id": job_task_id,
             "domain_id": domain_id,
