@@ -404,13 +404,55 @@ def _plain_rows(rows: list[Any]) -> bool:
 def to_stat_struct(result: StatResult) -> struct_pb2.Struct:
     """{results, total_count?} as a Struct: numbers become doubles, dates `.mmmZ` at any depth."""
     rows = result.results
-    # Most answers are flat rows of strings and numbers: building them anew would cost a third.
-    body: dict[str, Any] = {"results": rows if _plain_rows(rows) else to_plain(rows)}
-    if result.total_count is not None:
-        body["total_count"] = result.total_count
     struct = struct_pb2.Struct()
-    struct.update(body)
+    # Most answers are flat rows of strings and numbers: building them anew would cost a third,
+    # and setting them value by value costs half of Struct.update's dispatch on each.
+    if not (_plain_rows(rows) and _set_flat_rows(struct.fields["results"].list_value, rows)):
+        struct.Clear()
+        struct.update({"results": rows if _plain_rows(rows) else to_plain(rows)})
+    if result.total_count is not None:
+        struct["total_count"] = result.total_count
     return struct
+
+
+def _set_flat_value(value: struct_pb2.Value, plain: Any) -> bool:
+    """Set `plain` as Struct.update would; False (nothing set) for any but its exact types."""
+    kind = type(plain)
+    if kind is str:
+        value.string_value = plain
+    elif kind is int or kind is float:
+        value.number_value = plain
+    elif plain is None:
+        value.null_value = struct_pb2.NULL_VALUE
+    elif kind is bool:
+        value.bool_value = plain
+    else:
+        return False
+    return True
+
+
+def _set_flat_rows(values: struct_pb2.ListValue, rows: list[Any]) -> bool:
+    """Rows that _plain_rows accepts, set in `values` in their order as Struct.update sets them;
+    False, part set, for a value not of the exact types _set_flat_value knows (a subclass)."""
+    values.Clear()  # an empty list is set, as Struct.update sets it
+    add = values.values.add
+    for row in rows:
+        value = add()
+        if type(row) is dict:
+            value.struct_value.Clear()  # an empty row is set too
+            fields = value.struct_value.fields
+            for key, inner in row.items():
+                kind = type(inner)
+                # The usual two inline: a call per value would cost a third of the whole.
+                if kind is str:
+                    fields[key].string_value = inner
+                elif kind is int:
+                    fields[key].number_value = inner
+                elif not _set_flat_value(fields[key], inner):
+                    return False
+        elif not _set_flat_value(value, row):
+            return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from bson import ObjectId
+from bson import Int64, ObjectId
 from google.protobuf import json_format, struct_pb2
 
 from jobtask.domain import JobTask, JobTaskStatus, TaskError
@@ -307,3 +307,33 @@ def test_a_page_renders_as_each_task_built_the_straightforward_way() -> None:
     assert not answer.results[0].errors[5].HasField("additional")
     assert not answer.results[0].errors[8].HasField("additional")
     assert not answer.results[2].errors[4].HasField("additional")
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [],
+        [{}],
+        [{"provider": "aws", "day": "2026-11-01", "failures": 3}] * 3,
+        ["aws", None, True, 3, 2.5],
+        [{"a": None, "b": True, "c": 1.5, "d": False, "e": 0}],
+        [{"provider": "aws", "tasks": Int64(3)}],  # a subclass of int: Struct.update's way
+        [{"provider": "aws"}, {"last": datetime(2026, 10, 1)}],
+        [{"n": float("nan")}],
+        [["a", 1]],
+        [{"by": {"provider": "aws"}}],
+    ],
+)
+@pytest.mark.parametrize("total_count", [None, 0, 7])
+def test_a_stat_answer_is_the_struct_update_builds(
+    rows: list[Any], total_count: int | None
+) -> None:
+    expected = struct_pb2.Struct()
+    expected.update({"results": convert.to_plain(rows)})
+    if total_count is not None:
+        expected.update({"total_count": total_count})
+
+    struct = convert.to_stat_struct(StatResult(rows, total_count))
+
+    assert struct.SerializeToString() == expected.SerializeToString()
+    assert json_format.MessageToJson(struct) == json_format.MessageToJson(expected)
