@@ -405,9 +405,9 @@ def to_stat_struct(result: StatResult) -> struct_pb2.Struct:
     """{results, total_count?} as a Struct: numbers become doubles, dates `.mmmZ` at any depth."""
     rows = result.results
     struct = struct_pb2.Struct()
-    # Most answers are flat rows of strings and numbers: building them anew would cost a third,
-    # and setting them value by value costs half of Struct.update's dispatch on each.
-    if not (_plain_rows(rows) and _set_flat_rows(struct.fields["results"].list_value, rows)):
+    # Most answers are flat rows of strings and numbers: set value by value (half the cost of
+    # Struct.update's dispatch on each); only the others are converted first.
+    if not _set_flat_rows(struct.fields["results"].list_value, rows):
         struct.Clear()
         struct.update({"results": rows if _plain_rows(rows) else to_plain(rows)})
     if result.total_count is not None:
@@ -416,11 +416,12 @@ def to_stat_struct(result: StatResult) -> struct_pb2.Struct:
 
 
 def _set_flat_value(value: struct_pb2.Value, plain: Any) -> bool:
-    """Set `plain` as Struct.update would; False (nothing set) for any but its exact types."""
+    """Set `plain` as Struct.update would; False (nothing set) for any but a string, a finite
+    number, a boolean or None of their exact types (not a subclass: bson's Int64...)."""
     kind = type(plain)
     if kind is str:
         value.string_value = plain
-    elif kind is int or kind is float:
+    elif kind is int or (kind is float and math.isfinite(plain)):
         value.number_value = plain
     elif plain is None:
         value.null_value = struct_pb2.NULL_VALUE
@@ -432,14 +433,15 @@ def _set_flat_value(value: struct_pb2.Value, plain: Any) -> bool:
 
 
 def _set_flat_rows(values: struct_pb2.ListValue, rows: list[Any]) -> bool:
-    """Rows that _plain_rows accepts, set in `values` in their order as Struct.update sets them;
-    False, part set, for a value not of the exact types _set_flat_value knows (a subclass)."""
+    """Rows of scalars, or dicts of them, set in `values` in their order as Struct.update sets
+    them; False, part set, at the first value _set_flat_value refuses, or a row of another type."""
     values.Clear()  # an empty list is set, as Struct.update sets it
     add = values.values.add
     for row in rows:
         value = add()
         if type(row) is dict:
-            value.struct_value.Clear()  # an empty row is set too
+            if not row:
+                value.struct_value.Clear()  # an empty row is set too
             fields = value.struct_value.fields
             for key, inner in row.items():
                 kind = type(inner)
