@@ -311,9 +311,17 @@ def rendering_ms(collection: Any, domain: str, repeat: int = 200) -> dict[str, f
             timings.append(time.perf_counter() - started)
         return statistics.median(timings) * 1000
 
+    tasks = [to_task(d) for d in documents]
     return {
         f"page of {len(documents)} failed tasks -> JobTasksInfo": median_ms(
             lambda: convert.to_tasks_info([to_task(d) for d in documents], len(documents))
+        ),
+        # The two halves of the line above, and what gRPC then does with the answer.
+        f"  {len(documents)} documents -> JobTask (to_task)": median_ms(
+            lambda: [to_task(d) for d in documents]
+        ),
+        f"  {len(documents)} JobTask -> JobTasksInfo bytes": median_ms(
+            lambda: convert.to_tasks_info(tasks, len(tasks)).SerializeToString()
         ),
         f"stat of {len(stat.results)} rows -> Struct": median_ms(
             lambda: convert.to_stat_struct(stat)

@@ -354,3 +354,48 @@ def test_to_task_maps_errors(stored: list[Any], expected: tuple[TaskError, ...])
 
 def test_to_task_leaves_null_errors_unset() -> None:
     assert to_task({"errors": None}).errors is None
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        FULL,
+        {},
+        {"job_task_id": "t", "status": "DONE", "errors": "not a list", "created_count": 1.5},
+        {"status": "SUCCESS", "errors": [{"error_code": 1, "additional": [1]}, "x", {}]},
+    ],
+    ids=["full", "empty", "odd-values", "odd-errors"],
+)
+def test_a_task_filled_from_a_document_is_the_constructed_one(document: dict[str, Any]) -> None:
+    """to_task fills the slots directly: the task must be the one JobTask(...) builds."""
+    task = to_task(document)
+    errors = document.get("errors")
+    expected = JobTask(
+        **{
+            name: document.get(name) for name in RETURNED_FIELDS if name not in ("status", "errors")
+        },
+        status=JobTaskStatus(document["status"]) if document.get("status") in STATUSES else None,
+        errors=tuple(
+            TaskError(
+                error_code=e.get("error_code"),
+                message=e.get("message"),
+                additional=e.get("additional") if isinstance(e.get("additional"), dict) else None,
+            )
+            for e in errors
+            if isinstance(e, dict)
+        )
+        if isinstance(errors, list)
+        else None,
+    )
+
+    assert task == expected
+    assert repr(task) == repr(expected)
+    assert hash(dataclasses.replace(task, errors=None)) == hash(
+        dataclasses.replace(expected, errors=None)
+    )
+    assert dataclasses.replace(task, job_id="j") == dataclasses.replace(expected, job_id="j")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        task.job_id = "changed"  # type: ignore[misc]
+    for error in task.errors or ():
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            error.message = "changed"  # type: ignore[misc]

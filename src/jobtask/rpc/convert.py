@@ -282,15 +282,33 @@ def _plain_scalar(value: Any) -> bool:
 
 
 def to_error_info(error: TaskError) -> collector_pb2.ErrorInfo:
-    info = collector_pb2.ErrorInfo(
-        error_code=_text(error.error_code) or "", message=_text(error.message) or ""
-    )
-    additional = error.additional
-    if additional is not None:
-        # Collectors store flat string/number maps; only other shapes need converting first.
-        plain = all(_plain_scalar(v) for v in additional.values())
-        info.additional.update(additional if plain else to_plain(additional))
+    info = collector_pb2.ErrorInfo()
+    _fill_error(info, error)
     return info
+
+
+def _fill_error(info: collector_pb2.ErrorInfo, error: TaskError) -> None:
+    """`info`: an empty ErrorInfo, already where it stays in its answer (a message passed to a
+    constructor is copied there)."""
+    info.error_code = _text(error.error_code) or ""
+    info.message = _text(error.message) or ""
+    additional = error.additional
+    if not additional:  # None, or empty: not set
+        return
+    # Collectors store flat maps of strings and numbers: those are set key by key, in their
+    # order, as Struct.update sets them (a copied Struct would list its keys in another order).
+    fields = info.additional.fields
+    for key, value in additional.items():
+        kind = type(value)
+        if kind is str:
+            fields[key].string_value = value
+        elif kind is int or (kind is float and math.isfinite(value)):
+            fields[key].number_value = value
+        else:
+            info.ClearField("additional")
+            plain = all(_plain_scalar(v) for v in additional.values())
+            info.additional.update(additional if plain else to_plain(additional))
+            return
 
 
 def _text(value: Any) -> str | None:
@@ -321,7 +339,8 @@ _SCALARS: Final = tuple(
 )
 
 
-def to_task_info(task: JobTask) -> job_task_pb2.JobTaskInfo:
+def _task_fields(task: JobTask) -> dict[str, Any]:
+    """A task's rendered scalar fields and status, as JobTaskInfo's keyword arguments."""
     fields: dict[str, Any] = {}
     for name, kind, usual in _SCALARS:
         value: Any = getattr(task, name)
@@ -341,15 +360,32 @@ def to_task_info(task: JobTask) -> job_task_pb2.JobTaskInfo:
             fields[name] = rendered
     if task.status is not None:
         fields["status"] = _STATUS_ENUM.Value(task.status.value)
+    return fields
+
+
+def _add_errors(info: job_task_pb2.JobTaskInfo, errors: tuple[TaskError, ...]) -> None:
+    add = info.errors.add
+    for error in errors:
+        _fill_error(add(), error)
+
+
+def to_task_info(task: JobTask) -> job_task_pb2.JobTaskInfo:
+    info = job_task_pb2.JobTaskInfo(**_task_fields(task))
     if task.errors:
-        fields["errors"] = [to_error_info(e) for e in task.errors]
-    return job_task_pb2.JobTaskInfo(**fields)
+        _add_errors(info, task.errors)
+    return info
 
 
 def to_tasks_info(results: list[JobTask], total_count: int) -> job_task_pb2.JobTasksInfo:
-    return job_task_pb2.JobTasksInfo(
-        results=[to_task_info(t) for t in results], total_count=total_count
-    )
+    """The page as to_task_info renders each task, each built in place in the answer (passed
+    to JobTasksInfo, every task and its errors would be copied once more)."""
+    answer = job_task_pb2.JobTasksInfo(total_count=total_count)
+    add = answer.results.add
+    for task in results:
+        info = add(**_task_fields(task))
+        if task.errors:
+            _add_errors(info, task.errors)
+    return answer
 
 
 def _plain_rows(rows: list[Any]) -> bool:
@@ -368,13 +404,57 @@ def _plain_rows(rows: list[Any]) -> bool:
 def to_stat_struct(result: StatResult) -> struct_pb2.Struct:
     """{results, total_count?} as a Struct: numbers become doubles, dates `.mmmZ` at any depth."""
     rows = result.results
-    # Most answers are flat rows of strings and numbers: building them anew would cost a third.
-    body: dict[str, Any] = {"results": rows if _plain_rows(rows) else to_plain(rows)}
-    if result.total_count is not None:
-        body["total_count"] = result.total_count
     struct = struct_pb2.Struct()
-    struct.update(body)
+    # Most answers are flat rows of strings and numbers: set value by value (half the cost of
+    # Struct.update's dispatch on each); only the others are converted first.
+    if not _set_flat_rows(struct.fields["results"].list_value, rows):
+        struct.Clear()
+        struct.update({"results": rows if _plain_rows(rows) else to_plain(rows)})
+    if result.total_count is not None:
+        struct["total_count"] = result.total_count
     return struct
+
+
+def _set_flat_value(value: struct_pb2.Value, plain: Any) -> bool:
+    """Set `plain` as Struct.update would; False (nothing set) for any but a string, a finite
+    number, a boolean or None of their exact types (not a subclass: bson's Int64...)."""
+    kind = type(plain)
+    if kind is str:
+        value.string_value = plain
+    elif kind is int or (kind is float and math.isfinite(plain)):
+        value.number_value = plain
+    elif plain is None:
+        value.null_value = struct_pb2.NULL_VALUE
+    elif kind is bool:
+        value.bool_value = plain
+    else:
+        return False
+    return True
+
+
+def _set_flat_rows(values: struct_pb2.ListValue, rows: list[Any]) -> bool:
+    """Rows of scalars, or dicts of them, set in `values` in their order as Struct.update sets
+    them; False, part set, at the first value _set_flat_value refuses, or a row of another type."""
+    values.Clear()  # an empty list is set, as Struct.update sets it
+    add = values.values.add
+    for row in rows:
+        value = add()
+        if type(row) is dict:
+            if not row:
+                value.struct_value.Clear()  # an empty row is set too
+            fields = value.struct_value.fields
+            for key, inner in row.items():
+                kind = type(inner)
+                # The usual two inline: a call per value would cost a third of the whole.
+                if kind is str:
+                    fields[key].string_value = inner
+                elif kind is int:
+                    fields[key].number_value = inner
+                elif not _set_flat_value(fields[key], inner):
+                    return False
+        elif not _set_flat_value(value, row):
+            return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from bson import ObjectId
+from bson import Int64, ObjectId
 from google.protobuf import json_format, struct_pb2
 
 from jobtask.domain import JobTask, JobTaskStatus, TaskError
@@ -15,7 +15,7 @@ from jobtask.query.aggregate import StatResult
 from jobtask.query.model import Condition, Page, SortKey
 from jobtask.rpc import convert
 from spaceone.api.core.v1 import query_pb2
-from spaceone.api.inventory.v1 import job_task_pb2
+from spaceone.api.inventory.v1 import collector_pb2, job_task_pb2
 
 
 def _query(data: dict) -> query_pb2.Query:  # type: ignore[type-arg]
@@ -233,3 +233,107 @@ def test_a_value_with_nan_converts_for_the_one_value_check() -> None:
     (converted,) = convert.to_value(value)
 
     assert converted != converted  # NaN, left for jobtask.query.limits to refuse
+
+
+def _straight_error(error: TaskError) -> dict[str, Any]:
+    """An ErrorInfo built the straightforward way: every field, a Struct of its own."""
+    info: dict[str, Any] = {
+        "error_code": error.error_code if isinstance(error.error_code, str) else "",
+        "message": error.message if isinstance(error.message, str) else "",
+    }
+    if error.additional:  # an empty one renders as not set
+        struct = struct_pb2.Struct()
+        struct.update(convert.to_plain(error.additional))
+        info["additional"] = struct
+    return info
+
+
+_PAGE_OF_ERRORS = [
+    JobTask(
+        job_task_id="t-1",
+        status=JobTaskStatus.FAILURE,
+        failure_count=3,
+        created_at=datetime(2026, 12, 1, 9, 30, 20, 158000),
+        errors=(
+            TaskError("E", "m", {"resource_type": "inventory.CloudService", "provider": "aws"}),
+            TaskError("E", "m2", {"resource_type": "inventory.CloudService", "provider": "aws"}),
+            TaskError("F", None, {"n": 1}),
+            TaskError("G", "m", {"n": True}),
+            TaskError("G", "m", {"n": 1.0}),
+            TaskError(None, "no code"),
+            TaskError("H", "m", {"nan": float("nan"), "when": datetime(2023, 1, 1)}),
+            TaskError("I", "m", {"nested": {"a": [1, "b", None]}, "none": None}),
+            TaskError("J", "m", {}),
+            TaskError("L", "m", {"a": "x", "b": 2, "flag": True, "c": 2.5}),
+        ),
+    ),
+    JobTask(job_task_id="t-2"),  # every other field missing
+    JobTask(
+        job_task_id="t-3",
+        provider="aws",
+        errors=(
+            TaskError("E", "m", {"resource_type": "inventory.CloudService", "provider": "aws"}),
+            TaskError("F", "m", {"n": True}),
+            TaskError("F", "m", {"n": 1}),
+            TaskError("K", "m", {"provider": "aws", "resource_type": "inventory.CloudService"}),
+            TaskError("J", "m", {}),
+        ),
+    ),
+    JobTask(job_task_id="t-4", errors=()),
+]
+
+
+def test_a_page_renders_as_each_task_built_the_straightforward_way() -> None:
+    answer = convert.to_tasks_info(_PAGE_OF_ERRORS, 42)
+
+    expected = job_task_pb2.JobTasksInfo(total_count=42)
+    for task in _PAGE_OF_ERRORS:
+        info = expected.results.add()
+        info.CopyFrom(convert.to_task_info(task))
+        del info.errors[:]
+        for error in task.errors or ():
+            info.errors.append(collector_pb2.ErrorInfo(**_straight_error(error)))
+    assert answer.SerializeToString() == expected.SerializeToString()
+    assert json_format.MessageToJson(answer) == json_format.MessageToJson(expected)
+    assert [convert.to_task_info(t) for t in _PAGE_OF_ERRORS] == list(answer.results)
+    shown = [
+        json_format.MessageToDict(e, preserving_proto_field_name=True).get("additional")
+        for e in answer.results[0].errors
+    ]
+    assert shown[2:5] == [{"n": 1.0}, {"n": True}, {"n": 1.0}]
+    assert shown[6] == {"nan": None, "when": "2023-01-01T00:00:00.000Z"}
+    assert shown[7] == {"nested": {"a": [1.0, "b", None]}, "none": None}
+    assert shown[9] == {"a": "x", "b": 2.0, "flag": True, "c": 2.5}
+    assert not answer.results[0].errors[5].HasField("additional")
+    assert not answer.results[0].errors[8].HasField("additional")
+    assert not answer.results[2].errors[4].HasField("additional")
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [],
+        [{}],
+        [{"provider": "aws", "day": "2026-11-01", "failures": 3}] * 3,
+        ["aws", None, True, 3, 2.5],
+        [{"a": None, "b": True, "c": 1.5, "d": False, "e": 0}],
+        [{"provider": "aws", "tasks": Int64(3)}],  # a subclass of int: Struct.update's way
+        [{"provider": "aws"}, {"last": datetime(2026, 10, 1)}],
+        [{"n": float("nan")}],
+        [["a", 1]],
+        [{"by": {"provider": "aws"}}],
+    ],
+)
+@pytest.mark.parametrize("total_count", [None, 0, 7])
+def test_a_stat_answer_is_the_struct_update_builds(
+    rows: list[Any], total_count: int | None
+) -> None:
+    expected = struct_pb2.Struct()
+    expected.update({"results": convert.to_plain(rows)})
+    if total_count is not None:
+        expected.update({"total_count": total_count})
+
+    struct = convert.to_stat_struct(StatResult(rows, total_count))
+
+    assert struct.SerializeToString() == expected.SerializeToString()
+    assert json_format.MessageToJson(struct) == json_format.MessageToJson(expected)
