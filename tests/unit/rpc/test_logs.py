@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import grpc
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
 
@@ -28,34 +27,11 @@ from jobtask.rpc.logs import (
 from jobtask.rpc.observe import Observation
 from jobtask.scope import Scope
 from spaceone.api.inventory.v1 import job_task_pb2
+from tests.support.grpc_context import Aborted, FakeContext
 
 SERVICE = "spaceone.api.inventory.v1.JobTask"
 DOMAIN = "domain-aaaaaaaaaaaa"
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.dG9rZW4"
-
-
-class Aborted(Exception):
-    """What abort() raises (grpc raises a bare Exception)."""
-
-
-class FakeContext:
-    def __init__(self, metadata: tuple[tuple[str, str], ...] = ()) -> None:
-        self._metadata = metadata
-        self._code: grpc.StatusCode | None = None
-        self._details = b""
-
-    def abort(self, code: grpc.StatusCode, details: str) -> None:
-        self._code, self._details = code, details.encode()
-        raise Aborted()
-
-    def code(self) -> grpc.StatusCode | None:
-        return self._code
-
-    def details(self) -> bytes:
-        return self._details
-
-    def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
-        return self._metadata
 
 
 class Lines(logging.Handler):

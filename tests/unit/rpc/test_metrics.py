@@ -22,33 +22,9 @@ from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
+from tests.support.grpc_context import Aborted, FakeContext
 
 SERVICE = "spaceone.api.inventory.v1.JobTask"
-
-
-class Aborted(Exception):
-    """What abort() raises (grpc raises a bare Exception)."""
-
-
-class FakeContext:
-    """What the interceptors read of grpc's ServicerContext; abort() records, then raises."""
-
-    def __init__(self) -> None:
-        self._code: grpc.StatusCode | None = None
-        self._details = b""
-
-    def abort(self, code: grpc.StatusCode, details: str) -> None:
-        self._code, self._details = code, details.encode()
-        raise Aborted()
-
-    def code(self) -> grpc.StatusCode | None:
-        return self._code
-
-    def details(self) -> bytes:
-        return self._details
-
-    def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
-        return ()
 
 
 def call(
