@@ -11,14 +11,9 @@ from typing import Final
 
 import grpc
 
-from jobtask.errors import JobTaskError
-from jobtask.rpc.status import Code, code_of
+from jobtask.rpc.status import Code
 
 # The same names on both sides: one row per code.
 GRPC_CODES: Final[Mapping[Code, grpc.StatusCode]] = {
     code: grpc.StatusCode[code.name] for code in Code
 }
-
-
-def status_code(error: JobTaskError) -> grpc.StatusCode:
-    return GRPC_CODES[code_of(error)]

@@ -36,6 +36,8 @@ from jobtask.http.routes import BINDINGS, Binding
 from jobtask.http.status import HTTP_STATUS, error_response, status_response
 from jobtask.http.transcode import (
     BODY,
+    SECONDS_PATTERN,
+    TIMEOUT_PATTERN,
     parse_seconds,
     parse_timeout,
     query_document,
@@ -75,13 +77,13 @@ _DEADLINE_PARAMETER: Final = _header(
     DEADLINE_HEADER,
     "the call's deadline in seconds (e.g. 2.5); at most, and by default, the "
     "server's HTTP_MAX_DEADLINE_SECONDS",
-    {"type": "string", "pattern": "^[0-9]{1,8}(\\.[0-9]{1,6})?$"},
+    {"type": "string", "pattern": f"^{SECONDS_PATTERN}$"},
 )
 _TIMEOUT_PARAMETER: Final = _header(
     TIMEOUT_HEADER,
     "the call's deadline, as gRPC writes it (1-8 digits and H, M, S, m, u or n); "
     "used when X-Request-Timeout is not sent",
-    {"type": "string", "pattern": "^[0-9]{1,8}[HMSmun]$"},
+    {"type": "string", "pattern": f"^{TIMEOUT_PATTERN}$"},
 )
 _TIMEZONE_PARAMETER: Final = _header(
     TIMEZONE_HEADER,

@@ -28,7 +28,9 @@ BODY: Final = "body"
 _TRUE: Final = frozenset({"true", "True", "TRUE", "t", "T", "1"})
 _FALSE: Final = frozenset({"false", "False", "FALSE", "f", "F", "0"})
 # gRPC's own deadline format (grpc-gateway forwards the same header): 1-8 digits and a unit.
-_TIMEOUT: Final = re.compile(r"([0-9]{1,8})([HMSmun])")
+# The patterns are the OpenAPI document's too (`jobtask.http.app`).
+TIMEOUT_PATTERN: Final = "[0-9]{1,8}[HMSmun]"
+_TIMEOUT: Final = re.compile(TIMEOUT_PATTERN)
 _TIMEOUT_UNITS: Final[Mapping[str, float]] = {
     "H": 3600.0,
     "M": 60.0,
@@ -100,15 +102,16 @@ def to_json(message: Message) -> dict[str, Any]:
 
 def parse_timeout(value: str) -> float:
     """A `grpc-timeout` header (e.g. `500m`, `10S`) in seconds."""
-    match = _TIMEOUT.fullmatch(value.strip())
-    if match is None:
+    text = value.strip()
+    if _TIMEOUT.fullmatch(text) is None:
         raise InvalidParameter(
             "grpc-timeout", "must be 1 to 8 digits and a unit H, M, S, m, u or n, e.g. 500m"
         )
-    return int(match.group(1)) * _TIMEOUT_UNITS[match.group(2)]
+    return int(text[:-1]) * _TIMEOUT_UNITS[text[-1]]
 
 
-_SECONDS: Final = re.compile(r"[0-9]{1,8}(\.[0-9]{1,6})?")
+SECONDS_PATTERN: Final = r"[0-9]{1,8}(\.[0-9]{1,6})?"
+_SECONDS: Final = re.compile(SECONDS_PATTERN)
 
 
 def parse_seconds(value: str, header: str) -> float:

@@ -156,7 +156,7 @@ class Calls:
         request: Any,
         call: Invocation,
         caller: Caller | SpaceoneCaller | None,
-        seen: Seen | None = None,
+        seen: Seen,
     ) -> Message:
         """The rpc's answer to the decoded request of an authenticated caller; the call's scope
         is noted in `seen` (its observation) once decided."""
@@ -164,10 +164,9 @@ class Calls:
         if handler is None:
             raise NotImplementedYet(f"{path} is not served here")
         scope = self.access.scope(path, request, call.metadata, caller)
-        if seen is not None:
-            seen.scope = scope
+        seen.scope = scope
         return handler(scope, request, call)
 
-    def call(self, path: str, request: Any, call: Invocation, seen: Seen | None = None) -> Message:
+    def call(self, path: str, request: Any, call: Invocation, seen: Seen) -> Message:
         """Authenticate and serve at once (the gRPC edge, whose request is decoded first)."""
         return self.serve(path, request, call, self.authenticate(path, call), seen)

@@ -24,10 +24,6 @@ class Observation:
         self.metrics = metrics
         self.call_log = call_log
 
-    @property
-    def enabled(self) -> bool:
-        return self.metrics is not None or self.call_log is not None
-
     @contextmanager
     def watching(self, rpc: Rpc, metadata: Iterable[tuple[str, Any]], seen: Seen) -> Iterator[None]:
         """One call, which ends as `seen` says by the end of the block. Entered where the call

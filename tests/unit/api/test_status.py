@@ -5,7 +5,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from jobtask.api.status import GRPC_CODES, status_code
+from jobtask.api.status import GRPC_CODES
 from jobtask.errors import (
     InvalidParameter,
     JobTaskError,
@@ -17,6 +17,7 @@ from jobtask.errors import (
     StorageUnavailable,
     UnsupportedOperator,
 )
+from jobtask.rpc.status import code_of
 
 
 @pytest.mark.parametrize(
@@ -34,7 +35,7 @@ from jobtask.errors import (
     ],
 )
 def test_each_error_maps_to_its_status_code(error: JobTaskError, code: grpc.StatusCode) -> None:
-    assert status_code(error) is code
+    assert GRPC_CODES[code_of(error)] is code
 
 
 def test_details_carry_the_spaceone_code_first() -> None:

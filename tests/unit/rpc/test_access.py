@@ -8,10 +8,11 @@ from typing import Any
 import grpc
 import pytest
 
-from jobtask.api.status import status_code
+from jobtask.api.status import GRPC_CODES
 from jobtask.auth import Caller
 from jobtask.errors import PermissionDenied, Unauthenticated
 from jobtask.rpc.access import JOB_TASK, RULES, WRITER, authorize, token_of
+from jobtask.rpc.status import code_of
 from jobtask.scope import Scope
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
@@ -163,5 +164,5 @@ def test_an_rpc_without_a_rule_is_denied() -> None:
 def test_refusals_map_to_their_status_codes(
     error: Unauthenticated | PermissionDenied, code: grpc.StatusCode, details: str
 ) -> None:
-    assert status_code(error) is code
+    assert GRPC_CODES[code_of(error)] is code
     assert str(error) == details
