@@ -337,10 +337,6 @@ def build_error_match(value: Mapping[str, Any], target: Target) -> Document:
     return body
 
 
-def _any_operand(operand: Any, target: Target) -> None:
-    _reject_operators(operand, target)
-
-
 def _list_operand(operand: Any, target: Target) -> None:
     if not isinstance(operand, list):
         raise target.invalid(f"$in and $nin in match take a list, not {shown(operand)}")
@@ -369,7 +365,7 @@ def _options_operand(operand: Any, target: Target) -> None:
 
 # Each operator allowed inside `match`, with the check of its operand.
 _MATCH_OPERATORS: Final[Mapping[str, Callable[[Any, Target], None]]] = {
-    **dict.fromkeys(("$eq", "$ne", "$gt", "$gte", "$lt", "$lte"), _any_operand),
+    **dict.fromkeys(("$eq", "$ne", "$gt", "$gte", "$lt", "$lte"), _reject_operators),
     "$in": _list_operand,
     "$nin": _list_operand,
     "$exists": _boolean_operand,

@@ -119,15 +119,14 @@ def _check_condition(condition: Condition, limits: Limits, where: str) -> None:
             _pattern_length(value, limits.max_regex_length, f"{where}.value")
 
 
+def _check_filter_count(count: int, limits: Limits) -> None:
+    _at_most(count, limits.max_filters, "query.filter", "conditions in filter and filter_or")
+
+
 def _check_filters(
     conditions: Sequence[Condition], conditions_or: Sequence[Condition], limits: Limits
 ) -> None:
-    _at_most(
-        len(conditions) + len(conditions_or),
-        limits.max_filters,
-        "query.filter",
-        "conditions in filter and filter_or",
-    )
+    _check_filter_count(len(conditions) + len(conditions_or), limits)
     for name, group in (("filter", conditions), ("filter_or", conditions_or)):
         for index, condition in enumerate(group):
             _check_condition(condition, limits, f"query.{name}[{index}]")
@@ -137,12 +136,7 @@ def check_counts(filters: int, filters_or: int, stages: int, limits: Limits) -> 
     """How many conditions and stages a query holds, checked on the request as it arrived,
     before its values are converted: a request within the size limit can still carry 190,000
     conditions, whose conversion alone would cost seconds of CPU."""
-    _at_most(
-        filters + filters_or,
-        limits.max_filters,
-        "query.filter",
-        "conditions in filter and filter_or",
-    )
+    _check_filter_count(filters + filters_or, limits)
     _at_most(stages, limits.max_aggregate_stages, "query.aggregate", "stages")
 
 

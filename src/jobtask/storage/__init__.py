@@ -11,15 +11,13 @@
   `connection`: the client and the command observers.
 """
 
-from jobtask.storage.connection import COLLECTION, CommandObserver, connect, connect_with
+from jobtask.storage.connection import CommandObserver, connect, connect_with
 from jobtask.storage.driver import failure_detail
-from jobtask.storage.indexes import INDEXES, TTL_INDEX
+from jobtask.storage.indexes import INDEXES
 from jobtask.storage.repository import MongoJobTaskRepository
 
 __all__ = [
-    "COLLECTION",
     "INDEXES",
-    "TTL_INDEX",
     "CommandObserver",
     "MongoJobTaskRepository",
     "connect",

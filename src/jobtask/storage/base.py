@@ -42,6 +42,16 @@ class CollectionAccess:
             selection_timeout=self._selection_timeout,
         )
 
+    def _find_one(
+        self, query: Mapping[str, Any], projection: Mapping[str, int], timeout: float | None
+    ) -> dict[str, Any] | None:
+        """The first document matching `query`, projected, bounded by `timeout` (find_one takes
+        maxTimeMS by its own keyword)."""
+        with self._within(timeout) as options, self._reaching():
+            return self._collection.find_one(
+                query, projection, max_time_ms=options.get("maxTimeMS")
+            )
+
     def _reaching(
         self, rejected: Mapping[int, str] = QUERY_REJECTIONS, *, time_limit_ms: int | None = None
     ) -> AbstractContextManager[None]:

@@ -21,10 +21,7 @@ class MongoReads(CollectionAccess):
     def find_one(
         self, query: Mapping[str, Any], projection: Mapping[str, int], *, timeout: float | None
     ) -> JobTask | None:
-        with self._within(timeout) as options, self._reaching():
-            document = self._collection.find_one(
-                query, projection, max_time_ms=options.get("maxTimeMS")
-            )
+        document = self._find_one(query, projection, timeout)
         return None if document is None else to_task(document)
 
     def find(

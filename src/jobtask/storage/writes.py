@@ -82,23 +82,15 @@ class MongoWrites(CollectionAccess):
         self, job_task_id: str, domain_id: str, *, timeout: float | None
     ) -> StoredTask | None:
         """The stored task with that id in that domain (to compare a retried create)."""
-        with self._within(timeout) as options, self._reaching():
-            document = self._collection.find_one(
-                {"job_task_id": job_task_id, "domain_id": domain_id},
-                {"_id": 0},
-                max_time_ms=options.get("maxTimeMS"),
-            )
+        query = {"job_task_id": job_task_id, "domain_id": domain_id}
+        document = self._find_one(query, {"_id": 0}, timeout)
         return None if document is None else stored_task(document)
 
     def find_status(
         self, job_task_id: str, domain_id: str, *, timeout: float | None
     ) -> JobTaskStatus | None:
-        with self._within(timeout) as options, self._reaching():
-            document = self._collection.find_one(
-                {"job_task_id": job_task_id, "domain_id": domain_id},
-                {"_id": 0, "status": 1},
-                max_time_ms=options.get("maxTimeMS"),
-            )
+        query = {"job_task_id": job_task_id, "domain_id": domain_id}
+        document = self._find_one(query, {"_id": 0, "status": 1}, timeout)
         return None if document is None else to_task(document).status
 
     def _update(
