@@ -16,9 +16,9 @@ from typing import Protocol
 
 from jobtask.api.server import RunningServer, build_server
 from jobtask.auth import Security
+from jobtask.domain import Limits
 from jobtask.errors import JobTaskError
 from jobtask.http.server import HttpServer, build_http_server
-from jobtask.query.limits import Limits
 from jobtask.rpc.logs import CallLog
 from jobtask.rpc.metrics import Metrics, MetricsEndpoint, serve_metrics
 from jobtask.rpc.tracing import Tracing

@@ -16,13 +16,12 @@ from typing import Any, Final, Protocol
 from zoneinfo import ZoneInfo
 
 from jobtask.deadline import countdown
-from jobtask.domain import QUERY_FILTERS, JobTask, JobTaskStatus
+from jobtask.domain import QUERY_FILTERS, JobTask, JobTaskStatus, Limits
 from jobtask.errors import InvalidParameter, NotFound, RequiredParameter, shown
 from jobtask.query.aggregate import StatResult, build_pipeline, read_result
 from jobtask.query.filters import all_of_documents
 from jobtask.query.limits import (
     DEFAULT_LIMITS,
-    Limits,
     check_only,
     check_query,
     check_statistics_query,

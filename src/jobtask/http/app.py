@@ -30,6 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from jobtask.auth import Caller
+from jobtask.domain import Limits
 from jobtask.errors import InvalidParameter, JobTaskError, NotFound, NotImplementedYet
 from jobtask.http.openapi import openapi_document
 from jobtask.http.routes import BINDINGS, Binding
@@ -45,7 +46,7 @@ from jobtask.http.transcode import (
     to_json,
     to_message,
 )
-from jobtask.query.limits import Limits, check_counts
+from jobtask.query.limits import check_counts
 from jobtask.rpc.calls import TIMEZONE, Calls
 from jobtask.rpc.invocation import OK, Invocation, Outcome, Rpc, Seen
 from jobtask.rpc.logs import CallLog

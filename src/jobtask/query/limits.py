@@ -23,8 +23,7 @@ from jobtask.query.stat_model import (
     StatisticsQuery,
 )
 
-# Limits: declared with the domain, whose defaults the settings (MAX_FILTERS, ...) take.
-__all__ = ["DEFAULT_LIMITS", "Limits"]
+# Limits are declared with the domain (jobtask.domain), whose defaults the settings take.
 DEFAULT_LIMITS: Final = Limits()
 
 # Operators whose string values become patterns the database runs, element by element for lists.

@@ -21,11 +21,12 @@ from jobtask.domain import (
     FieldKind,
     JobTask,
     JobTaskStatus,
+    Limits,
     TaskError,
 )
 from jobtask.errors import InvalidParameter
 from jobtask.query.aggregate import StatResult
-from jobtask.query.limits import DEFAULT_LIMITS, Limits, check_counts
+from jobtask.query.limits import DEFAULT_LIMITS, check_counts
 from jobtask.query.model import Condition, Page, Query, SortKey
 from jobtask.query.stat_model import (
     AggregateCount,

@@ -8,10 +8,10 @@ from typing import Any, Final
 import pytest
 
 from jobtask.bootstrap import query_limits
+from jobtask.domain import Limits
 from jobtask.errors import InvalidParameter
 from jobtask.query.limits import (
     DEFAULT_LIMITS,
-    Limits,
     check_only,
     check_query,
     check_statistics_query,
