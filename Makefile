@@ -164,6 +164,13 @@ test: lint clients identity tools image-venv  ## lint, unit, integration (SpaceO
 	@$(MAKE) --no-print-directory integration-realdb
 	@$(MAKE) --no-print-directory bench-smoke
 
+# Shell lines that start the real engine (idempotent) and set $uri from the last
+# 'REALDB READY <uri>' line it prints, or fail naming the run ($(1)) and why.
+realdb_uri = out=$$(bash "$(REALDB)" start) || { echo "$$out"; \
+		echo "== $(1): FAILED, '$(REALDB) start' failed"; exit 1; }; \
+	uri=$$(sed -n 's/^REALDB READY \([^ ]*\).*/\1/p' <<<"$$out" | tail -n 1); \
+	[ -n "$$uri" ] || { echo "$$out"; echo "== $(1): FAILED, no 'REALDB READY <uri>'"; exit 1; }
+
 .PHONY: integration-realdb
 integration-realdb: install clients identity tools image-venv  ## integration tests on the real engine ($(REALDB)); fails if it cannot start
 	@if [ ! -e "$(REALDB)" ]; then \
@@ -171,11 +178,7 @@ integration-realdb: install clients identity tools image-venv  ## integration te
 			"(CI has it beside the clone; elsewhere set REALDB=/path/to/realdb.sh)"; \
 		exit 0; \
 	fi; \
-	out=$$(bash "$(REALDB)" start) || { echo "$$out"; \
-		echo "== integration tests on the real engine: FAILED, '$(REALDB) start' failed"; exit 1; }; \
-	uri=$$(sed -n 's/^REALDB READY \([^ ]*\).*/\1/p' <<<"$$out" | tail -n 1); \
-	[ -n "$$uri" ] || { echo "$$out"; \
-		echo "== integration tests on the real engine: FAILED, no 'REALDB READY <uri>'"; exit 1; }; \
+	$(call realdb_uri,integration tests on the real engine); \
 	echo "== integration tests on the real engine (PostgreSQL + DocumentDB, $(REALDB))"; \
 	JOBTASK_TEST_MONGODB_URI="$$uri" JOBTASK_TEST_DATABASE=documentdb \
 		$(BIN)/pytest -m integration -n $(REALDB_WORKERS) $(addprefix --ignore=,$(NO_DATABASE_TESTS)) tests
@@ -210,8 +213,7 @@ bench-smoke: install  ## the benchmark for a few seconds on the real engine ($(R
 	@if [ ! -e "$(REALDB)" ]; then \
 		echo "== benchmark smoke run on the real engine: SKIPPED, $(REALDB) is not there"; exit 0; \
 	fi; \
-	out=$$(bash "$(REALDB)" start) || { echo "$$out"; exit 1; }; \
-	uri=$$(sed -n 's/^REALDB READY \([^ ]*\).*/\1/p' <<<"$$out" | tail -n 1); \
+	$(call realdb_uri,benchmark smoke run on the real engine); \
 	echo "== benchmark smoke run on the real engine (no figures asserted)"; \
 	$(BIN)/python tools/bench.py --uri "$$uri" $(BENCH_SMOKE_ARGS)
 

@@ -38,7 +38,7 @@ from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from tests.support import hostile
 from tests.support.independent_client import IndependentJobTaskClient
-from tests.support.load import Load, LoadPlan, LoadResult
+from tests.support.load import Load, LoadPlan, LoadResult, percentile
 from tests.support.processes import (
     NOT_SERVING,
     SERVING,
@@ -416,8 +416,8 @@ def scenario_hostile(args: argparse.Namespace, workdir: Path, uri: str) -> Row:
     row.errors = dict(outcomes.seen)
     latencies = sorted(outcomes.health)
     if latencies:
-        row.p50_ms = latencies[len(latencies) // 2] * 1000
-        row.p99_ms = latencies[int(len(latencies) * 0.99)] * 1000
+        row.p50_ms = percentile(latencies, 0.50) * 1000
+        row.p99_ms = percentile(latencies, 0.99) * 1000
     row.notes.append(
         f"p50/p99 above: {len(latencies)} health checks (gRPC Check and /healthz), max "
         f"{max(latencies, default=0) * 1000:.0f} ms, {outcomes.health_failures} failed"

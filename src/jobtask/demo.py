@@ -19,7 +19,7 @@ from typing import Any
 import grpc
 
 from jobtask.cli.client import Connection, ConnectionSetupError
-from jobtask.domain import IDENTITY_FIELDS, JobTaskStatus
+from jobtask.domain import COUNTERS, IDENTITY_FIELDS, JobTaskStatus
 from jobtask.settings import Settings
 from jobtask.storage import connect_with
 from jobtask_internal.v1 import job_task_writer_pb2 as writer_pb2
@@ -161,14 +161,7 @@ def _report(
     for part in range(parts):
         last = part == parts - 1
         counts = {
-            name: shape[name] // parts + (shape[name] % parts if last else 0)
-            for name in (
-                "created_count",
-                "updated_count",
-                "deleted_count",
-                "disconnected_count",
-                "failure_count",
-            )
+            name: shape[name] // parts + (shape[name] % parts if last else 0) for name in COUNTERS
         }
         errors = [collector_pb2.ErrorInfo(**e) for e in shape["errors"]] if last else []
         stub.report(

@@ -14,6 +14,16 @@ DEFAULT_MONGODB_URI = "mongodb://127.0.0.1:27017"
 LIMITS = Limits()
 
 
+def _jwks_items(value: str) -> list[tuple[str, str, str]]:
+    """IDENTITY_JWKS's non-empty items as (domain_id, "=", path), stripped ("" when absent)."""
+    items = []
+    for item in value.split(","):
+        if item.strip():
+            domain_id, equals, path = item.partition("=")
+            items.append((domain_id.strip(), equals, path.strip()))
+    return items
+
+
 class Settings(BaseSettings):
     """Each field is an environment variable of the same name in upper case."""
 
@@ -163,12 +173,7 @@ class Settings(BaseSettings):
     @property
     def identity_jwks_files(self) -> dict[str, str]:
         """IDENTITY_JWKS as {domain_id: path}."""
-        files = {}
-        for item in self.identity_jwks.split(","):
-            if item.strip():
-                domain_id, _, path = item.partition("=")
-                files[domain_id.strip()] = path.strip()
-        return files
+        return {domain_id: path for domain_id, _, path in _jwks_items(self.identity_jwks)}
 
     @field_validator("identity_endpoint")
     @classmethod
@@ -180,9 +185,8 @@ class Settings(BaseSettings):
     @field_validator("identity_jwks")
     @classmethod
     def _identity_when_spaceone(cls, value: str, info: ValidationInfo) -> str:
-        for item in value.split(","):
-            domain_id, equals, path = item.partition("=")
-            if item.strip() and not (domain_id.strip() and equals and path.strip()):
+        for domain_id, equals, path in _jwks_items(value):
+            if not (domain_id and equals and path):
                 raise ValueError("must be domain_id=path[,domain_id=path...]")
         spaceone = info.data.get("auth_enabled") and info.data.get("auth_mode") == "spaceone"
         if spaceone and not (info.data.get("identity_endpoint") or value.strip()):

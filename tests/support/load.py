@@ -58,6 +58,13 @@ class Call:
     request_id: str  # sent as x-request-id: the server's call log names the calls it served
 
 
+def percentile(values: list[float], fraction: float) -> float:
+    """The value at `fraction` of the sorted `values` (nan when there are none)."""
+    if not values:
+        return float("nan")
+    return values[min(len(values) - 1, int(fraction * len(values)))]
+
+
 @dataclass
 class LoadResult:
     calls: list[Call] = field(default_factory=list)
@@ -74,10 +81,7 @@ class LoadResult:
         return sorted(c.seconds for c in self.calls if kind is None or c.kind == kind)
 
     def percentile(self, fraction: float, kind: str | None = None) -> float:
-        values = self.latencies(kind)
-        if not values:
-            return float("nan")
-        return values[min(len(values) - 1, int(fraction * len(values)))]
+        return percentile(self.latencies(kind), fraction)
 
     @property
     def throughput(self) -> float:
