@@ -40,7 +40,7 @@ from jobtask.demo import demo_documents, domain_ids
 from jobtask.domain import to_task
 from jobtask.rpc import convert
 from jobtask.scope import Scope
-from jobtask.service import JobTaskService
+from jobtask.services.reads import JobTaskService
 from jobtask.storage import INDEXES, MongoJobTaskRepository
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 

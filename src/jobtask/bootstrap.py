@@ -22,10 +22,10 @@ from jobtask.http.server import HttpServer, build_http_server
 from jobtask.rpc.logs import CallLog
 from jobtask.rpc.metrics import Metrics, MetricsEndpoint, serve_metrics
 from jobtask.rpc.tracing import Tracing
-from jobtask.service import JobTaskService
+from jobtask.services.collector import JobTaskWriter, WriterLimits
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository, connect_with, failure_detail
-from jobtask.writer import JobTaskWriter, WriterLimits
 
 log = logging.getLogger("jobtask")
 

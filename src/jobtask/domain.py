@@ -214,8 +214,8 @@ class Limits:
     max_stage_fields: int = 100  # keys + fields of a group, fields of a project, sort keys
 
 
-# What a task keeps of the errors collectors report (jobtask.writer.WriterLimits, and the
-# settings JOB_TASK_MAX_ERRORS and JOB_TASK_MAX_ERROR_MESSAGE_CHARS).
+# What a task keeps of the errors collectors report (jobtask.services.collector.WriterLimits, and
+# the settings JOB_TASK_MAX_ERRORS and JOB_TASK_MAX_ERROR_MESSAGE_CHARS).
 MAX_ERRORS_KEPT: Final = 100
 MAX_ERROR_MESSAGE_CHARS: Final = 4096
 

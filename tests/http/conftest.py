@@ -17,7 +17,7 @@ from jobtask.http.app import HttpApp
 from jobtask.http.server import HttpServer, listen
 from jobtask.rpc.access import Access
 from jobtask.rpc.calls import Calls
-from jobtask.service import JobTaskService
+from jobtask.services.reads import JobTaskService
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import TASKS
 

@@ -16,7 +16,7 @@ from jobtask.auth import Security, TokenVerifier, load_public_keys, load_securit
 from jobtask.errors import StorageError
 from jobtask.http.server import HttpServer, build_http_server, listen
 from jobtask.query.limits import DEFAULT_LIMITS
-from jobtask.service import JobTaskService, ListResult, StatRequest
+from jobtask.services.reads import JobTaskService, ListResult, StatRequest
 from jobtask.settings import Settings
 from tests.http.conftest import Serve, http_app
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, tasks_in

@@ -22,10 +22,10 @@ import pytest
 
 from jobtask.api.identity import load_security
 from jobtask.api.server import RunningServer, build_server
-from jobtask.service import JobTaskService
+from jobtask.services.collector import JobTaskWriter, WriterLimits
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository, connect, connect_with
-from jobtask.writer import JobTaskWriter, WriterLimits
 from tests.support.dataset import TASKS
 from tests.support.independent_client import IndependentJobTaskClient
 

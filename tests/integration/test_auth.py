@@ -23,10 +23,10 @@ from jobtask.api.identity import load_security
 from jobtask.api.server import build_server
 from jobtask.demo import domain_ids
 from jobtask.demo import main as demo_main
-from jobtask.service import JobTaskService
+from jobtask.services.collector import JobTaskWriter, WriterLimits
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
-from jobtask.writer import JobTaskWriter, WriterLimits
 from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, ids, tasks_in

@@ -20,10 +20,10 @@ from typer.testing import CliRunner, Result
 from jobtask.api.identity import load_security
 from jobtask.api.server import build_server
 from jobtask.cli.main import LIST_LIMIT, app
-from jobtask.service import JobTaskService
+from jobtask.services.collector import JobTaskWriter, WriterLimits
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
-from jobtask.writer import JobTaskWriter, WriterLimits
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, TASKS, tasks_in
 from tests.support.processes import free_port
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from jobtask.api.identity import load_security
 from jobtask.api.server import RunningServer, build_server
-from jobtask.service import JobTaskService
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import connect_with
 from tests.support import hostile

@@ -13,7 +13,7 @@ from jobtask.api.healthcheck import main as healthcheck
 from jobtask.api.identity import load_security
 from jobtask.api.server import build_server
 from jobtask.http.server import build_http_server
-from jobtask.service import JobTaskService
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.processes import free_port

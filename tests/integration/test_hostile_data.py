@@ -18,10 +18,10 @@ from bson.raw_bson import RawBSONDocument
 
 from jobtask.api.identity import load_security
 from jobtask.http.server import HttpServer, build_http_server
-from jobtask.service import JobTaskService
+from jobtask.services.collector import WriterLimits
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
-from jobtask.writer import WriterLimits
 from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
 from spaceone.api.inventory.v1 import collector_pb2

@@ -16,7 +16,7 @@ from google.protobuf import json_format
 from jobtask import protojson
 from jobtask.api.identity import load_security
 from jobtask.http.server import HttpServer, build_http_server
-from jobtask.service import JobTaskService
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc

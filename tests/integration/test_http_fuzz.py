@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 from jobtask.api.identity import load_security
 from jobtask.http.app import api_document
 from jobtask.http.server import HttpServer, build_http_server
-from jobtask.service import JobTaskService
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import DOMAIN

@@ -28,7 +28,7 @@ from jobtask.http.server import build_http_server
 from jobtask.rpc.logs import CallLog, JsonFormatter
 from jobtask.rpc.metrics import Metrics, serve_metrics
 from jobtask.rpc.tracing import Tracing, TracingUnavailable, start_tracing
-from jobtask.service import JobTaskService
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import CommandObserver, connect_with
 from tests.support.dataset import DOMAIN

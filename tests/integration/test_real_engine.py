@@ -21,7 +21,7 @@ from pymongo import monitoring
 from jobtask.api.identity import load_security
 from jobtask.api.server import build_server
 from jobtask.demo import demo_documents, domain_ids
-from jobtask.service import JobTaskService
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import INDEXES, MongoJobTaskRepository
 from tests.support.dataset import TASKS

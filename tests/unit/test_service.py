@@ -11,7 +11,6 @@ from typing import Any
 import mongomock
 import pytest
 
-from jobtask import service as service_module
 from jobtask.errors import (
     InvalidParameter,
     NotFound,
@@ -22,7 +21,8 @@ from jobtask.errors import (
 from jobtask.query.list_plan import keyword_condition
 from jobtask.query.model import Condition, Page, Query, SortKey
 from jobtask.scope import Scope
-from jobtask.service import JobTaskService, ListRequest
+from jobtask.services import reads as service_module
+from jobtask.services.reads import JobTaskService, ListRequest
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, TASKS, ids, tasks_in
 

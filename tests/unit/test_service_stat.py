@@ -37,7 +37,7 @@ from jobtask.query.stat_model import (
     StatisticsQuery,
 )
 from jobtask.scope import Scope
-from jobtask.service import JobTaskService, StatRequest
+from jobtask.services.reads import JobTaskService, StatRequest
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, TASKS, tasks_in
 

@@ -26,9 +26,9 @@ from jobtask.rpc.logs import CallLog
 from jobtask.rpc.metrics import Metrics
 from jobtask.rpc.observe import Observation
 from jobtask.rpc.tracing import Tracing
-from jobtask.service import JobTaskService
+from jobtask.services.collector import JobTaskWriter
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
-from jobtask.writer import JobTaskWriter
 
 JOB_TASK_SERVICE = JOB_TASK_DESCRIPTOR.full_name
 # What reflection lists: only what SpaceONE's clients can load. They build a stub for every listed

@@ -28,7 +28,7 @@ from jobtask.rpc.access import Access
 from jobtask.rpc.calls import Calls
 from jobtask.rpc.logs import CallLog
 from jobtask.rpc.metrics import Metrics
-from jobtask.service import JobTaskService
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 
 log = logging.getLogger(__name__)

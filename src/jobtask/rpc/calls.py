@@ -18,9 +18,9 @@ from jobtask.rpc import convert
 from jobtask.rpc.access import Access
 from jobtask.rpc.invocation import Invocation
 from jobtask.scope import Scope
-from jobtask.service import JobTaskService
+from jobtask.services.collector import JobTaskWriter
+from jobtask.services.reads import JobTaskService
 from jobtask.spaceone_auth import SpaceoneCaller
-from jobtask.writer import JobTaskWriter
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 

@@ -43,8 +43,8 @@ from jobtask.query.stat_model import (
     Stage,
     StatisticsQuery,
 )
-from jobtask.service import ListRequest, StatRequest
-from jobtask.writer import NewTask, Progress
+from jobtask.services.collector import NewTask, Progress
+from jobtask.services.reads import ListRequest, StatRequest
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.core.v1 import query_pb2
 from spaceone.api.inventory.v1 import collector_pb2, job_task_pb2

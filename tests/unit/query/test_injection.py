@@ -23,7 +23,7 @@ from jobtask.domain import JobTask
 from jobtask.errors import InvalidRequest, NotFound
 from jobtask.rpc import convert
 from jobtask.scope import Scope
-from jobtask.service import JobTaskService
+from jobtask.services.reads import JobTaskService
 from spaceone.api.inventory.v1 import job_task_pb2
 from tests.support import hostile
 

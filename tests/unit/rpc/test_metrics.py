@@ -18,7 +18,7 @@ from jobtask.errors import NotFound, RequiredParameter
 from jobtask.rpc.invocation import Rpc
 from jobtask.rpc.metrics import Metrics
 from jobtask.rpc.observe import Observation
-from jobtask.service import JobTaskService
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
