@@ -14,8 +14,8 @@ from pydantic import ValidationError
 from jobtask import bootstrap
 from jobtask.api.identity import load_security
 from jobtask.auth import ConfigurationError
-from jobtask.rpc.logs import configure_logging
-from jobtask.rpc.tracing import TracingUnavailable, start_tracing
+from jobtask.observability.logs import configure_logging
+from jobtask.observability.tracing import TracingUnavailable, start_tracing
 from jobtask.settings import Settings
 
 log = logging.getLogger("jobtask")

@@ -19,9 +19,9 @@ from jobtask.auth import Security
 from jobtask.domain import Limits
 from jobtask.errors import JobTaskError
 from jobtask.http.server import HttpServer, build_http_server
-from jobtask.rpc.logs import CallLog
-from jobtask.rpc.metrics import Metrics, MetricsEndpoint, serve_metrics
-from jobtask.rpc.tracing import Tracing
+from jobtask.observability.logs import CallLog
+from jobtask.observability.metrics import Metrics, MetricsEndpoint, serve_metrics
+from jobtask.observability.tracing import Tracing
 from jobtask.services.collector import JobTaskWriter, WriterLimits
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings

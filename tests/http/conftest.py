@@ -13,10 +13,10 @@ import mongomock
 import pytest
 
 from jobtask.auth import Security
+from jobtask.calls.handlers import Calls
 from jobtask.http.app import HttpApp
 from jobtask.http.server import HttpServer, listen
 from jobtask.rpc.access import Access
-from jobtask.rpc.calls import Calls
 from jobtask.services.reads import JobTaskService
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import TASKS

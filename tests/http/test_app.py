@@ -25,7 +25,7 @@ from tests.support.tokens import READ, claims, make_pki, rsa_key, write_pem
 LIST = "/inventory/v1/job-tasks"
 SEARCH = "/inventory/v1/job-tasks/search"
 STAT = "/inventory/v1/job-tasks/stat"
-ERROR_LOGGER = "jobtask.rpc.status"
+ERROR_LOGGER = "jobtask.calls.status"
 
 
 class Stub:

@@ -1,6 +1,6 @@
 """build_server(): the one place where the gRPC server is wired together.
 
-SpaceONE's JobTask and our internal JobTaskWriter (the call layer's rpcs, `jobtask.rpc.calls`,
+SpaceONE's JobTask and our internal JobTaskWriter (the call layer's rpcs, `jobtask.calls.handlers`,
 which apply the access rules; each observed by metrics and the call log when given, see
 `api.servicer`), the standard health service and server reflection (v1alpha, which SpaceONE's
 client and spacectl use, and v1), a tracing interceptor in front when tracing is on, and when
@@ -20,12 +20,12 @@ from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_g
 from jobtask.api.dbhealth import DatabaseProbe, Pingable
 from jobtask.api.servicer import service_handlers
 from jobtask.auth import Security, TlsFiles
+from jobtask.calls.handlers import JOB_TASK_DESCRIPTOR, Calls
+from jobtask.observability.logs import CallLog
+from jobtask.observability.metrics import Metrics
+from jobtask.observability.observe import Observation
+from jobtask.observability.tracing import Tracing
 from jobtask.rpc.access import Access
-from jobtask.rpc.calls import JOB_TASK_DESCRIPTOR, Calls
-from jobtask.rpc.logs import CallLog
-from jobtask.rpc.metrics import Metrics
-from jobtask.rpc.observe import Observation
-from jobtask.rpc.tracing import Tracing
 from jobtask.services.collector import JobTaskWriter
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings

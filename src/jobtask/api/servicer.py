@@ -1,8 +1,8 @@
-"""The rpcs of the call layer (`jobtask.rpc.calls`) as grpcio handlers: one per method of each
+"""The rpcs of the call layer (`jobtask.calls.handlers`) as grpcio handlers: one per method of each
 served service's descriptor. Each decodes the request (undecodable bytes are the client's mistake,
 INVALID_ARGUMENT, where grpc would answer INTERNAL), hands it with the call's metadata, deadline
 and client certificate to `Calls.serve`, encodes the answer, and answers a failure with the call
-layer's status (`jobtask.rpc.status`) as grpc's code; the call layer's observation (metrics, call
+layer's status (`jobtask.calls.status`) as grpc's code; the call layer's observation (metrics, call
 log) sees every call.
 """
 
@@ -18,10 +18,10 @@ from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import DecodeError, Message
 
 from jobtask.api.status import GRPC_CODES
+from jobtask.calls.handlers import Calls
+from jobtask.calls.invocation import Invocation, Rpc, Seen
 from jobtask.errors import InvalidParameter
-from jobtask.rpc.calls import Calls
-from jobtask.rpc.invocation import Invocation, Rpc, Seen
-from jobtask.rpc.observe import Observation
+from jobtask.observability.observe import Observation
 
 Behaviour = Callable[[Any, grpc.ServicerContext], Any]
 # What an rpc does with its request, given what its observation records.

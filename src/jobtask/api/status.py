@@ -1,6 +1,6 @@
 """The call layer's outcome codes as gRPC status codes.
 
-`jobtask.rpc.status` decides each error's code, SpaceONE error code and message (and logs what
+`jobtask.calls.status` decides each error's code, SpaceONE error code and message (and logs what
 must be logged); this is only the table to grpc's codes (the servicer aborts with it).
 """
 
@@ -11,7 +11,7 @@ from typing import Final
 
 import grpc
 
-from jobtask.rpc.status import Code
+from jobtask.calls.status import Code
 
 # The same names on both sides: one row per code.
 GRPC_CODES: Final[Mapping[Code, grpc.StatusCode]] = {

@@ -1,8 +1,8 @@
 """The ASGI app: JobTask's rpcs at their proto HTTP bindings, `/healthz` and `/openapi.json`.
 
-Each rpc is the call layer's (`jobtask.rpc.calls`, as over gRPC: its access rules, the same token
-headers, permission table and scope) behind a JSON <-> message step (`transcode`); service calls
-run on a bounded pool of worker threads. Health and the document stay open.
+Each rpc is the call layer's (`jobtask.calls.handlers`, as over gRPC: its access rules, the
+same token headers, permission table and scope) behind a JSON <-> message step (`transcode`);
+service calls run on a bounded pool of worker threads. Health and the document stay open.
 When given the gRPC server's metrics and call log, each rpc call is measured and logged as gRPC
 calls are (`transport: http`, with its HTTP status).
 
@@ -30,6 +30,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from jobtask.auth import Caller
+from jobtask.calls.handlers import TIMEZONE, Calls
+from jobtask.calls.invocation import OK, Invocation, Outcome, Rpc, Seen
+from jobtask.calls.status import Code
 from jobtask.domain import Limits
 from jobtask.errors import InvalidParameter, JobTaskError, NotFound, NotImplementedYet
 from jobtask.http.openapi import openapi_document
@@ -46,13 +49,10 @@ from jobtask.http.transcode import (
     to_json,
     to_message,
 )
+from jobtask.observability.logs import CallLog
+from jobtask.observability.metrics import Metrics
+from jobtask.observability.observe import Observation
 from jobtask.query.limits import check_counts
-from jobtask.rpc.calls import TIMEZONE, Calls
-from jobtask.rpc.invocation import OK, Invocation, Outcome, Rpc, Seen
-from jobtask.rpc.logs import CallLog
-from jobtask.rpc.metrics import Metrics
-from jobtask.rpc.observe import Observation
-from jobtask.rpc.status import Code
 from jobtask.spaceone_auth import SpaceoneCaller
 
 # The metadata key the gRPC servicer reads stat's time zone from, here a header of the same name.

@@ -14,9 +14,9 @@ from typing import Any, Final
 
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
+from jobtask.calls.status import Code
 from jobtask.http.routes import Binding
 from jobtask.http.transcode import is_map
-from jobtask.rpc.status import Code
 
 Schema = dict[str, Any]
 

@@ -1,4 +1,4 @@
-"""Errors as HTTP answers: the call layer's outcome (`jobtask.rpc.status`, the only decision of
+"""Errors as HTTP answers: the call layer's outcome (`jobtask.calls.status`, the only decision of
 code, error code and message) -> HTTP status by the table here, with a JSON body
 
     {"error": {"code": "<SPACEONE_ERROR_CODE>", "message": "...", "status": "<CODE_NAME>"}}
@@ -11,7 +11,7 @@ from typing import Final
 
 from starlette.responses import JSONResponse
 
-from jobtask.rpc.status import Code, Status, status_of
+from jobtask.calls.status import Code, Status, status_of
 
 # grpc-gateway's table, except FAILED_PRECONDITION: 412 says "the resource's state forbids it"
 # better than its 400.

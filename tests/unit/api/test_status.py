@@ -6,6 +6,7 @@ import grpc
 import pytest
 
 from jobtask.api.status import GRPC_CODES
+from jobtask.calls.status import code_of
 from jobtask.errors import (
     InvalidParameter,
     JobTaskError,
@@ -17,7 +18,6 @@ from jobtask.errors import (
     StorageUnavailable,
     UnsupportedOperator,
 )
-from jobtask.rpc.status import code_of
 
 
 @pytest.mark.parametrize(

@@ -13,9 +13,9 @@ import pytest
 from google.protobuf import empty_pb2, struct_pb2
 
 from jobtask.api.servicer import observed
+from jobtask.calls.invocation import Rpc, Seen
 from jobtask.errors import NotFound
-from jobtask.rpc.invocation import Rpc, Seen
-from jobtask.rpc.logs import (
+from jobtask.observability.logs import (
     FIELDS,
     CallLog,
     JsonFormatter,
@@ -24,7 +24,7 @@ from jobtask.rpc.logs import (
     redact,
     result_count,
 )
-from jobtask.rpc.observe import Observation
+from jobtask.observability.observe import Observation
 from jobtask.scope import Scope
 from spaceone.api.inventory.v1 import job_task_pb2
 from tests.support.grpc_context import Aborted, FakeContext

@@ -14,10 +14,10 @@ from prometheus_client import REGISTRY, CollectorRegistry
 from jobtask.api.server import build_server
 from jobtask.api.servicer import observed
 from jobtask.auth import Security
+from jobtask.calls.invocation import Rpc
 from jobtask.errors import NotFound, RequiredParameter
-from jobtask.rpc.invocation import Rpc
-from jobtask.rpc.metrics import Metrics
-from jobtask.rpc.observe import Observation
+from jobtask.observability.metrics import Metrics
+from jobtask.observability.observe import Observation
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository

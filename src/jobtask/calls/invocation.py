@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from jobtask.calls.status import Code, Status, status_of
 from jobtask.rpc.access import Metadata
-from jobtask.rpc.status import Code, Status, status_of
 from jobtask.scope import Scope
 
 
@@ -86,7 +86,7 @@ class Seen:
         return response
 
     def failed(self, error: BaseException, what: str) -> Status:
-        """The call raised `error`: its answer (`jobtask.rpc.status`), noted as its outcome."""
+        """The call raised `error`: its answer (`jobtask.calls.status`), noted as its outcome."""
         status = status_of(error, what)
         self.outcome = Outcome(status.code, status.error_code)
         return status

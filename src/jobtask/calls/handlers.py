@@ -1,6 +1,6 @@
 """Each rpc written once, for both edges: the request message -> the service, given the call's
 `Scope` -> the answer message. `Calls.serve` applies the access rules (`jobtask.rpc.access`) first;
-the edges decode the request, encode the answer and map what is raised (`jobtask.rpc.status`).
+the edges decode the request, encode the answer and map what is raised (`jobtask.calls.status`).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
 
 from jobtask.auth import Caller
+from jobtask.calls.invocation import Invocation
 from jobtask.errors import NotImplementedYet
 from jobtask.rpc import convert
 from jobtask.rpc.access import Access
-from jobtask.rpc.invocation import Invocation
 from jobtask.scope import Scope
 from jobtask.services.collector import JobTaskWriter
 from jobtask.services.reads import JobTaskService
@@ -25,7 +25,7 @@ from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 
 if TYPE_CHECKING:
-    from jobtask.rpc.invocation import Seen
+    from jobtask.calls.invocation import Seen
 
 JOB_TASK_DESCRIPTOR: Final = job_task_pb2.DESCRIPTOR.services_by_name["JobTask"]
 WRITER_DESCRIPTOR: Final = job_task_writer_pb2.DESCRIPTOR.services_by_name["JobTaskWriter"]

@@ -1,7 +1,7 @@
 """Prometheus metrics: calls by status code, their latency, calls in flight, failures by SpaceONE
 error code and database command latency; served over HTTP on a port of their own.
 
-Calls of either edge are measured by `measuring()` (through `jobtask.rpc.observe`): gRPC calls
+Calls of either edge are measured by `measuring()` (through `observe.Observation`): gRPC calls
 labelled by their final code, calls of the HTTP/JSON edge (families `jobtask_http_*`) by the HTTP
 status; failures by SpaceONE error code are counted for both.
 
@@ -21,7 +21,7 @@ from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-from jobtask.rpc.invocation import Rpc, Seen
+from jobtask.calls.invocation import Rpc, Seen
 
 NAMESPACE: Final = "jobtask"
 # Calls run from about a millisecond (get by id) to the operation timeout (10 s by default).

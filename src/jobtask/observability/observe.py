@@ -1,5 +1,5 @@
-"""Call observation, for both edges: `Observation` measures each call (`jobtask.rpc.metrics`) and
-logs its line (`jobtask.rpc.logs`) from what the edge saw of it (`jobtask.rpc.invocation.Seen`).
+"""Call observation, for both edges: `Observation` measures each call (`metrics`) and logs its
+line (`logs`) from what the edge saw of it (`jobtask.calls.invocation.Seen`).
 The gRPC edge reads the outcome from the call's final status, the HTTP edge from what it
 answered; neither maps errors again.
 """
@@ -10,11 +10,11 @@ from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 
-from jobtask.rpc.invocation import Rpc, Seen
+from jobtask.calls.invocation import Rpc, Seen
 
 if TYPE_CHECKING:
-    from jobtask.rpc.logs import CallLog
-    from jobtask.rpc.metrics import Metrics
+    from jobtask.observability.logs import CallLog
+    from jobtask.observability.metrics import Metrics
 
 
 class Observation:

@@ -22,7 +22,7 @@ from typing import Any, Final, Literal
 
 from google.protobuf import struct_pb2
 
-from jobtask.rpc.invocation import Rpc, Seen
+from jobtask.calls.invocation import Rpc, Seen
 
 LogFormat = Literal["json", "text"]
 
