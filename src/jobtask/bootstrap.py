@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from jobtask.api.server import RunningServer, build_server
-from jobtask.auth import Security
+from jobtask.auth.security import Security
+from jobtask.clients.identity import IdentityClient
 from jobtask.domain import Limits
 from jobtask.errors import JobTaskError
 from jobtask.http.server import HttpServer, build_http_server
@@ -28,6 +29,13 @@ from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository, connect_with, failure_detail
 
 log = logging.getLogger("jobtask")
+
+
+def identity_client(settings: Settings) -> IdentityClient | None:
+    """The identity client AUTH_MODE=spaceone asks, when IDENTITY_ENDPOINT names one."""
+    if settings.auth_enabled and settings.auth_mode == "spaceone" and settings.identity_endpoint:
+        return IdentityClient(settings.identity_endpoint, timeout=settings.identity_timeout_seconds)
+    return None
 
 
 def query_limits(settings: Settings) -> Limits:

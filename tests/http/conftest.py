@@ -12,11 +12,11 @@ import httpx
 import mongomock
 import pytest
 
-from jobtask.auth import Security
+from jobtask.auth.permissions import Access
+from jobtask.auth.security import Security
 from jobtask.calls.handlers import Calls
 from jobtask.http.app import HttpApp
 from jobtask.http.server import HttpServer, listen
-from jobtask.rpc.access import Access
 from jobtask.services.reads import JobTaskService
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import TASKS

@@ -12,7 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from jobtask.auth import Security, TokenVerifier, load_public_keys, load_security
+from jobtask.auth.jwt import TokenVerifier, load_public_keys
+from jobtask.auth.security import Security, load_security
 from jobtask.errors import StorageError
 from jobtask.http.server import HttpServer, build_http_server, listen
 from jobtask.query.limits import DEFAULT_LIMITS

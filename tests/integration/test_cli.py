@@ -17,8 +17,8 @@ from typing import Any, Final
 import pytest
 from typer.testing import CliRunner, Result
 
-from jobtask.api.identity import load_security
 from jobtask.api.server import build_server
+from jobtask.auth.security import load_security
 from jobtask.cli.main import LIST_LIMIT, app
 from jobtask.services.collector import JobTaskWriter, WriterLimits
 from jobtask.services.reads import JobTaskService

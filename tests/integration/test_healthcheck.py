@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from jobtask.api.healthcheck import main as healthcheck
-from jobtask.api.identity import load_security
 from jobtask.api.server import build_server
+from jobtask.auth.security import load_security
 from jobtask.http.server import build_http_server
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings

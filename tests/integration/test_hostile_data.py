@@ -16,7 +16,7 @@ import pytest
 from bson import DatetimeMS
 from bson.raw_bson import RawBSONDocument
 
-from jobtask.api.identity import load_security
+from jobtask.auth.security import load_security
 from jobtask.http.server import HttpServer, build_http_server
 from jobtask.services.collector import WriterLimits
 from jobtask.services.reads import JobTaskService

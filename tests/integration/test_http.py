@@ -14,7 +14,7 @@ import pytest
 from google.protobuf import json_format
 
 from jobtask import protojson
-from jobtask.api.identity import load_security
+from jobtask.auth.security import load_security
 from jobtask.http.server import HttpServer, build_http_server
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings

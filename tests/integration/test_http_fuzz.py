@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from jobtask.api.identity import load_security
+from jobtask.auth.security import load_security
 from jobtask.http.app import api_document
 from jobtask.http.server import HttpServer, build_http_server
 from jobtask.services.reads import JobTaskService

@@ -17,8 +17,8 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from typer.testing import CliRunner, Result
 
-from jobtask.api.identity import load_security
 from jobtask.api.server import RunningServer, build_server
+from jobtask.auth.security import load_security
 from jobtask.cli.main import app as cli_app
 from jobtask.services.collector import JobTaskWriter, WriterLimits
 from jobtask.services.reads import JobTaskService

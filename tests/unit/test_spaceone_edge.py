@@ -1,5 +1,6 @@
-"""AUTH_MODE=spaceone in the call layer (jobtask.rpc.access.spaceone_scope) and in the settings: how
-a request is scoped, the writer kept to whole-domain callers, and what the settings refuse."""
+"""AUTH_MODE=spaceone in the call layer (jobtask.auth.permissions.spaceone_scope) and in the
+settings: how a request is scoped, the writer kept to whole-domain callers, and what the settings
+refuse."""
 
 from __future__ import annotations
 
@@ -10,14 +11,15 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from jobtask.api.identity import load_security, parse_endpoint
-from jobtask.auth import ConfigurationError
-from jobtask.auth import load_security as load_without_identity
+from jobtask.auth.files import ConfigurationError
+from jobtask.auth.permissions import JOB_TASK, WRITER, spaceone_scope
+from jobtask.auth.security import load_security
+from jobtask.auth.security import load_security as load_without_identity
+from jobtask.auth.spaceone import Grant
+from jobtask.clients.identity import parse_endpoint
 from jobtask.errors import PermissionDenied
-from jobtask.rpc.access import JOB_TASK, WRITER, spaceone_scope
 from jobtask.scope import Scope
 from jobtask.settings import Settings
-from jobtask.spaceone_auth import Grant
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 from tests.support.tokens import SigningKey, rsa_key

@@ -19,13 +19,14 @@ from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_g
 
 from jobtask.api.dbhealth import DatabaseProbe, Pingable
 from jobtask.api.servicer import service_handlers
-from jobtask.auth import Security, TlsFiles
+from jobtask.auth.permissions import Access
+from jobtask.auth.security import Security
+from jobtask.auth.tls import TlsFiles
 from jobtask.calls.handlers import JOB_TASK_DESCRIPTOR, Calls
 from jobtask.observability.logs import CallLog
 from jobtask.observability.metrics import Metrics
 from jobtask.observability.observe import Observation
 from jobtask.observability.tracing import Tracing
-from jobtask.rpc.access import Access
 from jobtask.services.collector import JobTaskWriter
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings

@@ -1,6 +1,7 @@
 """Each rpc written once, for both edges: the request message -> the service, given the call's
-`Scope` -> the answer message. `Calls.serve` applies the access rules (`jobtask.rpc.access`) first;
-the edges decode the request, encode the answer and map what is raised (`jobtask.calls.status`).
+`Scope` -> the answer message. `Calls.serve` applies the access rules (`jobtask.auth.permissions`)
+first; the edges decode the request, encode the answer and map what is raised
+(`jobtask.calls.status`).
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
 
-from jobtask.auth import Caller
+from jobtask.auth.jwt import Caller
+from jobtask.auth.permissions import Access
+from jobtask.auth.spaceone import SpaceoneCaller
 from jobtask.calls.invocation import Invocation
 from jobtask.errors import NotImplementedYet
 from jobtask.rpc import convert
-from jobtask.rpc.access import Access
 from jobtask.scope import Scope
 from jobtask.services.collector import JobTaskWriter
 from jobtask.services.reads import JobTaskService
-from jobtask.spaceone_auth import SpaceoneCaller
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 

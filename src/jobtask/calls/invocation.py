@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from jobtask.auth.permissions import Metadata
 from jobtask.calls.status import Code, Status, status_of
-from jobtask.rpc.access import Metadata
 from jobtask.scope import Scope
 
 

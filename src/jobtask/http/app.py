@@ -29,7 +29,8 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from jobtask.auth import Caller
+from jobtask.auth.jwt import Caller
+from jobtask.auth.spaceone import SpaceoneCaller
 from jobtask.calls.handlers import TIMEZONE, Calls
 from jobtask.calls.invocation import OK, Invocation, Outcome, Rpc, Seen
 from jobtask.calls.status import Code
@@ -53,7 +54,6 @@ from jobtask.observability.logs import CallLog
 from jobtask.observability.metrics import Metrics
 from jobtask.observability.observe import Observation
 from jobtask.query.limits import check_counts
-from jobtask.spaceone_auth import SpaceoneCaller
 
 # The metadata key the gRPC servicer reads stat's time zone from, here a header of the same name.
 TIMEZONE_HEADER: Final = TIMEZONE

@@ -22,12 +22,12 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from jobtask.auth import Security
+from jobtask.auth.permissions import Access
+from jobtask.auth.security import Security
 from jobtask.calls.handlers import Calls
 from jobtask.http.app import HttpApp
 from jobtask.observability.logs import CallLog
 from jobtask.observability.metrics import Metrics
-from jobtask.rpc.access import Access
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 

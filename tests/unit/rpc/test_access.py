@@ -9,10 +9,10 @@ import grpc
 import pytest
 
 from jobtask.api.status import GRPC_CODES
-from jobtask.auth import Caller
+from jobtask.auth.jwt import Caller
+from jobtask.auth.permissions import JOB_TASK, RULES, WRITER, authorize, token_of
 from jobtask.calls.status import code_of
 from jobtask.errors import PermissionDenied, Unauthenticated
-from jobtask.rpc.access import JOB_TASK, RULES, WRITER, authorize, token_of
 from jobtask.scope import Scope
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2

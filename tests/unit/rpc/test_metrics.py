@@ -13,7 +13,7 @@ from prometheus_client import REGISTRY, CollectorRegistry
 
 from jobtask.api.server import build_server
 from jobtask.api.servicer import observed
-from jobtask.auth import Security
+from jobtask.auth.security import Security
 from jobtask.calls.invocation import Rpc
 from jobtask.errors import NotFound, RequiredParameter
 from jobtask.observability.metrics import Metrics

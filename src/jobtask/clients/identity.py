@@ -1,5 +1,5 @@
-"""The client of SpaceONE identity for AUTH_MODE=spaceone (`jobtask.spaceone_auth.Identity`), and
-the loading of the server's security with it.
+"""The client of SpaceONE identity for AUTH_MODE=spaceone (`jobtask.auth.spaceone.Identity`);
+`jobtask.bootstrap` builds it, when IDENTITY_ENDPOINT is set, for `load_security`.
 
 It asks identity what SpaceONE services ask it, with SpaceONE's own messages
 (`spaceone.api.core.v1.handler`): Domain.get_public_key, Authorization.verify (with the caller's
@@ -15,9 +15,8 @@ from typing import Final
 
 import grpc
 
-from jobtask import auth, spaceone_auth
+from jobtask.auth.spaceone import INVALID, SERVICE, Api, Grant
 from jobtask.errors import IdentityUnavailable, PermissionDenied, Unauthenticated
-from jobtask.settings import Settings
 from jobtask_internal.v1 import identity_pb2
 from spaceone.api.core.v1 import handler_pb2
 
@@ -87,16 +86,14 @@ class IdentityClient:
             answer = self._get_public_key(request, timeout=self._timeout)
         except grpc.RpcError as error:
             if error.code() in _REFUSALS:
-                raise Unauthenticated(spaceone_auth.INVALID) from None
+                raise Unauthenticated(INVALID) from None
             raise self._unavailable(error) from None
         key: str = answer.public_key
         return key
 
-    def verify(
-        self, token: str, api: spaceone_auth.Api, domain_id: str, project_id: str
-    ) -> spaceone_auth.Grant:
+    def verify(self, token: str, api: Api, domain_id: str, project_id: str) -> Grant:
         request = handler_pb2.AuthorizationRequest(
-            service=spaceone_auth.SERVICE,
+            service=SERVICE,
             resource=api.resource,
             verb=api.verb,
             scope=api.scope,  # a Scope name
@@ -107,11 +104,11 @@ class IdentityClient:
             answer = self._verify(request, timeout=self._timeout, metadata=(("token", token),))
         except grpc.RpcError as error:
             if error.code() is grpc.StatusCode.UNAUTHENTICATED:
-                raise Unauthenticated(spaceone_auth.INVALID) from None
+                raise Unauthenticated(INVALID) from None
             if error.code() in _REFUSALS:
                 raise PermissionDenied("Permission denied.") from None
             raise self._unavailable(error) from None
-        return spaceone_auth.Grant(answer.role_type, frozenset(answer.projects))
+        return Grant(answer.role_type, frozenset(answer.projects))
 
     def api_key_enabled(self, api_key_id: str, domain_id: str) -> bool:
         request = identity_pb2.GetAPIKeyRequest(api_key_id=api_key_id, domain_id=domain_id)
@@ -122,13 +119,3 @@ class IdentityClient:
                 return False  # deleted (NOT_FOUND), or identity will not say: not a valid key
             raise self._unavailable(error) from None
         return bool(answer.state == identity_pb2.APIKeyInfo.ENABLED)
-
-
-def load_security(settings: Settings) -> auth.Security:
-    """`jobtask.auth.load_security`, with the identity client AUTH_MODE=spaceone asks, if any."""
-    identity = None
-    if settings.auth_enabled and settings.auth_mode == "spaceone" and settings.identity_endpoint:
-        identity = IdentityClient(
-            settings.identity_endpoint, timeout=settings.identity_timeout_seconds
-        )
-    return auth.load_security(settings, identity=identity)

@@ -1,42 +1,42 @@
-"""Who is calling: RS256/ES256 JWTs verified with configured public keys, the caller they name
-(domain and permissions), and the TLS files, each checked once at start-up.
-
-No gRPC here: `jobtask.rpc.access` reads the token from the call and applies what this decides.
-"""
+"""AUTH_MODE=jwt: RS256/ES256 JWTs verified with configured public keys, and the caller they name
+(domain and permissions). No gRPC here: `permissions` reads the token from the call."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final, Literal
 
 import jwt
-from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
+from jobtask.auth.files import ConfigurationError, read_configured
 from jobtask.errors import PermissionDenied, Unauthenticated
-from jobtask.settings import Settings
-from jobtask.spaceone_auth import Identity, KeyStore, RateLimit, SpaceoneAuth, parse_jwks
 
 Algorithm = Literal["RS256", "ES256"]
+
+
 ALGORITHMS: Final[tuple[Algorithm, ...]] = ("RS256", "ES256")
+
+
 MIN_RSA_BITS: Final = 2048
 
+
 READ: Final = "inventory.JobTask.read"
+
+
 WRITE: Final = "inventory.JobTask.write"
+
+
 ADMIN: Final = "inventory.JobTask.admin"
+
+
 DOMAIN_CLAIM: Final = "did"  # the claim SpaceONE's own tokens carry the domain in
+
+
 PERMISSIONS_CLAIM: Final = "permissions"
-
-
-class ConfigurationError(ValueError):
-    """A configured key, certificate or path that cannot be used; stops the server at start-up."""
-
-    def __init__(self, variable: str, value: str, reason: str) -> None:
-        super().__init__(f"invalid {variable}={value!r}: {reason}")
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def load_public_keys(paths: Sequence[str], variable: str = "AUTH_PUBLIC_KEYS") -
     """Every key of every file: a PEM public key, or a JWKS (`{"keys": [...]}`) JSON file."""
     keys: list[PublicKey] = []
     for path in paths:
-        data = _read(path, variable)
+        data = read_configured(path, variable)
         if not data.lstrip().startswith(b"{"):
             keys.append(_pem_key(data, variable, path))
             continue
@@ -141,13 +141,6 @@ def load_public_keys(paths: Sequence[str], variable: str = "AUTH_PUBLIC_KEYS") -
     if not keys:
         raise ConfigurationError(variable, ",".join(paths), "no public key given")
     return keys
-
-
-def _read(path: str, variable: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as error:
-        raise ConfigurationError(variable, path, error.strerror or "cannot be read") from None
 
 
 # Why a token that was signed by a configured key still fails, most specific first.
@@ -235,115 +228,3 @@ def _caller(claims: Mapping[str, Any]) -> Caller:
     if not isinstance(permissions, list) or not all(isinstance(p, str) for p in permissions):
         raise Unauthenticated(f"claim '{PERMISSIONS_CLAIM}' must be a list of strings")
     return Caller(domain_id, frozenset(permissions))
-
-
-@dataclass(frozen=True)
-class TlsFiles:
-    """PEM bytes as gRPC takes them, checked to parse and to belong together."""
-
-    certificate_chain: bytes
-    private_key: bytes
-    client_ca: bytes | None = None  # set: the writer's port requires certificates it signed
-
-
-def load_tls(cert_file: str, key_file: str, client_ca_file: str = "") -> TlsFiles:
-    chain = _read(cert_file, "TLS_CERT_FILE")
-    certificates = _certificates(chain, "TLS_CERT_FILE", cert_file)
-    private_key = _read(key_file, "TLS_KEY_FILE")
-    try:
-        key = serialization.load_pem_private_key(private_key, password=None)
-    except TypeError:
-        raise ConfigurationError("TLS_KEY_FILE", key_file, "encrypted: give it decrypted") from None
-    except ValueError:
-        raise ConfigurationError("TLS_KEY_FILE", key_file, "not a PEM private key") from None
-    if _spki(key.public_key()) != _spki(certificates[0].public_key()):
-        raise ConfigurationError(
-            "TLS_KEY_FILE", key_file, f"not the key of the certificate in {cert_file}"
-        )
-    client_ca = None
-    if client_ca_file:
-        client_ca = _read(client_ca_file, "TLS_CLIENT_CA_FILE")
-        _certificates(client_ca, "TLS_CLIENT_CA_FILE", client_ca_file)
-    return TlsFiles(chain, private_key, client_ca)
-
-
-def _certificates(data: bytes, variable: str, path: str) -> list[x509.Certificate]:
-    try:
-        return x509.load_pem_x509_certificates(data)
-    except ValueError:
-        raise ConfigurationError(variable, path, "not a PEM certificate") from None
-
-
-def _spki(key: Any) -> bytes:
-    encoded: bytes = key.public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return encoded
-
-
-@dataclass(frozen=True)
-class Security:
-    """What the server enforces: tokens when a verifier is set (AUTH_MODE=jwt) or SpaceONE's when
-    `spaceone` is (AUTH_MODE=spaceone), TLS when files are."""
-
-    verifier: TokenVerifier | None = None
-    tls: TlsFiles | None = None
-    spaceone: SpaceoneAuth | None = None
-
-    @property
-    def mutual_tls(self) -> bool:
-        return self.tls is not None and self.tls.client_ca is not None
-
-
-def load_spaceone(settings: Settings, identity: Identity | None) -> SpaceoneAuth:
-    """AUTH_MODE=spaceone: the JWKS files read and checked, identity (when configured) asked."""
-    if settings.identity_endpoint and identity is None:
-        # Never silently weaker: without the client, calls would skip Authorization.verify.
-        raise ConfigurationError(
-            "IDENTITY_ENDPOINT", settings.identity_endpoint, "no identity client was given"
-        )
-    files = {}
-    for domain_id, path in settings.identity_jwks_files.items():
-        try:
-            files[domain_id] = parse_jwks(_read(path, "IDENTITY_JWKS").decode(), path)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise ConfigurationError("IDENTITY_JWKS", path, str(error)) from None
-    rate = RateLimit(
-        settings.identity_lookups_per_second, max(1, int(settings.identity_lookups_per_second))
-    )
-    keys = KeyStore(
-        identity,
-        files,
-        ttl=settings.identity_key_ttl_seconds,
-        size=settings.identity_key_cache_size,
-        refresh_interval=settings.identity_key_refresh_seconds,
-        rate=rate,
-    )
-    return SpaceoneAuth(
-        keys,
-        identity,
-        verify_ttl=settings.identity_verify_ttl_seconds,
-        verify_size=settings.identity_verify_cache_size,
-        check_api_keys=settings.identity_check_api_keys,
-    )
-
-
-def load_security(settings: Settings, identity: Identity | None = None) -> Security:
-    """Reads and checks each configured key and certificate; ConfigurationError names a bad one.
-
-    `identity`: the client AUTH_MODE=spaceone asks (`jobtask.api.identity` makes it)."""
-    spaceone = None
-    if settings.auth_enabled and settings.auth_mode == "spaceone":
-        spaceone = load_spaceone(settings, identity)
-    verifier = None
-    if settings.auth_enabled and spaceone is None:
-        verifier = TokenVerifier(
-            load_public_keys(settings.auth_public_key_files),
-            audience=settings.auth_audience,
-            issuer=settings.auth_issuer,
-            leeway_seconds=settings.auth_leeway_seconds,
-        )
-    tls = None
-    if settings.tls_cert_file:
-        tls = load_tls(settings.tls_cert_file, settings.tls_key_file, settings.tls_client_ca_file)
-    return Security(verifier, tls, spaceone)

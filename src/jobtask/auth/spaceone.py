@@ -8,9 +8,8 @@ domain's public key (a JWK, from identity's Domain.get_public_key or a configure
 caller's own token) answers a `role_type` and, for PROJECT, the projects the caller may see, which
 scope the call (`jobtask.scope`). Domain owners are not asked (all of their domain), as in core.
 
-No gRPC here: `jobtask.api.identity` is the client that asks identity (`Identity`), and
-`jobtask.rpc.access` reads the token from the call and applies the `Access` decided here.
-"""
+No gRPC here: `jobtask.clients.identity` is the client that asks identity (`Identity`), and
+`jobtask.auth.permissions` reads the token from the call and applies the `Access` decided here."""
 
 from __future__ import annotations
 
@@ -19,24 +18,40 @@ import hashlib
 import json
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Generic, Protocol, TypeVar
+from typing import Any, Final, Protocol
 
 import jwt
 
+from jobtask.auth.caches import RateLimit, TtlCache
 from jobtask.errors import IdentityUnavailable, JobTaskError, PermissionDenied, Unauthenticated
 
 SERVICE: Final = "inventory"  # the SpaceONE service this API belongs to
+
+
 DOMAIN_OWNER: Final = "DOMAIN_OWNER"
+
+
 API_KEY: Final = "API_KEY"
+
+
 # SpaceONE's role types; SYSTEM may name any domain, PROJECT sees only its projects.
 SYSTEM: Final = "SYSTEM"
+
+
 DOMAIN: Final = "DOMAIN"
+
+
 PROJECT: Final = "PROJECT"
+
+
 USER: Final = "USER"
+
+
 ROLE_TYPES: Final = frozenset({SYSTEM, DOMAIN, PROJECT, USER})
+
+
 # Core's messages, so that SpaceONE's clients show what they show for SpaceONE's own services.
 INVALID: Final = "Token is invalid or expired."
 
@@ -91,8 +106,8 @@ class Access:
 
 
 class Identity(Protocol):
-    """SpaceONE identity, as `jobtask.api.identity` asks it. Each raises IdentityUnavailable when
-    identity cannot be reached or fails, Unauthenticated/PermissionDenied when it says no."""
+    """SpaceONE identity, as `jobtask.clients.identity` asks it. Each raises IdentityUnavailable
+    when identity cannot be reached or fails, Unauthenticated/PermissionDenied when it says no."""
 
     endpoint: str
 
@@ -107,68 +122,6 @@ class Identity(Protocol):
     def api_key_enabled(self, api_key_id: str, domain_id: str) -> bool:
         """APIKey.get: False when the key is deleted or disabled."""
         ...
-
-
-K = TypeVar("K", bound=Hashable)
-V = TypeVar("V")
-
-
-class TtlCache(Generic[K, V]):
-    """A bounded least-recently-used map whose entries expire `ttl` seconds after being put."""
-
-    def __init__(self, size: int, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._size = size
-        self._ttl = ttl
-        self._clock = clock
-        self._entries: OrderedDict[K, tuple[float, V]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            if entry[0] <= self._clock():
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return entry[1]
-
-    def put(self, key: K, value: V) -> None:
-        if self._ttl <= 0 or self._size <= 0:
-            return
-        with self._lock:
-            self._entries[key] = (self._clock() + self._ttl, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-
-class RateLimit:
-    """A token bucket: `rate` lookups a second, bursts of `burst`."""
-
-    def __init__(
-        self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._rate = rate
-        self._burst = float(burst)
-        self._tokens = float(burst)
-        self._clock = clock
-        self._at = clock()
-        self._lock = threading.Lock()
-
-    def allow(self) -> bool:
-        with self._lock:
-            now = self._clock()
-            self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)
-            self._at = now
-            if self._tokens < 1:
-                return False
-            self._tokens -= 1
-            return True
 
 
 def parse_jwks(text: str, where: str) -> list[jwt.PyJWK]:

@@ -1,8 +1,8 @@
 """The access rules of every rpc, for both edges: the permission table, where the token is read,
 and the `Scope` a call is given (the token's domain, and a project-scoped caller's projects).
 
-AUTH_MODE=jwt verifies the call's token (`jobtask.auth`); AUTH_MODE=spaceone authenticates it and
-asks identity (`jobtask.spaceone_auth`); with mutual TLS the writer service is kept to callers
+AUTH_MODE=jwt verifies the call's token (`jobtask.auth.jwt`); AUTH_MODE=spaceone authenticates it
+and asks identity (`jobtask.auth.spaceone`); with mutual TLS the writer service is kept to callers
 holding a client certificate. Without authentication a call's scope is the domain it names.
 """
 
@@ -12,10 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from jobtask.auth import ADMIN, READ, WRITE, Caller, Security
+from jobtask.auth.jwt import ADMIN, READ, WRITE, Caller
+from jobtask.auth.security import Security
+from jobtask.auth.spaceone import PROJECT, Api, SpaceoneAuth, SpaceoneCaller
 from jobtask.errors import PermissionDenied, Unauthenticated
 from jobtask.scope import Scope
-from jobtask.spaceone_auth import PROJECT, Api, SpaceoneAuth, SpaceoneCaller
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 
