@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from jobtask.api.server import RunningServer, build_server
 from jobtask.auth.security import Security
 from jobtask.clients.identity import IdentityClient
 from jobtask.domain import Limits
+from jobtask.edges.grpc.server import RunningServer, build_server
+from jobtask.edges.http.server import HttpServer, build_http_server
 from jobtask.errors import JobTaskError
-from jobtask.http.server import HttpServer, build_http_server
 from jobtask.observability.logs import CallLog
 from jobtask.observability.metrics import Metrics, MetricsEndpoint, serve_metrics
 from jobtask.observability.tracing import Tracing

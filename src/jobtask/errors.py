@@ -17,7 +17,7 @@
     ├── Unauthenticated             ERROR_AUTHENTICATE_FAILURE -> UNAUTHENTICATED
     └── PermissionDenied            ERROR_PERMISSION_DENIED  -> PERMISSION_DENIED
 
-This module imports nothing of ours; the gRPC mapping lives in `jobtask.api.status`.
+This module imports nothing of ours; the gRPC mapping lives in `jobtask.edges.grpc.status`.
 """
 
 from __future__ import annotations

@@ -15,8 +15,8 @@ import pytest
 from jobtask.auth.permissions import Access
 from jobtask.auth.security import Security
 from jobtask.calls.handlers import Calls
-from jobtask.http.app import HttpApp
-from jobtask.http.server import HttpServer, listen
+from jobtask.edges.http.app import HttpApp
+from jobtask.edges.http.server import HttpServer, listen
 from jobtask.services.reads import JobTaskService
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import TASKS

@@ -14,8 +14,8 @@ import pytest
 
 from jobtask.auth.jwt import TokenVerifier, load_public_keys
 from jobtask.auth.security import Security, load_security
+from jobtask.edges.http.server import HttpServer, build_http_server, listen
 from jobtask.errors import StorageError
-from jobtask.http.server import HttpServer, build_http_server, listen
 from jobtask.query.limits import DEFAULT_LIMITS
 from jobtask.services.reads import JobTaskService, ListResult, StatRequest
 from jobtask.settings import Settings

@@ -11,9 +11,9 @@ from google.protobuf.descriptor_pool import Default
 from starlette.routing import Route
 
 from jobtask.calls.handlers import JobTaskRpcs
-from jobtask.http.app import HttpApp
-from jobtask.http.routes import BINDINGS
-from jobtask.http.transcode import to_json, to_message
+from jobtask.edges.http.app import HttpApp
+from jobtask.edges.http.routes import BINDINGS
+from jobtask.edges.http.transcode import to_json, to_message
 from jobtask.services.reads import JobTaskService
 from spaceone.api.inventory.v1 import job_task_pb2
 from tests.http.conftest import http_app

@@ -20,8 +20,8 @@ import grpc
 import pymongo
 import pytest
 
-from jobtask.api.server import RunningServer, build_server
 from jobtask.auth.security import load_security
+from jobtask.edges.grpc.server import RunningServer, build_server
 from jobtask.services.collector import JobTaskWriter, WriterLimits
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings

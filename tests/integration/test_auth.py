@@ -19,10 +19,10 @@ from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from jobtask.api.server import build_server
 from jobtask.auth.security import load_security
 from jobtask.demo import domain_ids
 from jobtask.demo import main as demo_main
+from jobtask.edges.grpc.server import build_server
 from jobtask.services.collector import JobTaskWriter, WriterLimits
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings

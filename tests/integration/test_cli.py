@@ -17,9 +17,9 @@ from typing import Any, Final
 import pytest
 from typer.testing import CliRunner, Result
 
-from jobtask.api.server import build_server
 from jobtask.auth.security import load_security
 from jobtask.cli.main import LIST_LIMIT, app
+from jobtask.edges.grpc.server import build_server
 from jobtask.services.collector import JobTaskWriter, WriterLimits
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings

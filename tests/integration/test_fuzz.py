@@ -20,8 +20,8 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jobtask.api.server import RunningServer, build_server
 from jobtask.auth.security import load_security
+from jobtask.edges.grpc.server import RunningServer, build_server
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import connect_with

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from jobtask.api.healthcheck import main as healthcheck
-from jobtask.api.server import build_server
 from jobtask.auth.security import load_security
-from jobtask.http.server import build_http_server
+from jobtask.edges.grpc.healthcheck import main as healthcheck
+from jobtask.edges.grpc.server import build_server
+from jobtask.edges.http.server import build_http_server
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository

@@ -17,7 +17,7 @@ from bson import DatetimeMS
 from bson.raw_bson import RawBSONDocument
 
 from jobtask.auth.security import load_security
-from jobtask.http.server import HttpServer, build_http_server
+from jobtask.edges.http.server import HttpServer, build_http_server
 from jobtask.services.collector import WriterLimits
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings

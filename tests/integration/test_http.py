@@ -15,7 +15,7 @@ from google.protobuf import json_format
 
 from jobtask import protojson
 from jobtask.auth.security import load_security
-from jobtask.http.server import HttpServer, build_http_server
+from jobtask.edges.http.server import HttpServer, build_http_server
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository

@@ -23,8 +23,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from jobtask.auth.security import load_security
-from jobtask.http.app import api_document
-from jobtask.http.server import HttpServer, build_http_server
+from jobtask.edges.http.app import api_document
+from jobtask.edges.http.server import HttpServer, build_http_server
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository

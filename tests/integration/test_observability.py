@@ -22,9 +22,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
-from jobtask.api.server import build_server
 from jobtask.auth.security import load_security
-from jobtask.http.server import build_http_server
+from jobtask.edges.grpc.server import build_server
+from jobtask.edges.http.server import build_http_server
 from jobtask.observability.logs import CallLog, JsonFormatter
 from jobtask.observability.metrics import Metrics, serve_metrics
 from jobtask.observability.tracing import Tracing, TracingUnavailable, start_tracing

@@ -18,9 +18,9 @@ import pymongo
 import pytest
 from pymongo import monitoring
 
-from jobtask.api.server import build_server
 from jobtask.auth.security import load_security
 from jobtask.demo import demo_documents, domain_ids
+from jobtask.edges.grpc.server import build_server
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import INDEXES, MongoJobTaskRepository

@@ -17,9 +17,9 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from typer.testing import CliRunner, Result
 
-from jobtask.api.server import RunningServer, build_server
 from jobtask.auth.security import load_security
 from jobtask.cli.main import app as cli_app
+from jobtask.edges.grpc.server import RunningServer, build_server
 from jobtask.services.collector import JobTaskWriter, WriterLimits
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jobtask.spaceone_auth import Identity, KeyStore, RateLimit, SpaceoneAuth, parse_jwks
-
+from jobtask.auth.caches import RateLimit
 from jobtask.auth.files import ConfigurationError, read_configured
 from jobtask.auth.jwt import TokenVerifier, load_public_keys
+from jobtask.auth.spaceone import Identity, KeyStore, SpaceoneAuth, parse_jwks
 from jobtask.auth.tls import TlsFiles, load_tls
 from jobtask.settings import Settings
 
@@ -63,7 +63,7 @@ def load_spaceone(settings: Settings, identity: Identity | None) -> SpaceoneAuth
 def load_security(settings: Settings, identity: Identity | None = None) -> Security:
     """Reads and checks each configured key and certificate; ConfigurationError names a bad one.
 
-    `identity`: the client AUTH_MODE=spaceone asks (`jobtask.api.identity` makes it)."""
+    `identity`: the client AUTH_MODE=spaceone asks (`jobtask.clients.identity` makes it)."""
     spaceone = None
     if settings.auth_enabled and settings.auth_mode == "spaceone":
         spaceone = load_spaceone(settings, identity)

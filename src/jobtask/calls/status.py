@@ -1,6 +1,6 @@
 """How a call ends: our errors -> one transport-neutral `Code`, SpaceONE's error code and the
-message, decided once here. Each edge maps the code in a table of its own (`jobtask.api.status`:
-the gRPC status code, `jobtask.http.status`: the HTTP status).
+message, decided once here. Each edge maps the code in a table of its own
+(`jobtask.edges.grpc.status`: the gRPC status code, `jobtask.edges.http.status`: the HTTP status).
 
 Anything unexpected is logged once with its traceback and answered INTERNAL with a generic message
 (never a stack trace to the client); an INTERNAL error of ours is logged once too.

@@ -11,8 +11,8 @@ import mongomock
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from jobtask.api.server import RunningServer, build_server
 from jobtask.auth.security import load_security
+from jobtask.edges.grpc.server import RunningServer, build_server
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository

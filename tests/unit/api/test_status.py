@@ -5,8 +5,8 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from jobtask.api.status import GRPC_CODES
 from jobtask.calls.status import code_of
+from jobtask.edges.grpc.status import GRPC_CODES
 from jobtask.errors import (
     InvalidParameter,
     JobTaskError,

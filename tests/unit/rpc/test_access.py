@@ -8,10 +8,10 @@ from typing import Any
 import grpc
 import pytest
 
-from jobtask.api.status import GRPC_CODES
 from jobtask.auth.jwt import Caller
 from jobtask.auth.permissions import JOB_TASK, RULES, WRITER, authorize, token_of
 from jobtask.calls.status import code_of
+from jobtask.edges.grpc.status import GRPC_CODES
 from jobtask.errors import PermissionDenied, Unauthenticated
 from jobtask.scope import Scope
 from jobtask_internal.v1 import job_task_writer_pb2

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
 
-from jobtask.api.servicer import observed
 from jobtask.calls.invocation import Rpc, Seen
+from jobtask.edges.grpc.servicer import observed
 from jobtask.errors import NotFound
 from jobtask.observability.logs import (
     FIELDS,

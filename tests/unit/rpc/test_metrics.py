@@ -11,10 +11,10 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import REGISTRY, CollectorRegistry
 
-from jobtask.api.server import build_server
-from jobtask.api.servicer import observed
 from jobtask.auth.security import Security
 from jobtask.calls.invocation import Rpc
+from jobtask.edges.grpc.server import build_server
+from jobtask.edges.grpc.servicer import observed
 from jobtask.errors import NotFound, RequiredParameter
 from jobtask.observability.metrics import Metrics
 from jobtask.observability.observe import Observation

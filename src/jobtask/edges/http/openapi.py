@@ -15,8 +15,8 @@ from typing import Any, Final
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
 from jobtask.calls.status import Code
-from jobtask.http.routes import Binding
-from jobtask.http.transcode import is_map
+from jobtask.edges.http.routes import Binding
+from jobtask.edges.http.transcode import is_map
 
 Schema = dict[str, Any]
 

@@ -17,9 +17,9 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import DecodeError, Message
 
-from jobtask.api.status import GRPC_CODES
 from jobtask.calls.handlers import Calls
 from jobtask.calls.invocation import Invocation, Rpc, Seen
+from jobtask.edges.grpc.status import GRPC_CODES
 from jobtask.errors import InvalidParameter
 from jobtask.observability.observe import Observation
 

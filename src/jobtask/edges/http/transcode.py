@@ -28,7 +28,7 @@ BODY: Final = "body"
 _TRUE: Final = frozenset({"true", "True", "TRUE", "t", "T", "1"})
 _FALSE: Final = frozenset({"false", "False", "FALSE", "f", "F", "0"})
 # gRPC's own deadline format (grpc-gateway forwards the same header): 1-8 digits and a unit.
-# The patterns are the OpenAPI document's too (`jobtask.http.app`).
+# The patterns are the OpenAPI document's too (`jobtask.edges.http.app`).
 TIMEOUT_PATTERN: Final = "[0-9]{1,8}[HMSmun]"
 _TIMEOUT: Final = re.compile(TIMEOUT_PATTERN)
 _TIMEOUT_UNITS: Final[Mapping[str, float]] = {

@@ -25,7 +25,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from jobtask.auth.permissions import Access
 from jobtask.auth.security import Security
 from jobtask.calls.handlers import Calls
-from jobtask.http.app import HttpApp
+from jobtask.edges.http.app import HttpApp
 from jobtask.observability.logs import CallLog
 from jobtask.observability.metrics import Metrics
 from jobtask.services.reads import JobTaskService

@@ -17,12 +17,12 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 
-from jobtask.api.dbhealth import DatabaseProbe, Pingable
-from jobtask.api.servicer import service_handlers
 from jobtask.auth.permissions import Access
 from jobtask.auth.security import Security
 from jobtask.auth.tls import TlsFiles
 from jobtask.calls.handlers import JOB_TASK_DESCRIPTOR, Calls
+from jobtask.edges.grpc.dbhealth import DatabaseProbe, Pingable
+from jobtask.edges.grpc.servicer import service_handlers
 from jobtask.observability.logs import CallLog
 from jobtask.observability.metrics import Metrics
 from jobtask.observability.observe import Observation

@@ -35,11 +35,10 @@ from jobtask.calls.handlers import TIMEZONE, Calls
 from jobtask.calls.invocation import OK, Invocation, Outcome, Rpc, Seen
 from jobtask.calls.status import Code
 from jobtask.domain import Limits
-from jobtask.errors import InvalidParameter, JobTaskError, NotFound, NotImplementedYet
-from jobtask.http.openapi import openapi_document
-from jobtask.http.routes import BINDINGS, Binding
-from jobtask.http.status import HTTP_STATUS, error_response, status_response
-from jobtask.http.transcode import (
+from jobtask.edges.http.openapi import openapi_document
+from jobtask.edges.http.routes import BINDINGS, Binding
+from jobtask.edges.http.status import HTTP_STATUS, error_response, status_response
+from jobtask.edges.http.transcode import (
     BODY,
     SECONDS_PATTERN,
     TIMEOUT_PATTERN,
@@ -50,6 +49,7 @@ from jobtask.http.transcode import (
     to_json,
     to_message,
 )
+from jobtask.errors import InvalidParameter, JobTaskError, NotFound, NotImplementedYet
 from jobtask.observability.logs import CallLog
 from jobtask.observability.metrics import Metrics
 from jobtask.observability.observe import Observation
