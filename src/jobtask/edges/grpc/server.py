@@ -20,9 +20,9 @@ from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_g
 from jobtask.auth.permissions import Access
 from jobtask.auth.security import Security
 from jobtask.auth.tls import TlsFiles
-from jobtask.calls.handlers import JOB_TASK_DESCRIPTOR, Calls
 from jobtask.edges.grpc.dbhealth import DatabaseProbe, Pingable
 from jobtask.edges.grpc.servicer import service_handlers
+from jobtask.lines.v1.rpcs import JOB_TASK_DESCRIPTOR, build_calls
 from jobtask.observability.logs import CallLog
 from jobtask.observability.metrics import Metrics
 from jobtask.observability.observe import Observation
@@ -101,7 +101,7 @@ def build_server(
     enforce and the TLS the ports serve. With a `database`, health follows it (pinged every
     DB_HEALTH_INTERVAL_SECONDS).
     """
-    calls = Calls(service, Access(security), writer)
+    calls = build_calls(service, Access(security), writer)
     services = tuple(descriptor.full_name for descriptor in calls.services)
     prefixes = tuple(f"/{name}/" for name in services)
     interceptors = [] if tracing is None else [_tracing_interceptor(tracing, prefixes)]

@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 from jobtask.auth.jwt import Caller
 from jobtask.auth.spaceone import SpaceoneCaller
-from jobtask.calls.handlers import TIMEZONE, Calls
+from jobtask.calls.handlers import Calls
 from jobtask.calls.invocation import OK, Invocation, Outcome, Rpc, Seen
 from jobtask.calls.status import Code
 from jobtask.domain import Limits
@@ -50,6 +50,7 @@ from jobtask.edges.http.transcode import (
     to_message,
 )
 from jobtask.errors import InvalidParameter, JobTaskError, NotFound, NotImplementedYet
+from jobtask.lines.v1.rpcs import TIMEZONE
 from jobtask.observability.logs import CallLog
 from jobtask.observability.metrics import Metrics
 from jobtask.observability.observe import Observation

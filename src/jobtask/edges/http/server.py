@@ -24,8 +24,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from jobtask.auth.permissions import Access
 from jobtask.auth.security import Security
-from jobtask.calls.handlers import Calls
 from jobtask.edges.http.app import HttpApp
+from jobtask.lines.v1.rpcs import build_calls
 from jobtask.observability.logs import CallLog
 from jobtask.observability.metrics import Metrics
 from jobtask.services.reads import JobTaskService
@@ -182,7 +182,7 @@ def build_http_server(
     the database answers (/healthz is NOT_SERVING while it does not). `metrics`, `call_log`: the
     gRPC server's, which then measure and log the HTTP calls too."""
     app = HttpApp(
-        Calls(service, Access(security)),
+        build_calls(service, Access(security)),
         healthy=healthy,
         workers=settings.http_workers,
         max_body_bytes=settings.http_max_body_bytes,
