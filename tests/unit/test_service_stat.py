@@ -25,7 +25,6 @@ from jobtask.errors import (
     StorageTimeout,
     UnsupportedOperator,
 )
-from jobtask.query.aggregate import StatResult
 from jobtask.query.model import Condition, Page
 from jobtask.query.stat_model import (
     AggregateCount,
@@ -36,6 +35,7 @@ from jobtask.query.stat_model import (
     AggregateSort,
     StatisticsQuery,
 )
+from jobtask.query.stat_plan import StatResult
 from jobtask.scope import Scope
 from jobtask.services.reads import JobTaskService, StatRequest
 from jobtask.storage import MongoJobTaskRepository

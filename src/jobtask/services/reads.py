@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from jobtask.deadline import countdown
 from jobtask.domain import QUERY_FILTERS, JobTask, JobTaskStatus, Limits
 from jobtask.errors import InvalidParameter, NotFound, RequiredParameter, shown
-from jobtask.query.aggregate import StatResult, build_pipeline, read_result
 from jobtask.query.filters import all_of_documents
 from jobtask.query.limits import (
     DEFAULT_LIMITS,
@@ -30,6 +29,7 @@ from jobtask.query.list_plan import build_list_plan, build_match
 from jobtask.query.model import Query
 from jobtask.query.options import build_projection
 from jobtask.query.stat_model import StatisticsQuery
+from jobtask.query.stat_plan import StatResult, build_pipeline, read_result
 from jobtask.scope import Scope
 
 # Where a page's count runs while its find runs in the caller's thread (in the caller's context,

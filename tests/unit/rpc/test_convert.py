@@ -12,8 +12,8 @@ from google.protobuf import json_format, struct_pb2
 from jobtask.domain import JobTask, JobTaskStatus, TaskError
 from jobtask.errors import InvalidParameter
 from jobtask.lines.v1 import answers, requests
-from jobtask.query.aggregate import StatResult
 from jobtask.query.model import Condition, Page, SortKey
+from jobtask.query.stat_plan import StatResult
 from spaceone.api.core.v1 import query_pb2
 from spaceone.api.inventory.v1 import collector_pb2, job_task_pb2
 

@@ -16,7 +16,7 @@ from jobtask.domain import (
     JobTask,
     TaskError,
 )
-from jobtask.query.aggregate import StatResult
+from jobtask.query.stat_plan import StatResult
 from spaceone.api.inventory.v1 import collector_pb2, job_task_pb2
 
 _STATUS_ENUM = job_task_pb2.JobTaskInfo.JobTaskStatus
