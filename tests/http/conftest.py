@@ -16,10 +16,10 @@ from jobtask.auth.permissions import Access
 from jobtask.auth.security import Security
 from jobtask.edges.http.app import HttpApp
 from jobtask.edges.http.server import HttpServer, listen
-from jobtask.lines.v1.rpcs import build_calls as Calls
 from jobtask.services.reads import JobTaskService
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import TASKS
+from tests.support.edges import calls_over as Calls
 
 Serve = Callable[..., httpx.Client]
 

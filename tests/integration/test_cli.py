@@ -19,12 +19,12 @@ from typer.testing import CliRunner, Result
 
 from jobtask.auth.security import load_security
 from jobtask.cli.main import LIST_LIMIT, app
-from jobtask.edges.grpc.server import build_server
 from jobtask.services.collector import JobTaskWriter, WriterLimits
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, TASKS, tasks_in
+from tests.support.edges import build_server
 from tests.support.processes import free_port
 
 pytestmark = pytest.mark.usefixtures("seeded")

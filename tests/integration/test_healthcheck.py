@@ -11,11 +11,10 @@ import pytest
 
 from jobtask.auth.security import load_security
 from jobtask.edges.grpc.healthcheck import main as healthcheck
-from jobtask.edges.grpc.server import build_server
-from jobtask.edges.http.server import build_http_server
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
+from tests.support.edges import build_http_server, build_server
 from tests.support.processes import free_port
 from tests.support.tokens import make_pki, self_signed_server
 

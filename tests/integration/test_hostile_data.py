@@ -17,7 +17,7 @@ from bson import DatetimeMS
 from bson.raw_bson import RawBSONDocument
 
 from jobtask.auth.security import load_security
-from jobtask.edges.http.server import HttpServer, build_http_server
+from jobtask.edges.http.server import HttpServer
 from jobtask.services.collector import WriterLimits
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
@@ -26,6 +26,7 @@ from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
 from spaceone.api.inventory.v1 import collector_pb2
 from tests.support import hostile
+from tests.support.edges import build_http_server
 from tests.support.independent_client import IndependentJobTaskClient
 
 DOMAIN = "domain-hostile00001"

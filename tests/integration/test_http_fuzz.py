@@ -24,11 +24,12 @@ from schemathesis.specs.openapi.checks import (
 
 from jobtask.auth.security import load_security
 from jobtask.edges.http.app import api_document
-from jobtask.edges.http.server import HttpServer, build_http_server
+from jobtask.edges.http.server import HttpServer
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import DOMAIN
+from tests.support.edges import build_http_server
 
 
 @pytest.fixture

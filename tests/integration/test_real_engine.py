@@ -20,11 +20,11 @@ from pymongo import monitoring
 
 from jobtask.auth.security import load_security
 from jobtask.demo import demo_documents, domain_ids
-from jobtask.edges.grpc.server import build_server
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import INDEXES, MongoJobTaskRepository
 from tests.support.dataset import TASKS
+from tests.support.edges import build_server
 from tests.support.independent_client import IndependentJobTaskClient
 
 EMULATOR: Final = "mongo-java-server"

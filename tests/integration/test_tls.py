@@ -19,7 +19,7 @@ from typer.testing import CliRunner, Result
 
 from jobtask.auth.security import load_security
 from jobtask.cli.main import app as cli_app
-from jobtask.edges.grpc.server import RunningServer, build_server
+from jobtask.edges.grpc.server import RunningServer
 from jobtask.services.collector import JobTaskWriter, WriterLimits
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
@@ -27,6 +27,7 @@ from jobtask.storage import MongoJobTaskRepository
 from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
 from tests.support.dataset import DOMAIN
+from tests.support.edges import build_server
 from tests.support.independent_client import IndependentJobTaskClient
 from tests.support.processes import free_port
 from tests.support.tokens import Pki, make_pki

@@ -29,7 +29,7 @@ from tests.unit.test_spaceone_auth import DOMAIN, Clock, FakeIdentity, make, tok
 def _authorized(grant: Grant, path: str, request: Any) -> Scope:
     key = rsa_key()
     auth = make(FakeIdentity({DOMAIN: key}, grant=grant), Clock())
-    return spaceone_scope(auth, (("token", token(key)),), path, request)
+    return spaceone_scope(auth, path, request, auth.authenticate(token(key)))
 
 
 def test_a_project_user_is_scoped_to_its_projects() -> None:

@@ -90,23 +90,16 @@ def _requested_project(request: Any) -> str:
     return str(request.project_id) if "project_id" in fields else ""
 
 
-def spaceone_scope(
-    auth: SpaceoneAuth,
-    metadata: Metadata,
-    path: str,
-    request: Any,
-    caller: SpaceoneCaller | None = None,
-) -> Scope:
-    """AUTH_MODE=spaceone: authenticates the call's token (unless the edge did, giving `caller`),
-    asks identity, and scopes the call to the caller's domain and, for a project-scoped caller,
-    its projects."""
+def spaceone_scope(auth: SpaceoneAuth, path: str, request: Any, caller: SpaceoneCaller) -> Scope:
+    """AUTH_MODE=spaceone: asks identity about the authenticated `caller` (its token read and
+    verified once, by `Access.authenticate`), and scopes the call to the caller's domain and, for
+    a project-scoped caller, its projects."""
     rule, api = RULES.get(path), SPACEONE_APIS.get(path)
     if rule is None or api is None:
         raise PermissionDenied(f"no permission is defined for {path}")
-    token = token_of(metadata)
-    if caller is None:
-        caller = auth.authenticate(token)
-    access = auth.authorize(token, caller, api, request.domain_id, _requested_project(request))
+    access = auth.authorize(
+        caller.token, caller, api, request.domain_id, _requested_project(request)
+    )
     if access.projects is not None and path.startswith(f"/{WRITER}/"):
         raise PermissionDenied("Permission denied. (the writer is for callers of a whole domain)")
     domain_id = request.domain_id
@@ -147,12 +140,10 @@ class Access:
             return self._verifier.verify(token_of(metadata))
         return None
 
-    def scope(
-        self, path: str, request: Any, metadata: Metadata, caller: Caller | SpaceoneCaller | None
-    ) -> Scope:
+    def scope(self, path: str, request: Any, caller: Caller | SpaceoneCaller | None) -> Scope:
         """What the call may touch (identity's verdict needs the request's domain and project)."""
         if isinstance(caller, SpaceoneCaller) and self._spaceone is not None:
-            return spaceone_scope(self._spaceone, metadata, path, request, caller)
+            return spaceone_scope(self._spaceone, path, request, caller)
         if isinstance(caller, Caller):
             return authorize(caller, path, request)
         return Scope(request.domain_id)

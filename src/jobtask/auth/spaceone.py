@@ -13,13 +13,14 @@ No gRPC here: `jobtask.clients.identity` is the client that asks identity (`Iden
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import hashlib
 import json
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 import jwt
@@ -71,7 +72,7 @@ class Api:
 
 @dataclass(frozen=True)
 class SpaceoneCaller:
-    """The claims of a verified SpaceONE token."""
+    """The claims of a verified SpaceONE token, and the token (identity is asked with it)."""
 
     domain_id: str
     user_id: str
@@ -79,6 +80,7 @@ class SpaceoneCaller:
     token_type: str  # `cat`: ACCESS_TOKEN, API_KEY, ...
     api_key_id: str
     permissions: tuple[str, ...] | None  # None: the token carries none (no restriction)
+    token: str = field(default="", repr=False, compare=False)
 
     def check_permissions(self, api: Api) -> None:
         """core's _check_permissions: with a `permissions` claim, one pattern must match."""
@@ -315,7 +317,7 @@ class SpaceoneAuth:
             claims = None if fresh is keys else _decode(token, fresh)
         if claims is None:
             raise Unauthenticated(INVALID)
-        return caller_of(claims)
+        return dataclasses.replace(caller_of(claims), token=token)
 
     def authorize(
         self, token: str, caller: SpaceoneCaller, api: Api, domain_id: str, project_id: str

@@ -1,12 +1,13 @@
 """The call layer's dispatch, line-agnostic: `Calls` applies an rpc's access rules
-(`jobtask.auth.permissions`), then hands the request and the call's `Scope` to the rpc's handler,
-which a line (`jobtask.lines.v1.rpcs`) supplies. The edges decode the request, encode the answer
-and map what is raised (`jobtask.calls.status`)."""
+(`jobtask.auth.permissions`) and hands the request and the call's `Scope` to the rpc's handler,
+which a line (`jobtask.lines.v1.rpcs`) supplies. Built once (`jobtask.bootstrap`) and served by
+both edges, which decode the request, encode the answer and map what is raised
+(`jobtask.calls.status`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
@@ -19,15 +20,13 @@ from jobtask.domain import Limits
 from jobtask.errors import NotImplementedYet
 from jobtask.scope import Scope
 
-if TYPE_CHECKING:
-    from jobtask.calls.invocation import Seen
-
-
 Handler = Callable[[Scope, Any, Invocation], Message]
 
 
 class Calls:
-    """The rpcs an edge serves (JobTask; the writer too when given), behind the access rules."""
+    """The rpcs served (JobTask's; the writer's too when given), behind the access rules. An
+    edge calls, in order: `authenticate` (before it reads the request), `scope` (of the decoded
+    request), `handle`; each returns a value and keeps nothing of the call."""
 
     def __init__(
         self,
@@ -43,29 +42,22 @@ class Calls:
         self.services = services
         self._handlers = handlers
 
+    def serves(self, service_name: str) -> bool:
+        return any(service.full_name == service_name for service in self.services)
+
     def authenticate(self, path: str, call: Invocation) -> Caller | SpaceoneCaller | None:
         """Who calls, before anything of the request is read (see `Access.authenticate`)."""
         return self.access.authenticate(
             path, call.metadata, client_certificate=call.client_certificate
         )
 
-    def serve(
-        self,
-        path: str,
-        request: Any,
-        call: Invocation,
-        caller: Caller | SpaceoneCaller | None,
-        seen: Seen,
-    ) -> Message:
-        """The rpc's answer to the decoded request of an authenticated caller; the call's scope
-        is noted in `seen` (its observation) once decided."""
-        handler = self._handlers.get(path)
-        if handler is None:
+    def scope(self, path: str, request: Any, caller: Caller | SpaceoneCaller | None) -> Scope:
+        """What the decoded request of an authenticated caller may touch; an rpc not served here
+        is refused first."""
+        if path not in self._handlers:
             raise NotImplementedYet(f"{path} is not served here")
-        scope = self.access.scope(path, request, call.metadata, caller)
-        seen.scope = scope
-        return handler(scope, request, call)
+        return self.access.scope(path, request, caller)
 
-    def call(self, path: str, request: Any, call: Invocation, seen: Seen) -> Message:
-        """Authenticate and serve at once (the gRPC edge, whose request is decoded first)."""
-        return self.serve(path, request, call, self.authenticate(path, call), seen)
+    def handle(self, path: str, scope: Scope, request: Any, call: Invocation) -> Message:
+        """The rpc's answer to the request, within `scope`."""
+        return self._handlers[path](scope, request, call)

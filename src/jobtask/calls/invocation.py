@@ -1,6 +1,6 @@
 """What one call is to the call layer, whichever edge took it: the rpc it names (`Rpc`), what it
 brings besides its message (`Invocation`: metadata or headers, deadline, client certificate), and
-what the edge saw of it as it went (`Seen`) and how it ended (`Outcome`)."""
+how it ended (`Outcome`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from jobtask.auth.permissions import Metadata
-from jobtask.calls.status import Code, Status, status_of
-from jobtask.scope import Scope
+from jobtask.calls.status import Code, Status
 
 
 @dataclass(frozen=True)
@@ -63,30 +62,11 @@ class Outcome:
     code: Code
     error_code: str | None  # SpaceONE's, when the call failed with one
 
+    @classmethod
+    def of(cls, status: Status) -> Outcome:
+        return cls(status.code, status.error_code)
+
 
 # How a call ended that raised an exception nobody mapped (grpc answers UNKNOWN).
 UNMAPPED: Final = Outcome(Code.UNKNOWN, None)
 OK: Final = Outcome(Code.OK, None)
-
-
-@dataclass
-class Seen:
-    """What an edge saw of one call, filled in as it goes; until then, a failure nobody mapped."""
-
-    outcome: Outcome = UNMAPPED
-    request: Any = None
-    response: Any = None
-    scope: Scope | None = None  # once the access rules gave it
-    http_status: int | None = None  # the HTTP edge's answer; None for a gRPC call
-
-    def answered(self, response: Any) -> Any:
-        """The call succeeded with `response`."""
-        self.response = response
-        self.outcome = OK
-        return response
-
-    def failed(self, error: BaseException, what: str) -> Status:
-        """The call raised `error`: its answer (`jobtask.calls.status`), noted as its outcome."""
-        status = status_of(error, what)
-        self.outcome = Outcome(status.code, status.error_code)
-        return status

@@ -22,7 +22,8 @@ from typing import Any, Final, Literal
 
 from google.protobuf import struct_pb2
 
-from jobtask.calls.invocation import Rpc, Seen
+from jobtask.calls.invocation import Rpc
+from jobtask.observability.observe import Ended, Watch
 
 LogFormat = Literal["json", "text"]
 
@@ -168,9 +169,9 @@ class CallLog:
 
     @contextmanager
     def watching(
-        self, call: Rpc, metadata: Iterable[tuple[str, Any]], seen: Seen
+        self, call: Rpc, metadata: Iterable[tuple[str, Any]], watch: Watch
     ) -> Iterator[None]:
-        """One call of either edge: its line is written when it ends, from what `seen` holds by
+        """One call of either edge: its line is written when it ends, from what `watch` holds by
         then. Meanwhile the database commands run in this context (and contexts copied from it,
         such as an HTTP worker thread's) are collected, when a slow call would show them."""
         request_id = self._request_id(metadata)
@@ -183,12 +184,12 @@ class CallLog:
         finally:
             _commands.reset(token)
             elapsed_ms = (time.perf_counter() - started) * 1000
-            self._log(call, seen, elapsed_ms, request_id, commands)
+            self._log(call, watch.ended, elapsed_ms, request_id, commands)
 
     def _log(
         self,
         call: Rpc,
-        seen: Seen,
+        seen: Ended,
         elapsed_ms: float,
         request_id: str,
         commands: list[dict[str, Any]],

@@ -21,7 +21,8 @@ from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-from jobtask.calls.invocation import Rpc, Seen
+from jobtask.calls.invocation import Rpc
+from jobtask.observability.observe import Watch
 
 NAMESPACE: Final = "jobtask"
 # Calls run from about a millisecond (get by id) to the operation timeout (10 s by default).
@@ -75,10 +76,10 @@ class Metrics:
         )
 
     @contextmanager
-    def measuring(self, rpc: Rpc, seen: Seen) -> Iterator[None]:
-        """Measures one call, which ends as `seen` says by then: a gRPC call by its final code
+    def measuring(self, rpc: Rpc, watch: Watch) -> Iterator[None]:
+        """Measures one call, which ends as `watch` says by then: a gRPC call by its final code
         (`jobtask_grpc_*`), an HTTP/JSON one by its HTTP status (`jobtask_http_*`)."""
-        grpc = seen.http_status is None
+        grpc = watch.ended.http_status is None
         in_flight = (self._in_flight if grpc else self._http_in_flight).labels(
             rpc.service, rpc.method
         )
@@ -89,12 +90,12 @@ class Metrics:
         finally:
             in_flight.dec()
             seconds = time.perf_counter() - started
-            ended = seen.outcome
+            ended = watch.ended.outcome
             if grpc:
                 calls, latency, status = self._calls, self._latency, ended.code.name
             else:
                 calls, latency = self._http_calls, self._http_latency
-                status = str(seen.http_status)
+                status = str(watch.ended.http_status)
             calls.labels(rpc.service, rpc.method, status).inc()
             latency.labels(rpc.service, rpc.method, status).observe(seconds)
             if ended.error_code is not None:

@@ -1,20 +1,44 @@
 """Call observation, for both edges: `Observation` measures each call (`metrics`) and logs its
-line (`logs`) from what the edge saw of it (`jobtask.calls.invocation.Seen`).
-The gRPC edge reads the outcome from the call's final status, the HTTP edge from what it
-answered; neither maps errors again.
+line (`logs`). The edge that took the call hands it how the call ended, as a value (`Ended`), once:
+the gRPC edge from the call's final status, the HTTP edge from what it answered; neither maps
+errors again, and nothing below the edge writes into it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from jobtask.calls.invocation import Rpc, Seen
+from jobtask.calls.invocation import UNMAPPED, Outcome, Rpc
+from jobtask.scope import Scope
 
 if TYPE_CHECKING:
     from jobtask.observability.logs import CallLog
     from jobtask.observability.metrics import Metrics
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How one call ended, as its edge saw it."""
+
+    outcome: Outcome = UNMAPPED
+    request: Any = None
+    response: Any = None
+    scope: Scope | None = None  # once the access rules gave it
+    http_status: int | None = None  # the HTTP edge's answer; None for a gRPC call
+
+
+class Watch:
+    """One call under observation. Until its edge says how it ended (`end`), it ended as
+    `unanswered` says: a failure nobody mapped."""
+
+    def __init__(self, unanswered: Ended) -> None:
+        self.ended = unanswered
+
+    def end(self, ended: Ended) -> None:
+        self.ended = ended
 
 
 class Observation:
@@ -25,13 +49,16 @@ class Observation:
         self.call_log = call_log
 
     @contextmanager
-    def watching(self, rpc: Rpc, metadata: Iterable[tuple[str, Any]], seen: Seen) -> Iterator[None]:
-        """One call, which ends as `seen` says by the end of the block. Entered where the call
-        begins: an HTTP worker thread's context is copied from it, so the service's database
-        commands land in its call log."""
+    def watching(
+        self, rpc: Rpc, metadata: Iterable[tuple[str, Any]], unanswered: Ended | None = None
+    ) -> Iterator[Watch]:
+        """One call, which ends as the edge tells the `Watch` by the end of the block. Entered
+        where the call begins: an HTTP worker thread's context is copied from it, so the
+        service's database commands land in its call log."""
+        watch = Watch(unanswered or Ended())
         with ExitStack() as stack:
             if self.metrics is not None:
-                stack.enter_context(self.metrics.measuring(rpc, seen))
+                stack.enter_context(self.metrics.measuring(rpc, watch))
             if self.call_log is not None:
-                stack.enter_context(self.call_log.watching(rpc, metadata, seen))
-            yield
+                stack.enter_context(self.call_log.watching(rpc, metadata, watch))
+            yield watch

@@ -32,9 +32,14 @@ from jobtask.query.stat_model import StatisticsQuery
 from jobtask.query.stat_plan import StatResult, build_pipeline, read_result
 from jobtask.scope import Scope
 
-# Where a page's count runs while its find runs in the caller's thread (in the caller's context,
-# so the call log and tracing see its command). Threads start on demand; one per concurrent page.
-_BESIDE: Final = futures.ThreadPoolExecutor(max_workers=64, thread_name_prefix="jobtask-count")
+# The threads a page's count may run on beside its find (one per concurrent page; they start on
+# demand).
+COUNT_WORKERS: Final = 64
+
+
+def count_executor() -> futures.ThreadPoolExecutor:
+    """Where a page's count runs while its find runs in the caller's thread."""
+    return futures.ThreadPoolExecutor(max_workers=COUNT_WORKERS, thread_name_prefix="jobtask-count")
 
 
 class TaskReads(Protocol):
@@ -139,8 +144,13 @@ class JobTaskService:
         stat_timezone: str = "UTC",
         limits: Limits = DEFAULT_LIMITS,
         clock: Callable[[], datetime] = _utcnow,
+        counts: futures.Executor | None = None,
     ) -> None:
+        """`counts`: where a page's count runs beside its find, in the caller's context (so the
+        call log and tracing see its command); its owner shuts it down. None: a pool of the
+        service's own."""
         self._repository = repository
+        self._counts = counts or count_executor()
         self._max_page_size = max_page_size
         self._stat_max_rows = stat_max_rows
         self._stat_max_time = stat_max_time
@@ -200,7 +210,7 @@ class JobTaskService:
             # page may be read at all, so it is counted before.
             # The deadline is read when the count starts, should it wait for a thread.
             count = self._repository.count
-            counting = _BESIDE.submit(
+            counting = self._counts.submit(
                 contextvars.copy_context().run, lambda: count(match, timeout=remaining())
             )
             try:

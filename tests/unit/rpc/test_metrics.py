@@ -13,7 +13,6 @@ from prometheus_client import REGISTRY, CollectorRegistry
 
 from jobtask.auth.security import Security
 from jobtask.calls.invocation import Rpc
-from jobtask.edges.grpc.server import build_server
 from jobtask.edges.grpc.servicer import observed
 from jobtask.errors import NotFound, RequiredParameter
 from jobtask.observability.metrics import Metrics
@@ -22,6 +21,7 @@ from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
+from tests.support.edges import build_server
 from tests.support.grpc_context import Aborted, FakeContext
 
 SERVICE = "spaceone.api.inventory.v1.JobTask"

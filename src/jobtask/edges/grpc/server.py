@@ -1,10 +1,10 @@
-"""build_server(): the one place where the gRPC server is wired together.
+"""build_server(): the gRPC server over the call layer it is given (`jobtask.bootstrap` builds it).
 
 SpaceONE's JobTask and our internal JobTaskWriter (the call layer's rpcs, `jobtask.calls.handlers`,
-which apply the access rules; each observed by metrics and the call log when given, see
-`api.servicer`), the standard health service and server reflection (v1alpha, which SpaceONE's
-client and spacectl use, and v1), a tracing interceptor in front when tracing is on, and when
-configured, TLS (mutual TLS on a port of the writer's own).
+which apply the access rules; each call observed, see `servicer`), the standard health service
+and server reflection (v1alpha, which SpaceONE's client and spacectl use, and v1), a tracing
+interceptor in front when tracing is on, and when configured, TLS (mutual TLS on a port of the
+writer's own).
 """
 
 from __future__ import annotations
@@ -17,18 +17,14 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 
-from jobtask.auth.permissions import Access
-from jobtask.auth.security import Security
+from jobtask.auth.permissions import WRITER
 from jobtask.auth.tls import TlsFiles
+from jobtask.calls.handlers import Calls
 from jobtask.edges.grpc.dbhealth import DatabaseProbe, Pingable
 from jobtask.edges.grpc.servicer import service_handlers
-from jobtask.lines.v1.rpcs import JOB_TASK_DESCRIPTOR, build_calls
-from jobtask.observability.logs import CallLog
-from jobtask.observability.metrics import Metrics
+from jobtask.lines.v1.rpcs import JOB_TASK_DESCRIPTOR
 from jobtask.observability.observe import Observation
 from jobtask.observability.tracing import Tracing
-from jobtask.services.collector import JobTaskWriter
-from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 
 JOB_TASK_SERVICE = JOB_TASK_DESCRIPTOR.full_name
@@ -86,41 +82,25 @@ class RunningServer:
 
 def build_server(
     settings: Settings,
-    service: JobTaskService,
-    writer: JobTaskWriter | None = None,
+    calls: Calls,
     *,
-    security: Security,
-    metrics: Metrics | None = None,
-    call_log: CallLog | None = None,
+    observation: Observation,
+    tls: TlsFiles | None = None,
     tracing: Tracing | None = None,
     database: Pingable | None = None,
 ) -> RunningServer:
-    """A bound, not yet started server. Port 0 binds a free port (read it from the result).
-
-    Without a writer only SpaceONE's read/delete API is served. `security`: the tokens the rpcs
-    enforce and the TLS the ports serve. With a `database`, health follows it (pinged every
-    DB_HEALTH_INTERVAL_SECONDS).
+    """A bound, not yet started server of the call layer's services, each call observed by
+    `observation`. Port 0 binds a free port (read it from the result). `tls`: what the ports
+    serve (the writer's, when it is served, on a mutual-TLS port of its own with a client CA).
+    With a `database`, health follows it (pinged every DB_HEALTH_INTERVAL_SECONDS).
     """
-    calls = build_calls(service, Access(security), writer)
     services = tuple(descriptor.full_name for descriptor in calls.services)
     prefixes = tuple(f"/{name}/" for name in services)
     interceptors = [] if tracing is None else [_tracing_interceptor(tracing, prefixes)]
-    observation = Observation(metrics, call_log)
-    options = [
-        # A request past it is refused by grpc before it is decoded (RESOURCE_EXHAUSTED).
-        (
-            "grpc.max_receive_message_length",
-            min(settings.grpc_max_receive_bytes, settings.grpc_max_message_bytes),
-        ),
-        ("grpc.max_send_message_length", settings.grpc_max_message_bytes),
-        # grpcio sets SO_REUSEPORT by default: a second server on the same port would bind
-        # without an error and take half of the connections. A taken port must fail start-up.
-        ("grpc.so_reuseport", 0),
-    ]
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=settings.grpc_workers, thread_name_prefix="rpc"),
         interceptors=interceptors,
-        options=options,
+        options=_options(settings),
     )
     server.add_generic_rpc_handlers(
         tuple(service_handlers(calls, d, observation) for d in calls.services)
@@ -129,11 +109,10 @@ def build_server(
     health_servicer = OwnPoolHealth(health_pool)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     _add_reflection(server)
-    tls = security.tls
     credentials = None if tls is None else server_credentials(tls)
     port = _bind(server, f"{settings.grpc_host}:{settings.grpc_port}", credentials)
     writer_port = None
-    if writer is not None and tls is not None and tls.client_ca is not None:
+    if calls.serves(WRITER) and tls is not None and tls.client_ca is not None:
         # grpc applies client-certificate requirements per port: the writer gets its own.
         writer_address = f"{settings.grpc_host}:{settings.writer_grpc_port}"
         writer_port = _bind(server, writer_address, server_credentials(tls, mutual=True))
@@ -144,6 +123,20 @@ def build_server(
     return RunningServer(
         server, health_servicer, port, services, writer_port, probe, health_pool=health_pool
     )
+
+
+def _options(settings: Settings) -> list[tuple[str, int]]:
+    return [
+        # A request past it is refused by grpc before it is decoded (RESOURCE_EXHAUSTED).
+        (
+            "grpc.max_receive_message_length",
+            min(settings.grpc_max_receive_bytes, settings.grpc_max_message_bytes),
+        ),
+        ("grpc.max_send_message_length", settings.grpc_max_message_bytes),
+        # grpcio sets SO_REUSEPORT by default: a second server on the same port would bind
+        # without an error and take half of the connections. A taken port must fail start-up.
+        ("grpc.so_reuseport", 0),
+    ]
 
 
 def _tracing_interceptor(

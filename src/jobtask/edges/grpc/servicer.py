@@ -1,9 +1,9 @@
 """The rpcs of the call layer (`jobtask.calls.handlers`) as grpcio handlers: one per method of each
 served service's descriptor. Each decodes the request (undecodable bytes are the client's mistake,
 INVALID_ARGUMENT, where grpc would answer INTERNAL), hands it with the call's metadata, deadline
-and client certificate to `Calls.serve`, encodes the answer, and answers a failure with the call
-layer's status (`jobtask.calls.status`) as grpc's code; the call layer's observation (metrics, call
-log) sees every call.
+and client certificate to the call layer (`Calls`: authenticate, scope, handle), encodes the
+answer, and answers a failure with the call layer's status (`jobtask.calls.status`) as grpc's
+code; the observation (metrics, call log) is told how every call ended.
 """
 
 from __future__ import annotations
@@ -18,14 +18,18 @@ from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import DecodeError, Message
 
 from jobtask.calls.handlers import Calls
-from jobtask.calls.invocation import Invocation, Rpc, Seen
+from jobtask.calls.invocation import OK, Invocation, Outcome, Rpc
+from jobtask.calls.status import status_of
 from jobtask.edges.grpc.status import GRPC_CODES
 from jobtask.errors import InvalidParameter
-from jobtask.observability.observe import Observation
+from jobtask.observability.observe import Ended, Observation
+from jobtask.scope import Scope
 
 Behaviour = Callable[[Any, grpc.ServicerContext], Any]
-# What an rpc does with its request, given what its observation records.
-Serve = Callable[[Any, grpc.ServicerContext, Seen], Message]
+# Notes the call's scope, once the access rules gave it, for the call's observation.
+Scoped = Callable[[Scope], None]
+# What an rpc does with its request.
+Serve = Callable[[Any, grpc.ServicerContext, Scoped], Message]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,22 +75,32 @@ def observed(observation: Observation, rpc: Rpc, serve: Serve) -> Behaviour:
     as grpc's code with SpaceONE's `"<ERROR_CODE>: <message>"` as details."""
 
     def behaviour(request: Any, context: grpc.ServicerContext) -> Any:
-        seen = Seen(request=request)
-        with observation.watching(rpc, context.invocation_metadata() or (), seen):
+        scopes: list[Scope] = []  # the call's, once the access rules gave it
+        with observation.watching(rpc, context.invocation_metadata() or ()) as watch:
             try:
-                return seen.answered(serve(request, context, seen))
+                response = serve(request, context, scopes.append)
             except Exception as error:
-                status = seen.failed(error, rpc.path)
+                status = status_of(error, rpc.path)
+                watch.end(Ended(Outcome.of(status), request, scope=_last(scopes)))
                 context.abort(GRPC_CODES[status.code], status.details)
+            watch.end(Ended(OK, request, response, _last(scopes)))
+            return response
 
     return behaviour
 
 
+def _last(scopes: list[Scope]) -> Scope | None:
+    return scopes[-1] if scopes else None
+
+
 def _serving(calls: Calls, path: str) -> Serve:
-    def serve(request: Any, context: grpc.ServicerContext, seen: Seen) -> Message:
+    def serve(request: Any, context: grpc.ServicerContext, scoped: Scoped) -> Message:
         if isinstance(request, Undecodable):
             raise request.error()
-        return calls.call(path, request, invocation(context), seen)
+        call = invocation(context)
+        scope = calls.scope(path, request, calls.authenticate(path, call))
+        scoped(scope)
+        return calls.handle(path, scope, request, call)
 
     return serve
 

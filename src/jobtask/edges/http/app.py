@@ -3,8 +3,8 @@
 Each rpc is the call layer's (`jobtask.calls.handlers`, as over gRPC: its access rules, the
 same token headers, permission table and scope) behind a JSON <-> message step (`transcode`);
 service calls run on a bounded pool of worker threads. Health and the document stay open.
-When given the gRPC server's metrics and call log, each rpc call is measured and logged as gRPC
-calls are (`transport: http`, with its HTTP status).
+Given the server's observation, each rpc call is measured and logged as gRPC calls are
+(`transport: http`, with its HTTP status).
 
 Hostile clients are refused as early and cheaply as possible, and never on the event loop's time:
 the token is checked before the body is read; a body must be `application/json` (415) within
@@ -17,8 +17,8 @@ default) `max_deadline`.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Final
 
 import anyio
@@ -32,8 +32,8 @@ from starlette.routing import Route
 from jobtask.auth.jwt import Caller
 from jobtask.auth.spaceone import SpaceoneCaller
 from jobtask.calls.handlers import Calls
-from jobtask.calls.invocation import OK, Invocation, Outcome, Rpc, Seen
-from jobtask.calls.status import Code
+from jobtask.calls.invocation import OK, Invocation, Outcome, Rpc
+from jobtask.calls.status import Code, status_of
 from jobtask.domain import Limits
 from jobtask.edges.http.openapi import openapi_document
 from jobtask.edges.http.routes import BINDINGS, Binding
@@ -51,10 +51,9 @@ from jobtask.edges.http.transcode import (
 )
 from jobtask.errors import InvalidParameter, JobTaskError, NotFound, NotImplementedYet
 from jobtask.lines.v1.rpcs import TIMEZONE
-from jobtask.observability.logs import CallLog
-from jobtask.observability.metrics import Metrics
-from jobtask.observability.observe import Observation
+from jobtask.observability.observe import Ended, Observation
 from jobtask.query.limits import check_counts
+from jobtask.scope import Scope
 
 # The metadata key the gRPC servicer reads stat's time zone from, here a header of the same name.
 TIMEZONE_HEADER: Final = TIMEZONE
@@ -253,6 +252,23 @@ def _route_error(request: Request, error: Exception) -> Response:
     return response
 
 
+# How an HTTP call ended that raised an exception nobody mapped.
+_UNANSWERED: Final = Ended(http_status=HTTP_STATUS[Code.INTERNAL])
+
+
+@dataclass
+class _Exchange:
+    """What the HTTP edge learns of one call as it goes, for the `Ended` it hands the
+    observation (the decoding and the service run on a worker thread)."""
+
+    message: Message | None = None
+    scope: Scope | None = None
+    answer: Message | None = None
+
+    def ended(self, outcome: Outcome, http_status: int) -> Ended:
+        return Ended(outcome, self.message, self.answer, self.scope, http_status)
+
+
 class HttpApp:
     """The ASGI app (`asgi`) and its health: `serving` turns False when shutdown begins; with
     `healthy` (the gRPC server's database probe), /healthz also follows the database."""
@@ -266,11 +282,10 @@ class HttpApp:
         max_body_bytes: int = 1024 * 1024,
         read_timeout: float = 10.0,
         max_deadline: float = 30.0,
-        metrics: Metrics | None = None,
-        call_log: CallLog | None = None,
+        observation: Observation | None = None,
     ) -> None:
         self.serving = True
-        self._observation = Observation(metrics, call_log)
+        self._observation = observation or Observation()
         self._calls = calls
         self._healthy = healthy
         self._workers = workers
@@ -300,17 +315,19 @@ class HttpApp:
         body: bytes | None,
         call: Invocation,
         caller: Caller | SpaceoneCaller | None,
-        seen: Seen,
+        exchange: _Exchange,
     ) -> Response:
         """On a worker thread: decode, serve (the call layer authorizes the decoded request:
         identity's verdict needs its domain and project), and render the answer (CPU off the
         loop)."""
-        seen.request = request_message(binding, request, body, self._limits)
-        seen.response = self._calls.serve(binding.grpc_method, seen.request, call, caller, seen)
-        return JSONResponse(to_json(seen.response))
+        path = binding.grpc_method
+        exchange.message = message = request_message(binding, request, body, self._limits)
+        exchange.scope = scope = self._calls.scope(path, message, caller)
+        exchange.answer = self._calls.handle(path, scope, message, call)
+        return JSONResponse(to_json(exchange.answer))
 
     async def _run(
-        self, binding: Binding, request: Request, call: Invocation, seen: Seen
+        self, binding: Binding, request: Request, call: Invocation, exchange: _Exchange
     ) -> Response:
         if self._limiter is None:  # made on the server's event loop, at the first call
             self._limiter = anyio.CapacityLimiter(self._workers)
@@ -329,7 +346,7 @@ class HttpApp:
             _require_json(request)
             body = await _body(request, self._max_body_bytes, self._read_timeout)
         return await anyio.to_thread.run_sync(
-            self._serve, binding, request, body, call, caller, seen, limiter=self._limiter
+            self._serve, binding, request, body, call, caller, exchange, limiter=self._limiter
         )
 
     def _endpoint(self, binding: Binding) -> Endpoint:
@@ -337,32 +354,28 @@ class HttpApp:
         rpc = Rpc.parse(binding.grpc_method)
 
         async def endpoint(request: Request) -> Response:
-            with self._observed(rpc, request) as seen:
+            # Measured and logged by the same observation as gRPC calls.
+            with self._observation.watching(rpc, request.headers.items(), _UNANSWERED) as watch:
+                exchange = _Exchange()
+                outcome = OK
                 try:
                     # The deadline runs from the request's arrival.
                     call = _call_of(request, self._max_deadline)
-                    response = await self._run(binding, request, call, seen)
-                    seen.outcome = OK
+                    response = await self._run(binding, request, call, exchange)
                 except Refused as refused:
-                    seen.outcome = Outcome(refused.status, InvalidParameter.code)
+                    outcome = Outcome(refused.status, InvalidParameter.code)
                     response = refused.response()
                 except Disconnected:
-                    seen.outcome = Outcome(Code.CANCELLED, None)
-                    seen.http_status = CLIENT_CLOSED
+                    watch.end(exchange.ended(Outcome(Code.CANCELLED, None), CLIENT_CLOSED))
                     return Response(status_code=CLIENT_CLOSED)  # nobody reads it
                 except Exception as error:
-                    response = status_response(seen.failed(error, what))
-                seen.http_status = response.status_code
+                    status = status_of(error, what)
+                    outcome = Outcome.of(status)
+                    response = status_response(status)
+                watch.end(exchange.ended(outcome, response.status_code))
                 return response
 
         return endpoint
-
-    @contextmanager
-    def _observed(self, rpc: Rpc, request: Request) -> Iterator[Seen]:
-        """The call measured and logged by the call layer's observation, as gRPC calls are."""
-        seen = Seen(http_status=HTTP_STATUS[Code.INTERNAL])
-        with self._observation.watching(rpc, request.headers.items(), seen):
-            yield seen
 
     async def _health(self, request: Request) -> Response:
         if self.serving and (self._healthy is None or self._healthy()):

@@ -22,13 +22,9 @@ import h11
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from jobtask.auth.permissions import Access
-from jobtask.auth.security import Security
+from jobtask.calls.handlers import Calls
 from jobtask.edges.http.app import HttpApp
-from jobtask.lines.v1.rpcs import build_calls
-from jobtask.observability.logs import CallLog
-from jobtask.observability.metrics import Metrics
-from jobtask.services.reads import JobTaskService
+from jobtask.observability.observe import Observation
 from jobtask.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -169,29 +165,26 @@ class HttpServer:
 
 def build_http_server(
     settings: Settings,
-    service: JobTaskService,
+    calls: Calls,
     *,
-    security: Security,
+    observation: Observation,
+    tls: bool = False,
     healthy: Callable[[], bool] | None = None,
-    metrics: Metrics | None = None,
-    call_log: CallLog | None = None,
 ) -> HttpServer:
-    """A bound, not yet started server (HTTP_HOST, HTTP_PORT; port 0: a free one), enforcing the
-    same tokens as gRPC and serving HTTPS with the same certificate when they are configured
-    (`security`). `healthy`: whether
-    the database answers (/healthz is NOT_SERVING while it does not). `metrics`, `call_log`: the
-    gRPC server's, which then measure and log the HTTP calls too."""
+    """A bound, not yet started server (HTTP_HOST, HTTP_PORT; port 0: a free one) of the call
+    layer gRPC serves too (the same tokens), each call observed by the same `observation`;
+    `tls`: HTTPS with gRPC's certificate (TLS_CERT_FILE, TLS_KEY_FILE). `healthy`: whether the
+    database answers (/healthz is NOT_SERVING while it does not)."""
     app = HttpApp(
-        build_calls(service, Access(security)),
+        calls,
         healthy=healthy,
         workers=settings.http_workers,
         max_body_bytes=settings.http_max_body_bytes,
         read_timeout=settings.http_read_timeout_seconds,
         max_deadline=settings.http_max_deadline_seconds,
-        metrics=metrics,
-        call_log=call_log,
+        observation=observation,
     )
-    tls_files = (settings.tls_cert_file, settings.tls_key_file) if security.tls else None
+    tls_files = (settings.tls_cert_file, settings.tls_key_file) if tls else None
     sock = listen(settings.http_host, settings.http_port)
     return HttpServer(
         app,

@@ -1,6 +1,5 @@
 """Each SpaceONE 1.x rpc written once, for both edges: the request message -> domain values
-(`requests`) -> the service, given the call's `Scope` -> the answer message (`answers`); and
-`build_calls`, the call layer over them."""
+(`requests`) -> the service, given the call's `Scope` -> the answer message (`answers`)."""
 
 from __future__ import annotations
 
@@ -9,7 +8,6 @@ from typing import TYPE_CHECKING, Final
 from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.descriptor import ServiceDescriptor
 
-from jobtask.auth.permissions import Access
 from jobtask.calls.invocation import Invocation
 from jobtask.lines.v1 import answers, requests
 from jobtask.scope import Scope
@@ -20,7 +18,7 @@ from spaceone.api.inventory.v1 import job_task_pb2
 
 if TYPE_CHECKING:
     pass
-from jobtask.calls.handlers import Calls, Handler
+from jobtask.calls.handlers import Handler
 
 JOB_TASK_DESCRIPTOR: Final = job_task_pb2.DESCRIPTOR.services_by_name["JobTask"]
 
@@ -122,12 +120,13 @@ def _by_path(service: ServiceDescriptor, rpcs: object) -> dict[str, Handler]:
     return {f"/{service.full_name}/{m.name}": getattr(rpcs, m.name) for m in service.methods}
 
 
-def build_calls(
-    service: JobTaskService, access: Access, writer: JobTaskWriter | None = None
-) -> Calls:
-    """The call layer over the 1.x rpcs: JobTask's, and the writer's when given."""
-    served: list[tuple[ServiceDescriptor, object]] = [(JOB_TASK_DESCRIPTOR, JobTaskRpcs(service))]
+def served(
+    service: JobTaskService, writer: JobTaskWriter | None = None
+) -> tuple[dict[str, Handler], tuple[ServiceDescriptor, ...]]:
+    """The 1.x rpcs' handlers by path, and their services: JobTask's, and the writer's when
+    given (`jobtask.bootstrap` builds the call layer over them)."""
+    rpcs: list[tuple[ServiceDescriptor, object]] = [(JOB_TASK_DESCRIPTOR, JobTaskRpcs(service))]
     if writer is not None:
-        served.append((WRITER_DESCRIPTOR, WriterRpcs(writer)))
-    handlers = {path: handler for d, rpcs in served for path, handler in _by_path(d, rpcs).items()}
-    return Calls(access, handlers, tuple(d for d, _ in served), service.limits)
+        rpcs.append((WRITER_DESCRIPTOR, WriterRpcs(writer)))
+    handlers = {path: handler for d, rpc in rpcs for path, handler in _by_path(d, rpc).items()}
+    return handlers, tuple(d for d, _ in rpcs)
