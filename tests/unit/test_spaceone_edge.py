@@ -12,12 +12,13 @@ import pytest
 from pydantic import ValidationError
 
 from jobtask.auth.files import ConfigurationError
-from jobtask.auth.permissions import JOB_TASK, WRITER, spaceone_scope
+from jobtask.auth.permissions import spaceone_scope
 from jobtask.auth.security import load_security
 from jobtask.auth.security import load_security as load_without_identity
 from jobtask.auth.spaceone import Grant
 from jobtask.clients.identity import parse_endpoint
 from jobtask.errors import PermissionDenied
+from jobtask.rpcs import JOB_TASK, WRITER
 from jobtask.scope import Scope
 from jobtask.settings import Settings
 from jobtask_internal.v1 import job_task_writer_pb2

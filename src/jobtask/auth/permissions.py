@@ -16,12 +16,20 @@ from jobtask.auth.jwt import ADMIN, READ, WRITE, Caller
 from jobtask.auth.security import Security
 from jobtask.auth.spaceone import PROJECT, Api, SpaceoneAuth, SpaceoneCaller
 from jobtask.errors import PermissionDenied, Unauthenticated
+from jobtask.rpcs import (
+    CANCEL,
+    CREATE,
+    DELETE,
+    FINISH,
+    GET,
+    LIST,
+    PURGE,
+    REPORT,
+    START,
+    STAT,
+    Rpc,
+)
 from jobtask.scope import Scope
-from jobtask_internal.v1 import job_task_writer_pb2
-from spaceone.api.inventory.v1 import job_task_pb2
-
-JOB_TASK: Final = job_task_pb2.DESCRIPTOR.services_by_name["JobTask"].full_name
-WRITER: Final = job_task_writer_pb2.DESCRIPTOR.services_by_name["JobTaskWriter"].full_name
 
 Metadata = Iterable[tuple[str, str | bytes]]
 
@@ -31,20 +39,25 @@ class Rule:
     permission: str
     # Holding this too, the caller may name any domain, and an empty domain_id means all of them.
     every_domain: str | None = None
+    # The collector's (the writer service): for callers of a whole domain, and with mutual TLS
+    # for callers holding a client certificate.
+    collector: bool = False
 
+
+_COLLECTOR: Final = Rule(WRITE, collector=True)
 
 # Every guarded rpc needs a row: one without is denied (a test checks both services are covered).
 RULES: Final[Mapping[str, Rule]] = {
-    f"/{JOB_TASK}/get": Rule(READ),
-    f"/{JOB_TASK}/list": Rule(READ),
-    f"/{JOB_TASK}/stat": Rule(READ),
-    f"/{JOB_TASK}/delete": Rule(WRITE),
-    f"/{WRITER}/create": Rule(WRITE),
-    f"/{WRITER}/start": Rule(WRITE),
-    f"/{WRITER}/report": Rule(WRITE),
-    f"/{WRITER}/finish": Rule(WRITE),
-    f"/{WRITER}/cancel": Rule(WRITE),
-    f"/{WRITER}/purge": Rule(WRITE, every_domain=ADMIN),
+    GET: Rule(READ),
+    LIST: Rule(READ),
+    STAT: Rule(READ),
+    DELETE: Rule(WRITE),
+    CREATE: _COLLECTOR,
+    START: _COLLECTOR,
+    REPORT: _COLLECTOR,
+    FINISH: _COLLECTOR,
+    CANCEL: _COLLECTOR,
+    PURGE: Rule(WRITE, every_domain=ADMIN, collector=True),
 }
 
 
@@ -52,7 +65,7 @@ RULES: Final[Mapping[str, Rule]] = {
 # declares (inventory's JobTaskService: PROJECT for every rpc). The writer is this project's own:
 # its rpcs are JobTask verbs of their own name, for callers of the whole domain only.
 SPACEONE_APIS: Final[Mapping[str, Api]] = {
-    path: Api("JobTask", path.rpartition("/")[2], PROJECT) for path in RULES
+    rpc: Api("JobTask", Rpc.parse(rpc).method, PROJECT) for rpc in RULES
 }
 
 
@@ -75,12 +88,12 @@ def token_of(metadata: Metadata) -> str:
     return tokens.pop() if tokens else ""
 
 
-def authorize(caller: Caller, path: str, request: Any) -> Scope:
+def authorize(caller: Caller, rpc: str, request: Any) -> Scope:
     """AUTH_MODE=jwt: checks the rpc's permission; the scope is the request's `domain_id` when the
     caller may name it, else the token's."""
-    rule = RULES.get(path)
+    rule = RULES.get(rpc)
     if rule is None:
-        raise PermissionDenied(f"no permission is defined for {path}")
+        raise PermissionDenied(f"no permission is defined for {rpc}")
     caller.require(rule.permission)
     return Scope(caller.scoped(request.domain_id, every_domain=rule.every_domain))
 
@@ -90,17 +103,17 @@ def _requested_project(request: Any) -> str:
     return str(request.project_id) if "project_id" in fields else ""
 
 
-def spaceone_scope(auth: SpaceoneAuth, path: str, request: Any, caller: SpaceoneCaller) -> Scope:
+def spaceone_scope(auth: SpaceoneAuth, rpc: str, request: Any, caller: SpaceoneCaller) -> Scope:
     """AUTH_MODE=spaceone: asks identity about the authenticated `caller` (its token read and
     verified once, by `Access.authenticate`), and scopes the call to the caller's domain and, for
     a project-scoped caller, its projects."""
-    rule, api = RULES.get(path), SPACEONE_APIS.get(path)
+    rule, api = RULES.get(rpc), SPACEONE_APIS.get(rpc)
     if rule is None or api is None:
-        raise PermissionDenied(f"no permission is defined for {path}")
+        raise PermissionDenied(f"no permission is defined for {rpc}")
     access = auth.authorize(
         caller.token, caller, api, request.domain_id, _requested_project(request)
     )
-    if access.projects is not None and path.startswith(f"/{WRITER}/"):
+    if access.projects is not None and rule.collector:
         raise PermissionDenied("Permission denied. (the writer is for callers of a whole domain)")
     domain_id = request.domain_id
     if not access.any_domain:
@@ -108,6 +121,11 @@ def spaceone_scope(auth: SpaceoneAuth, path: str, request: Any, caller: Spaceone
     elif not domain_id and rule.every_domain is None:
         domain_id = access.domain_id  # SYSTEM names any domain; none: its own (purge: all)
     return Scope(domain_id, access.projects)
+
+
+def _collector(rpc: str) -> bool:
+    rule = RULES.get(rpc)
+    return rule is not None and rule.collector
 
 
 class Access:
@@ -126,11 +144,11 @@ class Access:
         return self._spaceone is not None
 
     def authenticate(
-        self, path: str, metadata: Metadata, *, client_certificate: bool = False
+        self, rpc: str, metadata: Metadata, *, client_certificate: bool = False
     ) -> Caller | SpaceoneCaller | None:
         """The caller its token names; None without authentication. With mutual TLS a writer
         call must come with a (verified) client certificate."""
-        if self._mutual_tls and path.startswith(f"/{WRITER}/") and not client_certificate:
+        if self._mutual_tls and _collector(rpc) and not client_certificate:
             raise Unauthenticated(
                 "the writer service needs a client certificate: call it on WRITER_GRPC_PORT"
             )
@@ -140,10 +158,10 @@ class Access:
             return self._verifier.verify(token_of(metadata))
         return None
 
-    def scope(self, path: str, request: Any, caller: Caller | SpaceoneCaller | None) -> Scope:
+    def scope(self, rpc: str, request: Any, caller: Caller | SpaceoneCaller | None) -> Scope:
         """What the call may touch (identity's verdict needs the request's domain and project)."""
         if isinstance(caller, SpaceoneCaller) and self._spaceone is not None:
-            return spaceone_scope(self._spaceone, path, request, caller)
+            return spaceone_scope(self._spaceone, rpc, request, caller)
         if isinstance(caller, Caller):
-            return authorize(caller, path, request)
+            return authorize(caller, rpc, request)
         return Scope(request.domain_id)

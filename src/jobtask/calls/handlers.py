@@ -18,6 +18,7 @@ from jobtask.auth.spaceone import SpaceoneCaller
 from jobtask.calls.invocation import Invocation
 from jobtask.domain import Limits
 from jobtask.errors import NotImplementedYet
+from jobtask.rpcs import Rpc
 from jobtask.scope import Scope
 
 Handler = Callable[[Scope, Any, Invocation], Message]
@@ -31,11 +32,11 @@ class Calls:
     def __init__(
         self,
         access: Access,
-        handlers: Mapping[str, Handler],
+        handlers: Mapping[Rpc, Handler],
         services: tuple[ServiceDescriptor, ...],
         limits: Limits,
     ) -> None:
-        """`handlers`: each served rpc's, by path; `services`: what they belong to (the edges
+        """`handlers`: each served rpc's; `services`: what they belong to (the edges
         register and describe them); `limits`: the query limits an edge checks early."""
         self.access = access
         self.limits = limits
@@ -45,19 +46,19 @@ class Calls:
     def serves(self, service_name: str) -> bool:
         return any(service.full_name == service_name for service in self.services)
 
-    def authenticate(self, path: str, call: Invocation) -> Caller | SpaceoneCaller | None:
+    def authenticate(self, rpc: Rpc, call: Invocation) -> Caller | SpaceoneCaller | None:
         """Who calls, before anything of the request is read (see `Access.authenticate`)."""
         return self.access.authenticate(
-            path, call.metadata, client_certificate=call.client_certificate
+            rpc, call.metadata, client_certificate=call.client_certificate
         )
 
-    def scope(self, path: str, request: Any, caller: Caller | SpaceoneCaller | None) -> Scope:
+    def scope(self, rpc: Rpc, request: Any, caller: Caller | SpaceoneCaller | None) -> Scope:
         """What the decoded request of an authenticated caller may touch; an rpc not served here
         is refused first."""
-        if path not in self._handlers:
-            raise NotImplementedYet(f"{path} is not served here")
-        return self.access.scope(path, request, caller)
+        if rpc not in self._handlers:
+            raise NotImplementedYet(f"{rpc} is not served here")
+        return self.access.scope(rpc, request, caller)
 
-    def handle(self, path: str, scope: Scope, request: Any, call: Invocation) -> Message:
+    def handle(self, rpc: Rpc, scope: Scope, request: Any, call: Invocation) -> Message:
         """The rpc's answer to the request, within `scope`."""
-        return self._handlers[path](scope, request, call)
+        return self._handlers[rpc](scope, request, call)

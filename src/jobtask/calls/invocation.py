@@ -1,6 +1,6 @@
-"""What one call is to the call layer, whichever edge took it: the rpc it names (`Rpc`), what it
-brings besides its message (`Invocation`: metadata or headers, deadline, client certificate), and
-how it ended (`Outcome`)."""
+"""What one call is to the call layer, whichever edge took it: what it brings besides its message
+(`Invocation`: metadata or headers, deadline, client certificate), and how it ended (`Outcome`).
+"""
 
 from __future__ import annotations
 
@@ -11,23 +11,6 @@ from typing import Any, Final
 
 from jobtask.auth.permissions import Metadata
 from jobtask.calls.status import Code, Status
-
-
-@dataclass(frozen=True)
-class Rpc:
-    """One rpc, as `/spaceone.api.inventory.v1.JobTask/list` names it."""
-
-    service: str
-    method: str
-
-    @property
-    def path(self) -> str:
-        return f"/{self.service}/{self.method}"
-
-    @classmethod
-    def parse(cls, path: str) -> Rpc:
-        service, _, method = path.lstrip("/").rpartition("/")
-        return cls(service, method)
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from typing import Any, Final, Literal
 
 from google.protobuf import struct_pb2
 
-from jobtask.calls.invocation import Rpc
 from jobtask.observability.observe import Ended, Watch
+from jobtask.rpcs import Rpc
 
 LogFormat = Literal["json", "text"]
 

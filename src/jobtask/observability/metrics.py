@@ -21,8 +21,8 @@ from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-from jobtask.calls.invocation import Rpc
 from jobtask.observability.observe import Watch
+from jobtask.rpcs import Rpc
 
 NAMESPACE: Final = "jobtask"
 # Calls run from about a millisecond (get by id) to the operation timeout (10 s by default).

@@ -11,7 +11,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from jobtask.calls.invocation import UNMAPPED, Outcome, Rpc
+from jobtask.calls.invocation import UNMAPPED, Outcome
+from jobtask.rpcs import Rpc
 from jobtask.scope import Scope
 
 if TYPE_CHECKING:

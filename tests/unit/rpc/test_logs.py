@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
 
-from jobtask.calls.invocation import Rpc
 from jobtask.edges.grpc.servicer import observed
 from jobtask.errors import NotFound
 from jobtask.observability.logs import (
@@ -25,6 +24,7 @@ from jobtask.observability.logs import (
     result_count,
 )
 from jobtask.observability.observe import Observation
+from jobtask.rpcs import Rpc
 from jobtask.scope import Scope
 from spaceone.api.inventory.v1 import job_task_pb2
 from tests.support.grpc_context import Aborted, FakeContext

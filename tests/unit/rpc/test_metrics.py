@@ -12,11 +12,11 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import REGISTRY, CollectorRegistry
 
 from jobtask.auth.security import Security
-from jobtask.calls.invocation import Rpc
 from jobtask.edges.grpc.servicer import observed
 from jobtask.errors import NotFound, RequiredParameter
 from jobtask.observability.metrics import Metrics
 from jobtask.observability.observe import Observation
+from jobtask.rpcs import Rpc
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository

@@ -17,21 +17,19 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 
-from jobtask.auth.permissions import WRITER
 from jobtask.auth.tls import TlsFiles
 from jobtask.calls.handlers import Calls
 from jobtask.edges.grpc.dbhealth import DatabaseProbe, Pingable
 from jobtask.edges.grpc.servicer import service_handlers
-from jobtask.lines.v1.rpcs import JOB_TASK_DESCRIPTOR
 from jobtask.observability.observe import Observation
 from jobtask.observability.tracing import Tracing
+from jobtask.rpcs import JOB_TASK, WRITER
 from jobtask.settings import Settings
 
-JOB_TASK_SERVICE = JOB_TASK_DESCRIPTOR.full_name
 # What reflection lists: only what SpaceONE's clients can load. They build a stub for every listed
 # service from their own spaceone-api modules, and abort on one they lack (the writer, or a health
 # service newer than their grpcio-health-checking), as SpaceONE's own servers list only their API.
-LISTED_SERVICES = (JOB_TASK_SERVICE,)
+LISTED_SERVICES = (JOB_TASK,)
 REFLECTION_V1 = "grpc.reflection.v1.ServerReflection"
 
 

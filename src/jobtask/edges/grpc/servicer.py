@@ -18,11 +18,12 @@ from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import DecodeError, Message
 
 from jobtask.calls.handlers import Calls
-from jobtask.calls.invocation import OK, Invocation, Outcome, Rpc
+from jobtask.calls.invocation import OK, Invocation, Outcome
 from jobtask.calls.status import status_of
 from jobtask.edges.grpc.status import GRPC_CODES
 from jobtask.errors import InvalidParameter
 from jobtask.observability.observe import Ended, Observation
+from jobtask.rpcs import Rpc
 from jobtask.scope import Scope
 
 Behaviour = Callable[[Any, grpc.ServicerContext], Any]
@@ -93,14 +94,14 @@ def _last(scopes: list[Scope]) -> Scope | None:
     return scopes[-1] if scopes else None
 
 
-def _serving(calls: Calls, path: str) -> Serve:
+def _serving(calls: Calls, rpc: Rpc) -> Serve:
     def serve(request: Any, context: grpc.ServicerContext, scoped: Scoped) -> Message:
         if isinstance(request, Undecodable):
             raise request.error()
         call = invocation(context)
-        scope = calls.scope(path, request, calls.authenticate(path, call))
+        scope = calls.scope(rpc, request, calls.authenticate(rpc, call))
         scoped(scope)
-        return calls.handle(path, scope, request, call)
+        return calls.handle(rpc, scope, request, call)
 
     return serve
 
@@ -115,7 +116,7 @@ def service_handlers(
         request = message_factory.GetMessageClass(method.input_type)
         response = message_factory.GetMessageClass(method.output_type)
         handlers[method.name] = grpc.unary_unary_rpc_method_handler(
-            observed(observation, rpc, _serving(calls, rpc.path)),
+            observed(observation, rpc, _serving(calls, rpc)),
             request_deserializer=_tolerant(request.FromString),
             response_serializer=response.SerializeToString,
         )

@@ -32,7 +32,7 @@ from starlette.routing import Route
 from jobtask.auth.jwt import Caller
 from jobtask.auth.spaceone import SpaceoneCaller
 from jobtask.calls.handlers import Calls
-from jobtask.calls.invocation import OK, Invocation, Outcome, Rpc
+from jobtask.calls.invocation import OK, Invocation, Outcome
 from jobtask.calls.status import Code, status_of
 from jobtask.domain import Limits
 from jobtask.edges.http.openapi import openapi_document
@@ -320,10 +320,10 @@ class HttpApp:
         """On a worker thread: decode, serve (the call layer authorizes the decoded request:
         identity's verdict needs its domain and project), and render the answer (CPU off the
         loop)."""
-        path = binding.grpc_method
+        rpc = binding.target
         exchange.message = message = request_message(binding, request, body, self._limits)
-        exchange.scope = scope = self._calls.scope(path, message, caller)
-        exchange.answer = self._calls.handle(path, scope, message, call)
+        exchange.scope = scope = self._calls.scope(rpc, message, caller)
+        exchange.answer = self._calls.handle(rpc, scope, message, call)
         return JSONResponse(to_json(exchange.answer))
 
     async def _run(
@@ -335,10 +335,10 @@ class HttpApp:
         # ask identity (AUTH_MODE=spaceone).
         if self._calls.access.may_block:
             caller = await anyio.to_thread.run_sync(
-                self._calls.authenticate, binding.grpc_method, call, limiter=self._limiter
+                self._calls.authenticate, binding.target, call, limiter=self._limiter
             )
         else:
-            caller = self._calls.authenticate(binding.grpc_method, call)
+            caller = self._calls.authenticate(binding.target, call)
         body = None
         if binding.body:
             if request.query_params:
@@ -350,8 +350,8 @@ class HttpApp:
         )
 
     def _endpoint(self, binding: Binding) -> Endpoint:
-        what = f"HTTP {binding.method} {binding.path} ({binding.grpc_method})"
-        rpc = Rpc.parse(binding.grpc_method)
+        what = f"HTTP {binding.method} {binding.path} ({binding.target})"
+        rpc = binding.target
 
         async def endpoint(request: Request) -> Response:
             # Measured and logged by the same observation as gRPC calls.

@@ -220,7 +220,7 @@ def _json(schema: Schema, description: str) -> Schema:
 def _operation(binding: Binding, operation_id: str, headers: Sequence[Schema]) -> Schema:
     operation: Schema = {
         "operationId": operation_id,
-        "summary": f"JobTask.{binding.rpc} (gRPC {binding.grpc_method})",
+        "summary": f"JobTask.{binding.rpc} (gRPC {binding.target})",
         "tags": ["JobTask"],
         "parameters": [*parameters_of(binding), *headers],
         "responses": {

@@ -16,6 +16,7 @@ from google.protobuf import message_factory
 from google.protobuf.descriptor import Descriptor, MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 
+from jobtask.rpcs import Rpc
 from spaceone.api.inventory.v1 import job_task_pb2
 
 _VARIABLE = re.compile(r"\{([^}]*)\}")
@@ -28,7 +29,7 @@ class Binding:
     """One HTTP method and path of an rpc."""
 
     rpc: str  # the rpc's name, e.g. "get"
-    grpc_method: str  # the same rpc over gRPC, e.g. /spaceone.api.inventory.v1.JobTask/get
+    target: Rpc  # the rpc it calls, e.g. /spaceone.api.inventory.v1.JobTask/get
     method: str  # upper case, e.g. "GET"
     path: str  # the template, e.g. /inventory/v1/job-task/{job_task_id}
     body: bool  # True: the request message is the JSON body; False: query parameters
@@ -53,7 +54,7 @@ def _binding(method: MethodDescriptor, rule: http_pb2.HttpRule) -> Binding:
         raise ValueError(f"{method.full_name}: unsupported body {rule.body!r}")
     return Binding(
         rpc=method.name,
-        grpc_method=f"/{method.containing_service.full_name}/{method.name}",
+        target=Rpc(method.containing_service.full_name, method.name),
         method=pattern.upper(),
         path=path,
         body=rule.body == "*",

@@ -10,6 +10,7 @@ from google.protobuf.descriptor import ServiceDescriptor
 
 from jobtask.calls.invocation import Invocation
 from jobtask.lines.v1 import answers, requests
+from jobtask.rpcs import Rpc
 from jobtask.scope import Scope
 from jobtask.services.collector import JobTaskWriter
 from jobtask.services.reads import JobTaskService
@@ -115,18 +116,18 @@ class WriterRpcs:
         return job_task_writer_pb2.PurgeResponse(deleted_count=deleted)
 
 
-def _by_path(service: ServiceDescriptor, rpcs: object) -> dict[str, Handler]:
-    """Each rpc of the service's descriptor, by path (a missing one fails here, at start-up)."""
-    return {f"/{service.full_name}/{m.name}": getattr(rpcs, m.name) for m in service.methods}
+def _by_rpc(service: ServiceDescriptor, rpcs: object) -> dict[Rpc, Handler]:
+    """Each rpc of the service's descriptor (a missing one fails here, at start-up)."""
+    return {Rpc(service.full_name, m.name): getattr(rpcs, m.name) for m in service.methods}
 
 
 def served(
     service: JobTaskService, writer: JobTaskWriter | None = None
-) -> tuple[dict[str, Handler], tuple[ServiceDescriptor, ...]]:
-    """The 1.x rpcs' handlers by path, and their services: JobTask's, and the writer's when
+) -> tuple[dict[Rpc, Handler], tuple[ServiceDescriptor, ...]]:
+    """The 1.x rpcs' handlers, and their services: JobTask's, and the writer's when
     given (`jobtask.bootstrap` builds the call layer over them)."""
     rpcs: list[tuple[ServiceDescriptor, object]] = [(JOB_TASK_DESCRIPTOR, JobTaskRpcs(service))]
     if writer is not None:
         rpcs.append((WRITER_DESCRIPTOR, WriterRpcs(writer)))
-    handlers = {path: handler for d, rpc in rpcs for path, handler in _by_path(d, rpc).items()}
+    handlers = {rpc: handler for d, served in rpcs for rpc, handler in _by_rpc(d, served).items()}
     return handlers, tuple(d for d, _ in rpcs)
