@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 
 class JobTaskStatus(StrEnum):
@@ -214,13 +215,28 @@ class Limits:
     max_stage_fields: int = 100  # keys + fields of a group, fields of a project, sort keys
 
 
+# The wire's int32 (the counters' type): what a count may reach, and what a stored number must
+# be within to be rendered as one.
+INT32_MIN: Final = -(2**31)
+INT32_MAX: Final = 2**31 - 1
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone name (which MongoDB's date operators accept)."""
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, KeyError):
+        return False
+    return True
+
+
 # What a task keeps of the errors collectors report (jobtask.services.collector.WriterLimits, and
 # the settings JOB_TASK_MAX_ERRORS and JOB_TASK_MAX_ERROR_MESSAGE_CHARS).
 MAX_ERRORS_KEPT: Final = 100
 MAX_ERROR_MESSAGE_CHARS: Final = 4096
 
-# A path segment: no '$' (operators), no NUL, not empty. Dots separate segments.
-_SEGMENT = re.compile(r"^[^$\x00.]+$")
+# A path segment: no '$' (operators, variables), no NUL, not empty. Dots separate segments.
+PATH_SEGMENT: Final = re.compile(r"^[^$\x00.]+$")
 _INDEX = re.compile(r"^\d+$")
 
 
@@ -232,7 +248,7 @@ def field_kind(path: str) -> FieldKind | None:
     (`errors.0.error_code`); anything below `errors.additional` is free-form.
     """
     segments = path.split(".")
-    if not all(_SEGMENT.match(s) for s in segments):
+    if not all(PATH_SEGMENT.match(s) for s in segments):
         return None
     head, rest = segments[0], segments[1:]
     kind = FIELD_KINDS.get(head)

@@ -78,6 +78,13 @@ class RequiredParameter(InvalidRequest):
         self.key = key
 
 
+def require(**parameters: str) -> None:
+    """Each parameter given, in order: SpaceONE reports the first missing one."""
+    for key, value in parameters.items():
+        if not value:
+            raise RequiredParameter(key)
+
+
 class InvalidParameter(InvalidRequest):
     code = "ERROR_INVALID_PARAMETER"
 

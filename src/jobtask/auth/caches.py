@@ -10,8 +10,6 @@ from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
-
-
 V = TypeVar("V")
 
 

@@ -16,26 +16,12 @@ from jobtask.auth.files import ConfigurationError, read_configured
 from jobtask.errors import PermissionDenied, Unauthenticated
 
 Algorithm = Literal["RS256", "ES256"]
-
-
 ALGORITHMS: Final[tuple[Algorithm, ...]] = ("RS256", "ES256")
-
-
 MIN_RSA_BITS: Final = 2048
-
-
 READ: Final = "inventory.JobTask.read"
-
-
 WRITE: Final = "inventory.JobTask.write"
-
-
 ADMIN: Final = "inventory.JobTask.admin"
-
-
 DOMAIN_CLAIM: Final = "did"  # the claim SpaceONE's own tokens carry the domain in
-
-
 PERMISSIONS_CLAIM: Final = "permissions"
 
 

@@ -29,27 +29,15 @@ from jobtask.auth.caches import RateLimit, TtlCache
 from jobtask.errors import IdentityUnavailable, JobTaskError, PermissionDenied, Unauthenticated
 
 SERVICE: Final = "inventory"  # the SpaceONE service this API belongs to
-
-
 DOMAIN_OWNER: Final = "DOMAIN_OWNER"
-
-
 API_KEY: Final = "API_KEY"
 
 
 # SpaceONE's role types; SYSTEM may name any domain, PROJECT sees only its projects.
 SYSTEM: Final = "SYSTEM"
-
-
 DOMAIN: Final = "DOMAIN"
-
-
 PROJECT: Final = "PROJECT"
-
-
 USER: Final = "USER"
-
-
 ROLE_TYPES: Final = frozenset({SYSTEM, DOMAIN, PROJECT, USER})
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from jobtask.domain import FieldKind, field_kind
+from jobtask.domain import PATH_SEGMENT, FieldKind, field_kind
 from jobtask.errors import InvalidParameter, RequiredParameter, UnsupportedOperator, shown
 from jobtask.query.model import Condition
 from jobtask.query.stat_model import (
@@ -18,10 +18,6 @@ from jobtask.query.stat_model import (
 )
 
 Document = dict[str, Any]
-
-
-# A path segment: not empty, no '$' (operators, variables), no NUL. Dots separate segments.
-_SEGMENT: Final = re.compile(r"^[^$\x00.]+$")
 
 
 TOTAL: Final = "n"
@@ -71,7 +67,7 @@ def resolve(key: str, shape: Shape, where: str) -> Reference:
     if not key:
         raise RequiredParameter(where)
     segments = key.split(".")
-    if not all(_SEGMENT.match(s) for s in segments):
+    if not all(PATH_SEGMENT.match(s) for s in segments):
         raise InvalidParameter(where, f"{shown(key)} is not a field path (empty part, '$' or NUL)")
     head = segments[0]
     if head in shape.names:
@@ -182,11 +178,7 @@ GROUP_OPERATORS: Final[Mapping[str, Accumulator]] = {
 # $dateToString's documented specifiers (MongoDB 6.0/7.0); any other `%x` is refused before the
 # database sees it (MongoDB would fail the whole pipeline with error 18536).
 DATE_FORMAT_SPECIFIERS: Final = frozenset("dGHjLmMSuUVwYzZ%")
-
-
 MAX_DATE_FORMAT_CHARS: Final = 100
-
-
 _SPECIFIER: Final = re.compile(r"%(.?)", re.DOTALL)
 
 

@@ -37,8 +37,6 @@ from jobtask.query.values import (
 
 # SpaceONE's authorization hook filters by `user_projects`; it is the project_id field.
 _KEY_ALIASES: Final[Mapping[str, str]] = {"user_projects": "project_id"}
-
-
 _COMPARISONS: Final[Mapping[str, str]] = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
 
 

@@ -19,6 +19,7 @@ from jobtask.domain import (
     COUNTERS,
     FINISHED,
     IDENTITY_FIELDS,
+    INT32_MAX,
     MAX_ERROR_MESSAGE_CHARS,
     MAX_ERRORS_KEPT,
     JobTask,
@@ -32,15 +33,15 @@ from jobtask.errors import (
     FailedPrecondition,
     InvalidParameter,
     NotFound,
-    RequiredParameter,
+    require,
     shown,
 )
 from jobtask.query.dates import to_utc
-from jobtask.query.limits import check_stored_value
+from jobtask.query.limits import DEFAULT_LIMITS, check_stored_value
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,39}$")
 # Counters are int32 in JobTaskInfo: no increment, and no total, may pass this.
-MAX_COUNT: Final[int] = 2**31 - 1
+MAX_COUNT: Final[int] = INT32_MAX
 
 
 def new_job_task_id() -> str:
@@ -126,14 +127,9 @@ class WriterLimits:
     max_error_message_chars: int = MAX_ERROR_MESSAGE_CHARS
     max_error_code_chars: int = 128
     max_additional_bytes: int = 16 * 1024
-    max_additional_depth: int = 8  # objects and lists nested in one `additional` (MAX_VALUE_DEPTH)
+    # Objects and lists nested in one `additional` (MAX_VALUE_DEPTH, as in a query value).
+    max_additional_depth: int = DEFAULT_LIMITS.max_value_depth
     retention_days: int | None = None
-
-
-def _required(**parameters: str) -> None:
-    for key, value in parameters.items():
-        if not value:
-            raise RequiredParameter(key)
 
 
 class JobTaskWriter:
@@ -156,7 +152,7 @@ class JobTaskWriter:
     # -- create -----------------------------------------------------------------------------
 
     def create(self, task: NewTask, *, timeout: float | None = None) -> JobTask:
-        _required(domain_id=task.domain_id, job_id=task.job_id)
+        require(domain_id=task.domain_id, job_id=task.job_id)
         job_task_id = task.job_task_id or self._new_id()
         for name in ("job_task_id", *IDENTITY_FIELDS):
             value = job_task_id if name == "job_task_id" else getattr(task, name)
@@ -221,7 +217,7 @@ class JobTaskWriter:
         stamp: str,
         timeout: float | None,
     ) -> JobTask:
-        _required(job_task_id=job_task_id, domain_id=domain_id)
+        require(job_task_id=job_task_id, domain_id=domain_id)
         remaining = countdown(timeout)
         task = self._store.transition(
             job_task_id,
@@ -260,7 +256,7 @@ class JobTaskWriter:
     def report(
         self, job_task_id: str, domain_id: str, progress: Progress, *, timeout: float | None = None
     ) -> JobTask:
-        _required(job_task_id=job_task_id, domain_id=domain_id)
+        require(job_task_id=job_task_id, domain_id=domain_id)
         remaining = countdown(timeout)
         counts = self._checked_counts(progress.counts)
         errors = self._checked_errors(progress.errors)

@@ -15,6 +15,7 @@ from typing import Any, Final
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FieldDescriptor
 
 from jobtask.calls.status import Code
+from jobtask.domain import INT32_MAX, INT32_MIN
 from jobtask.edges.http.routes import Binding
 from jobtask.edges.http.transcode import is_map
 
@@ -23,8 +24,8 @@ Schema = dict[str, Any]
 _INT32: Final[Schema] = {
     "type": "integer",
     "format": "int32",
-    "minimum": -(2**31),
-    "maximum": 2**31 - 1,
+    "minimum": INT32_MIN,
+    "maximum": INT32_MAX,
 }
 _UINT32: Final[Schema] = {"type": "integer", "minimum": 0, "maximum": 2**32 - 1}
 # The JSON mapping writes 64-bit integers as strings and reads both.

@@ -11,6 +11,8 @@ from typing import Any, Final
 from google.protobuf import struct_pb2
 
 from jobtask.domain import (
+    INT32_MAX,
+    INT32_MIN,
     RETURNED_FIELD_KINDS,
     FieldKind,
     JobTask,
@@ -32,10 +34,6 @@ def format_timestamp(value: datetime) -> str:
 
 # Reads never fail on a stored document, whatever it holds (an existing SpaceONE collection can
 # hold anything): what the API cannot carry is rendered as below, here and nowhere else.
-INT32_MIN: Final = -(2**31)
-
-
-INT32_MAX: Final = 2**31 - 1
 
 
 # Objects and lists nested deeper than this inside one rendered value (an error's `additional`,

@@ -22,8 +22,6 @@ if TYPE_CHECKING:
 from jobtask.calls.handlers import Handler
 
 JOB_TASK_DESCRIPTOR: Final = job_task_pb2.DESCRIPTOR.services_by_name["JobTask"]
-
-
 WRITER_DESCRIPTOR: Final = job_task_writer_pb2.DESCRIPTOR.services_by_name["JobTaskWriter"]
 
 
