@@ -8,7 +8,6 @@ the one it is given.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ def identity_client(settings: Settings) -> IdentityClient | None:
 
 def query_limits(settings: Settings) -> Limits:
     """Each of the query limits from the setting of its name (MAX_FILTERS, ...)."""
-    return Limits(**{f.name: getattr(settings, f.name) for f in dataclasses.fields(Limits)})
+    return settings.limits
 
 
 def build_service(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
@@ -166,6 +167,11 @@ class Settings(BaseSettings):
         if info.data.get("auth_enabled") and not value.replace(",", "").strip():
             raise ValueError("AUTH_ENABLED=true needs at least one public key file")
         return value
+
+    @property
+    def limits(self) -> Limits:
+        """The query limits, each from the setting of its name (MAX_FILTERS, ...), as one value."""
+        return Limits(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Limits)})
 
     @property
     def identity_jwks_files(self) -> dict[str, str]:

@@ -122,15 +122,22 @@ def to_list_request(
     )
 
 
+def _key_and_name(message: Any) -> tuple[str, str]:
+    """A stage part's `key` (or `k`) and `name` (or `n`)."""
+    return _alias(message, "key_alias") or "", _alias(message, "name_alias") or ""
+
+
+def _operator(message: Any) -> str:
+    return _alias(message, "operator_alias") or ""
+
+
 def _group_field(message: query_pb2.AggregateGroupField) -> AggregateGroupField:
+    key, name = _key_and_name(message)
     return AggregateGroupField(
-        key=_alias(message, "key_alias") or "",
-        name=_alias(message, "name_alias") or "",
-        operator=_alias(message, "operator_alias") or "",
-        fields=tuple(
-            AggregateGroupSubField(_alias(f, "key_alias") or "", _alias(f, "name_alias") or "")
-            for f in message.fields
-        ),
+        key=key,
+        name=name,
+        operator=_operator(message),
+        fields=tuple(AggregateGroupSubField(*_key_and_name(f)) for f in message.fields),
         # AggregateSubCondition has Filter's shape and aliases.
         conditions=tuple(to_condition(c) for c in message.conditions),
     )
@@ -138,12 +145,7 @@ def _group_field(message: query_pb2.AggregateGroupField) -> AggregateGroupField:
 
 def _group(message: query_pb2.AggregateGroup) -> AggregateGroup:
     return AggregateGroup(
-        keys=tuple(
-            AggregateGroupKey(
-                _alias(k, "key_alias") or "", _alias(k, "name_alias") or "", k.date_format
-            )
-            for k in message.keys
-        ),
+        keys=tuple(AggregateGroupKey(*_key_and_name(k), k.date_format) for k in message.keys),
         fields=tuple(_group_field(f) for f in message.fields),
     )
 
@@ -151,12 +153,7 @@ def _group(message: query_pb2.AggregateGroup) -> AggregateGroup:
 def _project(message: query_pb2.AggregateProject) -> AggregateProject:
     return AggregateProject(
         fields=tuple(
-            AggregateProjectField(
-                _alias(f, "key_alias") or "",
-                _alias(f, "name_alias") or "",
-                _alias(f, "operator_alias") or "",
-            )
-            for f in message.fields
+            AggregateProjectField(*_key_and_name(f), _operator(f)) for f in message.fields
         ),
         exclude_keys=message.exclude_keys,
     )
