@@ -22,7 +22,7 @@ from typing import Any, Final, Literal
 
 from google.protobuf import struct_pb2
 
-from jobtask.observability.observe import Ended, Watch
+from jobtask.observability.call import Ended, Watch
 from jobtask.rpcs import Rpc
 
 LogFormat = Literal["json", "text"]

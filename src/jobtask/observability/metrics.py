@@ -21,7 +21,7 @@ from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
-from jobtask.observability.observe import Watch
+from jobtask.observability.call import Watch
 from jobtask.rpcs import Rpc
 
 NAMESPACE: Final = "jobtask"

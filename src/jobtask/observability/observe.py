@@ -8,38 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from jobtask.calls.invocation import UNMAPPED, Outcome
+from jobtask.observability.call import Ended, Watch
 from jobtask.rpcs import Rpc
-from jobtask.scope import Scope
 
 if TYPE_CHECKING:
     from jobtask.observability.logs import CallLog
     from jobtask.observability.metrics import Metrics
-
-
-@dataclass(frozen=True)
-class Ended:
-    """How one call ended, as its edge saw it."""
-
-    outcome: Outcome = UNMAPPED
-    request: Any = None
-    response: Any = None
-    scope: Scope | None = None  # once the access rules gave it
-    http_status: int | None = None  # the HTTP edge's answer; None for a gRPC call
-
-
-class Watch:
-    """One call under observation. Until its edge says how it ended (`end`), it ended as
-    `unanswered` says: a failure nobody mapped."""
-
-    def __init__(self, unanswered: Ended) -> None:
-        self.ended = unanswered
-
-    def end(self, ended: Ended) -> None:
-        self.ended = ended
 
 
 class Observation:

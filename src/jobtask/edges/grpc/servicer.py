@@ -22,7 +22,8 @@ from jobtask.calls.invocation import OK, Invocation, Outcome
 from jobtask.calls.status import status_of
 from jobtask.edges.grpc.status import GRPC_CODES
 from jobtask.errors import InvalidParameter
-from jobtask.observability.observe import Ended, Observation
+from jobtask.observability.call import Ended
+from jobtask.observability.observe import Observation
 from jobtask.rpcs import Rpc
 from jobtask.scope import Scope
 

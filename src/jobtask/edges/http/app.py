@@ -51,7 +51,8 @@ from jobtask.edges.http.transcode import (
 )
 from jobtask.errors import InvalidParameter, JobTaskError, NotFound, NotImplementedYet
 from jobtask.lines.v1.rpcs import TIMEZONE
-from jobtask.observability.observe import Ended, Observation
+from jobtask.observability.call import Ended
+from jobtask.observability.observe import Observation
 from jobtask.query.limits import check_counts
 from jobtask.scope import Scope
 
