@@ -192,6 +192,9 @@ class JobTaskWriter:
     def start(self, job_task_id: str, domain_id: str, *, timeout: float | None = None) -> JobTask:
         return self._move(job_task_id, domain_id, JobTaskStatus.IN_PROGRESS, "started_at", timeout)
 
+    def cancel(self, job_task_id: str, domain_id: str, *, timeout: float | None = None) -> JobTask:
+        return self._move(job_task_id, domain_id, JobTaskStatus.CANCELED, "finished_at", timeout)
+
     def finish(
         self,
         job_task_id: str,
@@ -205,9 +208,6 @@ class JobTaskWriter:
                 "status", f"a task finishes with SUCCESS or FAILURE, not {status}"
             )
         return self._move(job_task_id, domain_id, status, "finished_at", timeout)
-
-    def cancel(self, job_task_id: str, domain_id: str, *, timeout: float | None = None) -> JobTask:
-        return self._move(job_task_id, domain_id, JobTaskStatus.CANCELED, "finished_at", timeout)
 
     def _move(
         self,
