@@ -126,6 +126,7 @@ lint: install proto-check
 	$(BIN)/ruff format --check src/jobtask tests tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python tools/check_sizes.py src/jobtask
 	@test -z "$$(git ls-files -i -c --exclude-standard)" || { git ls-files -i -c --exclude-standard; \
 		echo "these tracked files match .gitignore: narrow the pattern"; exit 1; }
 	$(BIN)/hadolint --no-color Dockerfile

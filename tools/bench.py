@@ -38,9 +38,9 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from jobtask.demo import demo_documents, domain_ids
 from jobtask.domain import to_task
-from jobtask.rpc import convert
+from jobtask.lines.v1 import answers, requests
 from jobtask.scope import Scope
-from jobtask.service import JobTaskService
+from jobtask.services.reads import JobTaskService
 from jobtask.storage import INDEXES, MongoJobTaskRepository
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
@@ -301,7 +301,7 @@ def rendering_ms(collection: Any, domain: str, repeat: int = 200) -> dict[str, f
     request = json_format.ParseDict(
         {"domain_id": domain, "query": PER_DAY}, job_task_pb2.JobTaskStatQuery()
     )
-    stat = service.stat(Scope(domain), convert.to_stat_request(request))
+    stat = service.stat(Scope(domain), requests.to_stat_request(request))
 
     def median_ms(render: Callable[[], Any]) -> float:
         timings = []
@@ -314,17 +314,17 @@ def rendering_ms(collection: Any, domain: str, repeat: int = 200) -> dict[str, f
     tasks = [to_task(d) for d in documents]
     return {
         f"page of {len(documents)} failed tasks -> JobTasksInfo": median_ms(
-            lambda: convert.to_tasks_info([to_task(d) for d in documents], len(documents))
+            lambda: answers.to_tasks_info([to_task(d) for d in documents], len(documents))
         ),
         # The two halves of the line above, and what gRPC then does with the answer.
         f"  {len(documents)} documents -> JobTask (to_task)": median_ms(
             lambda: [to_task(d) for d in documents]
         ),
         f"  {len(documents)} JobTask -> JobTasksInfo bytes": median_ms(
-            lambda: convert.to_tasks_info(tasks, len(tasks)).SerializeToString()
+            lambda: answers.to_tasks_info(tasks, len(tasks)).SerializeToString()
         ),
         f"stat of {len(stat.results)} rows -> Struct": median_ms(
-            lambda: convert.to_stat_struct(stat)
+            lambda: answers.to_stat_struct(stat)
         ),
     }
 

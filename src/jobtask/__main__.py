@@ -12,10 +12,10 @@ from collections.abc import Callable
 from pydantic import ValidationError
 
 from jobtask import bootstrap
-from jobtask.api.identity import load_security
-from jobtask.auth import ConfigurationError
-from jobtask.rpc.logs import configure_logging
-from jobtask.rpc.tracing import TracingUnavailable, start_tracing
+from jobtask.auth.files import ConfigurationError
+from jobtask.auth.security import load_security
+from jobtask.observability.logs import configure_logging
+from jobtask.observability.tracing import TracingUnavailable, start_tracing
 from jobtask.settings import Settings
 
 log = logging.getLogger("jobtask")
@@ -58,7 +58,7 @@ def main() -> int:
     if settings is None:
         return 2
     try:
-        security = load_security(settings)
+        security = load_security(settings, bootstrap.identity_client(settings))
     except ConfigurationError as error:
         print(f"jobtask: {error}", file=sys.stderr)
         return 2

@@ -8,36 +8,51 @@ the one it is given.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from jobtask.api.server import RunningServer, build_server
-from jobtask.auth import Security
+from jobtask.auth.permissions import Access
+from jobtask.auth.security import Security
+from jobtask.calls.handlers import Calls
+from jobtask.clients.identity import IdentityClient
 from jobtask.domain import Limits
+from jobtask.edges.grpc.server import RunningServer, build_server
+from jobtask.edges.http.server import HttpServer, build_http_server
 from jobtask.errors import JobTaskError
-from jobtask.http.server import HttpServer, build_http_server
-from jobtask.rpc.logs import CallLog
-from jobtask.rpc.metrics import Metrics, MetricsEndpoint, serve_metrics
-from jobtask.rpc.tracing import Tracing
-from jobtask.service import JobTaskService
+from jobtask.lines.v1 import rpcs as v1
+from jobtask.observability.logs import CallLog
+from jobtask.observability.metrics import Metrics, MetricsEndpoint, serve_metrics
+from jobtask.observability.observe import Observation
+from jobtask.observability.tracing import Tracing
+from jobtask.services.collector import JobTaskWriter, WriterLimits
+from jobtask.services.reads import JobTaskService, count_executor
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository, connect_with, failure_detail
-from jobtask.writer import JobTaskWriter, WriterLimits
 
 log = logging.getLogger("jobtask")
 
 
+def identity_client(settings: Settings) -> IdentityClient | None:
+    """The identity client AUTH_MODE=spaceone asks, when IDENTITY_ENDPOINT names one."""
+    if settings.auth_enabled and settings.auth_mode == "spaceone" and settings.identity_endpoint:
+        return IdentityClient(settings.identity_endpoint, timeout=settings.identity_timeout_seconds)
+    return None
+
+
 def query_limits(settings: Settings) -> Limits:
     """Each of the query limits from the setting of its name (MAX_FILTERS, ...)."""
-    return Limits(**{f.name: getattr(settings, f.name) for f in dataclasses.fields(Limits)})
+    return settings.limits
 
 
-def build_service(settings: Settings, repository: MongoJobTaskRepository) -> JobTaskService:
+def build_service(
+    settings: Settings, repository: MongoJobTaskRepository, counts: Executor | None = None
+) -> JobTaskService:
     return JobTaskService(
         repository,
+        counts=counts,
         max_page_size=settings.max_page_size,
         stat_max_rows=settings.stat_max_rows,
         stat_max_time=settings.stat_max_time_ms / 1000,
@@ -79,12 +94,25 @@ class Closable(Protocol):
 
 
 @dataclass
+class Owned:
+    """What the application owns besides its servers: the MongoClient and the executor of the
+    counts that run beside a page's find; released last."""
+
+    client: Closable
+    counts: Executor
+
+    def close(self) -> None:
+        self.counts.shutdown(wait=False)
+        self.client.close()
+
+
+@dataclass
 class Application:
     """Everything `build` made: bound, not started, not yet touching the database."""
 
     settings: Settings
     security: Security
-    client: Closable  # the MongoClient
+    owned: Owned  # the MongoClient and the count executor
     repository: MongoJobTaskRepository
     grpc: RunningServer
     http: HttpServer | None
@@ -138,7 +166,7 @@ class Application:
         self.grpc.stop(grace)
         if self.http is not None:
             self.http.wait(grace)
-        self.client.close()
+        self.owned.close()
         if self.metrics_endpoint is not None:
             self.metrics_endpoint.stop()
         if self.tracing is not None:
@@ -151,23 +179,29 @@ class Application:
             self.http.close()
         if self.metrics_endpoint is not None:
             self.metrics_endpoint.stop()
-        self.client.close()
+        self.owned.close()
+
+
+def build_calls(access: Access, service: JobTaskService, writer: JobTaskWriter | None) -> Calls:
+    """The call layer both edges serve: the 1.x rpcs (the writer's too, when given) behind the
+    access rules."""
+    handlers, services = v1.served(service, writer)
+    return Calls(access, handlers, services, service.limits)
 
 
 def _open_endpoints(
     settings: Settings,
-    service: JobTaskService,
-    security: Security,
+    calls: Calls,
+    observation: Observation,
+    tls: bool,
     running: RunningServer,
-    metrics: Metrics | None,
-    call_log: CallLog,
 ) -> tuple[MetricsEndpoint | None, HttpServer | None]:
     """The metrics endpoint (serving) and the HTTP interface (bound, its health following the
-    gRPC server's database probe, its calls measured and logged as gRPC's), each when enabled.
+    gRPC server's database probe, its calls observed as gRPC's), each when enabled.
 
     Raises OSError naming the one that cannot listen.
     """
-    probe = running.probe
+    probe, metrics = running.probe, observation.metrics
     try:
         endpoint = (
             serve_metrics(metrics.registry, settings.metrics_host, settings.metrics_port)
@@ -180,11 +214,10 @@ def _open_endpoints(
         http = (
             build_http_server(
                 settings,
-                service,
-                security=security,
+                calls,
+                observation=observation,
+                tls=tls,
                 healthy=None if probe is None else lambda: probe.serving,
-                metrics=metrics,
-                call_log=call_log,
             )
             if settings.http_enabled
             else None
@@ -197,34 +230,38 @@ def _open_endpoints(
 
 
 def build(settings: Settings, security: Security, tracing: Tracing | None = None) -> Application:
-    """Storage, services and every server bound (gRPC, the writer's port, HTTP) and metrics
-    serving, none of them touching the database yet: an instance that cannot serve (a port taken
-    by another one) must change nothing, the collection's indexes included. `tracing`: started
-    before this (it must see the MongoClient created). Raises OSError naming the port."""
+    """Storage, services, the call layer and every server bound (gRPC, the writer's port, HTTP)
+    and metrics serving, each built once, none of them touching the database yet: an instance
+    that cannot serve (a port taken by another one) must change nothing, the collection's indexes
+    included. `tracing`: started before this (it must see the MongoClient created). Raises
+    OSError naming the port."""
     metrics = Metrics() if settings.metrics_port else None
     call_log = CallLog(slow_call_ms=settings.slow_call_ms)
+    observation = Observation(metrics, call_log)
     observers = [o for o in (metrics, call_log) if o is not None]
     client, repository = connect_with(settings, observers=observers)  # no I/O yet
-    service = build_service(settings, repository)
-    writer = build_writer(settings, repository)
+    counts = count_executor()
+    service = build_service(settings, repository, counts)
+    calls = build_calls(Access(security), service, build_writer(settings, repository))
+    owned = Owned(client, counts)
     try:
         running = build_server(
             settings,
-            service,
-            writer,
-            security=security,
-            metrics=metrics,
-            call_log=call_log,
+            calls,
+            observation=observation,
+            tls=security.tls,
             tracing=tracing,
             database=repository,
         )
     except OSError:
-        client.close()
+        owned.close()
         raise
     try:
-        endpoint, http = _open_endpoints(settings, service, security, running, metrics, call_log)
+        endpoint, http = _open_endpoints(
+            settings, calls, observation, security.tls is not None, running
+        )
     except OSError:
         running.stop(None)
-        client.close()
+        owned.close()
         raise
-    return Application(settings, security, client, repository, running, http, endpoint, tracing)
+    return Application(settings, security, owned, repository, running, http, endpoint, tracing)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 
 class JobTaskStatus(StrEnum):
@@ -58,9 +59,30 @@ class FieldKind(StrEnum):
     FREEFORM = "freeform"  # errors.additional and anything below it
 
 
-def _about(kind: FieldKind, *, minimal: bool = False) -> dict[str, Any]:
-    """What the catalogue knows of a field: its kind, and whether the minimal view shows it."""
-    return {"kind": kind, "minimal": minimal}
+class Role(StrEnum):
+    """What a field is for, beside being stored and returned (tests/unit/test_domain.py checks
+    each role against the protos)."""
+
+    FILTER = "filter"  # an equality filter of a list request beside its query (JobTaskQuery's)
+    IDENTITY = "identity"  # named by a collector's create; a retried create names the same
+    INDEXED = "indexed"  # (domain_id, field) has an index: the queries people run
+
+
+def _about(
+    kind: FieldKind, *roles: Role, minimal: bool = False, counter: int | None = None
+) -> dict[str, Any]:
+    """What the catalogue knows of a field: its kind, its roles, whether the minimal view shows
+    it, and for a counter its place in a progress report (ReportProgressRequest's order)."""
+    return {"kind": kind, "roles": frozenset(roles), "minimal": minimal, "counter": counter}
+
+
+STRING, FILTER, IDENTITY, INDEXED = FieldKind.STRING, Role.FILTER, Role.IDENTITY, Role.INDEXED
+# The fields that say whose collection a task was (filtered, named at create, indexed).
+_OWNER: Final = (FILTER, IDENTITY, INDEXED)
+
+
+def _counter(place: int) -> dict[str, Any]:
+    return _about(FieldKind.INTEGER, minimal=True, counter=place)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,32 +98,24 @@ class TaskError:
 class JobTask:
     """A job task as returned to clients. None means null, absent, or not loaded by a projection."""
 
-    job_task_id: str | None = field(default=None, metadata=_about(FieldKind.STRING, minimal=True))
+    job_task_id: str | None = field(default=None, metadata=_about(STRING, FILTER, minimal=True))
     status: JobTaskStatus | None = field(
-        default=None, metadata=_about(FieldKind.STRING, minimal=True)
+        default=None, metadata=_about(STRING, FILTER, INDEXED, minimal=True)
     )
-    created_count: int | None = field(
-        default=None, metadata=_about(FieldKind.INTEGER, minimal=True)
-    )
-    updated_count: int | None = field(
-        default=None, metadata=_about(FieldKind.INTEGER, minimal=True)
-    )
-    failure_count: int | None = field(
-        default=None, metadata=_about(FieldKind.INTEGER, minimal=True)
-    )
-    deleted_count: int | None = field(
-        default=None, metadata=_about(FieldKind.INTEGER, minimal=True)
-    )
-    disconnected_count: int | None = field(
-        default=None, metadata=_about(FieldKind.INTEGER, minimal=True)
-    )
+    created_count: int | None = field(default=None, metadata=_counter(1))
+    updated_count: int | None = field(default=None, metadata=_counter(2))
+    failure_count: int | None = field(default=None, metadata=_counter(5))
+    deleted_count: int | None = field(default=None, metadata=_counter(3))
+    disconnected_count: int | None = field(default=None, metadata=_counter(4))
     errors: tuple[TaskError, ...] | None = field(default=None, metadata=_about(FieldKind.ERRORS))
-    job_id: str | None = field(default=None, metadata=_about(FieldKind.STRING, minimal=True))
-    secret_id: str | None = field(default=None, metadata=_about(FieldKind.STRING))
-    provider: str | None = field(default=None, metadata=_about(FieldKind.STRING))
-    service_account_id: str | None = field(default=None, metadata=_about(FieldKind.STRING))
-    project_id: str | None = field(default=None, metadata=_about(FieldKind.STRING))
-    domain_id: str | None = field(default=None, metadata=_about(FieldKind.STRING))
+    job_id: str | None = field(
+        default=None, metadata=_about(STRING, FILTER, IDENTITY, INDEXED, minimal=True)
+    )
+    secret_id: str | None = field(default=None, metadata=_about(STRING, *_OWNER))
+    provider: str | None = field(default=None, metadata=_about(STRING, *_OWNER))
+    service_account_id: str | None = field(default=None, metadata=_about(STRING, *_OWNER))
+    project_id: str | None = field(default=None, metadata=_about(STRING, *_OWNER))
+    domain_id: str | None = field(default=None, metadata=_about(STRING, IDENTITY))
     created_at: datetime | None = field(default=None, metadata=_about(FieldKind.DATE, minimal=True))
     started_at: datetime | None = field(default=None, metadata=_about(FieldKind.DATE, minimal=True))
     finished_at: datetime | None = field(
@@ -124,7 +138,7 @@ class StoredTask:
     None means null or absent, as in JobTask."""
 
     task: JobTask
-    collector_id: str | None = field(default=None, metadata=_about(FieldKind.STRING))
+    collector_id: str | None = field(default=None, metadata=_about(STRING, IDENTITY))
     total_count: int | None = field(default=None, metadata=_about(FieldKind.INTEGER))
     reported_error_count: int | None = field(default=None, metadata=_about(FieldKind.INTEGER))
 
@@ -153,51 +167,35 @@ ERROR_FIELD_KINDS: Final[Mapping[str, FieldKind]] = {
     "additional": FieldKind.FREEFORM,
 }
 
-# -- The roles of fields, declared once (tests/unit/test_domain.py checks each against the protos)
+# -- The fields of each role, derived from the declarations above
 
-# The equality filters of a list request beside its query (JobTaskQuery's scalar fields; the
-# service's ListRequest), in SpaceONE's order.
-QUERY_FILTERS: Final[tuple[str, ...]] = (
-    "job_task_id",
-    "status",
-    "job_id",
-    "secret_id",
-    "provider",
-    "service_account_id",
-    "project_id",
-)
+_FIELDS: Final = (*dataclasses.fields(JobTask), *dataclasses.fields(StoredTask)[1:])
+
+
+def _having(role: Role) -> tuple[str, ...]:
+    return tuple(f.name for f in _FIELDS if role in f.metadata["roles"])
+
+
+# The equality filters of a list request beside its query (the service's ListRequest), in
+# SpaceONE's order.
+QUERY_FILTERS: Final[tuple[str, ...]] = _having(Role.FILTER)
 # What a collector names when it creates a task (CreateJobTaskRequest beside job_task_id): two
 # creates of one job_task_id with the same identity are the same create (a safe retry).
-IDENTITY_FIELDS: Final[tuple[str, ...]] = (
-    "job_id",
-    "secret_id",
-    "provider",
-    "service_account_id",
-    "project_id",
-    "collector_id",
-    "domain_id",
-)
+IDENTITY_FIELDS: Final[tuple[str, ...]] = _having(Role.IDENTITY)
 # What a progress report adds to (ReportProgressRequest's increments), in the proto's order.
-COUNTERS: Final[tuple[str, ...]] = (
-    "created_count",
-    "updated_count",
-    "deleted_count",
-    "disconnected_count",
-    "failure_count",
+COUNTERS: Final[tuple[str, ...]] = tuple(
+    f.name
+    for f in sorted(
+        (f for f in _FIELDS if f.metadata["counter"] is not None),
+        key=lambda f: int(f.metadata["counter"]),
+    )
 )
 DATE_FIELDS: Final[tuple[str, ...]] = tuple(
     name for name, kind in FIELD_KINDS.items() if kind is FieldKind.DATE
 )
 # The queries people run are always within one domain: each of these has an index on
 # (domain_id, field), beside the one of the default order (created_at, job_task_id).
-INDEXED_FIELDS: Final[tuple[str, ...]] = (
-    "job_id",
-    "status",
-    "provider",
-    "secret_id",
-    "service_account_id",
-    "project_id",
-)
+INDEXED_FIELDS: Final[tuple[str, ...]] = _having(Role.INDEXED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,13 +212,28 @@ class Limits:
     max_stage_fields: int = 100  # keys + fields of a group, fields of a project, sort keys
 
 
-# What a task keeps of the errors collectors report (jobtask.writer.WriterLimits, and the
-# settings JOB_TASK_MAX_ERRORS and JOB_TASK_MAX_ERROR_MESSAGE_CHARS).
+# The wire's int32 (the counters' type): what a count may reach, and what a stored number must
+# be within to be rendered as one.
+INT32_MIN: Final = -(2**31)
+INT32_MAX: Final = 2**31 - 1
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone name (which MongoDB's date operators accept)."""
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, KeyError):
+        return False
+    return True
+
+
+# What a task keeps of the errors collectors report (jobtask.services.collector.WriterLimits, and
+# the settings JOB_TASK_MAX_ERRORS and JOB_TASK_MAX_ERROR_MESSAGE_CHARS).
 MAX_ERRORS_KEPT: Final = 100
 MAX_ERROR_MESSAGE_CHARS: Final = 4096
 
-# A path segment: no '$' (operators), no NUL, not empty. Dots separate segments.
-_SEGMENT = re.compile(r"^[^$\x00.]+$")
+# A path segment: no '$' (operators, variables), no NUL, not empty. Dots separate segments.
+PATH_SEGMENT: Final = re.compile(r"^[^$\x00.]+$")
 _INDEX = re.compile(r"^\d+$")
 
 
@@ -232,7 +245,7 @@ def field_kind(path: str) -> FieldKind | None:
     (`errors.0.error_code`); anything below `errors.additional` is free-form.
     """
     segments = path.split(".")
-    if not all(_SEGMENT.match(s) for s in segments):
+    if not all(PATH_SEGMENT.match(s) for s in segments):
         return None
     head, rest = segments[0], segments[1:]
     kind = FIELD_KINDS.get(head)

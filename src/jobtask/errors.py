@@ -17,7 +17,7 @@
     ├── Unauthenticated             ERROR_AUTHENTICATE_FAILURE -> UNAUTHENTICATED
     └── PermissionDenied            ERROR_PERMISSION_DENIED  -> PERMISSION_DENIED
 
-This module imports nothing of ours; the gRPC mapping lives in `jobtask.api.status`.
+This module imports nothing of ours; the gRPC mapping lives in `jobtask.edges.grpc.status`.
 """
 
 from __future__ import annotations
@@ -76,6 +76,13 @@ class RequiredParameter(InvalidRequest):
     def __init__(self, key: str) -> None:
         super().__init__(f"Required parameter. (key = {key})")
         self.key = key
+
+
+def require(**parameters: str) -> None:
+    """Each parameter given, in order: SpaceONE reports the first missing one."""
+    for key, value in parameters.items():
+        if not value:
+            raise RequiredParameter(key)
 
 
 class InvalidParameter(InvalidRequest):

@@ -1,6 +1,6 @@
-"""The tenant scope of a call: a value the call layer's access rules (`jobtask.rpc.access`) decide
-and the edge passes to the service explicitly, which ANDs it into every read and delete below any
-filter the caller sent (`jobtask.service`). Nothing writes it into the request.
+"""The tenant scope of a call: a value the call layer's access rules (`jobtask.auth.permissions`)
+decide and the edge passes to the service explicitly, which ANDs it into every read and delete below
+any filter the caller sent (`jobtask.services.reads`). Nothing writes it into the request.
 """
 
 from __future__ import annotations

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from jobtask.domain import MAX_ERROR_MESSAGE_CHARS, MAX_ERRORS_KEPT, Limits
+from jobtask.domain import MAX_ERROR_MESSAGE_CHARS, MAX_ERRORS_KEPT, Limits, is_time_zone
 
 DEFAULT_MONGODB_URI = "mongodb://127.0.0.1:27017"
 LIMITS = Limits()
@@ -144,10 +144,8 @@ class Settings(BaseSettings):
     @field_validator("stat_timezone")
     @classmethod
     def _known_time_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ValueError, OSError, KeyError):
-            raise ValueError("must be an IANA time zone name such as UTC or Asia/Seoul") from None
+        if not is_time_zone(value):
+            raise ValueError("must be an IANA time zone name such as UTC or Asia/Seoul")
         return value
 
     @field_validator("mongodb_uri")
@@ -169,6 +167,11 @@ class Settings(BaseSettings):
         if info.data.get("auth_enabled") and not value.replace(",", "").strip():
             raise ValueError("AUTH_ENABLED=true needs at least one public key file")
         return value
+
+    @property
+    def limits(self) -> Limits:
+        """The query limits, each from the setting of its name (MAX_FILTERS, ...), as one value."""
+        return Limits(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Limits)})
 
     @property
     def identity_jwks_files(self) -> dict[str, str]:

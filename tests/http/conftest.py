@@ -12,14 +12,14 @@ import httpx
 import mongomock
 import pytest
 
-from jobtask.auth import Security
-from jobtask.http.app import HttpApp
-from jobtask.http.server import HttpServer, listen
-from jobtask.rpc.access import Access
-from jobtask.rpc.calls import Calls
-from jobtask.service import JobTaskService
+from jobtask.auth.permissions import Access
+from jobtask.auth.security import Security
+from jobtask.edges.http.app import HttpApp
+from jobtask.edges.http.server import HttpServer, listen
+from jobtask.services.reads import JobTaskService
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import TASKS
+from tests.support.edges import calls_over as Calls
 
 Serve = Callable[..., httpx.Client]
 

@@ -12,20 +12,22 @@ from typing import Any
 import httpx
 import pytest
 
-from jobtask.auth import Security, TokenVerifier, load_public_keys, load_security
+from jobtask.auth.jwt import TokenVerifier, load_public_keys
+from jobtask.auth.security import Security, load_security
+from jobtask.edges.http.server import HttpServer, listen
 from jobtask.errors import StorageError
-from jobtask.http.server import HttpServer, build_http_server, listen
 from jobtask.query.limits import DEFAULT_LIMITS
-from jobtask.service import JobTaskService, ListResult, StatRequest
+from jobtask.services.reads import JobTaskService, ListResult, StatRequest
 from jobtask.settings import Settings
 from tests.http.conftest import Serve, http_app
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, tasks_in
+from tests.support.edges import build_http_server
 from tests.support.tokens import READ, claims, make_pki, rsa_key, write_pem
 
 LIST = "/inventory/v1/job-tasks"
 SEARCH = "/inventory/v1/job-tasks/search"
 STAT = "/inventory/v1/job-tasks/stat"
-ERROR_LOGGER = "jobtask.rpc.status"
+ERROR_LOGGER = "jobtask.calls.status"
 
 
 class Stub:

@@ -10,11 +10,11 @@ import pytest
 from google.protobuf.descriptor_pool import Default
 from starlette.routing import Route
 
-from jobtask.http.app import HttpApp
-from jobtask.http.routes import BINDINGS
-from jobtask.http.transcode import to_json, to_message
-from jobtask.rpc.calls import JobTaskRpcs
-from jobtask.service import JobTaskService
+from jobtask.edges.http.app import HttpApp
+from jobtask.edges.http.routes import BINDINGS
+from jobtask.edges.http.transcode import to_json, to_message
+from jobtask.lines.v1.rpcs import JobTaskRpcs
+from jobtask.services.reads import JobTaskService
 from spaceone.api.inventory.v1 import job_task_pb2
 from tests.http.conftest import http_app
 

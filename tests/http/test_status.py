@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from jobtask.calls.status import CODES, Code, code_of
+from jobtask.edges.http.status import HTTP_STATUS, error_answer
 from jobtask.errors import (
     AlreadyExists,
     FailedPrecondition,
@@ -24,8 +26,6 @@ from jobtask.errors import (
     Unauthenticated,
     UnsupportedOperator,
 )
-from jobtask.http.status import HTTP_STATUS, error_answer
-from jobtask.rpc.status import CODES, Code, code_of
 
 # One instance of every row of the code table (and a few subclasses), with its HTTP status.
 CASES = [

@@ -8,14 +8,14 @@ from typing import Any
 import pytest
 from google.protobuf import json_format
 
-from jobtask.errors import InvalidParameter
-from jobtask.http.transcode import (
+from jobtask.edges.http.transcode import (
     parse_timeout,
     query_document,
     read_json,
     to_json,
     to_message,
 )
+from jobtask.errors import InvalidParameter
 from spaceone.api.inventory.v1 import job_task_pb2
 
 LIST = job_task_pb2.JobTaskQuery.DESCRIPTOR

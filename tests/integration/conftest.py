@@ -20,13 +20,14 @@ import grpc
 import pymongo
 import pytest
 
-from jobtask.api.identity import load_security
-from jobtask.api.server import RunningServer, build_server
-from jobtask.service import JobTaskService
+from jobtask.auth.security import load_security
+from jobtask.edges.grpc.server import RunningServer
+from jobtask.services.collector import JobTaskWriter, WriterLimits
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository, connect, connect_with
-from jobtask.writer import JobTaskWriter, WriterLimits
 from tests.support.dataset import TASKS
+from tests.support.edges import build_server
 from tests.support.independent_client import IndependentJobTaskClient
 
 ROOT = Path(__file__).resolve().parents[2]

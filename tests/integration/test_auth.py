@@ -19,17 +19,17 @@ from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
-from jobtask.api.identity import load_security
-from jobtask.api.server import build_server
+from jobtask.auth.security import load_security
 from jobtask.demo import domain_ids
 from jobtask.demo import main as demo_main
-from jobtask.service import JobTaskService
+from jobtask.services.collector import JobTaskWriter, WriterLimits
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
-from jobtask.writer import JobTaskWriter, WriterLimits
 from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, ids, tasks_in
+from tests.support.edges import build_server
 from tests.support.independent_client import IndependentJobTaskClient
 from tests.support.tokens import (
     ADMIN,

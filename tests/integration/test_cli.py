@@ -17,14 +17,14 @@ from typing import Any, Final
 import pytest
 from typer.testing import CliRunner, Result
 
-from jobtask.api.identity import load_security
-from jobtask.api.server import build_server
+from jobtask.auth.security import load_security
 from jobtask.cli.main import LIST_LIMIT, app
-from jobtask.service import JobTaskService
+from jobtask.services.collector import JobTaskWriter, WriterLimits
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
-from jobtask.writer import JobTaskWriter, WriterLimits
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, TASKS, tasks_in
+from tests.support.edges import build_server
 from tests.support.processes import free_port
 
 pytestmark = pytest.mark.usefixtures("seeded")

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from jobtask.domain import JobTask, JobTaskStatus, StoredTask
+from jobtask.services.collector import MAX_COUNT
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository, connect_with
-from jobtask.writer import MAX_COUNT
 
 pytestmark = pytest.mark.integration
 

@@ -20,13 +20,14 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jobtask.api.identity import load_security
-from jobtask.api.server import RunningServer, build_server
-from jobtask.service import JobTaskService
+from jobtask.auth.security import load_security
+from jobtask.edges.grpc.server import RunningServer
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import connect_with
 from tests.support import hostile
 from tests.support.dataset import DOMAIN, tasks_in
+from tests.support.edges import build_server
 from tests.support.independent_client import IndependentJobTaskClient
 
 EXAMPLES: Final = int(os.environ.get("JOBTASK_FUZZ_EXAMPLES", "300"))

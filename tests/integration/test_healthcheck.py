@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from jobtask.api.healthcheck import main as healthcheck
-from jobtask.api.identity import load_security
-from jobtask.api.server import build_server
-from jobtask.http.server import build_http_server
-from jobtask.service import JobTaskService
+from jobtask.auth.security import load_security
+from jobtask.edges.grpc.healthcheck import main as healthcheck
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
+from tests.support.edges import build_http_server, build_server
 from tests.support.processes import free_port
 from tests.support.tokens import make_pki, self_signed_server
 

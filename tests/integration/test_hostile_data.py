@@ -16,16 +16,17 @@ import pytest
 from bson import DatetimeMS
 from bson.raw_bson import RawBSONDocument
 
-from jobtask.api.identity import load_security
-from jobtask.http.server import HttpServer, build_http_server
-from jobtask.service import JobTaskService
+from jobtask.auth.security import load_security
+from jobtask.edges.http.server import HttpServer
+from jobtask.services.collector import WriterLimits
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
-from jobtask.writer import WriterLimits
 from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
 from spaceone.api.inventory.v1 import collector_pb2
 from tests.support import hostile
+from tests.support.edges import build_http_server
 from tests.support.independent_client import IndependentJobTaskClient
 
 DOMAIN = "domain-hostile00001"

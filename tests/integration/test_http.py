@@ -14,13 +14,14 @@ import pytest
 from google.protobuf import json_format
 
 from jobtask import protojson
-from jobtask.api.identity import load_security
-from jobtask.http.server import HttpServer, build_http_server
-from jobtask.service import JobTaskService
+from jobtask.auth.security import load_security
+from jobtask.edges.http.server import HttpServer
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 from tests.support.dataset import DOMAIN, FULL_VIEW_OF_FIRST, OTHER_DOMAIN, TASKS, tasks_in
+from tests.support.edges import build_http_server
 
 TASK = "job_task-3f9c0a1b2c4d"
 GET = "/inventory/v1/job-task/{}"

@@ -22,13 +22,14 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from jobtask.api.identity import load_security
-from jobtask.http.app import api_document
-from jobtask.http.server import HttpServer, build_http_server
-from jobtask.service import JobTaskService
+from jobtask.auth.security import load_security
+from jobtask.edges.http.app import api_document
+from jobtask.edges.http.server import HttpServer
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import DOMAIN
+from tests.support.edges import build_http_server
 
 
 @pytest.fixture

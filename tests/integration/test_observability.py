@@ -22,16 +22,15 @@ import pytest
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
-from jobtask.api.identity import load_security
-from jobtask.api.server import build_server
-from jobtask.http.server import build_http_server
-from jobtask.rpc.logs import CallLog, JsonFormatter
-from jobtask.rpc.metrics import Metrics, serve_metrics
-from jobtask.rpc.tracing import Tracing, TracingUnavailable, start_tracing
-from jobtask.service import JobTaskService
+from jobtask.auth.security import load_security
+from jobtask.observability.logs import CallLog, JsonFormatter
+from jobtask.observability.metrics import Metrics, serve_metrics
+from jobtask.observability.tracing import Tracing, TracingUnavailable, start_tracing
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import CommandObserver, connect_with
 from tests.support.dataset import DOMAIN
+from tests.support.edges import build_http_server, build_server
 from tests.support.independent_client import IndependentJobTaskClient
 from tests.support.processes import SERVING, free_port, wait_health
 

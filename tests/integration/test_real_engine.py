@@ -18,13 +18,13 @@ import pymongo
 import pytest
 from pymongo import monitoring
 
-from jobtask.api.identity import load_security
-from jobtask.api.server import build_server
+from jobtask.auth.security import load_security
 from jobtask.demo import demo_documents, domain_ids
-from jobtask.service import JobTaskService
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import INDEXES, MongoJobTaskRepository
 from tests.support.dataset import TASKS
+from tests.support.edges import build_server
 from tests.support.independent_client import IndependentJobTaskClient
 
 EMULATOR: Final = "mongo-java-server"

@@ -17,16 +17,17 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from typer.testing import CliRunner, Result
 
-from jobtask.api.identity import load_security
-from jobtask.api.server import RunningServer, build_server
+from jobtask.auth.security import load_security
 from jobtask.cli.main import app as cli_app
-from jobtask.service import JobTaskService
+from jobtask.edges.grpc.server import RunningServer
+from jobtask.services.collector import JobTaskWriter, WriterLimits
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
-from jobtask.writer import JobTaskWriter, WriterLimits
 from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
 from tests.support.dataset import DOMAIN
+from tests.support.edges import build_server
 from tests.support.independent_client import IndependentJobTaskClient
 from tests.support.processes import free_port
 from tests.support.tokens import Pki, make_pki

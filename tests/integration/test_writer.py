@@ -13,8 +13,8 @@ import pytest
 from google.protobuf import json_format
 
 from jobtask.demo import domain_ids, drive
+from jobtask.services.collector import WriterLimits
 from jobtask.storage import MongoJobTaskRepository
-from jobtask.writer import WriterLimits
 from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
 from spaceone.api.inventory.v1 import collector_pb2

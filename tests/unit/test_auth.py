@@ -15,15 +15,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import ValidationError
 
-from jobtask.auth import (
-    Caller,
-    ConfigurationError,
-    PublicKey,
-    TokenVerifier,
-    load_public_keys,
-    load_security,
-    load_tls,
-)
+from jobtask.auth.files import ConfigurationError
+from jobtask.auth.jwt import Caller, PublicKey, TokenVerifier, load_public_keys
+from jobtask.auth.security import load_security
+from jobtask.auth.tls import load_tls
 from jobtask.errors import PermissionDenied, Unauthenticated
 from jobtask.settings import Settings
 from tests.support.tokens import (

@@ -25,8 +25,8 @@ from jobtask.domain import (
     field_kind,
     to_task,
 )
-from jobtask.service import ListRequest
-from jobtask.writer import NewTask
+from jobtask.services.collector import NewTask
+from jobtask.services.reads import ListRequest
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 from tests.support.dataset import SPACEONE_EXAMPLE

@@ -11,7 +11,6 @@ from typing import Any
 import mongomock
 import pytest
 
-from jobtask import service as service_module
 from jobtask.errors import (
     InvalidParameter,
     NotFound,
@@ -22,7 +21,7 @@ from jobtask.errors import (
 from jobtask.query.list_plan import keyword_condition
 from jobtask.query.model import Condition, Page, Query, SortKey
 from jobtask.scope import Scope
-from jobtask.service import JobTaskService, ListRequest
+from jobtask.services.reads import JobTaskService, ListRequest
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, TASKS, ids, tasks_in
 
@@ -239,7 +238,6 @@ def test_a_count_waiting_for_a_thread_gets_what_is_left_of_the_deadline(
 ) -> None:
     """The count's deadline is read when it starts, not when it was handed to the pool."""
     pool = ThreadPoolExecutor(1)
-    monkeypatch.setattr(service_module, "_BESIDE", pool)
     freed = threading.Event()
     pool.submit(freed.wait, 5)  # the pool's one thread is busy until the find frees it
     timeouts: dict[str, float | None] = {}
@@ -255,7 +253,7 @@ def test_a_count_waiting_for_a_thread_gets_what_is_left_of_the_deadline(
             freed.set()
             return []
 
-    service = JobTaskService(Repository(), max_page_size=20)  # type: ignore[arg-type]
+    service = JobTaskService(Repository(), max_page_size=20, counts=pool)  # type: ignore[arg-type]
     service.list(Scope(DOMAIN), ListRequest(query=Query(page=Page(limit=5))), timeout=10)
     pool.shutdown()
 

@@ -16,7 +16,7 @@ from jobtask.errors import InvalidParameter, NotFound
 from jobtask.query.model import Page, Query
 from jobtask.query.stat_model import StatisticsQuery
 from jobtask.scope import Scope
-from jobtask.service import JobTaskService, ListRequest, StatRequest, TaskReads
+from jobtask.services.reads import JobTaskService, ListRequest, StatRequest, TaskReads
 
 DOMAIN = "domain-000000000001"
 OTHER = "domain-000000000002"

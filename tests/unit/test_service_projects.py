@@ -14,7 +14,7 @@ from jobtask.errors import NotFound
 from jobtask.query.model import Condition, Query
 from jobtask.query.stat_model import AggregateCount, StatisticsQuery
 from jobtask.scope import Scope
-from jobtask.service import JobTaskService, ListRequest, StatRequest
+from jobtask.services.reads import JobTaskService, ListRequest, StatRequest
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import DOMAIN, TASKS
 

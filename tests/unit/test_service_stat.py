@@ -25,7 +25,6 @@ from jobtask.errors import (
     StorageTimeout,
     UnsupportedOperator,
 )
-from jobtask.query.aggregate import StatResult
 from jobtask.query.model import Condition, Page
 from jobtask.query.stat_model import (
     AggregateCount,
@@ -36,8 +35,9 @@ from jobtask.query.stat_model import (
     AggregateSort,
     StatisticsQuery,
 )
+from jobtask.query.stat_plan import StatResult
 from jobtask.scope import Scope
-from jobtask.service import JobTaskService, StatRequest
+from jobtask.services.reads import JobTaskService, StatRequest
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, TASKS, tasks_in
 

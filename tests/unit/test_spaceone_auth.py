@@ -1,4 +1,4 @@
-"""AUTH_MODE=spaceone's decisions (jobtask.spaceone_auth), with a recording stand-in for identity:
+"""AUTH_MODE=spaceone's decisions (jobtask.auth.spaceone), with a recording stand-in for identity:
 what is cached and for how long, what a flood of bad tokens costs identity, and how each role
 type scopes a call. The real identity answers the same questions in tests/identity."""
 
@@ -10,17 +10,9 @@ from typing import Any
 
 import pytest
 
+from jobtask.auth.caches import RateLimit, TtlCache
+from jobtask.auth.spaceone import PROJECT, Api, Grant, KeyStore, SpaceoneAuth, parse_jwks
 from jobtask.errors import IdentityUnavailable, PermissionDenied, Unauthenticated
-from jobtask.spaceone_auth import (
-    PROJECT,
-    Api,
-    Grant,
-    KeyStore,
-    RateLimit,
-    SpaceoneAuth,
-    TtlCache,
-    parse_jwks,
-)
 from tests.support.tokens import SigningKey, hs256_token, rsa_key, unsigned_token
 
 DOMAIN = "domain-111111111111"

@@ -1,5 +1,6 @@
-"""AUTH_MODE=spaceone in the call layer (jobtask.rpc.access.spaceone_scope) and in the settings: how
-a request is scoped, the writer kept to whole-domain callers, and what the settings refuse."""
+"""AUTH_MODE=spaceone in the call layer (jobtask.auth.permissions.spaceone_scope) and in the
+settings: how a request is scoped, the writer kept to whole-domain callers, and what the settings
+refuse."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from jobtask.api.identity import load_security, parse_endpoint
-from jobtask.auth import ConfigurationError
-from jobtask.auth import load_security as load_without_identity
+from jobtask.auth.files import ConfigurationError
+from jobtask.auth.permissions import spaceone_scope
+from jobtask.auth.security import load_security
+from jobtask.auth.security import load_security as load_without_identity
+from jobtask.auth.spaceone import Grant
+from jobtask.clients.identity import parse_endpoint
 from jobtask.errors import PermissionDenied
-from jobtask.rpc.access import JOB_TASK, WRITER, spaceone_scope
+from jobtask.rpcs import JOB_TASK, WRITER
 from jobtask.scope import Scope
 from jobtask.settings import Settings
-from jobtask.spaceone_auth import Grant
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 from tests.support.tokens import SigningKey, rsa_key
@@ -27,7 +30,7 @@ from tests.unit.test_spaceone_auth import DOMAIN, Clock, FakeIdentity, make, tok
 def _authorized(grant: Grant, path: str, request: Any) -> Scope:
     key = rsa_key()
     auth = make(FakeIdentity({DOMAIN: key}, grant=grant), Clock())
-    return spaceone_scope(auth, (("token", token(key)),), path, request)
+    return spaceone_scope(auth, path, request, auth.authenticate(token(key)))
 
 
 def test_a_project_user_is_scoped_to_its_projects() -> None:

@@ -10,7 +10,13 @@ import pytest
 
 from jobtask.domain import JobTask, JobTaskStatus, StoredTask, TaskError
 from jobtask.errors import AlreadyExists, InvalidParameter, RequiredParameter
-from jobtask.writer import JobTaskWriter, NewTask, Progress, WriterLimits, new_job_task_id
+from jobtask.services.collector import (
+    JobTaskWriter,
+    NewTask,
+    Progress,
+    WriterLimits,
+    new_job_task_id,
+)
 
 NOW = datetime(2024, 3, 1, 12)
 

@@ -17,7 +17,14 @@ import pytest
 
 from jobtask.domain import JobTask, JobTaskStatus, StoredTask, TaskError
 from jobtask.errors import AlreadyExists, FailedPrecondition, NotFound
-from jobtask.writer import MAX_COUNT, JobTaskStore, JobTaskWriter, NewTask, Progress, WriterLimits
+from jobtask.services.collector import (
+    MAX_COUNT,
+    JobTaskStore,
+    JobTaskWriter,
+    NewTask,
+    Progress,
+    WriterLimits,
+)
 
 DOMAIN = "domain-000000000001"
 OTHER = "domain-000000000002"

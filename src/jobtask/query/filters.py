@@ -1,19 +1,17 @@
 """SpaceONE filter conditions -> one MongoDB query document.
 
 Each operator is one row of `OPERATORS`. Keys must be paths of the JobTask resource, and no value
-can carry a MongoDB operator of its own: the only operators in the output are the ones written here.
-"""
+can carry a MongoDB operator of its own (`values`): the only operators in the output are the ones
+written here."""
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from jobtask.domain import ERROR_FIELD_KINDS, STATUSES, FieldKind, field_kind
+from jobtask.domain import ERROR_FIELD_KINDS, FieldKind, field_kind
 from jobtask.errors import (
     InvalidParameter,
     OperatorBooleanType,
@@ -24,27 +22,22 @@ from jobtask.errors import (
     UnsupportedOperator,
     shown,
 )
-from jobtask.query.dates import parse_iso, parse_lenient, parse_timediff
+from jobtask.query.dates import parse_iso, parse_timediff
 from jobtask.query.model import Condition
-
-Document = dict[str, Any]
+from jobtask.query.values import (
+    Document,
+    Target,
+    as_pattern,
+    as_scalar,
+    as_text,
+    is_text_field,
+    regex_document,
+    reject_operators,
+)
 
 # SpaceONE's authorization hook filters by `user_projects`; it is the project_id field.
 _KEY_ALIASES: Final[Mapping[str, str]] = {"user_projects": "project_id"}
 _COMPARISONS: Final[Mapping[str, str]] = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """What a condition applies to: the field path, its kind, and where it sits in the request."""
-
-    path: str
-    kind: FieldKind
-    where: str
-    now: datetime
-
-    def invalid(self, reason: str) -> InvalidParameter:
-        return InvalidParameter(self.where, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,117 +46,6 @@ class Operator:
     takes_list: bool = False
     # contain_in & co. have no meaning for an empty list (SpaceONE answered ERROR_UNKNOWN).
     non_empty: bool = False
-
-
-# ---------------------------------------------------------------------------------------------
-# Values
-
-
-def _reject_operators(value: Any, target: Target) -> None:
-    """No `$` key anywhere inside a value: `eq {"$ne": null}` must not become an operator."""
-    if isinstance(value, Mapping):
-        for key, inner in value.items():
-            if not isinstance(key, str) or key.startswith("$") or "\x00" in key:
-                raise target.invalid(
-                    f"operators are not allowed inside values (found {shown(key)})"
-                )
-            _reject_operators(inner, target)
-    elif isinstance(value, list):
-        for inner in value:
-            _reject_operators(inner, target)
-
-
-def _number(value: Any, target: Target) -> int | float | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = float(value.strip())
-        except ValueError:
-            raise target.invalid(f"{target.path} is a number; {shown(value)} is not") from None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise target.invalid(f"{target.path} is a number; {shown(value)} is not")
-    # Protobuf Values carry every number as a double: 5.0 -> 5, while 2.9 stays 2.9.
-    return int(value) if float(value).is_integer() and abs(value) < 2**63 else value
-
-
-def _date(value: Any, target: Target) -> datetime | None:
-    if value is None:
-        return None
-    parsed = parse_lenient(value) if isinstance(value, str) else None
-    if parsed is None:
-        raise target.invalid(f"{target.path} is a date; {shown(value)} is not a date")
-    return parsed
-
-
-def _scalar(value: Any, target: Target) -> Any:
-    """A value to compare with the field, coerced to the field's type."""
-    kind = target.kind
-    if kind is FieldKind.INTEGER:
-        return _number(value, target)
-    if kind is FieldKind.DATE:
-        return _date(value, target)
-    _reject_operators(value, target)
-    if kind is FieldKind.STRING:
-        if isinstance(value, Mapping):
-            raise target.invalid(f"{target.path} is a string; an object never matches it")
-        if target.path == "status" and isinstance(value, str) and value not in STATUSES:
-            statuses = ", ".join(sorted(STATUSES))
-            raise target.invalid(f"unknown status {shown(value)} (one of {statuses})")
-    elif kind is FieldKind.ERRORS and not (value is None or isinstance(value, Mapping)):
-        raise target.invalid(
-            "errors holds objects: compare a whole error object, use 'match', "
-            "or a path such as errors.error_code"
-        )
-    return value
-
-
-def _text(value: Any, target: Target) -> str:
-    if not isinstance(value, str):
-        raise target.invalid(f"the value must be a string, not {shown(value)}")
-    return value
-
-
-def _pattern_text(value: Any, target: Target) -> str:
-    # BSON cannot carry a regular expression with a NUL byte in it (nor can MongoDB run one).
-    text = _text(value, target)
-    if "\x00" in text:
-        raise target.invalid("a pattern cannot contain the NUL character")
-    return text
-
-
-def _pattern(value: Any, target: Target) -> re.Pattern[str]:
-    """Case-insensitive literal substring; the driver sends it as a BSON regex."""
-    return re.compile(re.escape(_pattern_text(value, target)), re.IGNORECASE)
-
-
-def _is_text_field(target: Target) -> bool:
-    if target.kind is FieldKind.ERRORS:
-        raise target.invalid("contain needs a text field: use a path such as errors.message")
-    return target.kind in (FieldKind.STRING, FieldKind.FREEFORM)
-
-
-# Python's `re` errors that PCRE (MongoDB's regex engine) raises too. Others, such as `\p{L}` or
-# `(?<name>...)`, are Python's gaps, so those patterns go to the database, whose own rejection
-# is mapped to INVALID_ARGUMENT as well.
-_BROKEN_IN_PCRE_TOO: Final[tuple[str, ...]] = (
-    "missing ),", "unbalanced parenthesis", "unterminated character set", "nothing to repeat",
-    "multiple repeat", "bad character range", "unterminated subpattern",
-    "min repeat greater than max repeat", "bad escape (end of pattern)",
-)  # fmt: skip
-
-
-def _regex(value: Any, target: Target) -> Document:
-    pattern = _pattern_text(value, target)
-    try:
-        re.compile(pattern)
-    except re.error as error:
-        if error.msg.startswith(_BROKEN_IN_PCRE_TOO):
-            raise target.invalid(
-                f"{shown(pattern)} is not a valid regular expression ({error})"
-            ) from None
-    # SpaceONE's regex is always case-insensitive; clients rely on it.
-    return {"$regex": pattern, "$options": "i"}
 
 
 def _any_of(documents: list[Document]) -> Document:
@@ -177,23 +59,19 @@ def _none_of(document: Document) -> Document:
     return {"$nor": [document]}
 
 
-# ---------------------------------------------------------------------------------------------
-# Operators
-
-
 def _eq(t: Target, v: Any) -> Document:
-    return {t.path: _scalar(v, t)}
+    return {t.path: as_scalar(v, t)}
 
 
 def _not(t: Target, v: Any) -> Document:
-    return {t.path: {"$ne": _scalar(v, t)}}
+    return {t.path: {"$ne": as_scalar(v, t)}}
 
 
 def _comparison(mongo_operator: str) -> Callable[[Target, Any], Document]:
     def build(t: Target, v: Any) -> Document:
         if t.kind is FieldKind.ERRORS:
             raise t.invalid("errors cannot be ordered: compare a path such as errors.error_code")
-        return {t.path: {mongo_operator: _scalar(v, t)}}
+        return {t.path: {mongo_operator: as_scalar(v, t)}}
 
     return build
 
@@ -205,32 +83,32 @@ def _exists(t: Target, v: Any) -> Document:
 
 
 def _contain(t: Target, v: Any) -> Document:
-    if _is_text_field(t) and isinstance(v, str):
-        return {t.path: _pattern(v, t)}
+    if is_text_field(t) and isinstance(v, str):
+        return {t.path: as_pattern(v, t)}
     if t.kind is FieldKind.STRING:
-        _text(v, t)
+        as_text(v, t)
     # On numbers and dates SpaceONE's contain is equality (and its not_contain crashed).
     return _eq(t, v)
 
 
 def _not_contain(t: Target, v: Any) -> Document:
-    if _is_text_field(t) and isinstance(v, str):
-        return _none_of({t.path: _pattern(v, t)})
+    if is_text_field(t) and isinstance(v, str):
+        return _none_of({t.path: as_pattern(v, t)})
     if t.kind is FieldKind.STRING:
-        _text(v, t)
+        as_text(v, t)
     return _not(t, v)
 
 
 def _in(t: Target, v: list[Any]) -> Document:
-    return {t.path: {"$in": [_scalar(e, t) for e in v]}}
+    return {t.path: {"$in": [as_scalar(e, t) for e in v]}}
 
 
 def _not_in(t: Target, v: list[Any]) -> Document:
-    return {t.path: {"$nin": [_scalar(e, t) for e in v]}}
+    return {t.path: {"$nin": [as_scalar(e, t) for e in v]}}
 
 
 def _contain_in(t: Target, v: list[Any]) -> Document:
-    if not _is_text_field(t):
+    if not is_text_field(t):
         return _in(t, v)
     return _any_of([_contain(t, e) for e in v])
 
@@ -238,7 +116,7 @@ def _contain_in(t: Target, v: list[Any]) -> Document:
 def _not_contain_in(t: Target, v: list[Any]) -> Document:
     # Contains none of the values. (SpaceONE ORed the negations: it excluded a task only when it
     # contained every value, which no reading of the name gives.)
-    if not _is_text_field(t):
+    if not is_text_field(t):
         return _not_in(t, v)
     return {"$nor": [_contain(t, e) for e in v]}
 
@@ -252,11 +130,11 @@ def _match(t: Target, v: Any) -> Document:
 
 
 def _regex_one(t: Target, v: Any) -> Document:
-    return {t.path: _regex(v, t)}
+    return {t.path: regex_document(v, t)}
 
 
 def _regex_in(t: Target, v: list[Any]) -> Document:
-    return _any_of([{t.path: _regex(e, t)} for e in v])
+    return _any_of([{t.path: regex_document(e, t)} for e in v])
 
 
 def _datetime(mongo_operator: str) -> Callable[[Target, Any], Document]:
@@ -301,9 +179,6 @@ OPERATORS: Final[Mapping[str, Operator]] = {
 }
 
 
-# ---------------------------------------------------------------------------------------------
-# `match` on errors: inner keys are error fields, inner values may use a few comparison operators.
-
 # SpaceONE (mongoengine) also accepted `error_code__in`-style suffixes inside match.
 _MATCH_SUFFIXES: Final[Mapping[str, str]] = {
     "ne": "$ne",
@@ -332,7 +207,7 @@ def build_error_match(value: Mapping[str, Any], target: Target) -> Document:
         if isinstance(condition, Mapping) and any(str(k).startswith("$") for k in condition):
             _check_match_operators(condition, target)
         else:
-            _reject_operators(condition, target)
+            reject_operators(condition, target)
         body[path] = condition
     return body
 
@@ -340,7 +215,7 @@ def build_error_match(value: Mapping[str, Any], target: Target) -> Document:
 def _list_operand(operand: Any, target: Target) -> None:
     if not isinstance(operand, list):
         raise target.invalid(f"$in and $nin in match take a list, not {shown(operand)}")
-    _reject_operators(operand, target)
+    reject_operators(operand, target)
 
 
 def _boolean_operand(operand: Any, target: Target) -> None:
@@ -349,7 +224,7 @@ def _boolean_operand(operand: Any, target: Target) -> None:
 
 
 def _regex_operand(operand: Any, target: Target) -> None:
-    _regex(operand, target)
+    regex_document(operand, target)
 
 
 # MongoDB's own regex options (PCRE flags): case-insensitive, multi-line, extended, dot-all.
@@ -365,7 +240,7 @@ def _options_operand(operand: Any, target: Target) -> None:
 
 # Each operator allowed inside `match`, with the check of its operand.
 _MATCH_OPERATORS: Final[Mapping[str, Callable[[Any, Target], None]]] = {
-    **dict.fromkeys(("$eq", "$ne", "$gt", "$gte", "$lt", "$lte"), _reject_operators),
+    **dict.fromkeys(("$eq", "$ne", "$gt", "$gte", "$lt", "$lte"), reject_operators),
     "$in": _list_operand,
     "$nin": _list_operand,
     "$exists": _boolean_operand,
@@ -382,10 +257,6 @@ def _check_match_operators(condition: Mapping[str, Any], target: Target) -> None
         check(operand, target)
     if "$options" in condition and "$regex" not in condition:
         raise target.invalid("$options in match needs a $regex beside it")
-
-
-# ---------------------------------------------------------------------------------------------
-# Conditions -> query
 
 
 def build_condition(condition: Condition, *, where: str, now: datetime) -> Document:

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from jobtask.query.filters import Document, all_of_documents, build_condition, build_filter
+from jobtask.query.filters import all_of_documents, build_condition, build_filter
 from jobtask.query.model import Condition, Query
 from jobtask.query.options import (
     Projection,
@@ -18,6 +18,7 @@ from jobtask.query.options import (
     build_window,
 )
 from jobtask.query.stat_model import StatisticsQuery
+from jobtask.query.values import Document
 
 
 @dataclass(frozen=True, slots=True)

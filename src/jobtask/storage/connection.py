@@ -65,7 +65,7 @@ def connect(
         appname="jobtask",
         # A stored document must never fail to decode: a date beyond Python's range comes back
         # as a DatetimeMS, a string that is not UTF-8 with replacement characters (both are then
-        # rendered by the API's one rendering path, jobtask.rpc.convert).
+        # rendered by the API's one rendering path, jobtask.lines.v1.requests).
         datetime_conversion="DATETIME_AUTO",
         unicode_decode_error_handler="replace",
         event_listeners=[_CommandListener(observer) for observer in observers],

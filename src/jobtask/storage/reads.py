@@ -1,5 +1,5 @@
 """The read side of the API (get, list, delete, stat): the service's port
-(jobtask.service.TaskReads) over the collection. Filters, projections, sorts and pipelines
+(jobtask.services.reads.TaskReads) over the collection. Filters, projections, sorts and pipelines
 come from jobtask.query."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""The collector side's writes (jobtask.writer's port, JobTaskStore) over the collection: each one
-atomic, conditional on the task's status where the status machine says so.
+"""The collector side's writes (jobtask.services.collector's port, JobTaskStore) over the
+collection: each one atomic, conditional on the task's status where the status machine says so.
 
 The writer hands domain values (StoredTask, TaskError) and gets them back; the documents they
 are stored as are made here alone, from domain's field catalogue (`to_task` reads them back)."""

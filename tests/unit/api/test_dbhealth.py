@@ -6,7 +6,7 @@ import threading
 
 from grpc_health.v1 import health, health_pb2
 
-from jobtask.api.dbhealth import DatabaseProbe
+from jobtask.edges.grpc.dbhealth import DatabaseProbe
 from jobtask.errors import StorageUnavailable
 
 SERVICES = ("", "spaceone.api.inventory.v1.JobTask")

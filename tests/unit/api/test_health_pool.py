@@ -11,12 +11,13 @@ import mongomock
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from jobtask.api.identity import load_security
-from jobtask.api.server import RunningServer, build_server
-from jobtask.service import JobTaskService
+from jobtask.auth.security import load_security
+from jobtask.edges.grpc.server import RunningServer
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
+from tests.support.edges import build_server
 
 WORKERS = 2
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from jobtask.api.status import GRPC_CODES
+from jobtask.calls.status import code_of
+from jobtask.edges.grpc.status import GRPC_CODES
 from jobtask.errors import (
     InvalidParameter,
     JobTaskError,
@@ -17,7 +18,6 @@ from jobtask.errors import (
     StorageUnavailable,
     UnsupportedOperator,
 )
-from jobtask.rpc.status import code_of
 
 
 @pytest.mark.parametrize(

@@ -9,20 +9,7 @@ import pytest
 from bson import ObjectId
 
 from jobtask.errors import InvalidParameter, JobTaskError, RequiredParameter, UnsupportedOperator
-from jobtask.query.aggregate import (
-    CONDITION_OPERATORS,
-    DATE_PARTS,
-    GROUP_OPERATORS,
-    OPERAND_OPERATORS,
-    PROJECT_OPERATORS,
-    STAGES,
-    StatPlan,
-    StatResult,
-    build_distinct,
-    build_pipeline,
-    build_stages,
-    read_result,
-)
+from jobtask.query.aggregate import CONDITION_OPERATORS, DATE_PARTS, GROUP_OPERATORS
 from jobtask.query.model import Condition, Page, SortKey
 from jobtask.query.stat_model import (
     AggregateCount,
@@ -38,6 +25,17 @@ from jobtask.query.stat_model import (
     AggregateUnwind,
     Stage,
     StatisticsQuery,
+)
+from jobtask.query.stat_plan import (
+    OPERAND_OPERATORS,
+    PROJECT_OPERATORS,
+    STAGES,
+    StatPlan,
+    StatResult,
+    build_distinct,
+    build_pipeline,
+    build_stages,
+    read_result,
 )
 
 TZ: Final = "UTC"

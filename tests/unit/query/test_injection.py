@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 
 from jobtask.domain import JobTask
 from jobtask.errors import InvalidRequest, NotFound
-from jobtask.rpc import convert
+from jobtask.lines.v1 import requests
 from jobtask.scope import Scope
-from jobtask.service import JobTaskService
+from jobtask.services.reads import JobTaskService
 from spaceone.api.inventory.v1 import job_task_pb2
 from tests.support import hostile
 
@@ -326,7 +326,7 @@ def run_list(request: dict[str, Any]) -> RecordingRepository:
     repository = RecordingRepository()
     message = json_format.ParseDict(request, job_task_pb2.JobTaskQuery())
     scope = Scope(message.domain_id)  # no authentication: the domain the request names
-    JobTaskService(repository, max_page_size=100).list(scope, convert.to_list_request(message))
+    JobTaskService(repository, max_page_size=100).list(scope, requests.to_list_request(message))
     return repository
 
 
@@ -334,7 +334,7 @@ def run_stat(request: dict[str, Any], timezone: str = "") -> RecordingRepository
     repository = RecordingRepository()
     message = json_format.ParseDict(request, job_task_pb2.JobTaskStatQuery())
     service = JobTaskService(repository, max_page_size=100)
-    service.stat(Scope(message.domain_id), convert.to_stat_request(message, timezone=timezone))
+    service.stat(Scope(message.domain_id), requests.to_stat_request(message, timezone=timezone))
     return repository
 
 

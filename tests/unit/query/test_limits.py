@@ -30,7 +30,7 @@ from jobtask.query.stat_model import (
     StatisticsQuery,
 )
 from jobtask.scope import Scope
-from jobtask.service import JobTaskService, ListRequest, StatRequest
+from jobtask.services.reads import JobTaskService, ListRequest, StatRequest
 from jobtask.settings import Settings
 
 LIMITS: Final = Limits(

@@ -8,11 +8,12 @@ from typing import Any
 import grpc
 import pytest
 
-from jobtask.api.status import GRPC_CODES
-from jobtask.auth import Caller
+from jobtask.auth.jwt import Caller
+from jobtask.auth.permissions import RULES, authorize, token_of
+from jobtask.calls.status import code_of
+from jobtask.edges.grpc.status import GRPC_CODES
 from jobtask.errors import PermissionDenied, Unauthenticated
-from jobtask.rpc.access import JOB_TASK, RULES, WRITER, authorize, token_of
-from jobtask.rpc.status import code_of
+from jobtask.rpcs import JOB_TASK, WRITER
 from jobtask.scope import Scope
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2

@@ -11,9 +11,9 @@ from google.protobuf import json_format, struct_pb2
 
 from jobtask.domain import JobTask, JobTaskStatus, TaskError
 from jobtask.errors import InvalidParameter
-from jobtask.query.aggregate import StatResult
+from jobtask.lines.v1 import answers, requests
 from jobtask.query.model import Condition, Page, SortKey
-from jobtask.rpc import convert
+from jobtask.query.stat_plan import StatResult
 from spaceone.api.core.v1 import query_pb2
 from spaceone.api.inventory.v1 import collector_pb2, job_task_pb2
 
@@ -23,7 +23,7 @@ def _query(data: dict) -> query_pb2.Query:  # type: ignore[type-arg]
 
 
 def test_filter_aliases_resolve_to_one_condition() -> None:
-    query = convert.to_query(
+    query = requests.to_query(
         _query(
             {
                 "filter": [
@@ -39,15 +39,15 @@ def test_filter_aliases_resolve_to_one_condition() -> None:
 
 
 def test_sort_key_wins_over_keys() -> None:
-    both = convert.to_query(_query({"sort": {"key": "a", "desc": True, "keys": [{"key": "b"}]}}))
-    keys = convert.to_query(_query({"sort": {"keys": [{"key": "b"}, {"key": "c", "desc": True}]}}))
+    both = requests.to_query(_query({"sort": {"key": "a", "desc": True, "keys": [{"key": "b"}]}}))
+    keys = requests.to_query(_query({"sort": {"keys": [{"key": "b"}, {"key": "c", "desc": True}]}}))
 
     assert both.sort == (SortKey("a", True),)
     assert keys.sort == (SortKey("b"), SortKey("c", True))
 
 
 def test_page_and_flags_pass_through() -> None:
-    query = convert.to_query(
+    query = requests.to_query(
         _query(
             {
                 "page": {"start": 3, "limit": 10},
@@ -69,10 +69,10 @@ def test_page_and_flags_pass_through() -> None:
 
 
 def test_status_zero_is_not_given_and_unknown_is_invalid() -> None:
-    assert convert.to_status(0) is None
-    assert convert.to_status(4) is JobTaskStatus.SUCCESS
+    assert requests.to_status(0) is None
+    assert requests.to_status(4) is JobTaskStatus.SUCCESS
     with pytest.raises(InvalidParameter):
-        convert.to_status(42)
+        requests.to_status(42)
 
 
 @pytest.mark.parametrize(
@@ -85,11 +85,11 @@ def test_status_zero_is_not_given_and_unknown_is_invalid() -> None:
     ],
 )
 def test_timestamps_are_utc_milliseconds_with_z(value: datetime, text: str) -> None:
-    assert convert.format_timestamp(value) == text
+    assert answers.format_timestamp(value) == text
 
 
 def test_task_info_renders_only_loaded_fields() -> None:
-    info = convert.to_task_info(JobTask(job_id="job-1", created_count=0))
+    info = answers.to_task_info(JobTask(job_id="job-1", created_count=0))
 
     assert json_format.MessageToDict(info, preserving_proto_field_name=True) == {"job_id": "job-1"}
 
@@ -100,7 +100,7 @@ def test_task_info_renders_errors_with_struct_additional() -> None:
         errors=(TaskError("E", "m", {"n": 1, "when": datetime(2023, 1, 1)}), TaskError("F")),
     )
 
-    info = convert.to_task_info(task)
+    info = answers.to_task_info(task)
 
     assert info.status == job_task_pb2.JobTaskInfo.FAILURE
     assert json_format.MessageToDict(info.errors[0], preserving_proto_field_name=True) == {
@@ -134,15 +134,15 @@ def test_stat_rows_render_as_their_plain_form_whether_or_not_they_need_convertin
     rows: list[Any],
 ) -> None:
     expected = struct_pb2.Struct()
-    expected.update({"results": convert.to_plain(rows), "total_count": 7})
+    expected.update({"results": answers.to_plain(rows), "total_count": 7})
 
-    assert convert.to_stat_struct(StatResult(results=rows, total_count=7)) == expected
+    assert answers.to_stat_struct(StatResult(results=rows, total_count=7)) == expected
 
 
 def test_a_stat_date_renders_as_utc_milliseconds() -> None:
     rows = [{"last": datetime(2026, 10, 1, 9, 30, 0, 250_000)}]
 
-    rendered = convert.to_stat_struct(StatResult(results=rows))
+    rendered = answers.to_stat_struct(StatResult(results=rows))
 
     assert rendered["results"][0]["last"] == "2026-10-01T09:30:00.250Z"
 
@@ -174,7 +174,7 @@ def test_a_stat_date_renders_as_utc_milliseconds() -> None:
     ids=repr,
 )
 def test_a_stored_counter_renders_as_an_int32(stored: Any, rendered: int | None) -> None:
-    assert convert.to_count(stored) == rendered
+    assert answers.to_count(stored) == rendered
 
 
 def _depth(value: Any) -> int:
@@ -190,26 +190,26 @@ def test_a_value_nested_past_the_render_depth_is_cut_to_null() -> None:
     for level in range(60):
         deep = {"a": deep} if level % 2 else [deep]
 
-    plain = convert.to_plain(deep)
+    plain = answers.to_plain(deep)
 
-    assert _depth(plain) == convert.RENDER_MAX_DEPTH
+    assert _depth(plain) == answers.RENDER_MAX_DEPTH
     # A standard client decodes the answer that carries it.
-    struct = convert.to_stat_struct(StatResult(results=[{"deep": deep}]))
+    struct = answers.to_stat_struct(StatResult(results=[{"deep": deep}]))
     assert struct_pb2.Struct.FromString(struct.SerializeToString()) == struct
 
 
 def test_non_finite_numbers_render_as_null() -> None:
-    assert convert.to_plain({"n": float("nan"), "i": [float("inf")], "ok": 1.5}) == {
+    assert answers.to_plain({"n": float("nan"), "i": [float("inf")], "ok": 1.5}) == {
         "n": None,
         "i": [None],
         "ok": 1.5,
     }
-    struct = convert.to_stat_struct(StatResult(results=[{"n": float("nan")}]))
+    struct = answers.to_stat_struct(StatResult(results=[{"n": float("nan")}]))
     assert json_format.MessageToDict(struct) == {"results": [{"n": None}]}
 
 
 def test_fields_of_the_wrong_type_render_as_not_set() -> None:
-    info = convert.to_task_info(
+    info = answers.to_task_info(
         JobTask(
             job_task_id="job_task-1",
             job_id=12,  # type: ignore[arg-type]
@@ -230,7 +230,7 @@ def test_a_value_with_nan_converts_for_the_one_value_check() -> None:
     value = struct_pb2.Value()
     value.list_value.values.add().number_value = float("nan")
 
-    (converted,) = convert.to_value(value)
+    (converted,) = requests.to_value(value)
 
     assert converted != converted  # NaN, left for jobtask.query.limits to refuse
 
@@ -243,7 +243,7 @@ def _straight_error(error: TaskError) -> dict[str, Any]:
     }
     if error.additional:  # an empty one renders as not set
         struct = struct_pb2.Struct()
-        struct.update(convert.to_plain(error.additional))
+        struct.update(answers.to_plain(error.additional))
         info["additional"] = struct
     return info
 
@@ -284,18 +284,18 @@ _PAGE_OF_ERRORS = [
 
 
 def test_a_page_renders_as_each_task_built_the_straightforward_way() -> None:
-    answer = convert.to_tasks_info(_PAGE_OF_ERRORS, 42)
+    answer = answers.to_tasks_info(_PAGE_OF_ERRORS, 42)
 
     expected = job_task_pb2.JobTasksInfo(total_count=42)
     for task in _PAGE_OF_ERRORS:
         info = expected.results.add()
-        info.CopyFrom(convert.to_task_info(task))
+        info.CopyFrom(answers.to_task_info(task))
         del info.errors[:]
         for error in task.errors or ():
             info.errors.append(collector_pb2.ErrorInfo(**_straight_error(error)))
     assert answer.SerializeToString() == expected.SerializeToString()
     assert json_format.MessageToJson(answer) == json_format.MessageToJson(expected)
-    assert [convert.to_task_info(t) for t in _PAGE_OF_ERRORS] == list(answer.results)
+    assert [answers.to_task_info(t) for t in _PAGE_OF_ERRORS] == list(answer.results)
     shown = [
         json_format.MessageToDict(e, preserving_proto_field_name=True).get("additional")
         for e in answer.results[0].errors
@@ -329,11 +329,11 @@ def test_a_stat_answer_is_the_struct_update_builds(
     rows: list[Any], total_count: int | None
 ) -> None:
     expected = struct_pb2.Struct()
-    expected.update({"results": convert.to_plain(rows)})
+    expected.update({"results": answers.to_plain(rows)})
     if total_count is not None:
         expected.update({"total_count": total_count})
 
-    struct = convert.to_stat_struct(StatResult(rows, total_count))
+    struct = answers.to_stat_struct(StatResult(rows, total_count))
 
     assert struct.SerializeToString() == expected.SerializeToString()
     assert json_format.MessageToJson(struct) == json_format.MessageToJson(expected)

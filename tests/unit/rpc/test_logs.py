@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 from google.protobuf import empty_pb2, struct_pb2
 
-from jobtask.api.servicer import observed
+from jobtask.edges.grpc.servicer import observed
 from jobtask.errors import NotFound
-from jobtask.rpc.invocation import Rpc, Seen
-from jobtask.rpc.logs import (
+from jobtask.observability.logs import (
     FIELDS,
     CallLog,
     JsonFormatter,
@@ -24,7 +23,8 @@ from jobtask.rpc.logs import (
     redact,
     result_count,
 )
-from jobtask.rpc.observe import Observation
+from jobtask.observability.observe import Observation
+from jobtask.rpcs import Rpc
 from jobtask.scope import Scope
 from spaceone.api.inventory.v1 import job_task_pb2
 from tests.support.grpc_context import Aborted, FakeContext
@@ -138,8 +138,8 @@ def test_a_failed_call_names_its_status_and_spaceone_error_code(lines: Lines) ->
 def test_a_call_names_the_domain_it_was_scoped_to_when_it_named_none(lines: Lines) -> None:
     call_log = CallLog(logger=make_logger(lines))
 
-    def scoped(request: Any, context: Any, seen: Seen) -> Any:
-        seen.scope = Scope(DOMAIN)  # as the call layer notes it (the token's domain)
+    def scoped(request: Any, context: Any, note: Callable[[Scope], None]) -> Any:
+        note(Scope(DOMAIN))  # as the edge notes it from the call layer (the token's domain)
         return job_task_pb2.JobTaskInfo()
 
     serve = observed(Observation(call_log=call_log), Rpc(SERVICE, "get"), scoped)

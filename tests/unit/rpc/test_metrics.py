@@ -11,17 +11,17 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import REGISTRY, CollectorRegistry
 
-from jobtask.api.server import build_server
-from jobtask.api.servicer import observed
-from jobtask.auth import Security
+from jobtask.auth.security import Security
+from jobtask.edges.grpc.servicer import observed
 from jobtask.errors import NotFound, RequiredParameter
-from jobtask.rpc.invocation import Rpc
-from jobtask.rpc.metrics import Metrics
-from jobtask.rpc.observe import Observation
-from jobtask.service import JobTaskService
+from jobtask.observability.metrics import Metrics
+from jobtask.observability.observe import Observation
+from jobtask.rpcs import Rpc
+from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
+from tests.support.edges import build_server
 from tests.support.grpc_context import Aborted, FakeContext
 
 SERVICE = "spaceone.api.inventory.v1.JobTask"

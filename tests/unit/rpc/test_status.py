@@ -8,8 +8,8 @@ import logging
 
 import pytest
 
+from jobtask.calls.status import Code, Status, status_of
 from jobtask.errors import NotFound, StorageError
-from jobtask.rpc.status import Code, Status, status_of
 
 
 def test_a_client_mistake_is_answered_as_it_is_and_not_logged(
@@ -17,7 +17,7 @@ def test_a_client_mistake_is_answered_as_it_is_and_not_logged(
 ) -> None:
     error = NotFound(("job_task_id",), ("x",))
 
-    with caplog.at_level(logging.INFO, logger="jobtask.rpc.status"):
+    with caplog.at_level(logging.INFO, logger="jobtask.calls.status"):
         status = status_of(error, "get")
 
     assert status == Status(Code.NOT_FOUND, "ERROR_NOT_FOUND", error.message)
@@ -28,7 +28,7 @@ def test_a_client_mistake_is_answered_as_it_is_and_not_logged(
 def test_an_internal_error_of_ours_keeps_its_code_and_is_logged_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="jobtask.rpc.status"):
+    with caplog.at_level(logging.INFO, logger="jobtask.calls.status"):
         status = status_of(StorageError("disk"), "list")
 
     assert (status.code, status.error_code, status.message) == (
@@ -43,7 +43,7 @@ def test_an_internal_error_of_ours_keeps_its_code_and_is_logged_once(
 def test_an_unexpected_failure_is_internal_with_a_generic_message_logged_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="jobtask.rpc.status"):
+    with caplog.at_level(logging.INFO, logger="jobtask.calls.status"):
         status = status_of(RuntimeError("secret internals"), "stat")
 
     assert status.details == "ERROR_UNKNOWN: internal server error"

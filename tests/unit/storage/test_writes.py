@@ -13,9 +13,9 @@ import mongomock
 import pytest
 
 from jobtask.domain import JobTask, JobTaskStatus, StoredTask, TaskError
+from jobtask.services.collector import JobTaskWriter, NewTask, Progress, WriterLimits
 from jobtask.storage import MongoJobTaskRepository
 from jobtask.storage.writes import stored_document
-from jobtask.writer import JobTaskWriter, NewTask, Progress, WriterLimits
 from tests.support.dataset import SPACEONE_EXAMPLE
 
 NOW = datetime(2024, 3, 1, 12, 0, 0, 123_000)

@@ -1,0 +1,81 @@
+"""What the server enforces (`Security`), loaded once from the settings by `load_security`:
+JWT verification, SpaceONE identity, TLS; each configured file checked at start-up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jobtask.auth.caches import RateLimit
+from jobtask.auth.files import ConfigurationError, read_configured
+from jobtask.auth.jwt import TokenVerifier, load_public_keys
+from jobtask.auth.spaceone import Identity, KeyStore, SpaceoneAuth, parse_jwks
+from jobtask.auth.tls import TlsFiles, load_tls
+from jobtask.settings import Settings
+
+
+@dataclass(frozen=True)
+class Security:
+    """What the server enforces: tokens when a verifier is set (AUTH_MODE=jwt) or SpaceONE's when
+    `spaceone` is (AUTH_MODE=spaceone), TLS when files are."""
+
+    verifier: TokenVerifier | None = None
+    tls: TlsFiles | None = None
+    spaceone: SpaceoneAuth | None = None
+
+    @property
+    def mutual_tls(self) -> bool:
+        return self.tls is not None and self.tls.client_ca is not None
+
+
+def load_spaceone(settings: Settings, identity: Identity | None) -> SpaceoneAuth:
+    """AUTH_MODE=spaceone: the JWKS files read and checked, identity (when configured) asked."""
+    if settings.identity_endpoint and identity is None:
+        # Never silently weaker: without the client, calls would skip Authorization.verify.
+        raise ConfigurationError(
+            "IDENTITY_ENDPOINT", settings.identity_endpoint, "no identity client was given"
+        )
+    files = {}
+    for domain_id, path in settings.identity_jwks_files.items():
+        try:
+            files[domain_id] = parse_jwks(read_configured(path, "IDENTITY_JWKS").decode(), path)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise ConfigurationError("IDENTITY_JWKS", path, str(error)) from None
+    rate = RateLimit(
+        settings.identity_lookups_per_second, max(1, int(settings.identity_lookups_per_second))
+    )
+    keys = KeyStore(
+        identity,
+        files,
+        ttl=settings.identity_key_ttl_seconds,
+        size=settings.identity_key_cache_size,
+        refresh_interval=settings.identity_key_refresh_seconds,
+        rate=rate,
+    )
+    return SpaceoneAuth(
+        keys,
+        identity,
+        verify_ttl=settings.identity_verify_ttl_seconds,
+        verify_size=settings.identity_verify_cache_size,
+        check_api_keys=settings.identity_check_api_keys,
+    )
+
+
+def load_security(settings: Settings, identity: Identity | None = None) -> Security:
+    """Reads and checks each configured key and certificate; ConfigurationError names a bad one.
+
+    `identity`: the client AUTH_MODE=spaceone asks (`jobtask.clients.identity` makes it)."""
+    spaceone = None
+    if settings.auth_enabled and settings.auth_mode == "spaceone":
+        spaceone = load_spaceone(settings, identity)
+    verifier = None
+    if settings.auth_enabled and spaceone is None:
+        verifier = TokenVerifier(
+            load_public_keys(settings.auth_public_key_files),
+            audience=settings.auth_audience,
+            issuer=settings.auth_issuer,
+            leeway_seconds=settings.auth_leeway_seconds,
+        )
+    tls = None
+    if settings.tls_cert_file:
+        tls = load_tls(settings.tls_cert_file, settings.tls_key_file, settings.tls_client_ca_file)
+    return Security(verifier, tls, spaceone)

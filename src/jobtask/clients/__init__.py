@@ -1,0 +1,1 @@
+"""Outbound clients: SpaceONE identity (`identity`), asked by AUTH_MODE=spaceone."""

@@ -1,0 +1,242 @@
+"""The use cases of the JobTask API: required parameters, domain scoping and the rules of each rpc.
+
+Every read and delete is ANDed with the call's `Scope` here (its domain, given by the edge
+explicitly), below any user filter, so no query (filter_or and keyword included) can reach another
+domain's tasks; for a project-scoped caller with `project_id in <its projects>` too, the same way.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Mapping, Sequence
+from concurrent import futures
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final, Protocol
+
+from jobtask.deadline import countdown
+from jobtask.domain import QUERY_FILTERS, JobTask, JobTaskStatus, Limits, is_time_zone
+from jobtask.errors import InvalidParameter, NotFound, RequiredParameter, require, shown
+from jobtask.query.filters import all_of_documents
+from jobtask.query.limits import (
+    DEFAULT_LIMITS,
+    check_only,
+    check_query,
+    check_statistics_query,
+)
+from jobtask.query.list_plan import build_list_plan, build_match
+from jobtask.query.model import Query
+from jobtask.query.options import build_projection
+from jobtask.query.stat_model import StatisticsQuery
+from jobtask.query.stat_plan import StatResult, build_pipeline, read_result
+from jobtask.scope import Scope
+
+# The threads a page's count may run on beside its find (one per concurrent page; they start on
+# demand).
+COUNT_WORKERS: Final = 64
+
+
+def count_executor() -> futures.ThreadPoolExecutor:
+    """Where a page's count runs while its find runs in the caller's thread."""
+    return futures.ThreadPoolExecutor(max_workers=COUNT_WORKERS, thread_name_prefix="jobtask-count")
+
+
+class TaskReads(Protocol):
+    """What the service needs from storage (jobtask.storage's MongoReads): tasks in, tasks out.
+    Filters, projections, sorts and pipelines are what jobtask.query builds; the scope is in every
+    filter (see `_scoped`)."""
+
+    def find_one(
+        self, query: Mapping[str, Any], projection: Mapping[str, int], *, timeout: float | None
+    ) -> JobTask | None: ...
+
+    def find(
+        self,
+        query: Mapping[str, Any],
+        projection: Mapping[str, int],
+        *,
+        sort: Sequence[tuple[str, int]],
+        skip: int,
+        limit: int,
+        timeout: float | None,
+    ) -> list[JobTask]: ...
+
+    def count(self, query: Mapping[str, Any], *, timeout: float | None) -> int: ...
+
+    def delete_one(self, query: Mapping[str, Any], *, timeout: float | None) -> bool: ...
+
+    def aggregate(
+        self, pipeline: Sequence[Mapping[str, Any]], *, timeout: float | None
+    ) -> list[dict[str, Any]]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ListRequest:
+    """JobTaskQuery: a Query plus the equality filters of domain.QUERY_FILTERS; empty strings
+    mean not given."""
+
+    query: Query = field(default_factory=Query)
+    job_task_id: str = ""
+    status: JobTaskStatus | None = None
+    job_id: str = ""
+    secret_id: str = ""
+    provider: str = ""
+    service_account_id: str = ""
+    project_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ListResult:
+    results: list[JobTask]
+    total_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class StatRequest:
+    """JobTaskStatQuery; `query` None: not sent. `timezone`: the call's IANA zone, "" = default."""
+
+    query: StatisticsQuery | None = None
+    timezone: str = ""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _caller_scope(scope: Scope) -> dict[str, Any]:
+    """The domain, and for a project-scoped caller its projects: ANDed into every query."""
+    if scope.projects is None:
+        return {"domain_id": scope.domain_id}
+    return {"domain_id": scope.domain_id, "project_id": {"$in": sorted(scope.projects)}}
+
+
+def _scoped(query: dict[str, Any], scope: Scope) -> dict[str, Any]:
+    return all_of_documents([_caller_scope(scope), query])
+
+
+def _time_zone(name: str) -> str:
+    """An IANA time zone name MongoDB's date operators accept, checked before they see it."""
+    if not is_time_zone(name):
+        raise InvalidParameter(
+            "timezone", f"{shown(name)} is not an IANA time zone name such as UTC or Asia/Seoul"
+        )
+    return name
+
+
+class JobTaskService:
+    def __init__(
+        self,
+        repository: TaskReads,
+        *,
+        max_page_size: int,
+        stat_max_rows: int = 10_000,
+        stat_max_time: float = 10.0,
+        stat_timezone: str = "UTC",
+        limits: Limits = DEFAULT_LIMITS,
+        clock: Callable[[], datetime] = _utcnow,
+        counts: futures.Executor | None = None,
+    ) -> None:
+        """`counts`: where a page's count runs beside its find, in the caller's context (so the
+        call log and tracing see its command); its owner shuts it down. None: a pool of the
+        service's own."""
+        self._repository = repository
+        self._counts = counts or count_executor()
+        self._max_page_size = max_page_size
+        self._stat_max_rows = stat_max_rows
+        self._stat_max_time = stat_max_time
+        self._stat_timezone = _time_zone(stat_timezone)
+        # Checked before any translation or database work.
+        self.limits = limits
+        self._clock = clock
+
+    def get(
+        self,
+        scope: Scope,
+        job_task_id: str,
+        only: Sequence[str] = (),
+        *,
+        timeout: float | None = None,
+    ) -> JobTask:
+        require(job_task_id=job_task_id, domain_id=scope.domain_id)
+        check_only(only, self.limits)
+        projection = build_projection(only)
+        query = _scoped({"job_task_id": job_task_id}, scope)
+        task = self._repository.find_one(query, projection, timeout=timeout)
+        if task is None:
+            raise NotFound(("job_task_id", "domain_id"), (job_task_id, scope.domain_id))
+        return task
+
+    def delete(self, scope: Scope, job_task_id: str, *, timeout: float | None = None) -> None:
+        require(job_task_id=job_task_id, domain_id=scope.domain_id)
+        query = _scoped({"job_task_id": job_task_id}, scope)
+        if not self._repository.delete_one(query, timeout=timeout):
+            raise NotFound(("job_task_id", "domain_id"), (job_task_id, scope.domain_id))
+
+    def list(
+        self, scope: Scope, request: ListRequest, *, timeout: float | None = None
+    ) -> ListResult:
+        require(domain_id=scope.domain_id)
+        remaining = countdown(timeout)
+        check_query(request.query, self.limits)
+        equals = {name: str(value) for name in QUERY_FILTERS if (value := getattr(request, name))}
+        plan = build_list_plan(
+            request.query, equals=equals, max_limit=self._max_page_size, now=self._clock()
+        )
+        match = _scoped(plan.filter, scope)
+
+        def find() -> list[JobTask]:
+            return self._repository.find(
+                match,
+                plan.projection,
+                sort=plan.sort,
+                skip=plan.skip,
+                limit=plan.limit,
+                timeout=remaining(),
+            )
+
+        if plan.limit and not plan.count_only:
+            # A bounded page: its count runs beside its find (one round trip's wait instead of
+            # two; docs/performance.md). Without a limit the total decides first whether the
+            # page may be read at all, so it is counted before.
+            # The deadline is read when the count starts, should it wait for a thread.
+            count = self._repository.count
+            counting = self._counts.submit(
+                contextvars.copy_context().run, lambda: count(match, timeout=remaining())
+            )
+            try:
+                results = find()
+            except BaseException:
+                futures.wait([counting])
+                raise
+            return ListResult(results, counting.result())
+        total_count = self._repository.count(match, timeout=remaining())
+        if plan.count_only:
+            return ListResult([], total_count)
+        if not plan.limit and total_count - plan.skip > self._max_page_size:
+            # Without a limit SpaceONE returns everything; past the server's cap that is an
+            # answer no client can receive, so say how to page instead of truncating silently.
+            raise InvalidParameter(
+                "query.page.limit",
+                f"the query matches {total_count} tasks, more than the maximum page size "
+                f"{self._max_page_size}: page through them with query.page.limit",
+            )
+        return ListResult(find(), total_count)
+
+    def stat(
+        self, scope: Scope, request: StatRequest, *, timeout: float | None = None
+    ) -> StatResult:
+        """One aggregation pipeline over the caller's domain; everything is checked first."""
+        query = request.query
+        if query is None:  # SpaceONE checks query first, then domain_id
+            raise RequiredParameter("query")
+        require(domain_id=scope.domain_id)
+        if not query.aggregate and not query.distinct:
+            raise RequiredParameter("aggregate")
+        check_statistics_query(query, self.limits)
+        timezone = _time_zone(request.timezone) if request.timezone else self._stat_timezone
+        match = _scoped(build_match(query, now=self._clock()), scope)
+        plan = build_pipeline(query, match=match, timezone=timezone, max_rows=self._stat_max_rows)
+        # The configured limit, shortened by the client's deadline when that is sooner.
+        limit = self._stat_max_time if timeout is None else min(timeout, self._stat_max_time)
+        documents = self._repository.aggregate(plan.pipeline, timeout=limit)
+        return read_result(plan, documents)
