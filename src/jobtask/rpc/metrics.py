@@ -24,7 +24,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, star
 from jobtask.rpc.invocation import Rpc, Seen
 
 NAMESPACE: Final = "jobtask"
-# Calls run from about a millisecond (get by id) to the operation timeout (10 s by default).
+# From a get by id, the quickest call, to the operation timeout (docs/performance.md).
 CALL_BUCKETS: Final = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 COMMAND_BUCKETS: Final = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 10)
 
