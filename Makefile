@@ -25,7 +25,8 @@ PACKAGE_FILES := pyproject.toml README.md $(shell find src -name '*.py' -o -name
 TOOLS := $(CURDIR)/.tools/bin
 GRPCURL_VERSION := v1.9.3
 GRPCURL := $(TOOLS)/grpcurl
-# jq for the examples of the README and docs/: the machine's, or else gojq (a jq in Go) linked as .tools/bin/jq.
+# jq for the examples of the README and docs/: the machine's, or else gojq (a jq in Go) linked
+# as .tools/bin/jq.
 GOJQ_VERSION := v0.12.17
 JQ := $(if $(shell command -v jq),,$(TOOLS)/jq)
 
