@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pymongo
@@ -75,6 +76,7 @@ def test_the_readme_and_docs_examples_run_as_pasted(
         "JOBTASK_SERVER": f"localhost:{grpc_port}",
         "__PYTHON": sys.executable,
         "__SERVER_LOG": str(log),
+        "__SERVER_STATE": str(tmp_path / "server.state"),
     }
     try:
         for number, document in enumerate(DOCUMENTS):
@@ -85,12 +87,30 @@ def test_the_readme_and_docs_examples_run_as_pasted(
             )
             _run(work, name, environment, document, log)
     finally:
+        _stop_server(tmp_path / "server.state")
         with pymongo.MongoClient(mongodb_uri) as client:
             client.drop_database(database_name)
 
 
+def _stop_server(state: Path) -> None:
+    """The server the last document left running (its pid is the state file's first line)."""
+    if not state.exists():
+        return
+    pid = int(state.read_text().split()[0])
+    with contextlib.suppress(ProcessLookupError, FileNotFoundError):
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        # Until it is gone, or a zombie (its parent, a document's script, has ended).
+        while Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z":
+            if time.monotonic() > deadline:
+                os.kill(pid, signal.SIGKILL)
+                return
+            time.sleep(0.1)
+
+
 def _run(work: Path, name: str, environment: dict[str, str], document: str, log: Path) -> None:
-    """One document's script, to its end; its server is stopped whatever way it ends."""
+    """One document's script, to its end, whatever way it ends (the server it leaves running
+    serves the next document)."""
     # A session of its own: whatever way the script ends (a timeout, an interrupted run), its
     # process group goes with it, the server it started in the background included.
     script_run = subprocess.Popen(

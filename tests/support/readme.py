@@ -4,8 +4,9 @@ as a reader pastes them.
 `DOCUMENTS` are run in that order against one database: the README first (its `make demo` loads
 the tasks the others read), then each page of docs/ that has examples. A document assumes what
 the README's "Try it" set up (the server, its demo tasks, grpcurl on PATH), and nothing that
-another page of docs/ did: each runs in a bash process of its own, against a server started
-afresh with the test's default settings.
+another page of docs/ did: each runs in a bash process of its own, and starts against a server
+with the test's default settings (the one running, when the document before left it so; else one
+started afresh).
 
 Conventions (an HTML comment on the line right above a ```sh fence; readers do not see it):
 
@@ -147,14 +148,34 @@ __on_error() {
 }
 trap '__on_error $LINENO' ERR
 curl() { command curl --fail-with-body -sS "$@" || return; echo; }
+# The server outlives a document's script, for the next one: $__SERVER_STATE holds its pid, then
+# the settings it was started with. `__serve VAR=value...` keeps it when those are the settings
+# asked for, else stops it and starts one with them.
+__alive() {  # not gone, nor a zombie (an earlier script, its parent, may have gone and left it)
+    [[ -e /proc/$1 && "$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" != Z ]]
+}
+__stop() {
+    local pid=$1 tenths=0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    while __alive "$pid"; do
+        (( tenths++ < 600 )) || { kill -KILL "$pid" 2>/dev/null; break; }
+        sleep 0.1
+    done
+}
 __serve() {
     [[ -n "${__NO_SERVER:-}" ]] && return 0  # tests of this harness itself
-    trap - ERR
-    if [[ -n "${__SERVER_PID:-}" ]]; then
-        kill -TERM "$__SERVER_PID"; wait "$__SERVER_PID" || true
+    local pid=""
+    if [[ -s "$__SERVER_STATE" ]]; then
+        pid=$(head -n 1 "$__SERVER_STATE")
+        if [[ "$(tail -n +2 "$__SERVER_STATE")" == "$*" ]] && __alive "$pid"; then
+            return 0
+        fi
     fi
-    env "$@" "$__PYTHON" -m jobtask >>"$__SERVER_LOG" 2>&1 &
-    __SERVER_PID=$!
+    trap - ERR
+    [[ -n "$pid" ]] && __stop "$pid"
+    # A session of its own, so that the end of this script (its process group) spares it.
+    setsid env "$@" "$__PYTHON" -m jobtask >>"$__SERVER_LOG" 2>&1 </dev/null &
+    printf '%s\n%s\n' "$!" "$*" >"$__SERVER_STATE"
     "$__PYTHON" -c 'import sys; from tests.support.processes import wait_health, SERVING
 wait_health(int(sys.argv[1]), SERVING, timeout=60)' "$GRPC_PORT" || {
         echo "the server did not start ($*); end of its log:" >&2; tail -n 20 "$__SERVER_LOG" >&2
@@ -164,9 +185,6 @@ wait_health(int(sys.argv[1]), SERVING, timeout=60)' "$GRPC_PORT" || {
 }
 __done() {
     trap - ERR
-    if [[ -n "${__SERVER_PID:-}" ]]; then
-        kill -TERM "$__SERVER_PID"; wait "$__SERVER_PID" || true
-    fi
     local line
     for line in $__EXPECTED; do
         if [[ "$__FAILED" != *" $line "* ]]; then
