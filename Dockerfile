@@ -1,4 +1,4 @@
-# The JobTask service for production: slim, non-root, configured by environment (see README).
+# The JobTask service for production: slim, non-root, configured by environment (see docs/deployment.md).
 # The runtime dependencies are the pins the tests ran with (requirements/runtime.txt, `make lock`);
 # the package itself installs without dependencies. `make image-check` repeats these two installs
 # in a clean virtualenv and runs the console scripts from it (there is no Docker engine in CI).

@@ -25,7 +25,8 @@ PACKAGE_FILES := pyproject.toml README.md $(shell find src -name '*.py' -o -name
 TOOLS := $(CURDIR)/.tools/bin
 GRPCURL_VERSION := v1.9.3
 GRPCURL := $(TOOLS)/grpcurl
-# jq for the README's examples: the machine's, or else gojq (a jq in Go) linked as .tools/bin/jq.
+# jq for the examples of the README and docs/: the machine's, or else gojq (a jq in Go) linked
+# as .tools/bin/jq.
 GOJQ_VERSION := v0.12.17
 JQ := $(if $(shell command -v jq),,$(TOOLS)/jq)
 
@@ -142,9 +143,9 @@ integration: install clients identity tools image-venv
 
 # The real engine (PostgreSQL + DocumentDB behind its MongoDB gateway), beside the clone in CI.
 REALDB ?= ../shared/realdb/realdb.sh
-# pytest-xdist workers for the engine's tier (every test has a database of its own). Measured on
-# 2 cores: the engine's tier 298 s alone, 174 s with 2 workers, 220 s with 4; the emulator's is
-# faster alone (98 s against 111 s with 2), so it runs in one process.
+# pytest-xdist workers for the engine's tier (every test has a database of its own): on 2 cores,
+# 2 workers were the quickest; the emulator's tier is quicker in one process, so it runs in one
+# (measured: docs/performance.md).
 REALDB_WORKERS ?= 2
 # Integration tests that never use the database under test (they start the emulator themselves,
 # or none): the engine's tier leaves them to the emulator's.
@@ -155,7 +156,7 @@ NO_DATABASE_TESTS := tests/integration/test_devdb.py tests/integration/test_imag
 # subprocesses for some tests, which it does not count). Raise it when the figure rises; never lower it.
 COVERAGE_FLOOR := 93.5
 
-test: lint clients identity tools image-venv  ## lint, unit, integration (SpaceONE's clients and identity, the README's examples, the image's install) on mongo-java-server, then integration on the real engine
+test: lint clients identity tools image-venv  ## lint, unit, integration (SpaceONE's clients and identity, the README's and docs/' examples, the image's install) on mongo-java-server, then integration on the real engine
 	$(DEVDB) build
 	@echo "== unit tests"
 	$(BIN)/pytest --cov --cov-report= -m "not integration" tests

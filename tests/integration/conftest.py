@@ -3,7 +3,8 @@
 Set JOBTASK_TEST_MONGODB_URI to run the same tests against another MongoDB, and
 JOBTASK_TEST_DATABASE to name what it is (`make integration-realdb` sets both for the real engine):
 a test marked `gap(database, reason)` skips on that database, or with `xfail=True` must fail
-there (strict), so each known difference (README: the database-differences table) is named once.
+there (strict), so each known difference (docs/compatibility.md: the database-differences table)
+is named once.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """What only a real query engine can show: time limits, index use, TTL deletion.
 
 mongo-java-server ignores `maxTimeMS`, has no `explain` (and scans every collection), and never
-deletes through a TTL index, so these tests skip there (README: the database-differences table);
-on the real engine (`make integration-realdb`) or a MongoDB they run for real.
+deletes through a TTL index, so these tests skip there (docs/compatibility.md: the
+database-differences table); on the real engine (`make integration-realdb`) or a MongoDB they
+run for real.
 """
 
 from __future__ import annotations

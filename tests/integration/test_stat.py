@@ -2,7 +2,8 @@
 
 Every expectation is computed here with plain Python from `TASKS`, never by the code under test,
 as MongoDB's documentation says it answers. Where a test database differs from it, the test is
-marked with that database's gap (README: the database-differences table; conftest: `gap`).
+marked with that database's gap (docs/compatibility.md: the database-differences table;
+conftest: `gap`).
 """
 
 from __future__ import annotations

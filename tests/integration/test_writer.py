@@ -240,7 +240,7 @@ def test_writes_are_scoped_to_the_domain(stub: Any, raw_collection: Any, action:
 @pytest.mark.gap(
     "documentdb",
     "crashed (SIGSEGV in find_and_modify, every connection reset) while these 16 threads "
-    "updated one document (2026-12-01; README, database differences)",
+    "updated one document (2026-12-01; docs/compatibility.md, database differences)",
 )
 def test_concurrent_reports_lose_nothing(stub: Any, raw_collection: Any) -> None:
     task_id = _in_status(stub, "IN_PROGRESS")

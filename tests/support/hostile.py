@@ -5,7 +5,8 @@ MongoDB operators as keys, names and values (`$where`, `$function`, `$expr`, `$l
 `$`-strings that an aggregation would read as field paths or variables, positional paths, NUL
 bytes, malformed patterns and dates. Used by the fuzz tests and by `make reliability`.
 
-`merge_objects` is left out on purpose: the dev database lacks `$mergeObjects` (README, gaps).
+`merge_objects` is left out on purpose: the dev database lacks `$mergeObjects`
+(docs/compatibility.md, the database differences).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The README runner (tests/support/readme.py) catches a broken example and names its line."""
+"""The examples' runner (tests/support/readme.py) catches a broken example and names its line,
+and runs every document that has examples."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.readme import HARNESS, blocks, script
+from tests.support.readme import DOCUMENTS, HARNESS, blocks, script
 
 README = """# Title
 
@@ -35,8 +36,14 @@ raise SystemExit(1)
 """
 
 
-def _run(tmp_path: Path, last: str) -> subprocess.CompletedProcess[str]:
-    (tmp_path / "readme.sh").write_text(script(README.format(last=last), grpc_port=1, http_port=2))
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
+
+
+def _run(
+    tmp_path: Path, last: str, document: str = "README.md"
+) -> subprocess.CompletedProcess[str]:
+    text = README.format(last=last)
+    (tmp_path / "readme.sh").write_text(script(text, grpc_port=1, http_port=2, document=document))
     (tmp_path / "readme_harness.sh").write_text(HARNESS)
     environment = {**os.environ, "__NO_SERVER": "1"}
     return subprocess.run(
@@ -70,7 +77,23 @@ def test_a_broken_example_fails_naming_its_readme_line(
     result = _run(tmp_path, last)
     if message is None:
         assert result.returncode == 0, result.stderr
-        assert result.stdout.strip() == "README examples: all ran"
+        assert result.stdout.strip() == "README.md: all examples ran"
     else:
         assert result.returncode == 1
         assert message in result.stderr
+
+
+def test_a_failure_names_the_document_it_is_in(tmp_path: Path) -> None:
+    result = _run(tmp_path, "false", document="docs/cli.md")
+    assert result.returncode == 1
+    assert "docs/cli.md:21: this example failed: false" in result.stderr
+
+
+def test_every_document_with_examples_to_run_is_run() -> None:
+    def runs(path: Path) -> bool:
+        return any(block.action != "skip" for block in blocks(path.read_text()))
+
+    pages = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").glob("**/*.md"))
+    assert [page for page in pages if runs(ROOT / page) and page not in DOCUMENTS] == []
+    assert [d for d in DOCUMENTS if not runs(ROOT / d)] == []
+    assert DOCUMENTS[0] == "README.md"  # its `make demo` loads what the others read

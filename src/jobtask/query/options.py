@@ -59,8 +59,8 @@ def build_projection(
     fields included, which `to_task` ignores).
 
     The whole view sends none because the real engine (DocumentDB) applies a projection, even
-    `{_id: 0}`, to every matching document before it sorts and pages: a page of 100 of a
-    domain's 10,000 tasks took 34 ms with one and 24 ms without (docs/performance.md). MongoDB
+    `{_id: 0}`, to every matching document before it sorts and pages, so a page costs more
+    with one than without (measured: docs/performance.md). MongoDB
     projects only what it returns, so there it makes no difference but the few bytes of the
     fields nobody renders.
 

@@ -12,8 +12,8 @@ from jobtask.storage.base import CollectionAccess
 from jobtask.storage.driver import PIPELINE_REJECTIONS
 
 # A pipeline's rows in its first batch (at most 16 MB all the same), not the driver's 101: a stat
-# answer of a few hundred rows is one round trip instead of two (per provider per day, 302
-# rows, on the real engine: 9.25 -> 8.69 ms in process). STAT_MAX_ROWS' default, plus one.
+# answer of a few hundred rows is one round trip instead of two (measured: docs/performance.md).
+# STAT_MAX_ROWS' default, plus one.
 AGGREGATE_BATCH: Final[int] = 10_001
 
 
