@@ -16,8 +16,8 @@ DEVDB := tools/devdb/devdb.sh
 DEVDB_PORT ?= 27017
 GENERATED := src/spaceone src/jobtask_internal $(PROTO_V2_SET)
 # SpaceONE's own client stacks (spaceone-core, spaceone-api, spacectl), one venv per release line,
-# for the real-client tier in tests/clients.
-CLIENT_LINES := 1.10 1.12
+# for the real-client tier in tests/clients (2.0: the 2.x line's, issue #23).
+CLIENT_LINES := 1.10 1.12 2.0
 CLIENT_VENVS := $(CLIENT_LINES:%=.venv-clients/%/.installed)
 # SpaceONE's own identity service (spaceone-identity 1.10 on mongomock), for tests/identity.
 IDENTITY_VENV := .venv-identity
@@ -55,7 +55,7 @@ $(VENV)/.installed: pyproject.toml requirements/dev.txt
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-clients: $(CLIENT_VENVS)  ## SpaceONE's client venvs (.venv-clients/1.10, 1.12) for tests/clients
+clients: $(CLIENT_VENVS)  ## SpaceONE's client venvs (.venv-clients/1.10, 1.12, 2.0) for tests/clients
 
 .venv-clients/%/.installed: requirements/clients/%.txt requirements/clients/%.lock requirements/clients/constraints.txt
 	rm -rf .venv-clients/$*
