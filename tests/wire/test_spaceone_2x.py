@@ -10,6 +10,9 @@ pool lives beside 1.x's generated stubs, which declare the same names differentl
 from __future__ import annotations
 
 import json
+import re
+import typing
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -17,6 +20,7 @@ import pytest
 from google.api import annotations_pb2
 from google.protobuf import descriptor_pb2, descriptor_pool, json_format
 from google.protobuf.descriptor import Descriptor, EnumDescriptor, FileDescriptor, ServiceDescriptor
+from google.protobuf.message import Message
 
 from jobtask.lines.v2 import wire
 from spaceone.api.inventory.v1 import job_task_pb2 as v1_job_task_pb2
@@ -214,3 +218,67 @@ def test_2x_messages_round_trip_through_bytes_and_json() -> None:
         wire.JobTaskStatQuery(),
     )
     assert wire.JobTaskStatQuery.FromString(stat.SerializeToString()) == stat
+
+
+# --- the typed views ----------------------------------------------------------------------------
+
+_SCALARS: Final = {
+    str: {_FDP.TYPE_STRING},
+    int: {_FDP.TYPE_INT32, _FDP.TYPE_UINT32, _FDP.TYPE_ENUM},
+    bool: {_FDP.TYPE_BOOL},
+}
+
+
+@pytest.mark.parametrize("view", list(wire.VIEWS), ids=lambda view: view.__name__)
+def test_each_typed_view_has_its_messages_fields_with_their_types(view: type) -> None:
+    message = wire.POOL.FindMessageTypeByName(wire.VIEWS[view])
+    hints = typing.get_type_hints(view)
+
+    assert set(hints) == set(message.fields_by_name)
+    for name, hint in hints.items():
+        field = message.fields_by_name[name]
+        repeated = typing.get_origin(hint) is Sequence
+        inner = typing.get_args(hint)[0] if repeated else hint
+        assert field.is_repeated == repeated, name
+        if inner in _SCALARS:
+            assert field.type in _SCALARS[inner], name
+        elif inner is Message:  # a well-known type of the pool
+            assert field.message_type.full_name.startswith("google.protobuf."), name
+        else:
+            assert field.message_type.full_name == wire.VIEWS[inner], name
+
+
+def test_every_message_a_request_reaches_has_a_view() -> None:
+    requests = {method.input_type.full_name for method in wire.SERVICE.methods}
+    reached = {name for name in TYPES if TYPES[name]["kind"] == "message"}
+    ours = {name for name in reached if name.startswith("spaceone.")}
+
+    assert requests <= set(wire.VIEWS.values())
+    assert ours - set(wire.VIEWS.values()) == {
+        "spaceone.api.inventory.v1.ErrorInfo",  # answers only
+        "spaceone.api.inventory.v1.JobTaskInfo",
+        "spaceone.api.inventory.v1.JobTasksInfo",
+    }
+
+
+def test_a_request_reads_through_its_view() -> None:
+    message = json_format.ParseDict(
+        {"query": {"sort": [{"key": "created_at", "desc": True}]}, "status": "SUCCESS"},
+        wire.JobTaskQuery(),
+    )
+
+    view = wire.job_task_query(message)
+
+    assert (view.query.sort[0].key, view.query.sort[0].desc, view.status) == ("created_at", True, 4)
+    assert wire.job_task_request(wire.JobTaskRequest(job_task_id="t")).job_task_id == "t"
+    assert wire.job_task_stat_query(wire.JobTaskStatQuery()).HasField("query") is False
+
+
+@pytest.mark.parametrize(
+    "message",
+    [v1_job_task_pb2.JobTaskQuery(), wire.JobTaskRequest()],
+    ids=["1.x JobTaskQuery", "2.x JobTaskRequest"],
+)
+def test_a_view_of_another_message_is_refused(message: Message) -> None:
+    with pytest.raises(TypeError, match=re.escape("is not the 2.x pool's")):
+        wire.job_task_query(message)
