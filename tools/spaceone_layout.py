@@ -158,10 +158,9 @@ def layout(
                 for field in proto.field
                 if field.type in (_FDP.TYPE_MESSAGE, _FDP.TYPE_ENUM)
             ]
-    used = {entry["file"] for entry in reached.values()}
-    if shapes:
-        used |= set(_imported(files, declared[SERVICE][1]))
-    used = sorted(used)
+    declaring = {entry["file"] for entry in reached.values()}
+    imported = set(_imported(files, declared[SERVICE][1])) if shapes else set()
+    used = sorted(declaring | imported)
     return {
         "types": dict(sorted(reached.items())),
         "files": {
