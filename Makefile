@@ -3,15 +3,21 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-PROTO_FILES := $(shell find proto -name '*.proto' | sort)
+# The 1.x line's protos (proto/spaceone, proto/jobtask_internal): generated modules in src/.
+PROTO_FILES := $(shell find proto -path proto/v2 -prune -o -name '*.proto' -print | sort)
+# The 2.x line's (proto/v2): the same file and type names as 1.x, so no generated modules (they would
+# clash with 1.x's in protobuf's default pool) but one FileDescriptorSet with every import, which
+# jobtask.lines.v2.wire loads into a pool of its own (docs/spaceone-2x.md).
+PROTO_V2_FILES := $(shell find proto/v2 -name '*.proto' | sort)
+PROTO_V2_SET := src/jobtask/lines/v2/descriptors.binpb
 GOOGLEAPIS = $(shell $(BIN)/python -c 'import google.api, os; print(os.path.dirname(os.path.dirname(google.api.__path__[0])))' 2>/dev/null)
 DEVDB := tools/devdb/devdb.sh
 # The dev database's port (`make run DEVDB_PORT=27018` when 27017 is taken).
 DEVDB_PORT ?= 27017
-GENERATED := src/spaceone src/jobtask_internal
+GENERATED := src/spaceone src/jobtask_internal $(PROTO_V2_SET)
 # SpaceONE's own client stacks (spaceone-core, spaceone-api, spacectl), one venv per release line,
-# for the real-client tier in tests/clients.
-CLIENT_LINES := 1.10 1.12
+# for the real-client tier in tests/clients (2.0: the 2.x line's, issue #23).
+CLIENT_LINES := 1.10 1.12 2.0
 CLIENT_VENVS := $(CLIENT_LINES:%=.venv-clients/%/.installed)
 # SpaceONE's own identity service (spaceone-identity 1.10 on mongomock), for tests/identity.
 IDENTITY_VENV := .venv-identity
@@ -20,7 +26,7 @@ IMAGE_VENV := .venv-image
 # A Python 3.11 that a non-root user can run, as the image's /usr/local/bin/python (one under a
 # private /root, e.g. pyenv's, cannot serve the test's unprivileged user).
 IMAGE_PYTHON ?= $(firstword $(wildcard /usr/local/bin/python3.11 /usr/bin/python3.11) $(PYTHON))
-PACKAGE_FILES := pyproject.toml README.md $(shell find src -name '*.py' -o -name '*.pyi' -o -name py.typed)
+PACKAGE_FILES := pyproject.toml README.md $(shell find src -name '*.py' -o -name '*.pyi' -o -name py.typed -o -name '*.binpb')
 # Tools that are not Python packages, built from the Go module proxy into a project-local GOBIN.
 TOOLS := $(CURDIR)/.tools/bin
 GRPCURL_VERSION := v1.9.3
@@ -50,7 +56,7 @@ $(VENV)/.installed: pyproject.toml requirements/dev.txt
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-clients: $(CLIENT_VENVS)  ## SpaceONE's client venvs (.venv-clients/1.10, 1.12) for tests/clients
+clients: $(CLIENT_VENVS)  ## SpaceONE's client venvs (.venv-clients/1.10, 1.12, 2.0) for tests/clients
 
 .venv-clients/%/.installed: requirements/clients/%.txt requirements/clients/%.lock requirements/clients/constraints.txt
 	rm -rf .venv-clients/$*
@@ -107,10 +113,12 @@ image-check: install image-venv  ## the image's install, run as a non-root user 
 	$(DEVDB) build
 	$(BIN)/pytest -q tests/integration/test_image.py
 
-proto: install  ## regenerate the stubs (src/spaceone, src/jobtask_internal) from proto/
+proto: install  ## regenerate the stubs (src/spaceone, src/jobtask_internal) and the 2.x descriptor set from proto/
 	rm -rf $(GENERATED)
 	$(BIN)/python -m grpc_tools.protoc -Iproto -I$(GOOGLEAPIS) \
 		--python_out=src --grpc_python_out=src --pyi_out=src $(PROTO_FILES)
+	$(BIN)/python -m grpc_tools.protoc -Iproto/v2 -I$(GOOGLEAPIS) \
+		--include_imports --descriptor_set_out=$(PROTO_V2_SET) $(PROTO_V2_FILES)
 
 proto-check: proto  ## fails when the committed stubs differ from proto/
 	@git diff --exit-code --stat -- $(GENERATED) || \

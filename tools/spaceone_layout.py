@@ -1,4 +1,4 @@
-"""Where SpaceONE's stubs declare the JobTask API's types: writes tests/wire/spaceone_layout.json.
+"""Where SpaceONE's stubs declare the JobTask API's types: writes tests/wire/spaceone_layout*.json.
 
 SpaceONE's Python clients (spaceone-core's pygrpc client, SpaceConnector, spacectl) import their
 own `<package>.<file>_pb2` for every service that reflection lists and look types up in the module
@@ -8,10 +8,15 @@ reads the serialized FileDescriptorProtos inside the `spaceone-api` wheels (the
 the JobTask service reaches (rpc input and output types, field types, recursively), and records
 for each type its declaring file, and for each such file its package and imports.
 
+The 1.x releases go to spaceone_layout.json. The 2.x line (spaceone_layout_2x.json) declares the
+same names with other numbers, so for it each type's shape is recorded too (fields with number,
+label, type and oneof; enum values; rpcs with their types and HTTP rule), and the files are every
+file the service's file imports, transitively: what reflection serves a 2.x client.
+
     .venv/bin/python tools/spaceone_layout.py            # downloads the wheels with pip
     .venv/bin/python tools/spaceone_layout.py WHEEL...   # or reads the given wheels
 
-tests/wire/test_declaring_files.py checks our descriptors against the result.
+tests/wire/test_declaring_files.py (1.x) and test_spaceone_2x.py (2.x) check ours against them.
 """
 
 from __future__ import annotations
@@ -28,20 +33,26 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from google.protobuf import descriptor_pb2, empty_pb2, struct_pb2
+from google.api import annotations_pb2, http_pb2
+from google.protobuf import descriptor_pb2, empty_pb2, json_format, struct_pb2
 
 VERSIONS = ("1.10.4.2", "1.12.54")  # requirements/clients/1.10.txt and 1.12.txt
+VERSIONS_2X = ("2.0.435",)  # requirements/clients/2.0.txt
 SERVICE = "spaceone.api.inventory.v1.JobTask"
 OUTPUT = Path(__file__).resolve().parent.parent / "tests" / "wire" / "spaceone_layout.json"
+OUTPUT_2X = OUTPUT.with_name("spaceone_layout_2x.json")
 _SERIALIZED = re.compile(r"AddSerializedFile\((b'(?:[^'\\]|\\.)*')\)")
 _FDP = descriptor_pb2.FieldDescriptorProto
 
 
 def file_protos(wheel: Path) -> dict[str, descriptor_pb2.FileDescriptorProto]:
     """Every FileDescriptorProto serialized in the wheel's `_pb2.py` files, by proto file name
-    (and protobuf's own well-known struct.proto and empty.proto, which the wheel imports)."""
+    (and what it imports from elsewhere: protobuf's struct.proto, empty.proto and descriptor.proto,
+    googleapis' annotations.proto and http.proto). Parsed with annotations_pb2 imported, so that
+    the rpcs' `google.api.http` options are read as such."""
     found: dict[str, descriptor_pb2.FileDescriptorProto] = {}
-    for well_known in (struct_pb2.DESCRIPTOR, empty_pb2.DESCRIPTOR):  # not in the wheel
+    not_in_wheel = (struct_pb2, empty_pb2, annotations_pb2, http_pb2, descriptor_pb2)
+    for well_known in (module.DESCRIPTOR for module in not_in_wheel):
         found[well_known.name] = descriptor_pb2.FileDescriptorProto()
         well_known.CopyToProto(found[well_known.name])
     with zipfile.ZipFile(wheel) as archive:
@@ -79,17 +90,65 @@ def _declared(
     return table
 
 
-def layout(files: dict[str, descriptor_pb2.FileDescriptorProto]) -> dict[str, Any]:
-    """The types the service reaches, each with its kind and declaring file, and those files."""
+def shape(kind: str, proto: Any) -> dict[str, Any]:
+    """What a client built from the type depends on: fields, enum values or rpcs."""
+    if kind == "enum":
+        return {"values": {value.name: value.number for value in proto.value}}
+    if kind == "service":
+        return {
+            "methods": {
+                method.name: {
+                    "input": method.input_type.lstrip("."),
+                    "output": method.output_type.lstrip("."),
+                    "http": json_format.MessageToDict(
+                        method.options.Extensions[annotations_pb2.http]
+                    ),
+                }
+                for method in proto.method
+            }
+        }
+    oneofs = [oneof.name for oneof in proto.oneof_decl]
+    return {
+        "fields": [
+            {
+                "name": field.name,
+                "number": field.number,
+                "label": _FDP.Label.Name(field.label),
+                "type": _FDP.Type.Name(field.type),
+                "type_name": field.type_name.lstrip("."),
+                "oneof": oneofs[field.oneof_index] if field.HasField("oneof_index") else "",
+            }
+            for field in proto.field
+        ]
+    }
+
+
+def _imported(files: dict[str, descriptor_pb2.FileDescriptorProto], name: str) -> list[str]:
+    """The file and everything it imports, transitively (what reflection answers for it)."""
+    found: list[str] = []
+    pending = [name]
+    while pending:
+        file = pending.pop(0)
+        if file not in found:
+            found.append(file)
+            pending += list(files[file].dependency)
+    return found
+
+
+def layout(
+    files: dict[str, descriptor_pb2.FileDescriptorProto], *, shapes: bool = False
+) -> dict[str, Any]:
+    """The types the service reaches, each with its kind and declaring file, and those files;
+    with `shapes`, each type's shape too, and the files include all the service's file imports."""
     declared = _declared(files)
-    reached: dict[str, dict[str, str]] = {}
+    reached: dict[str, dict[str, Any]] = {}
     pending = [SERVICE]
     while pending:
         name = pending.pop()
         if name in reached:
             continue
         kind, file, proto = declared[name]
-        reached[name] = {"kind": kind, "file": file}
+        reached[name] = {"kind": kind, "file": file, **(shape(kind, proto) if shapes else {})}
         if kind == "service":
             for method in proto.method:
                 pending += [method.input_type.lstrip("."), method.output_type.lstrip(".")]
@@ -99,7 +158,9 @@ def layout(files: dict[str, descriptor_pb2.FileDescriptorProto]) -> dict[str, An
                 for field in proto.field
                 if field.type in (_FDP.TYPE_MESSAGE, _FDP.TYPE_ENUM)
             ]
-    used = sorted({entry["file"] for entry in reached.values()})
+    declaring = {entry["file"] for entry in reached.values()}
+    imported = set(_imported(files, declared[SERVICE][1])) if shapes else set()
+    used = sorted(declaring | imported)
     return {
         "types": dict(sorted(reached.items())),
         "files": {
@@ -121,17 +182,20 @@ def main() -> None:
     parser.add_argument("wheels", nargs="*", type=Path, help="spaceone-api wheels (default: pip)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
-        wheels = args.wheels or [_download(v, Path(scratch)) for v in VERSIONS]
-        result: dict[str, Any] = {}
+        versions = (*VERSIONS, *VERSIONS_2X)
+        wheels = args.wheels or [_download(v, Path(scratch)) for v in versions]
+        results: dict[Path, dict[str, Any]] = {}
         for wheel in sorted(wheels, key=lambda path: path.name):
             version = wheel.name.split("-")[1]
-            result[version] = {
+            line_2x = version.startswith("2.")
+            results.setdefault(OUTPUT_2X if line_2x else OUTPUT, {})[version] = {
                 "wheel": wheel.name,
                 "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(),
-                **layout(file_protos(wheel)),
+                **layout(file_protos(wheel), shapes=line_2x),
             }
-    OUTPUT.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"wrote {OUTPUT}")
+    for output, result in results.items():
+        output.write_text(json.dumps(result, indent=2) + "\n")
+        print(f"wrote {output}")
 
 
 if __name__ == "__main__":
