@@ -309,3 +309,125 @@ def test_with_tls_configured_http_is_served_over_tls_with_the_same_certificate(
         server.stop(grace=1)
 
     assert response.json() == {"status": "SERVING"}
+
+
+# -- what a body may be: JSON, declared so or not declared at all (issue 26) -------------------
+
+_DOCUMENT = b'{"domain_id": "%s", "query": {"count_only": true}}' % DOMAIN.encode()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"content-type": "application/json"},
+        {"content-type": "application/json; charset=utf-8"},
+        {"content-type": "Application/JSON;charset=UTF-8"},
+        {"content-type": "application/json; charset=latin-1"},
+    ],
+    ids=["not declared", "json", "json utf-8", "json in capitals", "json latin-1"],
+)
+def test_a_json_body_is_read_declared_or_not(http: httpx.Client, headers: dict[str, str]) -> None:
+    response = http.post(SEARCH, content=_DOCUMENT, headers=headers)
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"total_count": len(tasks_in(DOMAIN))}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"content-type": "text/plain"},
+        {"content-type": "application/x-www-form-urlencoded"},
+        {"content-type": "multipart/form-data; boundary=x"},
+        {"content-type": "application/jsonl"},
+        {"content-type": ""},
+        {"origin": "https://elsewhere.example"},
+    ],
+    ids=["text", "form", "multipart", "another type", "empty", "undeclared from a browser"],
+)
+def test_a_body_of_another_declared_type_or_from_a_browser_undeclared_is_415(
+    http: httpx.Client, headers: dict[str, str]
+) -> None:
+    # What a page can post across sites without a preflight never reaches a call.
+    response = http.post(SEARCH, content=_DOCUMENT, headers=headers)
+
+    assert response.status_code == 415
+    assert _error(response)["status"] == "INVALID_ARGUMENT"
+    assert "application/json" in _error(response)["message"]
+
+
+_QUERY = b'{"domain_id": "' + DOMAIN.encode() + b'", "query": %s}'
+# Each body, and the key and the words its 400 names.
+MALFORMED_BODIES = [
+    ("malformed", b'{"domain_id": ', "body", "not valid JSON"),
+    ("truncated", b'{"domain_id": "d"', "body", "not valid JSON"),
+    ("trailing", b'{"domain_id": "d"} x', "body", "not valid JSON"),
+    ("NaN", _QUERY % b'{"filter": [{"k": "provider", "v": NaN, "o": "eq"}]}', "body", "NaN"),
+    (
+        "Infinity",
+        _QUERY % b'{"filter": [{"k": "provider", "v": Infinity, "o": "eq"}]}',
+        "body",
+        "Infinity",
+    ),
+    (
+        "1e400",
+        _QUERY % b'{"filter": [{"k": "provider", "v": 1e400, "o": "eq"}]}',
+        "query.filter[0].value",
+        "finite",
+    ),
+    (
+        "-1e400 in a list",
+        _QUERY % b'{"filter": [{"k": "created_count", "v": [-1e400], "o": "in"}]}',
+        "query.filter[0].value",
+        "finite",
+    ),
+    ("negative limit", _QUERY % b'{"page": {"limit": -1}}', "body", "limit"),
+    ("overflowing limit", _QUERY % b'{"page": {"limit": 4294967296}}', "body", "limit"),
+    ("1e400 limit", _QUERY % b'{"page": {"limit": 1e400}}', "body", "limit"),
+    ("array", b'["domain_id"]', "body", "must be a JSON object, not an array"),
+    ("string", b'"domain_id"', "body", "must be a JSON object, not a string"),
+    ("number", b"1", "body", "must be a JSON object, not a number"),
+    ("null", b"null", "body", "must be a JSON object, not null"),
+    ("boolean", b"true", "body", "must be a JSON object, not a boolean"),
+    ("invalid UTF-8", b'{"domain_id": "\xff\xfe"}', "body", "not valid JSON"),
+    (
+        "duplicate key",
+        b'{"domain_id": "a", "domain_id": "b"}',
+        "body",
+        "'domain_id' is given twice",
+    ),
+    (
+        "duplicate nested key",
+        _QUERY % b'{"page": {"limit": 1, "limit": 2}}',
+        "body",
+        "'limit' is given twice",
+    ),
+]
+
+
+@pytest.mark.parametrize("declared", [False, True], ids=["not declared", "application/json"])
+@pytest.mark.parametrize(
+    ("body", "key", "reason"),
+    [case[1:] for case in MALFORMED_BODIES],
+    ids=[case[0] for case in MALFORMED_BODIES],
+)
+def test_a_malformed_body_is_400_naming_its_field_declared_or_not(
+    http: httpx.Client, body: bytes, key: str, reason: str, declared: bool
+) -> None:
+    headers = {"content-type": "application/json"} if declared else {}
+
+    response = http.post(SEARCH, content=body, headers=headers)
+
+    assert response.status_code == 400, response.text
+    error = _error(response)
+    assert (error["code"], error["status"]) == ("ERROR_INVALID_PARAMETER", "INVALID_ARGUMENT")
+    assert f"(key = {key}, reason = " in error["message"]
+    assert reason in error["message"]
+
+
+def test_an_empty_body_from_a_browser_is_an_empty_request_as_before(http: httpx.Client) -> None:
+    response = http.post(SEARCH, headers={"origin": "https://elsewhere.example"})
+
+    assert response.status_code == 400
+    assert _error(response)["code"] == "ERROR_REQUIRED_PARAMETER"

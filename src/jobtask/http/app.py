@@ -7,12 +7,12 @@ When given the gRPC server's metrics and call log, each rpc call is measured and
 calls are (`transport: http`, with its HTTP status).
 
 Hostile clients are refused as early and cheaply as possible, and never on the event loop's time:
-the token is checked before the body is read; a body must be `application/json` (415) within
-`max_body_bytes` (413, from Content-Length and while it streams) and arrive within `read_timeout`
-(408); it is decoded on a worker thread, its counts of conditions and stages checked before its
-values are converted. A client that hangs up is a client-closed request (499), not an error.
-Every call has a deadline: `X-Request-Timeout` (seconds) or `grpc-timeout`, at most (and by
-default) `max_deadline`.
+the token is checked before the body is read; a body must be JSON (declared so, or undeclared
+from a client that is not a browser; else 415) within `max_body_bytes` (413, from Content-Length
+and while it streams) and arrive within `read_timeout` (408); it is decoded on a worker thread,
+its counts of conditions and stages checked before its values are converted. A client that hangs
+up is a client-closed request (499), not an error. Every call has a deadline: `X-Request-Timeout`
+(seconds) or `grpc-timeout`, at most (and by default) `max_deadline`.
 """
 
 from __future__ import annotations
@@ -155,17 +155,28 @@ def _call_of(request: Request, max_deadline: float) -> Invocation:
 
 
 def _require_json(request: Request) -> None:
-    """A body must say it is JSON; a request without a body need not say anything."""
+    """A body is read as JSON: declared `application/json` (any parameters, such as a charset) or
+    not declared at all, as SpaceONE's gateway reads it. Any other declared type is 415, and so is
+    an undeclared body from a browser (it sends `Origin`): what a page can post across sites
+    without asking first (forms, text/plain, raw bytes) never reaches a call. A request without a
+    body need not say anything."""
     kind = request.headers.get("content-type")
-    declared = request.headers.get("content-length", "0")
-    if kind is None and declared == "0" and "transfer-encoding" not in request.headers:
-        return
-    media = (kind or "").split(";", 1)[0].strip().lower()
+    if kind is None:
+        declared = request.headers.get("content-length", "0")
+        empty = declared == "0" and "transfer-encoding" not in request.headers
+        if empty or "origin" not in request.headers:
+            return
+        raise Refused(
+            415,
+            Code.INVALID_ARGUMENT,
+            "body: a request from a browser (it has an Origin) must be sent as application/json",
+        )
+    media = kind.split(";", 1)[0].strip().lower()
     if media != "application/json":
         raise Refused(
             415,
             Code.INVALID_ARGUMENT,
-            f"body: send it as application/json (Content-Type was {(kind or 'not set')[:80]!r})",
+            f"body: send it as application/json (Content-Type was {kind[:80]!r})",
         )
 
 
