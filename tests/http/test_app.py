@@ -3,7 +3,9 @@ unexpected failures, routing errors, bodies, headers, health, draining, tokens, 
 
 from __future__ import annotations
 
+import json
 import logging
+import socket
 import ssl
 import threading
 from pathlib import Path
@@ -431,3 +433,72 @@ def test_an_empty_body_from_a_browser_is_an_empty_request_as_before(http: httpx.
 
     assert response.status_code == 400
     assert _error(response)["code"] == "ERROR_REQUIRED_PARAMETER"
+
+
+# -- framing: one request, one way to read its length (RFC 9112 section 6.1) --------------------
+
+
+def _exchange(port: int, data: bytes) -> bytes:
+    """What the server sends back until it closes the connection."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
+
+
+@pytest.mark.parametrize(
+    "framing",
+    [
+        b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+        b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+        b"content-length: 5\r\ntransfer-encoding: chunked\r\n",
+    ],
+    ids=["chunked first", "length first", "lower case"],
+)
+def test_a_request_framed_both_ways_is_400_and_its_connection_closed_unread(
+    serve: Serve, framing: bytes
+) -> None:
+    stub = Stub()
+    port = serve(stub).base_url.port
+    assert port is not None
+    # Read by its length, the body is `0\r\n\r\n`; read as chunked, a second request follows it.
+    smuggled = (
+        b"GET /inventory/v1/job-tasks?domain_id="
+        + DOMAIN.encode()
+        + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    request = (
+        b"POST /inventory/v1/job-tasks/search HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/json\r\n" + framing + b"\r\n0\r\n\r\n" + smuggled
+    )
+
+    answer = _exchange(port, request)
+
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"connection: close" in head.lower()
+    assert json.loads(body)["error"] == {
+        "code": "ERROR_INVALID_PARAMETER",
+        "message": "request: Transfer-Encoding and Content-Length cannot both be sent",
+        "status": "INVALID_ARGUMENT",
+    }
+    assert answer.count(b"HTTP/1.1 ") == 1  # the smuggled request was never answered
+    assert stub.calls == []  # nor did the call layer see either
+
+
+def test_a_request_framed_one_way_is_served_as_before(serve: Serve) -> None:
+    stub = Stub()
+    port = serve(stub).base_url.port
+    assert port is not None
+    body = b'{"domain_id": "' + DOMAIN.encode() + b'"}'
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    head = b"POST /inventory/v1/job-tasks/search HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+
+    by_length = _exchange(port, head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    by_chunks = _exchange(port, head + b"Transfer-Encoding: chunked\r\n\r\n" + chunked)
+
+    assert by_length.startswith(b"HTTP/1.1 200 ")
+    assert by_chunks.startswith(b"HTTP/1.1 200 ")
+    assert [name for name, _, _ in stub.calls] == ["list", "list"]
