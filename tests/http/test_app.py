@@ -502,3 +502,74 @@ def test_a_request_framed_one_way_is_served_as_before(serve: Serve) -> None:
     assert by_length.startswith(b"HTTP/1.1 200 ")
     assert by_chunks.startswith(b"HTTP/1.1 200 ")
     assert [name for name, _, _ in stub.calls] == ["list", "list"]
+
+
+# -- size: one list past MAX_LIST_VALUES is refused before its values are converted -------------
+
+_LONG = [f"p{i}" for i in range(1001)]  # one past MAX_LIST_VALUES' default, 1000
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "where"),
+    [
+        (SEARCH, {"filter": [{"k": "provider", "v": _LONG, "o": "in"}]}, "query.filter[0]"),
+        (
+            SEARCH,
+            {
+                "filter_or": [
+                    {"k": "a", "v": 1, "o": "eq"},
+                    {"key": "b", "value": _LONG, "o": "not_in"},
+                ]
+            },
+            "query.filter_or[1]",
+        ),
+        (
+            STAT,
+            {
+                "aggregate": [
+                    {
+                        "group": {
+                            "fields": [
+                                {
+                                    "operator": "count",
+                                    "name": "n",
+                                    "conditions": [
+                                        {"k": "provider", "v": _LONG, "o": "contain_in"}
+                                    ],
+                                }
+                            ]
+                        }
+                    }
+                ]
+            },
+            "query.aggregate[0].group.fields[0].conditions[0]",
+        ),
+    ],
+    ids=["filter in", "filter_or not_in", "stat group condition contain_in"],
+)
+def test_a_list_past_max_list_values_is_400_before_the_body_becomes_a_message(
+    http: httpx.Client,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    query: dict[str, Any],
+    where: str,
+) -> None:
+    converted: list[Any] = []
+    monkeypatch.setattr("jobtask.http.app.to_message", lambda *a: converted.append(a))
+
+    response = http.post(path, json={"domain_id": DOMAIN, "query": query})
+
+    assert response.status_code == 400
+    assert _error(response)["message"] == (
+        f"Invalid parameter. (key = {where}.value, reason = 1001 values in a list; "
+        "at most 1000 are allowed)"
+    )
+    assert converted == []
+
+
+def test_a_list_of_max_list_values_is_served(http: httpx.Client) -> None:
+    query = {"filter": [{"k": "provider", "v": _LONG[:1000], "o": "in"}], "count_only": True}
+
+    response = http.post(SEARCH, json={"domain_id": DOMAIN, "query": query})
+
+    assert response.status_code == 200, response.text

@@ -46,7 +46,7 @@ from jobtask.http.transcode import (
     to_json,
     to_message,
 )
-from jobtask.query.limits import check_counts
+from jobtask.query.limits import check_counts, check_list_lengths
 from jobtask.rpc.calls import TIMEZONE, Calls
 from jobtask.rpc.invocation import OK, Invocation, Outcome, Rpc, Seen
 from jobtask.rpc.logs import CallLog
@@ -210,8 +210,40 @@ async def _body(request: Request, limit: int, read_timeout: float) -> bytes:
     return b"".join(chunks)
 
 
+def _items(value: Any, where: str) -> Iterator[tuple[str, Any]]:
+    """The items of a JSON list, each with where it is; nothing for anything else."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            yield f"{where}[{index}]", item
+
+
+def _member(value: Any, name: str) -> Any:
+    return value.get(name) if isinstance(value, dict) else None
+
+
+def _list_lengths(query: dict[str, Any]) -> Iterator[tuple[str, int]]:
+    """The length of each condition value that is a list (filter, filter_or, a stat group's
+    field conditions), by the condition's `v` or `value`."""
+    conditions = [
+        condition
+        for name in ("filter", "filter_or")
+        for condition in _items(query.get(name), f"query.{name}")
+    ]
+    for at, stage in _items(query.get("aggregate"), "query.aggregate"):
+        for field_at, field in _items(
+            _member(_member(stage, "group"), "fields"), f"{at}.group.fields"
+        ):
+            conditions.extend(_items(_member(field, "conditions"), f"{field_at}.conditions"))
+    for where, condition in conditions:
+        for key in ("v", "value"):
+            value = _member(condition, key)
+            if isinstance(value, list):
+                yield f"{where}.value", len(value)
+
+
 def _check_document_counts(document: Any, limits: Limits) -> None:
-    """A JSON body's counts of conditions and stages, before protobuf converts its values."""
+    """A JSON body's counts of conditions and stages, and the length of each condition's list,
+    before protobuf converts its values."""
     query = document.get("query") if isinstance(document, dict) else None
     if not isinstance(query, dict):
         return
@@ -221,6 +253,7 @@ def _check_document_counts(document: Any, limits: Limits) -> None:
         return len(value) if isinstance(value, list) else 0
 
     check_counts(count("filter"), count("filter_or"), count("aggregate"), limits)
+    check_list_lengths(_list_lengths(query), limits)
 
 
 def request_message(
