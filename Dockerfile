@@ -1,7 +1,8 @@
 # The JobTask service for production: slim, non-root, configured by environment (see docs/deployment.md).
-# The runtime dependencies are the pins the tests ran with (requirements/runtime.txt, `make lock`);
-# the package itself installs without dependencies. `make image-check` repeats these two installs
-# in a clean virtualenv and runs the console scripts from it (there is no Docker engine in CI).
+# The runtime dependencies are the pins the tests ran with (requirements/runtime.txt, `make lock`),
+# the `otel` extra's included (OTEL_ENABLED=true traces); the package installs without dependencies.
+# `make image-check` repeats these two installs in a clean virtualenv and runs the console scripts
+# from it, tracing included (there is no Docker engine in CI).
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY requirements/runtime.txt ./requirements/

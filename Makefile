@@ -92,7 +92,7 @@ identity-lock:  ## re-resolve identity's stack and pin everything it installs in
 # The runtime pins (the image's) are the dev pins' versions of the runtime dependencies: what was tested.
 lock:  ## re-pin dev/CI dependencies and the image's runtime dependencies from pyproject.toml
 	$(BIN)/pip-compile -q --no-emit-find-links --extra dev --strip-extras -o requirements/dev.txt pyproject.toml
-	$(BIN)/pip-compile -q --no-emit-find-links --strip-extras -c requirements/dev.txt \
+	$(BIN)/pip-compile -q --no-emit-find-links --extra otel --strip-extras -c requirements/dev.txt \
 		-o requirements/runtime.txt pyproject.toml
 
 # As the Dockerfile: the runtime pins, then the package without dependencies, from the index alone

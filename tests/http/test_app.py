@@ -3,7 +3,9 @@ unexpected failures, routing errors, bodies, headers, health, draining, tokens, 
 
 from __future__ import annotations
 
+import json
 import logging
+import socket
 import ssl
 import threading
 from pathlib import Path
@@ -311,3 +313,265 @@ def test_with_tls_configured_http_is_served_over_tls_with_the_same_certificate(
         server.stop(grace=1)
 
     assert response.json() == {"status": "SERVING"}
+
+
+# -- what a body may be: JSON, declared so or not declared at all (issue 26) -------------------
+
+_DOCUMENT = b'{"domain_id": "%s", "query": {"count_only": true}}' % DOMAIN.encode()
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"content-type": "application/json"},
+        {"content-type": "application/json; charset=utf-8"},
+        {"content-type": "Application/JSON;charset=UTF-8"},
+        {"content-type": "application/json; charset=latin-1"},
+    ],
+    ids=["not declared", "json", "json utf-8", "json in capitals", "json latin-1"],
+)
+def test_a_json_body_is_read_declared_or_not(http: httpx.Client, headers: dict[str, str]) -> None:
+    response = http.post(SEARCH, content=_DOCUMENT, headers=headers)
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {"total_count": len(tasks_in(DOMAIN))}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"content-type": "text/plain"},
+        {"content-type": "application/x-www-form-urlencoded"},
+        {"content-type": "multipart/form-data; boundary=x"},
+        {"content-type": "application/jsonl"},
+        {"content-type": ""},
+        {"origin": "https://elsewhere.example"},
+    ],
+    ids=["text", "form", "multipart", "another type", "empty", "undeclared from a browser"],
+)
+def test_a_body_of_another_declared_type_or_from_a_browser_undeclared_is_415(
+    http: httpx.Client, headers: dict[str, str]
+) -> None:
+    # What a page can post across sites without a preflight never reaches a call.
+    response = http.post(SEARCH, content=_DOCUMENT, headers=headers)
+
+    assert response.status_code == 415
+    assert _error(response)["status"] == "INVALID_ARGUMENT"
+    assert "application/json" in _error(response)["message"]
+
+
+_QUERY = b'{"domain_id": "' + DOMAIN.encode() + b'", "query": %s}'
+# Each body, and the key and the words its 400 names.
+MALFORMED_BODIES = [
+    ("malformed", b'{"domain_id": ', "body", "not valid JSON"),
+    ("truncated", b'{"domain_id": "d"', "body", "not valid JSON"),
+    ("trailing", b'{"domain_id": "d"} x', "body", "not valid JSON"),
+    ("NaN", _QUERY % b'{"filter": [{"k": "provider", "v": NaN, "o": "eq"}]}', "body", "NaN"),
+    (
+        "Infinity",
+        _QUERY % b'{"filter": [{"k": "provider", "v": Infinity, "o": "eq"}]}',
+        "body",
+        "Infinity",
+    ),
+    (
+        "1e400",
+        _QUERY % b'{"filter": [{"k": "provider", "v": 1e400, "o": "eq"}]}',
+        "query.filter[0].value",
+        "finite",
+    ),
+    (
+        "-1e400 in a list",
+        _QUERY % b'{"filter": [{"k": "created_count", "v": [-1e400], "o": "in"}]}',
+        "query.filter[0].value",
+        "finite",
+    ),
+    ("negative limit", _QUERY % b'{"page": {"limit": -1}}', "body", "limit"),
+    ("overflowing limit", _QUERY % b'{"page": {"limit": 4294967296}}', "body", "limit"),
+    ("1e400 limit", _QUERY % b'{"page": {"limit": 1e400}}', "body", "limit"),
+    ("array", b'["domain_id"]', "body", "must be a JSON object, not an array"),
+    ("string", b'"domain_id"', "body", "must be a JSON object, not a string"),
+    ("number", b"1", "body", "must be a JSON object, not a number"),
+    ("null", b"null", "body", "must be a JSON object, not null"),
+    ("boolean", b"true", "body", "must be a JSON object, not a boolean"),
+    ("invalid UTF-8", b'{"domain_id": "\xff\xfe"}', "body", "not valid JSON"),
+    (
+        "duplicate key",
+        b'{"domain_id": "a", "domain_id": "b"}',
+        "body",
+        "'domain_id' is given twice",
+    ),
+    (
+        "duplicate nested key",
+        _QUERY % b'{"page": {"limit": 1, "limit": 2}}',
+        "body",
+        "'limit' is given twice",
+    ),
+]
+
+
+@pytest.mark.parametrize("declared", [False, True], ids=["not declared", "application/json"])
+@pytest.mark.parametrize(
+    ("body", "key", "reason"),
+    [case[1:] for case in MALFORMED_BODIES],
+    ids=[case[0] for case in MALFORMED_BODIES],
+)
+def test_a_malformed_body_is_400_naming_its_field_declared_or_not(
+    http: httpx.Client, body: bytes, key: str, reason: str, declared: bool
+) -> None:
+    headers = {"content-type": "application/json"} if declared else {}
+
+    response = http.post(SEARCH, content=body, headers=headers)
+
+    assert response.status_code == 400, response.text
+    error = _error(response)
+    assert (error["code"], error["status"]) == ("ERROR_INVALID_PARAMETER", "INVALID_ARGUMENT")
+    assert f"(key = {key}, reason = " in error["message"]
+    assert reason in error["message"]
+
+
+def test_an_empty_body_from_a_browser_is_an_empty_request_as_before(http: httpx.Client) -> None:
+    response = http.post(SEARCH, headers={"origin": "https://elsewhere.example"})
+
+    assert response.status_code == 400
+    assert _error(response)["code"] == "ERROR_REQUIRED_PARAMETER"
+
+
+# -- framing: one request, one way to read its length (RFC 9112 section 6.1) --------------------
+
+
+def _exchange(port: int, data: bytes) -> bytes:
+    """What the server sends back until it closes the connection."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
+
+
+@pytest.mark.parametrize(
+    "framing",
+    [
+        b"Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+        b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+        b"content-length: 5\r\ntransfer-encoding: chunked\r\n",
+    ],
+    ids=["chunked first", "length first", "lower case"],
+)
+def test_a_request_framed_both_ways_is_400_and_its_connection_closed_unread(
+    serve: Serve, framing: bytes
+) -> None:
+    stub = Stub()
+    port = serve(stub).base_url.port
+    assert port is not None
+    # Read by its length, the body is `0\r\n\r\n`; read as chunked, a second request follows it.
+    smuggled = (
+        b"GET /inventory/v1/job-tasks?domain_id="
+        + DOMAIN.encode()
+        + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    )
+    request = (
+        b"POST /inventory/v1/job-tasks/search HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/json\r\n" + framing + b"\r\n0\r\n\r\n" + smuggled
+    )
+
+    answer = _exchange(port, request)
+
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"connection: close" in head.lower()
+    assert json.loads(body)["error"] == {
+        "code": "ERROR_INVALID_PARAMETER",
+        "message": "request: Transfer-Encoding and Content-Length cannot both be sent",
+        "status": "INVALID_ARGUMENT",
+    }
+    assert answer.count(b"HTTP/1.1 ") == 1  # the smuggled request was never answered
+    assert stub.calls == []  # nor did the call layer see either
+
+
+def test_a_request_framed_one_way_is_served_as_before(serve: Serve) -> None:
+    stub = Stub()
+    port = serve(stub).base_url.port
+    assert port is not None
+    body = b'{"domain_id": "' + DOMAIN.encode() + b'"}'
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
+    head = b"POST /inventory/v1/job-tasks/search HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+
+    by_length = _exchange(port, head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    by_chunks = _exchange(port, head + b"Transfer-Encoding: chunked\r\n\r\n" + chunked)
+
+    assert by_length.startswith(b"HTTP/1.1 200 ")
+    assert by_chunks.startswith(b"HTTP/1.1 200 ")
+    assert [name for name, _, _ in stub.calls] == ["list", "list"]
+
+
+# -- size: one list past MAX_LIST_VALUES is refused before its values are converted -------------
+
+_LONG = [f"p{i}" for i in range(1001)]  # one past MAX_LIST_VALUES' default, 1000
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "where"),
+    [
+        (SEARCH, {"filter": [{"k": "provider", "v": _LONG, "o": "in"}]}, "query.filter[0]"),
+        (
+            SEARCH,
+            {
+                "filter_or": [
+                    {"k": "a", "v": 1, "o": "eq"},
+                    {"key": "b", "value": _LONG, "o": "not_in"},
+                ]
+            },
+            "query.filter_or[1]",
+        ),
+        (
+            STAT,
+            {
+                "aggregate": [
+                    {
+                        "group": {
+                            "fields": [
+                                {
+                                    "operator": "count",
+                                    "name": "n",
+                                    "conditions": [
+                                        {"k": "provider", "v": _LONG, "o": "contain_in"}
+                                    ],
+                                }
+                            ]
+                        }
+                    }
+                ]
+            },
+            "query.aggregate[0].group.fields[0].conditions[0]",
+        ),
+    ],
+    ids=["filter in", "filter_or not_in", "stat group condition contain_in"],
+)
+def test_a_list_past_max_list_values_is_400_before_the_body_becomes_a_message(
+    http: httpx.Client,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+    query: dict[str, Any],
+    where: str,
+) -> None:
+    converted: list[Any] = []
+    monkeypatch.setattr("jobtask.edges.http.body.to_message", lambda *a: converted.append(a))
+
+    response = http.post(path, json={"domain_id": DOMAIN, "query": query})
+
+    assert response.status_code == 400
+    assert _error(response)["message"] == (
+        f"Invalid parameter. (key = {where}.value, reason = 1001 values in a list; "
+        "at most 1000 are allowed)"
+    )
+    assert converted == []
+
+
+def test_a_list_of_max_list_values_is_served(http: httpx.Client) -> None:
+    query = {"filter": [{"k": "provider", "v": _LONG[:1000], "o": "in"}], "count_only": True}
+
+    response = http.post(SEARCH, json={"domain_id": DOMAIN, "query": query})
+
+    assert response.status_code == 200, response.text

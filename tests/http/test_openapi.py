@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +17,7 @@ from jobtask.edges.http.transcode import to_json, to_message
 from jobtask.lines.v1.rpcs import JobTaskRpcs
 from jobtask.services.reads import JobTaskService
 from spaceone.api.inventory.v1 import job_task_pb2
-from tests.http.conftest import http_app
+from tests.http.conftest import Serve, http_app
 
 # The response example of SpaceONE's API document for list, verbatim.
 API_DOCUMENT_EXAMPLE = {
@@ -234,3 +235,33 @@ def test_every_rpc_of_the_service_has_a_binding_and_a_handler() -> None:
     assert {b.rpc for b in BINDINGS} == rpcs
     for rpc in rpcs:
         assert callable(getattr(JobTaskRpcs, rpc))
+
+
+def test_the_statuses_the_edge_answers_a_body_with_are_documented(
+    serve: Serve, service: JobTaskService
+) -> None:
+    http = serve(service, max_body_bytes=100, read_timeout=0.5)
+    port = http.base_url.port
+    assert port is not None
+    path = "/inventory/v1/job-tasks/search"
+    document = http.get("/openapi.json").json()
+    error = {"$ref": "#/components/schemas/Error"}
+
+    unsupported = http.post(path, content=b"{}", headers={"content-type": "text/plain"})
+    too_large = http.post(path, json={"domain_id": "d" * 200})
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{{".encode())
+        late = sock.recv(4096)
+
+    answered = [unsupported.status_code, too_large.status_code, int(late.split()[1])]
+    assert answered == [415, 413, 408]
+    for route in ("/inventory/v1/job-tasks/search", "/inventory/v1/job-tasks/stat"):
+        responses = document["paths"][route]["post"]["responses"]
+        for status in answered:
+            assert responses[str(status)]["content"]["application/json"]["schema"] == error
+    # Without a body there is nothing to refuse these for.
+    for route, method in (
+        ("/inventory/v1/job-tasks", "get"),
+        ("/inventory/v1/job-task/{job_task_id}", "delete"),
+    ):
+        assert set(document["paths"][route][method]["responses"]) == {"200", "default"}

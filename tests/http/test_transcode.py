@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -168,6 +169,15 @@ def test_wrong_json_is_invalid_never_an_unexpected_error(document: Any, reason: 
 )
 def test_malformed_json_is_invalid(data: bytes) -> None:
     with pytest.raises(InvalidParameter, match="not valid JSON"):
+        read_json(data, "body")
+
+
+@pytest.mark.parametrize(
+    ("data", "key"),
+    [(b'{"a": 1, "a": 2}', "'a'"), (b'{"q": [{"v": {"$in": 1, "$in": 2}}]}', "'$in'")],
+)
+def test_a_key_given_twice_in_an_object_is_invalid(data: bytes, key: str) -> None:
+    with pytest.raises(InvalidParameter, match=f"{re.escape(key)} is given twice"):
         read_json(data, "body")
 
 

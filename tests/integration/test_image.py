@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,14 @@ def test_the_runtime_holds_exactly_the_tested_pins(image_bin: Path) -> None:
 
 @pytest.fixture
 def served(image_bin: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
-    """jobtask-server from the image's runtime, as a non-root user, on the dev database."""
+    with _serving(image_bin, tmp_path / "server.log") as environment:
+        yield environment
+
+
+@contextmanager
+def _serving(image_bin: Path, log_path: Path, **settings: str) -> Iterator[dict[str, str]]:
+    """jobtask-server from the image's runtime, as a non-root user, on the dev database, with
+    `settings` added to its environment and its output in `log_path`."""
     database = start_database()
     grpc_port, http_port = free_port(), free_port()
     environment = {
@@ -85,8 +93,9 @@ def served(image_bin: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
         "METRICS_PORT": "0",
         "JOBTASK_SERVER": f"127.0.0.1:{grpc_port}",
         "JOBTASK_DOMAIN_ID": "domain-000000000001",
+        **settings,
     }
-    log = (tmp_path / "server.log").open("wb")
+    log = log_path.open("wb")
     server = subprocess.Popen(
         [image_bin / "jobtask-server"],
         env=environment,
@@ -109,7 +118,7 @@ def served(image_bin: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
         server.wait(timeout=30)
         log.close()
         database.stop()
-    assert server.returncode == 0, (tmp_path / "server.log").read_text()
+    assert server.returncode == 0, log_path.read_text()
 
 
 def _run(environment: dict[str, str], *command: Any) -> subprocess.CompletedProcess[str]:
@@ -141,3 +150,33 @@ def test_the_console_scripts_serve_check_health_and_call(
 
     version = _run(served, image_bin / "jobtask", "--version")
     assert version.stdout.startswith("jobtask ")
+
+
+def test_tracing_works_in_the_image(image_bin: Path, tmp_path: Path) -> None:
+    # The image holds the otel extra: OTEL_ENABLED=true starts, and each call is a server span
+    # with its MongoDB commands as children (printed by the console exporter).
+    log_path = tmp_path / "server.log"
+    with _serving(image_bin, log_path, OTEL_ENABLED="true", OTEL_EXPORTER="console") as served:
+        listed = _run(served, image_bin / "jobtask", "list", "--json")
+        assert listed.returncode == 0, listed.stderr
+    spans = _json_objects(log_path.read_text())
+
+    [call] = [s for s in spans if s.get("name") == "/spaceone.api.inventory.v1.JobTask/list"]
+    database = [s for s in spans if s.get("attributes", {}).get("db.system") == "mongodb"]
+    assert call["kind"] == "SpanKind.SERVER"
+    assert call["context"]["trace_id"] in {s["context"]["trace_id"] for s in database}
+
+
+def _json_objects(text: str) -> list[dict[str, Any]]:
+    """The JSON objects in `text` (the console exporter prints each span over several lines)."""
+    decoder = json.JSONDecoder()
+    objects, position = [], 0
+    while (start := text.find("{", position)) != -1:
+        try:
+            value, position = decoder.raw_decode(text, start)
+        except ValueError:
+            position = start + 1
+            continue
+        if isinstance(value, dict):
+            objects.append(value)
+    return objects

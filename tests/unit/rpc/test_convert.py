@@ -337,3 +337,59 @@ def test_a_stat_answer_is_the_struct_update_builds(
 
     assert struct.SerializeToString() == expected.SerializeToString()
     assert json_format.MessageToJson(struct) == json_format.MessageToJson(expected)
+
+
+_LONG = [f"p{i}" for i in range(1001)]  # one past MAX_LIST_VALUES' default, 1000
+_GROUP = {
+    "fields": [
+        {"operator": "count", "name": "n", "conditions": [{"k": "provider", "v": _LONG, "o": "in"}]}
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    ("query", "where", "to"),
+    [
+        ({"filter": [{"k": "provider", "v": _LONG, "o": "in"}]}, "query.filter[0]", "list"),
+        (
+            {
+                "filter_or": [
+                    {"k": "a", "v": 1, "o": "eq"},
+                    {"key": "provider", "value": _LONG, "operator": "not_in"},
+                ]
+            },
+            "query.filter_or[1]",
+            "list",
+        ),
+        ({"filter": [{"k": "provider", "v": _LONG, "o": "contain_in"}]}, "query.filter[0]", "stat"),
+        (
+            {"aggregate": [{"count": {"name": "c"}}, {"group": _GROUP}]},
+            "query.aggregate[1].group.fields[0].conditions[0]",
+            "stat",
+        ),
+    ],
+    ids=["filter in", "filter_or not_in", "stat filter contain_in", "stat group condition"],
+)
+def test_a_list_past_max_list_values_is_refused_before_any_value_is_converted(
+    monkeypatch: pytest.MonkeyPatch, query: dict[str, Any], where: str, to: str
+) -> None:
+    converted: list[Any] = []
+    monkeypatch.setattr(requests, "to_value", lambda value: converted.append(value))
+
+    with pytest.raises(InvalidParameter) as raised:
+        if to == "list":
+            requests.to_query(_query(query))
+        else:
+            requests.to_statistics_query(json_format.ParseDict(query, query_pb2.StatisticsQuery()))
+
+    assert raised.value.key == f"{where}.value"
+    assert raised.value.reason == "1001 values in a list; at most 1000 are allowed"
+    assert converted == []
+
+
+def test_a_list_of_max_list_values_is_converted() -> None:
+    values = _LONG[:1000]
+
+    query = requests.to_query(_query({"filter": [{"k": "provider", "v": values, "o": "in"}]}))
+
+    assert query.filter == (Condition("provider", values, "in"),)

@@ -7,12 +7,12 @@ Given the server's observation, each rpc call is measured and logged as gRPC cal
 (`transport: http`, with its HTTP status).
 
 Hostile clients are refused as early and cheaply as possible, and never on the event loop's time:
-the token is checked before the body is read; a body must be `application/json` (415) within
-`max_body_bytes` (413, from Content-Length and while it streams) and arrive within `read_timeout`
-(408); it is decoded on a worker thread, its counts of conditions and stages checked before its
-values are converted. A client that hangs up is a client-closed request (499), not an error.
-Every call has a deadline: `X-Request-Timeout` (seconds) or `grpc-timeout`, at most (and by
-default) `max_deadline`.
+the token is checked before the body is read; a body must be JSON (declared so, or undeclared
+from a client that is not a browser; else 415) within `max_body_bytes` (413, from Content-Length
+and while it streams) and arrive within `read_timeout` (408); it is decoded on a worker thread,
+its counts of conditions and stages checked before its values are converted. A client that hangs
+up is a client-closed request (499), not an error. Every call has a deadline: `X-Request-Timeout`
+(seconds) or `grpc-timeout`, at most (and by default) `max_deadline`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import anyio
 from google.protobuf.message import Message
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -34,26 +34,28 @@ from jobtask.auth.spaceone import SpaceoneCaller
 from jobtask.calls.handlers import Calls
 from jobtask.calls.invocation import OK, Invocation, Outcome
 from jobtask.calls.status import Code, status_of
-from jobtask.domain import Limits
+from jobtask.edges.http.body import (
+    CLIENT_CLOSED,
+    Disconnected,
+    Refused,
+    read_body,
+    request_message,
+    require_json,
+)
 from jobtask.edges.http.openapi import openapi_document
 from jobtask.edges.http.routes import BINDINGS, Binding
 from jobtask.edges.http.status import HTTP_STATUS, error_response, status_response
 from jobtask.edges.http.transcode import (
-    BODY,
     SECONDS_PATTERN,
     TIMEOUT_PATTERN,
     parse_seconds,
     parse_timeout,
-    query_document,
-    read_json,
     to_json,
-    to_message,
 )
 from jobtask.errors import InvalidParameter, JobTaskError, NotFound, NotImplementedYet
 from jobtask.lines.v1.rpcs import TIMEZONE
 from jobtask.observability.call import Ended
 from jobtask.observability.observe import Observation
-from jobtask.query.limits import check_counts
 from jobtask.scope import Scope
 
 # The metadata key the gRPC servicer reads stat's time zone from, here a header of the same name.
@@ -119,29 +121,6 @@ def _by_method(endpoints: Mapping[str, Endpoint]) -> Endpoint:
     return dispatch
 
 
-class Refused(Exception):
-    """A request refused by the HTTP edge itself, with an HTTP status gRPC has no code for."""
-
-    def __init__(self, http_status: int, status: Code, message: str) -> None:
-        super().__init__(message)
-        self.http_status = http_status
-        self.status = status
-        self.message = message
-
-    def response(self) -> Response:
-        return error_response(
-            InvalidParameter.code, self.message, self.status, http_status=self.http_status
-        )
-
-
-class Disconnected(Exception):
-    """The client hung up before its request was read: nobody is left to answer."""
-
-
-# How a disconnect is counted (nginx's "client closed request"); nothing is sent.
-CLIENT_CLOSED: Final = 499
-
-
 def _call_of(request: Request, max_deadline: float) -> Invocation:
     """The call's headers and deadline (from now): the one it asks for, at most `max_deadline`."""
     seconds = request.headers.get(DEADLINE_HEADER)
@@ -153,88 +132,6 @@ def _call_of(request: Request, max_deadline: float) -> Invocation:
     else:
         asked = max_deadline
     return Invocation.within(min(asked, max_deadline), request.headers.items())
-
-
-def _require_json(request: Request) -> None:
-    """A body must say it is JSON; a request without a body need not say anything."""
-    kind = request.headers.get("content-type")
-    declared = request.headers.get("content-length", "0")
-    if kind is None and declared == "0" and "transfer-encoding" not in request.headers:
-        return
-    media = (kind or "").split(";", 1)[0].strip().lower()
-    if media != "application/json":
-        raise Refused(
-            415,
-            Code.INVALID_ARGUMENT,
-            f"body: send it as application/json (Content-Type was {(kind or 'not set')[:80]!r})",
-        )
-
-
-def _too_large(limit: int) -> Refused:
-    return Refused(413, Code.RESOURCE_EXHAUSTED, f"body: larger than the maximum of {limit} bytes")
-
-
-async def _body(request: Request, limit: int, read_timeout: float) -> bytes:
-    """The body, refused as soon as it is known to be too large (Content-Length, then as it
-    streams); a client that stops sending it is cut off after `read_timeout` seconds."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        with anyio.fail_after(read_timeout):
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > limit:
-                    raise _too_large(limit)
-                chunks.append(chunk)
-    except ClientDisconnect:
-        raise Disconnected from None
-    except TimeoutError:
-        raise Refused(
-            408,
-            Code.DEADLINE_EXCEEDED,
-            f"body: not received within {read_timeout:g} seconds",
-        ) from None
-    return b"".join(chunks)
-
-
-def _check_document_counts(document: Any, limits: Limits) -> None:
-    """A JSON body's counts of conditions and stages, before protobuf converts its values."""
-    query = document.get("query") if isinstance(document, dict) else None
-    if not isinstance(query, dict):
-        return
-
-    def count(name: str) -> int:
-        value = query.get(name)
-        return len(value) if isinstance(value, list) else 0
-
-    check_counts(count("filter"), count("filter_or"), count("aggregate"), limits)
-
-
-def request_message(
-    binding: Binding,
-    request: Request,
-    body: bytes | None,
-    limits: Limits,
-) -> Message:
-    """The rpc's request message from the path, and the JSON body or the query parameters
-    (on a worker thread: decoding a large body takes CPU)."""
-    path = {name: request.path_params[name] for name in binding.path_fields}
-    if body is not None:
-        document = read_json(body, BODY)
-        _check_document_counts(document, limits)
-        if isinstance(document, dict):
-            document.update(path)
-        return to_message(document, binding.request, BODY)
-    document = query_document(
-        binding.request_descriptor,
-        request.query_params.multi_items(),
-        path_fields=binding.path_fields,
-    )
-    _check_document_counts(document, limits)
-    return to_message({**document, **path}, binding.request, "query parameters")
 
 
 def _route_error(request: Request, error: Exception) -> Response:
@@ -344,8 +241,8 @@ class HttpApp:
         if binding.body:
             if request.query_params:
                 raise InvalidParameter("query parameters", "this path takes a JSON body only")
-            _require_json(request)
-            body = await _body(request, self._max_body_bytes, self._read_timeout)
+            require_json(request)
+            body = await read_body(request, self._max_body_bytes, self._read_timeout)
         return await anyio.to_thread.run_sync(
             self._serve, binding, request, body, call, caller, exchange, limiter=self._limiter
         )

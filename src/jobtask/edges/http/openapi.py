@@ -214,6 +214,15 @@ def parameters_of(binding: Binding) -> list[Schema]:
 # The document
 
 
+# What the HTTP edge itself answers about a body, with statuses gRPC has no code for.
+BODY_REFUSALS: Final[Mapping[int, str]] = {
+    408: "the body did not arrive within HTTP_READ_TIMEOUT_SECONDS",
+    413: "the body is larger than HTTP_MAX_BODY_BYTES",
+    415: "the body was declared as another type than application/json, or was sent undeclared "
+    "by a browser",
+}
+
+
 def _json(schema: Schema, description: str) -> Schema:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -235,6 +244,9 @@ def _operation(binding: Binding, operation_id: str, headers: Sequence[Schema]) -
             "required": False,
             "content": {"application/json": {"schema": request}},
         }
+        operation["responses"].update(
+            {str(status): _json(_ref("Error"), said) for status, said in BODY_REFUSALS.items()}
+        )
     return operation
 
 

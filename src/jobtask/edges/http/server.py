@@ -5,7 +5,8 @@ reports the port it got. Stopping is two steps, so `__main__` can drain gRPC and
 `shutdown()` turns `/healthz` NOT_SERVING and stops accepting connections, `wait(grace)` lets
 in-flight requests finish for up to `grace` seconds. A connection gets HTTP_READ_TIMEOUT_SECONDS
 to send a request's headers (`_TimedH11`; the app bounds the body) and HTTP_KEEP_ALIVE_SECONDS
-of idleness between requests.
+of idleness between requests. A request framed two ways (`_one_framing`) is refused before the
+app sees it.
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ from typing import Any
 
 import h11
 import uvicorn
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from jobtask.calls.handlers import Calls
+from jobtask.calls.status import Code
 from jobtask.edges.http.app import HttpApp
+from jobtask.edges.http.status import error_response
+from jobtask.errors import InvalidParameter
 from jobtask.observability.observe import Observation
 from jobtask.settings import Settings
 
@@ -93,6 +98,29 @@ class _TimedH11(H11Protocol):
         super().connection_lost(exc)
 
 
+def _one_framing(app: ASGIApp) -> ASGIApp:
+    """`app` behind a refusal of requests that carry both Transfer-Encoding and Content-Length
+    (RFC 9112 section 6.1): h11 would read the body as chunked, a proxy in front may have read it
+    by its length, and the bytes between would be smuggled in as a request of their own. The
+    request is answered 400 and its connection closed, unread."""
+
+    async def guarded(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            names = {name for name, _ in scope["headers"]}
+            if b"transfer-encoding" in names and b"content-length" in names:
+                response = error_response(
+                    InvalidParameter.code,
+                    "request: Transfer-Encoding and Content-Length cannot both be sent",
+                    Code.INVALID_ARGUMENT,
+                )
+                response.headers["connection"] = "close"
+                await response(scope, receive, send)
+                return
+        await app(scope, receive, send)
+
+    return guarded
+
+
 class HttpServer:
     """uvicorn serving an HttpApp on a bound socket, in a thread of its own."""
 
@@ -113,7 +141,7 @@ class HttpServer:
         self.port: int = sock.getsockname()[1]
         certificate, key = tls_files or (None, None)
         config = uvicorn.Config(
-            app.asgi,
+            _one_framing(app.asgi),
             lifespan="off",
             log_config=None,  # our logging is configured once, in __main__
             access_log=False,  # each rpc call has its line from the call log instead

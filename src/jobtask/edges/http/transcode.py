@@ -45,12 +45,35 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are each given once: parsers disagree on which of two wins (as
+    SpaceONE's gateway does, such an object is refused)."""
+    document = dict(pairs)
+    if len(document) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return document
+
+
 def read_json(data: bytes | str, where: str) -> Any:
-    """Standard JSON only (no NaN or Infinity); an empty body is an empty object."""
+    """Standard JSON only (no NaN or Infinity, no key twice in an object); an empty body is an
+    empty object."""
     if isinstance(data, bytes) and not data.strip():
         return {}
     try:
-        return json.loads(data, parse_constant=_reject_constant)
+        return json.loads(data, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as duplicate:
+        key = shown(duplicate.key)
+        raise InvalidParameter(where, f"{key} is given twice in an object") from None
     except (ValueError, RecursionError) as error:  # JSONDecodeError and UnicodeDecodeError too
         raise InvalidParameter(where, f"not valid JSON ({error})") from None
 

@@ -4,7 +4,7 @@ and stat requests, and the writer's requests (new task, progress, outcome)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from google.protobuf import struct_pb2
@@ -18,7 +18,7 @@ from jobtask.domain import (
     TaskError,
 )
 from jobtask.errors import InvalidParameter
-from jobtask.query.limits import DEFAULT_LIMITS, check_counts
+from jobtask.query.limits import DEFAULT_LIMITS, check_counts, check_list_lengths
 from jobtask.query.model import Condition, Page, Query, SortKey
 from jobtask.query.stat_model import (
     AggregateCount,
@@ -89,8 +89,32 @@ def to_sort(message: query_pb2.Sort) -> tuple[SortKey, ...]:
     return tuple(SortKey(k.key, k.desc) for k in message.keys)
 
 
+def _list_lengths(
+    message: query_pb2.Query | query_pb2.StatisticsQuery,
+) -> Iterator[tuple[str, int]]:
+    """The length of each condition value that is a list (filter, filter_or, a stat group's
+    field conditions), read off the message before any value is converted."""
+    conditions: list[tuple[str, query_pb2.Filter | query_pb2.AggregateSubCondition]] = [
+        (f"query.{name}[{index}]", condition)
+        for name in ("filter", "filter_or")
+        for index, condition in enumerate(getattr(message, name))
+    ]
+    for index, stage in enumerate(getattr(message, "aggregate", ())):
+        if stage.WhichOneof("aggregate_alias") == "group":
+            at = f"query.aggregate[{index}].group.fields"
+            for number, field in enumerate(stage.group.fields):
+                conditions.extend(
+                    (f"{at}[{number}].conditions[{k}]", c) for k, c in enumerate(field.conditions)
+                )
+    for where, condition in conditions:
+        value = _alias(condition, "value_alias")
+        if value is not None and value.WhichOneof("kind") == "list_value":
+            yield f"{where}.value", len(value.list_value.values)
+
+
 def to_query(message: query_pb2.Query, limits: Limits = DEFAULT_LIMITS) -> Query:
     check_counts(len(message.filter), len(message.filter_or), 0, limits)
+    check_list_lengths(_list_lengths(message), limits)
     return Query(
         filter=tuple(to_condition(f) for f in message.filter),
         filter_or=tuple(to_condition(f) for f in message.filter_or),
@@ -180,6 +204,7 @@ def to_statistics_query(
     message: query_pb2.StatisticsQuery, limits: Limits = DEFAULT_LIMITS
 ) -> StatisticsQuery:
     check_counts(len(message.filter), len(message.filter_or), len(message.aggregate), limits)
+    check_list_lengths(_list_lengths(message), limits)
     return StatisticsQuery(
         filter=tuple(to_condition(f) for f in message.filter),
         filter_or=tuple(to_condition(f) for f in message.filter_or),
