@@ -42,6 +42,7 @@ from jobtask.lines.v1 import answers, requests
 from jobtask.scope import Scope
 from jobtask.services.reads import JobTaskService
 from jobtask.storage import INDEXES, MongoJobTaskRepository
+from jobtask.storage.reads import AGGREGATE_BATCH
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -251,15 +252,38 @@ PER_DAY: dict[str, Any] = {
 }
 
 
+def sent_pipeline(domain: str, query: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """The pipeline and maxTimeMS the service sends for `query` (as deployed: STAT_MAX_TIME_MS
+    10 s), taken from the service itself so that the raw path cannot drift from it."""
+    sent: list[tuple[list[dict[str, Any]], float | None]] = []
+
+    class Capture:
+        def aggregate(self, pipeline: Any, *, timeout: float | None) -> list[dict[str, Any]]:
+            sent.append((list(pipeline), timeout))
+            return []
+
+    service = JobTaskService(Capture(), max_page_size=1000)  # type: ignore[arg-type]
+    request = json_format.ParseDict(
+        {"domain_id": domain, "query": query}, job_task_pb2.JobTaskStatQuery()
+    )
+    service.stat(Scope(domain), requests.to_stat_request(request))
+    pipeline, timeout = sent[0]
+    return pipeline, int((timeout or 0) * 1000)
+
+
 def stat_scenarios(
     stub: job_task_pb2_grpc.JobTaskStub, collection: Any, domain: str
 ) -> dict[str, Scenario]:
-    """Tasks per status, and failures per provider per day, as stat and as the raw pipeline."""
-    raw_per_status = [
+    """Tasks per status, and failures per provider per day: stat beside two raw paths. The
+    first sends what the service sends (its pipeline, with the row cap's `$limit`, the first
+    batch's size and `maxTimeMS`): the service's own cost. The second sends the pipeline as
+    SpaceONE's reference does (`aggregate(pipeline)`: no `$limit`, no options): the figure to
+    be no slower than (issue #28)."""
+    reference_per_status = [
         {"$match": {"domain_id": domain}},
         {"$group": {"_id": {"status": "$status"}, "tasks": {"$sum": 1}}},
     ]
-    raw_per_day = [
+    reference_per_day = [
         {"$match": {"domain_id": domain, "status": "FAILURE"}},
         {
             "$group": {
@@ -279,17 +303,30 @@ def stat_scenarios(
         {"$sort": {"_id.day": 1, "_id.provider": 1}},
     ]
 
-    def both(query: dict[str, Any], pipeline: list[dict[str, Any]]) -> Scenario:
+    def stat(query: dict[str, Any]) -> Callable[[Any], Any]:
         request = json_format.ParseDict(
             {"domain_id": domain, "query": query}, job_task_pb2.JobTaskStatQuery()
         )
-        return Scenario(
-            lambda _: stub.stat(request), lambda _: list(collection.aggregate(pipeline))
+        return lambda _: stub.stat(request)
+
+    def as_sent(query: dict[str, Any]) -> Callable[[Any], Any]:
+        pipeline, max_time_ms = sent_pipeline(domain, query)
+        return lambda _: list(
+            collection.aggregate(pipeline, batchSize=AGGREGATE_BATCH, maxTimeMS=max_time_ms)
         )
 
+    def as_reference(pipeline: list[dict[str, Any]]) -> Callable[[Any], Any]:
+        return lambda _: list(collection.aggregate(pipeline))
+
     return {
-        "stat tasks per status": both(PER_STATUS, raw_per_status),
-        "stat failures per provider per day": both(PER_DAY, raw_per_day),
+        "stat tasks per status": Scenario(stat(PER_STATUS), as_sent(PER_STATUS)),
+        "stat tasks per status, raw as the reference": Scenario(
+            stat(PER_STATUS), as_reference(reference_per_status)
+        ),
+        "stat failures per provider per day": Scenario(stat(PER_DAY), as_sent(PER_DAY)),
+        "stat per provider per day, raw as the reference": Scenario(
+            stat(PER_DAY), as_reference(reference_per_day)
+        ),
     }
 
 
@@ -438,7 +475,7 @@ def compare(before_path: Path, after_path: Path) -> None:
     old, new = keyed(before), keyed(after)
     print(f"before: {before_path} ({before.get('label') or before['date']})")
     print(f"after:  {after_path} ({after.get('label') or after['date']})\n")
-    header = f"{'scenario':<38}{'clients':>8}{'via':>8}"
+    header = f"{'scenario':<48}{'clients':>8}{'via':>8}"
     columns = f"{'p50 before':>12}{'p50 after':>11}{'change':>8}{'rps before':>12}{'rps after':>11}"
     print(header + columns)
     for key, row in new.items():
@@ -447,7 +484,7 @@ def compare(before_path: Path, after_path: Path) -> None:
         was = old[key]
         change = (row["p50_ms"] / was["p50_ms"] - 1) * 100 if was["p50_ms"] else 0.0
         print(
-            f"{key[0]:<38}{key[1]:>8}{key[2]:>8}{was['p50_ms']:>12.2f}{row['p50_ms']:>11.2f}"
+            f"{key[0]:<48}{key[1]:>8}{key[2]:>8}{was['p50_ms']:>12.2f}{row['p50_ms']:>11.2f}"
             f"{change:>+7.0f}%{was['rps']:>12.1f}{row['rps']:>11.1f}"
         )
     rendered_before = before.get("rendering_ms", {})
@@ -495,7 +532,7 @@ def measure_all(
     """Every chosen scenario at every concurrency, printed as it is measured."""
     levels = [int(c) for c in args.clients.split(",")]
     rows = []
-    header = f"{'scenario':<38}{'clients':>8}{'via':>8}{'count':>8}{'req/s':>9}"
+    header = f"{'scenario':<48}{'clients':>8}{'via':>8}{'count':>8}{'req/s':>9}"
     print(f"\n{header}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'ratio':>7}  errors")
     for name, scenario in scenarios(channel, collection, task_ids, domain).items():
         if args.only not in name:
@@ -507,7 +544,7 @@ def measure_all(
                 rows.append({"scenario": name, "clients": clients, "via": via, **figures})
                 shown_ratio = f"{ratio:>7.2f}" if via == "grpc" else " " * 7
                 print(
-                    f"{name:<38}{clients:>8}{via:>8}{figures['count']:>8}"
+                    f"{name:<48}{clients:>8}{via:>8}{figures['count']:>8}"
                     f"{figures['rps']:>9.1f}{figures['p50_ms']:>9.2f}"
                     f"{figures['p90_ms']:>9.2f}{figures['p99_ms']:>9.2f}{shown_ratio}"
                     f"  {figures['errors'] or '-'}",

@@ -225,16 +225,23 @@ def build_pipeline(
     return StatPlan([{"$match": match}, *stages, *window], paged, distinct, max_rows)
 
 
-def _row(document: Mapping[str, Any]) -> Document:
-    """Group keys lifted out of `_id`; a stored document's own `_id` is never shown."""
-    keys = document.get("_id")
-    row: Document = dict(keys) if isinstance(keys, Mapping) else {}
-    row.update((name, value) for name, value in document.items() if name != "_id")
-    return row
+def _row(document: Document) -> Document:
+    """Group keys lifted out of `_id`, then the document's other names in their order; a stored
+    document's own `_id` is never shown. The row is built once, in place: the `_id` document
+    itself, the other names added to it (a new dict per row and a filtered copy of the rest
+    cost four times as much; see docs/performance.md)."""
+    keys = document.pop("_id", None)
+    if type(keys) is dict:
+        keys.update(document)
+        return keys
+    if isinstance(keys, Mapping):
+        return {**keys, **document}
+    return document
 
 
-def read_result(plan: StatPlan, documents: Sequence[Mapping[str, Any]]) -> StatResult:
-    """The rows (and total) of what the pipeline returned; past the row cap it is an error."""
+def read_result(plan: StatPlan, documents: Sequence[Document]) -> StatResult:
+    """The rows (and total) of what the pipeline returned; past the row cap it is an error.
+    The documents are the caller's to give up: their rows are made of them (see `_row`)."""
     total_count: int | None = None
     if plan.paged:
         facet = documents[0] if documents else {}

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Final
 
 import pytest
-from bson import ObjectId
+from bson import SON, ObjectId
 
 from jobtask.errors import InvalidParameter, JobTaskError, RequiredParameter, UnsupportedOperator
 from jobtask.query.aggregate import CONDITION_OPERATORS, DATE_PARTS, GROUP_OPERATORS
@@ -1040,6 +1040,22 @@ AT: Final = datetime(2023, 1, 5, 9, 0, 0, 120_000)
 )
 def test_rows_lift_the_group_keys(document: dict[str, Any], row: dict[str, Any]) -> None:
     assert read_result(plan(), [document]) == StatResult([row])
+
+
+def test_a_row_lists_the_group_keys_first_then_the_fields_in_their_order() -> None:
+    # The rendered Struct (and its JSON) lists a row's names in this order.
+    documents = [
+        {"_id": {"provider": "aws", "day": "2026-12-01"}, "z": 1, "a": 2},
+        {"_id": SON([("b", 1), ("a", 2)]), "n": 3},  # a Mapping that is not a dict
+    ]
+
+    rows = read_result(plan(), documents).results
+
+    assert [list(row) for row in rows] == [["provider", "day", "z", "a"], ["b", "a", "n"]]
+    assert rows == [
+        {"provider": "aws", "day": "2026-12-01", "z": 1, "a": 2},
+        {"b": 1, "a": 2, "n": 3},
+    ]
 
 
 def test_rows_up_to_the_cap_are_fine_and_one_more_is_invalid() -> None:
