@@ -39,7 +39,10 @@ pytestmark = pytest.mark.skipif(not HELM.exists(), reason=f"no {HELM} (make char
 def shared_database(mongodb_uri: str) -> dict[str, Any]:
     """The test database as an operator writes it in the umbrella's shared_conf."""
     parts = urlsplit(mongodb_uri)
+    # No credentials: empty ones replace the umbrella's own (admin/password; helm keeps a global
+    # that a null should remove).
     default: dict[str, Any] = {"host": parts.hostname, "port": parts.port or 27017}
+    default |= {"username": "", "password": ""}
     if parts.username:
         default |= {"username": unquote(parts.username), "password": unquote(parts.password or "")}
     names = {"authMechanism": "authentication_mechanism", "authSource": "authentication_source"}

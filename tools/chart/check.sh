@@ -28,7 +28,7 @@ refused() {  # refused WHAT PATTERN CMD...: CMD must fail, saying PATTERN
   local what=$1 pattern=$2; shift 2
   if out=$("$@" 2>&1); then echo "chart: $what was accepted" >&2; exit 1; fi
   grep -q -- "$pattern" <<<"$out" || { echo "chart: $what failed otherwise:" >&2; echo "$out" >&2; exit 1; }
-  echo "   refused as it should be: $what"
+  echo "   refused as it should be: $what: $(grep -o -- "$pattern.\{0,60\}" <<<"$out" | head -1)"
 }
 
 # The umbrella: SpaceONE's (trimmed, tests/chart/umbrella) with this chart as charts/jobtask.

@@ -45,7 +45,8 @@ start() {
     --cert-dir "$dir/certs" --token-auth-file "$dir/tokens.csv" --authorization-mode RBAC \
     --service-account-issuer https://kubernetes.default.svc \
     --service-account-key-file "$dir/certs/sa.pub" --service-account-signing-key-file "$dir/certs/sa.key" \
-    --service-cluster-ip-range 10.96.0.0/16 --enable-priority-and-fairness=false --profiling=false \
+    --service-cluster-ip-range 10.96.0.0/16 --endpoint-reconciler-type none \
+    --enable-priority-and-fairness=false --profiling=false \
     --v=1 > "$dir/kube-apiserver.log" 2>&1 &
   echo $! > "$dir/kube-apiserver.pid"
   cat > "$dir/kubeconfig" <<KUBECONFIG
