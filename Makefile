@@ -53,8 +53,8 @@ HELM := $(TOOLS)/helm-$(HELM_VERSION)
 KUBECONFORM_VERSION := v0.7.0
 KUBECONFORM := $(TOOLS)/kubeconform-$(KUBECONFORM_VERSION)
 # kube-apiserver and kubectl (tools/kube/apiserver/go.mod), etcd (tools/kube/etcd/go.mod): the API
-# server tier's. Building k8s.io/kubernetes takes about 12 minutes on 2 idle cores (48 on a busy
-# machine), once; a fresh clone rebuilds them from Go's build cache in about a minute.
+# server tier's. Building k8s.io/kubernetes takes about 12 minutes on 2 idle cores (48 measured on
+# a busy one), once; a fresh clone rebuilds them from Go's build cache in about a minute.
 KUBE_VERSION := v1.33.13
 ETCD_VERSION := v3.5.24
 KUBE_DIR := $(CURDIR)/.tools/kube-$(KUBE_VERSION)
