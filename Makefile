@@ -49,6 +49,82 @@ $(TOOLS)/jq:
 	GOBIN=$(TOOLS) go install github.com/itchyny/gojq/cmd/gojq@$(GOJQ_VERSION)
 	ln -sf gojq $@
 
+# The chart's tools (make chart-tools), pinned and built once from the Go module proxy into .tools/.
+# helm: as helm's own Makefile builds it, with its Kubernetes version defaults (its client-go's
+# v0.36 -> 1.36) and its version set by ldflags; without them `helm version` says nothing useful and
+# the default Capabilities.KubeVersion is v1.20.
+HELM_VERSION := v3.21.4
+HELM_K8S_MAJOR := 1
+HELM_K8S_MINOR := 36
+HELM := $(TOOLS)/helm-$(HELM_VERSION)
+KUBECONFORM_VERSION := v0.7.0
+KUBECONFORM := $(TOOLS)/kubeconform-$(KUBECONFORM_VERSION)
+# kube-apiserver and kubectl (tools/kube/apiserver/go.mod), etcd (tools/kube/etcd/go.mod): the API
+# server tier's. Building k8s.io/kubernetes takes about 12 minutes on 2 idle cores (48 measured on
+# a busy one), once; a fresh clone rebuilds them from Go's build cache in about a minute.
+KUBE_VERSION := v1.33.13
+ETCD_VERSION := v3.5.24
+KUBE_DIR := $(CURDIR)/.tools/kube-$(KUBE_VERSION)
+ETCD_DIR := $(CURDIR)/.tools/etcd-$(ETCD_VERSION)
+KUBE_PKG := k8s.io/component-base/version
+KUBE_CLIENT_PKG := k8s.io/client-go/pkg/version
+KUBE_LDFLAGS := $(foreach p,$(KUBE_PKG) $(KUBE_CLIENT_PKG),-X $(p).gitVersion=$(KUBE_VERSION) \
+	-X $(p).gitMajor=1 -X $(p).gitMinor=33 -X $(p).gitTreeState=clean -X $(p).buildDate=1970-01-01T00:00:00Z)
+
+# kubeconform's schemas, made from packages (tools/chart/schemas.py), never fetched at run time:
+# Kubernetes' from the kubernetes-validate PyPI package, the CRDs' from their own Go modules.
+K8S_SCHEMA_VERSION := v1.33.0
+GATEWAY_API_VERSION := v1.3.0
+ISTIO_API_VERSION := v1.27.0
+PROMETHEUS_OPERATOR_VERSION := v0.85.0
+SCHEMA_DIR := $(CURDIR)/.tools/schemas-$(K8S_SCHEMA_VERSION)-gw$(GATEWAY_API_VERSION)-istio$(ISTIO_API_VERSION)-po$(PROMETHEUS_OPERATOR_VERSION)
+module_dir = $$(go mod download -json $(1) | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$$/\1/p')
+
+.PHONY: chart-tools kube-tools chart-schemas chart-check
+chart-tools: $(HELM) $(KUBECONFORM)  ## helm and kubeconform, pinned, from the Go module proxy into .tools/bin
+kube-tools: $(KUBE_DIR)/kube-apiserver $(KUBE_DIR)/kubectl $(ETCD_DIR)/etcd  ## kube-apiserver, kubectl, etcd (slow, once)
+chart-schemas: $(SCHEMA_DIR)/.made
+
+$(SCHEMA_DIR)/.made: tools/chart/schemas.py requirements/dev.txt | $(VENV)/.installed
+	rm -rf $(SCHEMA_DIR) && mkdir -p $(SCHEMA_DIR)/crds
+	cp $(call module_dir,sigs.k8s.io/gateway-api@$(GATEWAY_API_VERSION))/config/crd/standard/gateway.networking.k8s.io_grpcroutes.yaml \
+		$(call module_dir,istio.io/api@$(ISTIO_API_VERSION))/kubernetes/customresourcedefinitions.gen.yaml \
+		$(call module_dir,github.com/prometheus-operator/prometheus-operator@$(PROMETHEUS_OPERATOR_VERSION))/example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml \
+		$(SCHEMA_DIR)/crds/
+	chmod u+w $(SCHEMA_DIR)/crds/*
+	$(BIN)/python tools/chart/schemas.py kubernetes $(SCHEMA_DIR)/kubernetes $(K8S_SCHEMA_VERSION)
+	$(BIN)/python tools/chart/schemas.py crds $(SCHEMA_DIR)/from-crds $(SCHEMA_DIR)/crds/*.yaml
+	touch $@
+
+chart-check: install chart-tools kube-tools chart-schemas  ## the Helm chart: lint, render, kubeconform -strict, install on a real kube-apiserver (docs/deployment-helm.md)
+	HELM=$(HELM) KUBECONFORM=$(KUBECONFORM) KUBE_DIR=$(KUBE_DIR) ETCD_DIR=$(ETCD_DIR) \
+		K8S_SCHEMAS=$(SCHEMA_DIR)/kubernetes CRD_SCHEMAS=$(SCHEMA_DIR)/from-crds CRDS=$(SCHEMA_DIR)/crds \
+		bash tools/chart/check.sh
+
+$(HELM):
+	mkdir -p $(TOOLS) && tmp=$$(mktemp -d) && \
+	GOBIN=$$tmp go install -ldflags "-X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
+		-X helm.sh/helm/v3/internal/version.metadata= -X helm.sh/helm/v3/internal/version.gitTreeState=clean \
+		-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=$(HELM_K8S_MAJOR) \
+		-X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$(HELM_K8S_MINOR) \
+		-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=$(HELM_K8S_MAJOR) \
+		-X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$(HELM_K8S_MINOR)" \
+		helm.sh/helm/v3/cmd/helm@$(HELM_VERSION) && mv $$tmp/helm $@ && rmdir $$tmp
+
+$(KUBECONFORM):
+	mkdir -p $(TOOLS) && tmp=$$(mktemp -d) && \
+	GOBIN=$$tmp go install github.com/yannh/kubeconform/cmd/kubeconform@$(KUBECONFORM_VERSION) && \
+	mv $$tmp/kubeconform $@ && rmdir $$tmp
+
+$(KUBE_DIR)/kube-apiserver $(KUBE_DIR)/kubectl &: tools/kube/apiserver/go.mod tools/kube/apiserver/go.sum
+	cd tools/kube/apiserver && go build -trimpath -ldflags "-s -w $(KUBE_LDFLAGS)" -o $(KUBE_DIR).tmp/ \
+		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
+	rm -rf $(KUBE_DIR) && mv $(KUBE_DIR).tmp $(KUBE_DIR)
+
+$(ETCD_DIR)/etcd: tools/kube/etcd/go.mod tools/kube/etcd/go.sum
+	cd tools/kube/etcd && go build -trimpath -ldflags "-s -w" -o $(ETCD_DIR).tmp/etcd go.etcd.io/etcd/server/v3
+	rm -rf $(ETCD_DIR) && mv $(ETCD_DIR).tmp $(ETCD_DIR)
+
 $(VENV)/.installed: pyproject.toml requirements/dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
@@ -145,7 +221,7 @@ lint: install proto-check
 unit: install
 	$(BIN)/pytest -m "not integration" tests
 
-integration: install clients identity tools image-venv
+integration: install clients identity tools chart-tools image-venv
 	$(DEVDB) build
 	$(BIN)/pytest -m integration tests
 
@@ -164,8 +240,9 @@ NO_DATABASE_TESTS := tests/integration/test_devdb.py tests/integration/test_imag
 # subprocesses for some tests, which it does not count). Raise it when the figure rises; never lower it.
 COVERAGE_FLOOR := 93.5
 
-test: lint clients identity tools image-venv  ## lint, unit, integration (SpaceONE's clients and identity, the README's and docs/' examples, the image's install) on mongo-java-server, then integration on the real engine
+test: lint clients identity tools chart-tools image-venv  ## lint, the Helm chart, unit, integration (SpaceONE's clients and identity, the README's and docs/' examples, the image's install) on mongo-java-server, then integration on the real engine
 	$(DEVDB) build
+	@$(MAKE) --no-print-directory chart-check
 	@echo "== unit tests"
 	$(BIN)/pytest --cov --cov-report= -m "not integration" tests
 	@echo "== integration tests on mongo-java-server (in memory)"
@@ -182,7 +259,7 @@ realdb_uri = out=$$(bash "$(REALDB)" start) || { echo "$$out"; \
 	[ -n "$$uri" ] || { echo "$$out"; echo "== $(1): FAILED, no 'REALDB READY <uri>'"; exit 1; }
 
 .PHONY: integration-realdb
-integration-realdb: install clients identity tools image-venv  ## integration tests on the real engine ($(REALDB)); fails if it cannot start
+integration-realdb: install clients identity tools chart-tools image-venv  ## integration tests on the real engine ($(REALDB)); fails if it cannot start
 	@if [ ! -e "$(REALDB)" ]; then \
 		echo "== integration tests on the real engine: SKIPPED, $(REALDB) is not there" \
 			"(CI has it beside the clone; elsewhere set REALDB=/path/to/realdb.sh)"; \

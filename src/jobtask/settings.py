@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from jobtask import spaceone_config
 from jobtask.domain import MAX_ERROR_MESSAGE_CHARS, MAX_ERRORS_KEPT, Limits, is_time_zone
 
 DEFAULT_MONGODB_URI = "mongodb://127.0.0.1:27017"
@@ -22,6 +23,17 @@ def _jwks_items(value: str) -> list[tuple[str, str, str]]:
             domain_id, equals, path = item.partition("=")
             items.append((domain_id.strip(), equals, path.strip()))
     return items
+
+
+class _Unusable:
+    """SPACEONE_CONFIG_FILE's value when its files cannot be used: its field refuses it with the
+    reason, so the start-up error is the usual one line naming the variable (and the file)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path, self.reason = path, reason
+
+    def __repr__(self) -> str:
+        return repr(self.path)
 
 
 class Settings(BaseSettings):
@@ -132,6 +144,43 @@ class Settings(BaseSettings):
     # The collection is (to be) sharded by {domain_id: 1, job_task_id: 1}: its unique index is
     # that shard key's instead of SpaceONE's job_task_id_1, which a sharded collection refuses.
     mongodb_sharded: bool = False
+    # SpaceONE's own files (jobtask.spaceone_config): config.yaml and the files its IMPORT and
+    # REMOTE_URL name, as SpaceONE's charts mount them. They give MONGODB_URI, MONGODB_DATABASE,
+    # MONGODB_MAX_POOL_SIZE, SPACEONE_TOKEN and IDENTITY_ENDPOINT; an environment variable wins.
+    spaceone_config_file: str = ""
+    # SpaceONE's system token (TOKEN in SpaceONE's files). Read and kept; nothing sends it yet.
+    spaceone_token: SecretStr = Field(default=SecretStr(""))
+    # The SpaceONE API line this process serves (1: spaceone.api.inventory.v1 as SpaceONE 1.x
+    # serves it; 2: SpaceONE 2.x). Only 1 is served today: 2 is refused at start-up rather than
+    # answered with the 1.x wire, which 2.x clients would read as nonsense.
+    spaceone_api: int = Field(default=1, ge=1, le=2)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _spaceone_files(cls, data: Any) -> Any:
+        """SPACEONE_CONFIG_FILE's values under the environment's (which the sources gave)."""
+        if not isinstance(data, dict) or not data.get("spaceone_config_file"):
+            return data
+        path = str(data["spaceone_config_file"])
+        try:
+            from_files = spaceone_config.settings_values(path)
+        except spaceone_config.SpaceoneConfigError as error:
+            return {**data, "spaceone_config_file": _Unusable(path, str(error))}
+        return {**from_files, **data}
+
+    @field_validator("spaceone_config_file", mode="before")
+    @classmethod
+    def _usable_files(cls, value: object) -> object:
+        if isinstance(value, _Unusable):
+            raise ValueError(value.reason)
+        return value
+
+    @field_validator("spaceone_api")
+    @classmethod
+    def _served_line(cls, value: int) -> int:
+        if value == 2:
+            raise ValueError("the SpaceONE 2.x line is not served yet (only 1)")
+        return value
 
     @field_validator("log_level")
     @classmethod
