@@ -4,17 +4,22 @@ Set JOBTASK_TEST_MONGODB_URI to run the same tests against another MongoDB, and
 JOBTASK_TEST_DATABASE to name what it is (`make integration-realdb` sets both for the real engine):
 a test marked `gap(database, reason)` skips on that database, or with `xfail=True` must fail
 there (strict), so each known difference (README: the database-differences table) is named once.
+
+JOBTASK_TEST_SHARDED=1 (`make integration-sharded`, on ../shared/realdb/shardeddb.sh): each test's
+database holds its `job_task` collection sharded by `{domain_id: "hashed"}` (the operator's
+`shardCollection` on the empty collection), and the settings say MONGODB_SHARDED=true.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import grpc
 import pymongo
@@ -25,6 +30,7 @@ from jobtask.api.server import RunningServer, build_server
 from jobtask.service import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository, connect, connect_with
+from jobtask.storage.sharding import SHARD_KEY
 from jobtask.writer import JobTaskWriter, WriterLimits
 from tests.support.dataset import TASKS
 from tests.support.independent_client import IndependentJobTaskClient
@@ -35,6 +41,11 @@ DEVDB = ROOT / "tools" / "devdb"
 # What JOBTASK_TEST_DATABASE may name: the emulator, the real engine (PostgreSQL + DocumentDB
 # behind its MongoDB gateway: ../shared/realdb), MongoDB itself.
 DATABASES: Final = ("mongo-java-server", "documentdb", "mongodb")
+
+
+def sharded() -> bool:
+    """Whether each test database's collection is sharded (JOBTASK_TEST_SHARDED=1)."""
+    return os.environ.get("JOBTASK_TEST_SHARDED", "") == "1"
 
 
 def database_under_test() -> str:
@@ -93,32 +104,64 @@ def mongodb_uri() -> Iterator[str]:
         process.stdout.close()
 
 
+# Code 112: the sharded engine (Citus) sometimes picks a drop as the victim of a distributed
+# deadlock when another test process creates or drops a sharded collection at the same moment.
+_DEADLOCK: Final = 112
+
+
+def drop_database(client: pymongo.MongoClient[Any], name: str, attempts: int = 5) -> None:
+    """Drop a test's database; on the sharded engine, again after a distributed deadlock."""
+    for attempt in range(1, attempts + 1):
+        try:
+            client.drop_database(name)
+            return
+        except pymongo.errors.OperationFailure as error:
+            if error.code != _DEADLOCK or attempt == attempts:
+                raise
+            time.sleep(0.2 * attempt)
+
+
 @pytest.fixture
 def database_name() -> str:
     return f"test_{uuid.uuid4().hex[:12]}"
 
 
+def server_settings_for(uri: str, database: str, **overrides: Any) -> Settings:
+    """The settings of a test's server over `database` (ephemeral ports, short waits)."""
+    return Settings(
+        **{
+            "mongodb_uri": uri,
+            "mongodb_database": database,
+            "mongodb_sharded": sharded(),
+            "grpc_host": "127.0.0.1",
+            "grpc_port": 0,
+            "grpc_workers": 4,
+            "max_page_size": 50,
+            "shutdown_grace_seconds": 2,
+            "mongodb_server_selection_timeout_ms": 3000,
+            **overrides,
+        }
+    )
+
+
 @pytest.fixture
 def settings(mongodb_uri: str, database_name: str) -> Settings:
-    return Settings(
-        mongodb_uri=mongodb_uri,
-        mongodb_database=database_name,
-        grpc_host="127.0.0.1",
-        grpc_port=0,
-        grpc_workers=4,
-        max_page_size=50,
-        shutdown_grace_seconds=2,
-        mongodb_server_selection_timeout_ms=3000,
-    )
+    if sharded():
+        with pymongo.MongoClient(mongodb_uri) as client:
+            namespace = f"{database_name}.job_task"
+            client.admin.command({"shardCollection": namespace, "key": SHARD_KEY})
+    return server_settings_for(mongodb_uri, database_name)
 
 
 @pytest.fixture
 def repository(settings: Settings) -> Iterator[MongoJobTaskRepository]:
     client, repository = connect_with(settings)
-    repository.ensure_indexes()
+    repository.ensure_indexes(sharded=settings.mongodb_sharded)
     yield repository
-    client.drop_database(settings.mongodb_database)
-    client.close()
+    try:
+        drop_database(client, settings.mongodb_database)
+    finally:
+        client.close()
 
 
 @pytest.fixture
@@ -166,6 +209,21 @@ def server(settings: Settings, repository: MongoJobTaskRepository) -> Iterator[R
 ServeWithWriter = Callable[..., grpc.Channel]
 
 
+def start_with_writer(
+    settings: Settings, repository: MongoJobTaskRepository, limits: WriterLimits
+) -> RunningServer:
+    """A started server with the reads and the writer API over `repository`."""
+    writer = JobTaskWriter(repository, limits=limits, clock=lambda: datetime.now(UTC))
+    running = build_server(
+        settings,
+        JobTaskService(repository, max_page_size=50),
+        writer,
+        security=load_security(settings),
+    )
+    running.start()
+    return running
+
+
 @pytest.fixture
 def serve_with_writer(
     settings: Settings, repository: MongoJobTaskRepository
@@ -175,14 +233,7 @@ def serve_with_writer(
     started: list[tuple[RunningServer, grpc.Channel]] = []
 
     def serve(limits: WriterLimits, server_settings: Settings | None = None) -> grpc.Channel:
-        writer = JobTaskWriter(repository, limits=limits, clock=lambda: datetime.now(UTC))
-        running = build_server(
-            server_settings or settings,
-            JobTaskService(repository, max_page_size=50),
-            writer,
-            security=load_security(server_settings or settings),
-        )
-        running.start()
+        running = start_with_writer(server_settings or settings, repository, limits)
         channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
         started.append((running, channel))
         return channel
