@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import grpc
 import pymongo
@@ -35,6 +35,7 @@ from jobtask.writer import JobTaskWriter, WriterLimits
 from tests.support.dataset import TASKS
 from tests.support.independent_client import IndependentJobTaskClient
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 DEVDB = ROOT / "tools" / "devdb"
 
@@ -104,21 +105,32 @@ def mongodb_uri() -> Iterator[str]:
         process.stdout.close()
 
 
-# Code 112: the sharded engine (Citus) sometimes picks a drop as the victim of a distributed
-# deadlock when another test process creates or drops a sharded collection at the same moment.
+# Code 112: the sharded engine (Citus) sometimes picks a DDL statement (a drop, a shardCollection,
+# a createIndexes) as the victim of a distributed deadlock when another test process creates or
+# drops a sharded collection at the same moment.
 _DEADLOCK: Final = 112
 
 
-def drop_database(client: pymongo.MongoClient[Any], name: str, attempts: int = 5) -> None:
-    """Drop a test's database; on the sharded engine, again after a distributed deadlock."""
-    for attempt in range(1, attempts + 1):
+def _deadlocked(error: BaseException) -> bool:
+    cause = error if isinstance(error, pymongo.errors.OperationFailure) else error.__cause__
+    return isinstance(cause, pymongo.errors.OperationFailure) and cause.code == _DEADLOCK
+
+
+def again_after_deadlock(call: Callable[[], T], attempts: int = 5) -> T:
+    """`call()`; on the sharded engine, again after a distributed deadlock (for test DDL)."""
+    for attempt in range(1, attempts):
         try:
-            client.drop_database(name)
-            return
-        except pymongo.errors.OperationFailure as error:
-            if error.code != _DEADLOCK or attempt == attempts:
+            return call()
+        except Exception as error:
+            if not _deadlocked(error):
                 raise
             time.sleep(0.2 * attempt)
+    return call()
+
+
+def drop_database(client: pymongo.MongoClient[Any], name: str) -> None:
+    """Drop a test's database (again after a distributed deadlock)."""
+    again_after_deadlock(lambda: client.drop_database(name))
 
 
 @pytest.fixture
@@ -149,14 +161,15 @@ def settings(mongodb_uri: str, database_name: str) -> Settings:
     if sharded():
         with pymongo.MongoClient(mongodb_uri) as client:
             namespace = f"{database_name}.job_task"
-            client.admin.command({"shardCollection": namespace, "key": SHARD_KEY})
+            command = {"shardCollection": namespace, "key": SHARD_KEY}
+            again_after_deadlock(lambda: client.admin.command(command))
     return server_settings_for(mongodb_uri, database_name)
 
 
 @pytest.fixture
 def repository(settings: Settings) -> Iterator[MongoJobTaskRepository]:
     client, repository = connect_with(settings)
-    repository.ensure_indexes(sharded=settings.mongodb_sharded)
+    again_after_deadlock(lambda: repository.ensure_indexes(sharded=settings.mongodb_sharded))
     yield repository
     try:
         drop_database(client, settings.mongodb_database)
