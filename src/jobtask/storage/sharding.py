@@ -34,9 +34,8 @@ SPACEONE_UNIQUE_INDEX: Final[str] = "job_task_id_1"
 def shard_key(collection: Collection[dict[str, Any]]) -> dict[str, Any] | None:
     """The collection's shard key as the cluster records it (config.collections), None when it
     is not sharded."""
-    namespace = f"{collection.database.name}.{collection.name}"
     entry = collection.database.client["config"]["collections"].find_one(
-        {"_id": namespace, "dropped": {"$ne": True}}, {"key": 1}
+        {"_id": collection.full_name, "dropped": {"$ne": True}}, {"key": 1}
     )
     return None if entry is None else dict(entry["key"])
 
