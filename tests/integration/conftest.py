@@ -157,13 +157,19 @@ def server_settings_for(uri: str, database: str, **overrides: Any) -> Settings:
 
 
 @pytest.fixture
-def settings(mongodb_uri: str, database_name: str) -> Settings:
-    if sharded():
-        with pymongo.MongoClient(mongodb_uri) as client:
-            namespace = f"{database_name}.job_task"
-            command = {"shardCollection": namespace, "key": SHARD_KEY}
-            again_after_deadlock(lambda: client.admin.command(command))
-    return server_settings_for(mongodb_uri, database_name)
+def settings(mongodb_uri: str, database_name: str) -> Iterator[Settings]:
+    if not sharded():
+        yield server_settings_for(mongodb_uri, database_name)
+        return
+    # The collection exists from the start, sharded: the database is dropped afterwards even
+    # when the test never wrote to it.
+    with pymongo.MongoClient(mongodb_uri) as client:
+        command = {"shardCollection": f"{database_name}.job_task", "key": SHARD_KEY}
+        again_after_deadlock(lambda: client.admin.command(command))
+        try:
+            yield server_settings_for(mongodb_uri, database_name)
+        finally:
+            drop_database(client, database_name)
 
 
 @pytest.fixture
