@@ -249,6 +249,7 @@ test: lint clients identity tools chart-tools image-venv  ## lint, the Helm char
 	$(BIN)/pytest --cov --cov-append --cov-report=term-missing:skip-covered \
 		--cov-fail-under=$(COVERAGE_FLOOR) -m integration tests
 	@$(MAKE) --no-print-directory integration-realdb
+	@$(MAKE) --no-print-directory integration-sharded
 	@$(MAKE) --no-print-directory bench-smoke
 
 # Shell lines that start the real engine (idempotent) and set $uri from the last
@@ -269,6 +270,38 @@ integration-realdb: install clients identity tools chart-tools image-venv  ## in
 	echo "== integration tests on the real engine (PostgreSQL + DocumentDB, $(REALDB))"; \
 	JOBTASK_TEST_MONGODB_URI="$$uri" JOBTASK_TEST_DATABASE=documentdb \
 		$(BIN)/pytest -m integration -n $(REALDB_WORKERS) $(addprefix --ignore=,$(NO_DATABASE_TESTS)) tests
+
+# The sharded engine (DocumentDB distributed by Citus over 8 shards on two workers), beside the
+# clone in CI. Its tier covers what sharding changes, each test's collection sharded by
+# {domain_id: "hashed"} (JOBTASK_TEST_SHARDED=1): storage, indexes, every rpc, the collector,
+# retention and hostile input at the storage boundary. Each test database costs ~3 s of
+# distributed index creation, hence a chosen few files (docs/scale-out.md: what it costs).
+SHARDEDDB ?= $(dir $(REALDB))shardeddb.sh
+# Of the hostile tests, those at the storage boundary: stored documents of any shape, and writes.
+SHARDED_HOSTILE := $(addprefix tests/integration/test_hostile_data.py::test_, \
+	a_report_that_would_overflow_a_counter_is_refused_and_stores_nothing \
+	a_stored_document_of_wrong_types_everywhere_still_renders a_stored_string_that_is_not_utf8_still_renders \
+	an_additional_key_mongodb_cannot_store_unambiguously_is_invalid_argument \
+	a_huge_job_task_id_is_not_found_with_a_bounded_message \
+	create_with_an_id_taken_in_another_domain_answers_as_a_taken_id_of_ones_own \
+	a_report_onto_a_stored_counter_that_is_not_a_number_stores_nothing)
+SHARDED_TESTS := tests/integration/test_sharded.py tests/integration/test_sharded_indexes.py \
+	tests/integration/test_get_delete.py tests/integration/test_writer.py \
+	tests/integration/test_storage_compat.py $(SHARDED_HOSTILE)
+
+.PHONY: integration-sharded
+integration-sharded: install  ## the sharded tier on $(SHARDEDDB); fails if it cannot start
+	@if [ ! -e "$(SHARDEDDB)" ]; then \
+		echo "== integration tests on the sharded engine: SKIPPED, $(SHARDEDDB) is not there"; \
+		exit 0; \
+	fi; \
+	out=$$(bash "$(SHARDEDDB)" start) || { echo "$$out"; \
+		echo "== integration tests on the sharded engine: FAILED, '$(SHARDEDDB) start' failed"; exit 1; }; \
+	uri=$$(sed -n 's/^SHARDEDDB READY \([^ ]*\).*/\1/p' <<<"$$out" | tail -n 1); \
+	[ -n "$$uri" ] || { echo "$$out"; echo "== sharded engine: FAILED, no 'SHARDEDDB READY <uri>'"; exit 1; }; \
+	echo "== integration tests on the sharded engine (Citus + DocumentDB, $(SHARDEDDB))"; \
+	JOBTASK_TEST_MONGODB_URI="$$uri" JOBTASK_TEST_DATABASE=documentdb JOBTASK_TEST_SHARDED=1 \
+		$(BIN)/pytest -m integration -n $(REALDB_WORKERS) $(SHARDED_TESTS)
 
 db:  ## local MongoDB wire-protocol dev server on 127.0.0.1:$(DEVDB_PORT) (H2 file under .data/)
 	$(DEVDB) start --port $(DEVDB_PORT)

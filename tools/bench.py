@@ -42,6 +42,7 @@ from jobtask.lines.v1 import answers, requests
 from jobtask.scope import Scope
 from jobtask.services.reads import JobTaskService
 from jobtask.storage import INDEXES, MongoJobTaskRepository
+from jobtask.storage.indexes import SHARDED_INDEXES
 from jobtask.storage.reads import AGGREGATE_BATCH
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
@@ -81,23 +82,46 @@ def start_database() -> tuple[subprocess.Popen[str], str]:
     return process, f"mongodb://{line.removeprefix('READY ')}"
 
 
-def load(uri: str, database: str, count: int) -> None:
+# --shard-key: the collection sharded before it is loaded (on a sharded cluster): by the domain
+# (the service's key, MONGODB_SHARDED=true, a domain on one shard) or by the task (a domain spread
+# over every shard; SpaceONE's unique job_task_id_1 is then prefixed by the key and kept).
+SHARD_KEYS: dict[str, dict[str, str]] = {
+    "domain": {"domain_id": "hashed"},
+    "task": {"job_task_id": "hashed"},
+}
+
+
+def _documents(count: int, skewed: bool) -> Any:
+    """`count` demo tasks across DOMAIN_COUNT domains; `skewed`: the first domain holds half
+    of them (4/9 of them added to it alone, on top of an even spread of the other 5/9)."""
+    extra = count * 4 // 9 if skewed else 0
+    yield from demo_documents(count - extra, domains=DOMAIN_COUNT, seed=1)
+    yield from demo_documents(extra, domains=1, seed=2)
+
+
+def load(uri: str, database: str, count: int, shard_key: str = "", skewed: bool = False) -> None:
     """`count` demo tasks in `database`, unless it holds them already from an earlier run (its
     `bench_meta` document says how many, from which seed): a loaded database is reused. The
     documents go in first, in batches of BATCH, and the indexes are built afterwards (one
     pass over the data instead of an index update per document)."""
+    indexes = list(SHARDED_INDEXES if shard_key == "domain" else INDEXES)
     with pymongo.MongoClient(uri) as client:
         db = client[database]
         wanted = {"_id": "load", "count": count, "domains": DOMAIN_COUNT, "seed": 1}
+        if shard_key or skewed:
+            wanted |= {"shard_key": shard_key, "skewed": skewed}
         if db["bench_meta"].find_one({"_id": "load"}) == wanted:
-            db["job_task"].create_indexes(list(INDEXES))
+            db["job_task"].create_indexes(indexes)
             print(f"reusing {database}: {count} tasks loaded by an earlier run")
             return
         client.drop_database(database)
         collection = db["job_task"]
+        if shard_key:
+            key = SHARD_KEYS[shard_key]
+            client.admin.command({"shardCollection": collection.full_name, "key": key})
         batch: list[dict[str, Any]] = []
         started = time.monotonic()
-        for index, document in enumerate(demo_documents(count, domains=DOMAIN_COUNT, seed=1), 1):
+        for index, document in enumerate(_documents(count, skewed), 1):
             batch.append(document)
             if len(batch) == BATCH or index == count:
                 collection.insert_many(batch, ordered=False)
@@ -105,7 +129,7 @@ def load(uri: str, database: str, count: int) -> None:
                 _progress("loading", index, count, started)
         print()
         indexing = time.monotonic()
-        collection.create_indexes(list(INDEXES))
+        collection.create_indexes(indexes)
         print(f"indexes built in {time.monotonic() - indexing:.1f}s")
         db["bench_meta"].insert_one(wanted)
 
@@ -120,11 +144,15 @@ def _progress(what: str, done: int, total: int, started: float) -> None:
     print(f"\r{line}", end=end, flush=True)
 
 
-def start_server(uri: str, database: str, log: Path) -> tuple[subprocess.Popen[bytes], int]:
-    """The server as deployed (metrics, call log at INFO), its log lines going to `log`."""
+def start_server(
+    uri: str, database: str, log: Path, *, sharded: bool = False
+) -> tuple[subprocess.Popen[bytes], int]:
+    """The server as deployed (metrics, call log at INFO), its log lines going to `log`;
+    `sharded`: MONGODB_SHARDED=true (the collection sharded by the domain)."""
     port = free_port()
     env = {
         **os.environ,
+        "MONGODB_SHARDED": "true" if sharded else "false",
         "MONGODB_URI": uri,
         "MONGODB_DATABASE": database,
         "GRPC_PORT": str(port),
@@ -521,6 +549,15 @@ def _arguments() -> argparse.Namespace:
         "count (default: a database of the run's own, dropped afterwards)",
     )
     parser.add_argument(
+        "--shard-key",
+        choices=sorted(SHARD_KEYS),
+        default="",
+        help="on a sharded cluster: shard the collection by the domain or by the task (hashed)",
+    )
+    parser.add_argument(
+        "--skewed", action="store_true", help="one domain (the one measured) holds half the tasks"
+    )
+    parser.add_argument(
         "--compare", nargs=2, type=Path, metavar=("BEFORE", "AFTER"), help="compare two results"
     )
     return parser.parse_args()
@@ -566,10 +603,15 @@ def main() -> int:
     database_name = args.database or ("bench" if started else f"bench_{stamp.lower()}")
     servers: list[subprocess.Popen[bytes]] = []
     try:
-        load(uri, database_name, args.count)
+        load(uri, database_name, args.count, args.shard_key, args.skewed)
         ports = []
         for number in range(args.servers):
-            server, port = start_server(uri, database_name, out / f"server-{stamp}-{number}.log")
+            server, port = start_server(
+                uri,
+                database_name,
+                out / f"server-{stamp}-{number}.log",
+                sharded=args.shard_key == "domain",
+            )
             servers.append(server)
             ports.append(port)
         domain = domain_ids(DOMAIN_COUNT)[0]
@@ -601,6 +643,8 @@ def main() -> int:
                     "database": _database(uri) if args.uri else "mongo-java-server (in memory)",
                     "tasks": args.count,
                     "servers": args.servers,
+                    "shard_key": SHARD_KEYS.get(args.shard_key),
+                    "skewed": args.skewed,
                     "domains": DOMAIN_COUNT,
                     "seconds": args.seconds,
                     "rounds": args.rounds,

@@ -1,8 +1,10 @@
 """python -m jobtask: Settings and security -> `bootstrap.build` (storage, services, both edges)
--> serve till a signal."""
+-> serve till a signal. `python -m jobtask shard-collection [--replace-spaceone-index]`: the
+operator's one step that shards MONGODB_DATABASE's job_task collection (docs/scale-out.md)."""
 
 from __future__ import annotations
 
+import argparse
 import logging
 import signal
 import sys
@@ -14,9 +16,11 @@ from pydantic import ValidationError
 from jobtask import bootstrap
 from jobtask.auth.files import ConfigurationError
 from jobtask.auth.security import load_security
+from jobtask.errors import JobTaskError
 from jobtask.observability.logs import configure_logging
 from jobtask.observability.tracing import TracingUnavailable, start_tracing
 from jobtask.settings import Settings
+from jobtask.storage import connect_with, failure_detail
 
 log = logging.getLogger("jobtask")
 
@@ -53,7 +57,43 @@ def on_stop_signals(poll_seconds: float = 0.05) -> Callable[[], int]:
     return wait
 
 
+def shard_collection(argv: list[str]) -> int:
+    """`shard-collection`: shard the job_task collection by {domain_id: "hashed"} (the database
+    of MONGODB_URI and MONGODB_DATABASE, as the server would use); prints each step done."""
+    parser = argparse.ArgumentParser(
+        prog="python -m jobtask shard-collection",
+        description="Shard the job_task collection by {domain_id: 'hashed'}, empty or holding "
+        "data: creates the indexes of MONGODB_SHARDED=true, then runs shardCollection. "
+        "Idempotent.",
+    )
+    parser.add_argument(
+        "--replace-spaceone-index",
+        action="store_true",
+        help="drop SpaceONE's unique job_task_id_1 (after creating the unique "
+        "{domain_id: 1, job_task_id: 1}): a sharded collection cannot keep it unique",
+    )
+    arguments = parser.parse_args(argv)
+    settings = load_settings()
+    if settings is None:
+        return 2
+    client, repository = connect_with(settings)
+    try:
+        for step in repository.shard_collection(
+            replace_spaceone_index=arguments.replace_spaceone_index
+        ):
+            print(f"jobtask: {step}")
+    except JobTaskError as error:
+        detail = failure_detail(error)
+        print(f"jobtask: {error}{f' ({detail})' if detail else ''}", file=sys.stderr)
+        return 1
+    finally:
+        client.close()
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["shard-collection"]:
+        return shard_collection(sys.argv[2:])
     settings = load_settings()
     if settings is None:
         return 2

@@ -141,8 +141,9 @@ class Settings(BaseSettings):
     # ones and never drops or alters one; `owner` also brings the TTL index in line with
     # JOB_TASK_RETENTION_DAYS (create, change, drop); `off` touches none.
     index_management: Literal["create", "owner", "off"] = "create"
-    # The collection is (to be) sharded by {domain_id: 1, job_task_id: 1}: its unique index is
-    # that shard key's instead of SpaceONE's job_task_id_1, which a sharded collection refuses.
+    # The collection is (to be) sharded by {domain_id: "hashed"} (`python -m jobtask
+    # shard-collection`): its unique index is {domain_id: 1, job_task_id: 1}, which the shard key
+    # prefixes, instead of SpaceONE's job_task_id_1, which a sharded cluster cannot keep unique.
     mongodb_sharded: bool = False
     # SpaceONE's own files (jobtask.spaceone_config): config.yaml and the files its IMPORT and
     # REMOTE_URL name, as SpaceONE's charts mount them. They give MONGODB_URI, MONGODB_DATABASE,

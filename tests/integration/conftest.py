@@ -5,17 +5,22 @@ JOBTASK_TEST_DATABASE to name what it is (`make integration-realdb` sets both fo
 a test marked `gap(database, reason)` skips on that database, or with `xfail=True` must fail
 there (strict), so each known difference (docs/compatibility.md: the database-differences table)
 is named once.
+
+JOBTASK_TEST_SHARDED=1 (`make integration-sharded`, on ../shared/realdb/shardeddb.sh): each test's
+database holds its `job_task` collection sharded by `{domain_id: "hashed"}` (the operator's
+`shardCollection` on the empty collection), and the settings say MONGODB_SHARDED=true.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Any, Final, TypeVar
 
 import grpc
 import pymongo
@@ -27,16 +32,23 @@ from jobtask.services.collector import JobTaskWriter, WriterLimits
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository, connect, connect_with
+from jobtask.storage.sharding import SHARD_KEY
 from tests.support.dataset import TASKS
 from tests.support.edges import build_server
 from tests.support.independent_client import IndependentJobTaskClient
 
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[2]
 DEVDB = ROOT / "tools" / "devdb"
 
 # What JOBTASK_TEST_DATABASE may name: the emulator, the real engine (PostgreSQL + DocumentDB
 # behind its MongoDB gateway: ../shared/realdb), MongoDB itself.
 DATABASES: Final = ("mongo-java-server", "documentdb", "mongodb")
+
+
+def sharded() -> bool:
+    """Whether each test database's collection is sharded (JOBTASK_TEST_SHARDED=1)."""
+    return os.environ.get("JOBTASK_TEST_SHARDED", "") == "1"
 
 
 def database_under_test() -> str:
@@ -95,32 +107,82 @@ def mongodb_uri() -> Iterator[str]:
         process.stdout.close()
 
 
+# Code 112: the sharded engine (Citus) sometimes picks a DDL statement (a drop, a shardCollection,
+# a createIndexes) as the victim of a distributed deadlock when another test process creates or
+# drops a sharded collection at the same moment.
+_DEADLOCK: Final = 112
+
+
+def _deadlocked(error: BaseException) -> bool:
+    cause = error if isinstance(error, pymongo.errors.OperationFailure) else error.__cause__
+    return isinstance(cause, pymongo.errors.OperationFailure) and cause.code == _DEADLOCK
+
+
+def again_after_deadlock(call: Callable[[], T], attempts: int = 5) -> T:
+    """`call()`; on the sharded engine, again after a distributed deadlock (for test DDL)."""
+    for attempt in range(1, attempts):
+        try:
+            return call()
+        except Exception as error:
+            if not _deadlocked(error):
+                raise
+            time.sleep(0.2 * attempt)
+    return call()
+
+
+def drop_database(client: pymongo.MongoClient[Any], name: str) -> None:
+    """Drop a test's database (again after a distributed deadlock)."""
+    again_after_deadlock(lambda: client.drop_database(name))
+
+
 @pytest.fixture
 def database_name() -> str:
     return f"test_{uuid.uuid4().hex[:12]}"
 
 
-@pytest.fixture
-def settings(mongodb_uri: str, database_name: str) -> Settings:
+def server_settings_for(uri: str, database: str, **overrides: Any) -> Settings:
+    """The settings of a test's server over `database` (ephemeral ports, short waits)."""
     return Settings(
-        mongodb_uri=mongodb_uri,
-        mongodb_database=database_name,
-        grpc_host="127.0.0.1",
-        grpc_port=0,
-        grpc_workers=4,
-        max_page_size=50,
-        shutdown_grace_seconds=2,
-        mongodb_server_selection_timeout_ms=3000,
+        **{
+            "mongodb_uri": uri,
+            "mongodb_database": database,
+            "mongodb_sharded": sharded(),
+            "grpc_host": "127.0.0.1",
+            "grpc_port": 0,
+            "grpc_workers": 4,
+            "max_page_size": 50,
+            "shutdown_grace_seconds": 2,
+            "mongodb_server_selection_timeout_ms": 3000,
+            **overrides,
+        }
     )
+
+
+@pytest.fixture
+def settings(mongodb_uri: str, database_name: str) -> Iterator[Settings]:
+    if not sharded():
+        yield server_settings_for(mongodb_uri, database_name)
+        return
+    # The collection exists from the start, sharded: the database is dropped afterwards even
+    # when the test never wrote to it.
+    with pymongo.MongoClient(mongodb_uri) as client:
+        command = {"shardCollection": f"{database_name}.job_task", "key": SHARD_KEY}
+        again_after_deadlock(lambda: client.admin.command(command))
+        try:
+            yield server_settings_for(mongodb_uri, database_name)
+        finally:
+            drop_database(client, database_name)
 
 
 @pytest.fixture
 def repository(settings: Settings) -> Iterator[MongoJobTaskRepository]:
     client, repository = connect_with(settings)
-    repository.ensure_indexes()
+    again_after_deadlock(lambda: repository.ensure_indexes(sharded=settings.mongodb_sharded))
     yield repository
-    client.drop_database(settings.mongodb_database)
-    client.close()
+    try:
+        drop_database(client, settings.mongodb_database)
+    finally:
+        client.close()
 
 
 @pytest.fixture
@@ -168,6 +230,21 @@ def server(settings: Settings, repository: MongoJobTaskRepository) -> Iterator[R
 ServeWithWriter = Callable[..., grpc.Channel]
 
 
+def start_with_writer(
+    settings: Settings, repository: MongoJobTaskRepository, limits: WriterLimits
+) -> RunningServer:
+    """A started server with the reads and the writer API over `repository`."""
+    writer = JobTaskWriter(repository, limits=limits, clock=lambda: datetime.now(UTC))
+    running = build_server(
+        settings,
+        JobTaskService(repository, max_page_size=50),
+        writer,
+        security=load_security(settings),
+    )
+    running.start()
+    return running
+
+
 @pytest.fixture
 def serve_with_writer(
     settings: Settings, repository: MongoJobTaskRepository
@@ -177,14 +254,7 @@ def serve_with_writer(
     started: list[tuple[RunningServer, grpc.Channel]] = []
 
     def serve(limits: WriterLimits, server_settings: Settings | None = None) -> grpc.Channel:
-        writer = JobTaskWriter(repository, limits=limits, clock=lambda: datetime.now(UTC))
-        running = build_server(
-            server_settings or settings,
-            JobTaskService(repository, max_page_size=50),
-            writer,
-            security=load_security(server_settings or settings),
-        )
-        running.start()
+        running = start_with_writer(server_settings or settings, repository, limits)
         channel = grpc.insecure_channel(f"127.0.0.1:{running.port}")
         started.append((running, channel))
         return channel

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import grpc
@@ -14,11 +13,12 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2
 
 from jobtask.auth.security import load_security
-from jobtask.services.collector import JobTaskWriter, WriterLimits
+from jobtask.services.collector import WriterLimits
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from jobtask_internal.v1 import job_task_writer_pb2, job_task_writer_pb2_grpc
+from tests.integration.conftest import start_with_writer
 from tests.support.dataset import DOMAIN
 from tests.support.edges import build_server
 from tests.support.independent_client import IndependentJobTaskClient
@@ -53,14 +53,7 @@ def _reflect(
 @pytest.fixture
 def writer_channel(settings: Settings, repository: MongoJobTaskRepository) -> Iterator[Any]:
     """A server with the writer, as `python -m jobtask` serves."""
-    writer = JobTaskWriter(repository, limits=WriterLimits(), clock=lambda: datetime.now(UTC))
-    running = build_server(
-        settings,
-        JobTaskService(repository, max_page_size=50),
-        writer,
-        security=load_security(settings),
-    )
-    running.start()
+    running = start_with_writer(settings, repository, WriterLimits())
     try:
         with grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
             yield channel

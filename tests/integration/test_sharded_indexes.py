@@ -1,9 +1,11 @@
-"""MONGODB_SHARDED: the indexes of a collection sharded by {domain_id: 1, job_task_id: 1}.
+"""MONGODB_SHARDED: the indexes of a collection sharded by {domain_id: "hashed"}.
 
-MongoDB refuses a unique index on a sharded collection unless the shard key is its prefix, so
-there the shard key's own index is the unique one, instead of SpaceONE's `job_task_id_1`
-(docs/performance.md, sharded clusters). No cluster here: what is checked is the index set the
-service asks for, and that it keeps job_task_id unique within a domain.
+MongoDB refuses a unique index on a sharded collection unless the shard key is its prefix (and
+DocumentDB on Citus keeps one unique per shard only), so there the unique index is
+{domain_id: 1, job_task_id: 1}, instead of SpaceONE's `job_task_id_1` (docs/scale-out.md). On the
+emulator and the single-node engine: the index set the service asks for, and that it keeps
+job_task_id unique within a domain; in the sharded tier (`make integration-sharded`) the same on
+a sharded collection (and tests/integration/test_sharded.py across shards).
 """
 
 from __future__ import annotations
@@ -18,15 +20,16 @@ from jobtask.domain import JobTask, StoredTask
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from jobtask.storage.indexes import INDEXES, SHARDED_INDEXES
+from tests.integration.conftest import drop_database
 
-SHARD_KEY = [("domain_id", 1), ("job_task_id", 1)]
+UNIQUE_KEY = [("domain_id", 1), ("job_task_id", 1)]
 
 
 @pytest.fixture
 def sharded_collection(settings: Settings) -> Iterator[pymongo.collection.Collection[Any]]:
     with pymongo.MongoClient(settings.mongodb_uri.get_secret_value()) as client:
         yield client[settings.mongodb_database]["job_task"]
-        client.drop_database(settings.mongodb_database)
+        drop_database(client, settings.mongodb_database)
 
 
 def _unique_keys(collection: pymongo.collection.Collection[Any]) -> list[list[tuple[str, Any]]]:
@@ -43,7 +46,7 @@ def test_the_sharded_layout_has_only_the_shard_keys_unique_index(
     names = MongoJobTaskRepository(sharded_collection).ensure_indexes(sharded=True)
 
     assert "job_task_id_1" not in names
-    assert _unique_keys(sharded_collection) == [SHARD_KEY]
+    assert _unique_keys(sharded_collection) == [UNIQUE_KEY]
     # Every other index has domain_id as its prefix, as each shard serves its part of a domain.
     assert {str(i.document["name"]) for i in SHARDED_INDEXES} <= set(names)
     assert all(next(iter(i.document["key"])) == "domain_id" for i in SHARDED_INDEXES)

@@ -14,6 +14,7 @@ from google.protobuf import json_format
 
 from jobtask.demo import domain_ids, drive
 from jobtask.services.collector import WriterLimits
+from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
@@ -28,9 +29,11 @@ RETENTION_DAYS = 7
 
 @pytest.fixture
 def writer_channel(
-    repository: MongoJobTaskRepository, serve_with_writer: Callable[..., grpc.Channel]
+    settings: Settings,
+    repository: MongoJobTaskRepository,
+    serve_with_writer: Callable[..., grpc.Channel],
 ) -> grpc.Channel:
-    repository.ensure_indexes(retention_days=RETENTION_DAYS)
+    repository.ensure_indexes(retention_days=RETENTION_DAYS, sharded=settings.mongodb_sharded)
     return serve_with_writer(
         WriterLimits(
             max_errors=MAX_ERRORS, max_error_message_chars=200, retention_days=RETENTION_DAYS

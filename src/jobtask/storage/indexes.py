@@ -31,10 +31,11 @@ INDEXES: Final[tuple[IndexModel, ...]] = (
     IndexModel([("job_task_id", ASCENDING)], unique=True, name="job_task_id_1"),
     *_SCOPED_INDEXES,
 )
-# On a cluster sharded by {domain_id: 1, job_task_id: 1} (MONGODB_SHARDED): MongoDB enforces a
-# unique index of a sharded collection only when the shard key is its prefix (and refuses to
-# create job_task_id_1 there), so the shard key's own index is the unique one: job_task_id is
-# unique within a domain, which is all any query can see (docs/performance.md, sharded clusters).
+# On a collection sharded by {domain_id: "hashed"} (MONGODB_SHARDED, storage.sharding): a unique
+# index is enforced across shards only when the shard key prefixes it (MongoDB refuses to create
+# job_task_id_1 there; DocumentDB on Citus accepts it and enforces it per shard), so the unique
+# index is {domain_id: 1, job_task_id: 1}: job_task_id is unique within a domain, which is all any
+# query can see (docs/scale-out.md).
 SHARDED_INDEXES: Final[tuple[IndexModel, ...]] = (
     IndexModel(
         [("domain_id", ASCENDING), ("job_task_id", ASCENDING)],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pymongo
 
-from jobtask.storage import indexes
+from jobtask.storage import indexes, sharding
 from jobtask.storage.driver import translated_errors
 from jobtask.storage.reads import MongoReads
 from jobtask.storage.writes import MongoWrites
@@ -32,7 +32,7 @@ class MongoJobTaskRepository(MongoReads, MongoWrites):
         match its retention; any other instance creates it when it is missing and otherwise
         leaves it as it is, since another instance's settings may rely on it.
 
-        `sharded`: the indexes of a collection sharded by `{domain_id: 1, job_task_id: 1}`
+        `sharded`: the indexes of a collection sharded by `{domain_id: "hashed"}`
         (SHARDED_INDEXES), never SpaceONE's unique `job_task_id_1`.
         """
         with self._within(timeout) as options, translated_errors():
@@ -42,6 +42,16 @@ class MongoJobTaskRepository(MongoReads, MongoWrites):
                 retention_days=retention_days,
                 owner=owner,
                 sharded=sharded,
+            )
+
+    def shard_collection(
+        self, *, replace_spaceone_index: bool = False, timeout: float | None = None
+    ) -> list[str]:
+        """The operator's step that shards the collection by `{domain_id: "hashed"}`, empty or
+        holding data (`sharding.shard_collection`); what was done, one line a step."""
+        with self._within(timeout) as options, translated_errors():
+            return sharding.shard_collection(
+                self._collection, options, replace_spaceone_index=replace_spaceone_index
             )
 
     def ping(self, *, timeout: float) -> None:
