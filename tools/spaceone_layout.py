@@ -1,4 +1,5 @@
-"""Where SpaceONE's stubs declare the JobTask API's types: writes tests/wire/spaceone_layout.json.
+"""Where SpaceONE's stubs declare the JobTask API's types: writes
+tests/contract/spaceone_layout.json.
 
 SpaceONE's Python clients (spaceone-core's pygrpc client, SpaceConnector, spacectl) import their
 own `<package>.<file>_pb2` for every service that reflection lists and look types up in the module
@@ -11,7 +12,7 @@ for each type its declaring file, and for each such file its package and imports
     .venv/bin/python tools/spaceone_layout.py            # downloads the wheels with pip
     .venv/bin/python tools/spaceone_layout.py WHEEL...   # or reads the given wheels
 
-tests/wire/test_declaring_files.py checks our descriptors against the result.
+tests/contract/test_declaring_files.py checks our descriptors against the result.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from google.protobuf import descriptor_pb2, empty_pb2, struct_pb2
 
 VERSIONS = ("1.10.4.2", "1.12.54")  # requirements/clients/1.10.txt and 1.12.txt
 SERVICE = "spaceone.api.inventory.v1.JobTask"
-OUTPUT = Path(__file__).resolve().parent.parent / "tests" / "wire" / "spaceone_layout.json"
+OUTPUT = Path(__file__).resolve().parent.parent / "tests" / "contract" / "spaceone_layout.json"
 _SERIALIZED = re.compile(r"AddSerializedFile\((b'(?:[^'\\]|\\.)*')\)")
 _FDP = descriptor_pb2.FieldDescriptorProto
 

@@ -14,8 +14,6 @@ from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository, connect_with
 from jobtask.writer import MAX_COUNT
 
-pytestmark = pytest.mark.integration
-
 DEADLINE = 5.0
 # Driver housekeeping, and the one write that cannot carry maxTimeMS (an index lookup).
 UNBOUNDED = frozenset(

@@ -24,7 +24,7 @@ SHARD_KEY = [("domain_id", 1), ("job_task_id", 1)]
 
 @pytest.fixture
 def sharded_collection(settings: Settings) -> Iterator[pymongo.collection.Collection[Any]]:
-    with pymongo.MongoClient(settings.mongodb_uri.get_secret_value()) as client:
+    with pymongo.MongoClient[dict[str, Any]](settings.mongodb_uri.get_secret_value()) as client:
         yield client[settings.mongodb_database]["job_task"]
         client.drop_database(settings.mongodb_database)
 

@@ -31,7 +31,7 @@ NOW = datetime(2023, 2, 1)
 
 @pytest.fixture
 def collection() -> Any:
-    collection = mongomock.MongoClient()["inventory"]["job_task"]
+    collection: Any = mongomock.MongoClient()["inventory"]["job_task"]
     collection.insert_many([dict(t) for t in TASKS])
     return collection
 

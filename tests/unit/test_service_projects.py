@@ -37,7 +37,7 @@ OTHER_ID = next(t["job_task_id"] for t in TENANT if t["project_id"] == OTHER)
 
 @pytest.fixture
 def service() -> JobTaskService:
-    collection = mongomock.MongoClient()["inventory"]["job_task"]
+    collection: Any = mongomock.MongoClient()["inventory"]["job_task"]
     collection.insert_many([dict(t) for t in TENANT])
     return JobTaskService(
         MongoJobTaskRepository(collection), max_page_size=50, clock=lambda: datetime(2024, 1, 1)
@@ -48,7 +48,7 @@ MY_SCOPE = Scope(DOMAIN, frozenset({MINE}))
 WHOLE_DOMAIN = Scope(DOMAIN)
 
 
-def _ids(service: JobTaskService, query: Query, scope: Scope = WHOLE_DOMAIN) -> set[str]:
+def _ids(service: JobTaskService, query: Query, scope: Scope = WHOLE_DOMAIN) -> set[str | None]:
     return {t.job_task_id for t in service.list(scope, ListRequest(query)).results}
 
 
@@ -56,14 +56,14 @@ def _ids(service: JobTaskService, query: Query, scope: Scope = WHOLE_DOMAIN) -> 
     ("query", "expected"),
     [
         (Query(), MY_IDS),
-        (Query(filter=[Condition("project_id", OTHER, "eq")]), set()),
-        (Query(filter=[Condition("project_id", None, "eq")]), set()),
+        (Query(filter=(Condition("project_id", OTHER, "eq"),)), set()),
+        (Query(filter=(Condition("project_id", None, "eq"),)), set()),
         (
             Query(
-                filter_or=[
+                filter_or=(
                     Condition("project_id", OTHER, "eq"),
                     Condition("job_task_id", "job", "contain"),
-                ]
+                )
             ),
             MY_IDS,
         ),

@@ -80,7 +80,7 @@ class CollectionStub:
 
 @pytest.fixture
 def collection() -> Any:
-    collection = mongomock.MongoClient()["inventory"]["job_task"]
+    collection: Any = mongomock.MongoClient()["inventory"]["job_task"]
     collection.insert_many([dict(t) for t in TASKS])
     return collection
 

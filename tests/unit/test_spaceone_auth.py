@@ -1,6 +1,6 @@
 """AUTH_MODE=spaceone's decisions (jobtask.spaceone_auth), with a recording stand-in for identity:
 what is cached and for how long, what a flood of bad tokens costs identity, and how each role
-type scopes a call. The real identity answers the same questions in tests/identity."""
+type scopes a call. The real identity answers the same questions in tests/e2e/identity."""
 
 from __future__ import annotations
 

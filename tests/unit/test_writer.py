@@ -33,6 +33,9 @@ class RecordingStore:
         self.calls.append(("delete_finished", kwargs))
         return 3
 
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"the writer asked the store for {name}, which these tests never need")
+
 
 def _writer(store: RecordingStore, **limits: Any) -> JobTaskWriter:
     return JobTaskWriter(store, limits=WriterLimits(**limits), clock=lambda: NOW)

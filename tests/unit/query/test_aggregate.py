@@ -1072,7 +1072,7 @@ def test_a_paged_result_reads_the_facet(
 
 
 def test_distinct_values_come_from_id() -> None:
-    values = [{"_id": None}, {"_id": "aws"}, {"_id": {"error_code": "E"}}]
+    values: list[dict[str, Any]] = [{"_id": None}, {"_id": "aws"}, {"_id": {"error_code": "E"}}]
 
     assert read_result(plan(distinct=True), values) == StatResult(
         [None, "aws", {"error_code": "E"}]

@@ -18,7 +18,7 @@ from spaceone.api.core.v1 import query_pb2
 from spaceone.api.inventory.v1 import collector_pb2, job_task_pb2
 
 
-def _query(data: dict) -> query_pb2.Query:  # type: ignore[type-arg]
+def _query(data: dict[str, Any]) -> query_pb2.Query:
     return json_format.ParseDict(data, query_pb2.Query())
 
 
@@ -144,7 +144,7 @@ def test_a_stat_date_renders_as_utc_milliseconds() -> None:
 
     rendered = convert.to_stat_struct(StatResult(results=rows))
 
-    assert rendered["results"][0]["last"] == "2026-10-01T09:30:00.250Z"
+    assert json_format.MessageToDict(rendered)["results"][0]["last"] == "2026-10-01T09:30:00.250Z"
 
 
 # -- stored values the API cannot carry as they are ------------------------------------------

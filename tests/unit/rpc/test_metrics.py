@@ -5,23 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import grpc
-import mongomock
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 from prometheus_client import REGISTRY, CollectorRegistry
 
-from jobtask.api.server import build_server
 from jobtask.api.servicer import observed
-from jobtask.auth import Security
 from jobtask.errors import NotFound, RequiredParameter
 from jobtask.rpc.invocation import Rpc
 from jobtask.rpc.metrics import Metrics
 from jobtask.rpc.observe import Observation
-from jobtask.service import JobTaskService
-from jobtask.settings import Settings
-from jobtask.storage import MongoJobTaskRepository
-from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 from tests.support.grpc_context import Aborted, FakeContext
 
 SERVICE = "spaceone.api.inventory.v1.JobTask"
@@ -188,30 +179,3 @@ def test_each_metrics_counts_in_its_own_registry_never_the_global_one() -> None:
         second.registry.get_sample_value("jobtask_grpc_requests_total", labels("get", "OK")) is None
     )
     assert REGISTRY.get_sample_value("jobtask_grpc_requests_total", labels("get", "OK")) is None
-
-
-def test_calls_of_other_services_are_not_measured(
-    metrics: Metrics, registry: CollectorRegistry
-) -> None:
-    collection = mongomock.MongoClient()["inventory"]["job_task"]
-    service = JobTaskService(MongoJobTaskRepository(collection), max_page_size=10)
-    settings = Settings(grpc_host="127.0.0.1", grpc_port=0)
-    running = build_server(settings, service, security=Security(), metrics=metrics)
-    running.start()
-    try:
-        with grpc.insecure_channel(f"127.0.0.1:{running.port}") as channel:
-            health = health_pb2_grpc.HealthStub(channel)
-            health.Check(health_pb2.HealthCheckRequest(), timeout=5)
-            job_tasks = job_task_pb2_grpc.JobTaskStub(channel)
-            with pytest.raises(grpc.RpcError):
-                job_tasks.get(job_task_pb2.GetJobTaskRequest(), timeout=5)
-    finally:
-        running.stop(None)
-
-    services = {
-        sample.labels.get("service")
-        for family in registry.collect()
-        for sample in family.samples
-        if sample.name == "jobtask_grpc_requests_total"
-    }
-    assert services == {SERVICE}

@@ -18,8 +18,8 @@ from jobtask.http.transcode import (
 )
 from spaceone.api.inventory.v1 import job_task_pb2
 
-LIST = job_task_pb2.JobTaskQuery.DESCRIPTOR
-GET = job_task_pb2.GetJobTaskRequest.DESCRIPTOR
+LIST = job_task_pb2.DESCRIPTOR.message_types_by_name["JobTaskQuery"]
+GET = job_task_pb2.DESCRIPTOR.message_types_by_name["GetJobTaskRequest"]
 FILTER = {"k": "provider", "v": "aws", "o": "eq"}
 
 
@@ -176,7 +176,9 @@ def test_an_empty_body_is_an_empty_object() -> None:
 
 
 def test_answers_keep_the_protos_field_names_and_leave_unset_fields_out() -> None:
-    info = job_task_pb2.JobTaskInfo(job_task_id="job_task-1", updated_count=3, status=4)
+    info = job_task_pb2.JobTaskInfo(
+        job_task_id="job_task-1", updated_count=3, status=job_task_pb2.JobTaskInfo.SUCCESS
+    )
 
     assert to_json(info) == {"job_task_id": "job_task-1", "status": "SUCCESS", "updated_count": 3}
 

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from tests.clients.conftest import spacectl_runner
-from tests.identity.conftest import Service, Tenants
+from tests.e2e.clients.conftest import spacectl_runner
+from tests.e2e.identity.conftest import Service, Tenants
 
 Spacectl = Callable[..., str]
 

@@ -1,4 +1,4 @@
-"""Loaded by SpaceONE identity (in .venv-identity, `spaceone grpc -m tests/identity`): its Redis
+"""Loaded by SpaceONE identity (in .venv-identity, `spaceone grpc -m tests/e2e/identity`): its Redis
 cache backend on fakeredis, an in-process Redis, as the cache of the identity tier's server."""
 
 import fakeredis

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import grpc
 import pytest
 
+from tests.contract import contract
 from tests.support.independent_client import IndependentJobTaskClient
-from tests.wire import contract
 
 # JobTaskQuery{query: {page: {limit: 5}}, status: FAILURE, job_id: "job-1"}
 LIST_REQUEST_BYTES = b"\x0a\x04\x22\x02\x10\x05" + b"\x18\x05" + b"\x22\x05job-1"

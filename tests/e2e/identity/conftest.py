@@ -2,8 +2,8 @@
 .venv-identity built by `make identity`) as a process of its own on a free loopback port, on
 mongomock with a fakeredis cache (identity's own test set-up), and `python -m jobtask` with
 AUTH_MODE=spaceone asking it. Tenants, roles, API keys and tokens are made through identity's own
-API (tests/identity/bootstrap.py, in identity's venv); the tasks of the dataset are copied into its
-domains and projects, and every expectation is computed from them.
+API (tests/e2e/identity/bootstrap.py, in identity's venv); the tasks of the dataset are copied
+into its domains and projects, and every expectation is computed from them.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from tests.support.processes import (
     SERVING,
     free_port,
     server_environment,
-    start_database,
     start_server,
     wait_health,
 )
@@ -53,12 +52,6 @@ CONFIG = """GLOBAL:
     mutation:
     - backend: spaceone.core.handler.mutation_handler.SpaceONEMutationHandler
 """
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if Path(str(item.fspath)).is_relative_to(HERE):
-            item.add_marker(pytest.mark.integration)
 
 
 def identity_bin(program: str) -> Path:
@@ -157,19 +150,6 @@ class Service:
     http_port: int
 
 
-@pytest.fixture(scope="session")
-def database_uri() -> Iterator[str]:
-    uri = os.environ.get("JOBTASK_TEST_MONGODB_URI")
-    if uri is not None:
-        yield uri
-        return
-    database = start_database()
-    try:
-        yield database.uri
-    finally:
-        database.stop()
-
-
 def start_jobtask(uri: str, name: str, identity_endpoint: str, **overrides: str) -> Any:
     grpc_port, http_port = free_port(), free_port()
     environment = server_environment(
@@ -191,23 +171,23 @@ def start_jobtask(uri: str, name: str, identity_endpoint: str, **overrides: str)
 
 
 @pytest.fixture(scope="session")
-def service(identity: Tenants, database_uri: str) -> Iterator[Service]:
+def service(identity: Tenants, mongodb_uri: str) -> Iterator[Service]:
     """`python -m jobtask` with AUTH_MODE=spaceone over the tenants' tasks, asking identity on
     every call (IDENTITY_VERIFY_TTL_SECONDS=0: a revocation shows at once)."""
     name = f"test_identity_{uuid.uuid4().hex[:12]}"
     identity.tasks = tenant_tasks(identity)
-    with pymongo.MongoClient(database_uri) as mongo:
+    with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as mongo:
         mongo[name]["job_task"].insert_many([dict(t) for t in identity.tasks])
     identity.tasks = [t for t in identity.tasks if t["domain_id"] == identity.domain_id]
     process, ports = start_jobtask(
-        database_uri, name, identity.endpoint, IDENTITY_VERIFY_TTL_SECONDS="0"
+        mongodb_uri, name, identity.endpoint, IDENTITY_VERIFY_TTL_SECONDS="0"
     )
     try:
         yield ports
     finally:
         process.terminate()
         process.wait(timeout=20)
-        with pymongo.MongoClient(database_uri) as mongo:
+        with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as mongo:
             mongo.drop_database(name)
 
 

@@ -26,7 +26,7 @@ Serve = Callable[..., httpx.Client]
 
 @pytest.fixture
 def collection() -> Any:
-    collection = mongomock.MongoClient()["inventory"]["job_task"]
+    collection: Any = mongomock.MongoClient()["inventory"]["job_task"]
     collection.insert_many([dict(t) for t in TASKS])
     return collection
 

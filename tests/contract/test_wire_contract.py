@@ -20,7 +20,7 @@ from google.protobuf.message import Message
 
 from spaceone.api.core.v1 import query_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
-from tests.wire import contract
+from tests.contract import contract
 
 OURS: Final = job_task_pb2.DESCRIPTOR.pool
 _TYPE_NAMES: Final[dict[int, str]] = {

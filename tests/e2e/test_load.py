@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from typing import Any
 
 import pymongo
 import pytest
@@ -26,7 +27,7 @@ DOMAINS = 3
 @pytest.fixture
 def address(mongodb_uri: str, database_name: str) -> Iterator[tuple[str, list[tuple[str, str]]]]:
     documents = list(demo_documents(TASKS, domains=DOMAINS, seed=3))
-    with pymongo.MongoClient(mongodb_uri) as client:
+    with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as client:
         client[database_name]["job_task"].insert_many(documents)
         port = free_port()
         server = start_server(server_environment(mongodb_uri, database_name, port))

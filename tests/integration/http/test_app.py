@@ -18,7 +18,7 @@ from jobtask.http.server import HttpServer, build_http_server, listen
 from jobtask.query.limits import DEFAULT_LIMITS
 from jobtask.service import JobTaskService, ListResult, StatRequest
 from jobtask.settings import Settings
-from tests.http.conftest import Serve, http_app
+from tests.integration.http.conftest import Serve, http_app
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, tasks_in
 from tests.support.tokens import READ, claims, make_pki, rsa_key, write_pem
 

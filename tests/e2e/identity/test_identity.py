@@ -14,7 +14,7 @@ import grpc
 import httpx
 import pytest
 from google.protobuf import json_format, struct_pb2
-from tests.identity.conftest import Cut, Service, Tenants, channel, start_jobtask
+from tests.e2e.identity.conftest import Cut, Service, Tenants, channel, start_jobtask
 
 from jobtask_internal.v1 import job_task_writer_pb2, job_task_writer_pb2_grpc
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
@@ -261,13 +261,11 @@ def test_over_http_refusals_carry_spaceones_codes(identity: Tenants, service: Se
 
 
 def test_identity_unreachable_is_unavailable_then_recovers(
-    identity: Tenants, service: Service, database_uri: str
+    identity: Tenants, service: Service, mongodb_uri: str
 ) -> None:
     cut = Cut(identity.endpoint)
     name = f"test_identity_cut_{time.monotonic_ns()}"
-    process, ports = start_jobtask(
-        database_uri, name, cut.endpoint, IDENTITY_VERIFY_TTL_SECONDS="0"
-    )
+    process, ports = start_jobtask(mongodb_uri, name, cut.endpoint, IDENTITY_VERIFY_TTL_SECONDS="0")
     token = identity.token("admin")
     try:
         assert rpc(ports.grpc_port, "list", {}, token) == {}  # its own empty database

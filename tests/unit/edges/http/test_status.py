@@ -63,6 +63,6 @@ def test_each_error_answers_the_http_status_of_its_code(
     response = error_answer(error, "test")
 
     assert response.status_code == http_status
-    assert json.loads(response.body) == {
+    assert json.loads(bytes(response.body)) == {
         "error": {"code": error.code, "message": error.message, "status": code_of(error).name}
     }

@@ -26,7 +26,6 @@ from tests.support.processes import (
     SERVING,
     free_port,
     server_environment,
-    start_database,
     start_server,
     wait_health,
 )
@@ -38,12 +37,6 @@ DELETE_DOMAIN = (
 DRIVER = Path(__file__).parent / "driver.py"
 # What the clients see: no deprecation chatter from their old stacks on stderr.
 CLIENT_ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
-            item.add_marker(pytest.mark.integration)
 
 
 def client_bin(line: str, program: str) -> Path:
@@ -91,32 +84,25 @@ def deletable_tasks() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def server_port() -> Iterator[int]:
+def server_port(mongodb_uri: str) -> Iterator[int]:
     """`python -m jobtask` on a free port over a seeded database; its port."""
-    database = None
-    uri = os.environ.get("JOBTASK_TEST_MONGODB_URI")
-    if uri is None:
-        database = start_database()
-        uri = database.uri
     name = f"test_clients_{uuid.uuid4().hex[:12]}"
-    with pymongo.MongoClient(uri) as mongo:
+    with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as mongo:
         mongo[name]["job_task"].insert_many([dict(t) for t in TASKS] + deletable_tasks())
     port = free_port()
-    server = start_server(server_environment(uri, name, port))
+    server = start_server(server_environment(mongodb_uri, name, port))
     try:
         wait_health(port, SERVING, timeout=30)
         yield port
     finally:
         server.terminate()
         server.wait(timeout=20)
-        with pymongo.MongoClient(uri) as mongo:
+        with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as mongo:
             mongo.drop_database(name)
-        if database is not None:
-            database.stop()
 
 
 def run_driver(line: str, plan: dict[str, Any]) -> dict[str, Any]:
-    """tests/clients/driver.py in the line's client venv: the plan in, the answers out."""
+    """tests/e2e/clients/driver.py in the line's client venv: the plan in, the answers out."""
     done = subprocess.run(
         [str(client_bin(line, "python")), str(DRIVER)],
         input=json.dumps(plan),

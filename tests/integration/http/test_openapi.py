@@ -16,7 +16,7 @@ from jobtask.http.transcode import to_json, to_message
 from jobtask.rpc.calls import JobTaskRpcs
 from jobtask.service import JobTaskService
 from spaceone.api.inventory.v1 import job_task_pb2
-from tests.http.conftest import http_app
+from tests.integration.http.conftest import http_app
 
 # The response example of SpaceONE's API document for list, verbatim.
 API_DOCUMENT_EXAMPLE = {

@@ -1,6 +1,6 @@
 """Runs SpaceONE's own Python client, unchanged, in its own venv: `<venv>/bin/python driver.py`.
 
-Reads a plan as JSON on stdin and prints the answers as JSON on stdout, for tests/clients to
+Reads a plan as JSON on stdin and prints the answers as JSON on stdout, for tests/e2e/clients to
 assert on. Nothing of this project is imported (the client venv has only SpaceONE's packages).
 
     {"client": "pygrpc" | "connector" | null, "endpoint": "127.0.0.1:PORT",

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pymongo
 import pytest
@@ -78,7 +79,7 @@ def test_the_readme_examples_run_as_pasted(
         with contextlib.suppress(ProcessLookupError):
             os.killpg(script_run.pid, signal.SIGKILL)
         script_run.communicate()
-        with pymongo.MongoClient(mongodb_uri) as client:
+        with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as client:
             client.drop_database(database_name)
     server_log = log.read_text() if log.exists() else ""
     assert script_run.returncode == 0, (

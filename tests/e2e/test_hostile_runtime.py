@@ -44,7 +44,7 @@ from tests.support.slow_callers import (
 from tests.support.tokens import rsa_key, write_pem
 
 # Servers start as processes, some beside a dev database busy with abandoned slow stats.
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+pytestmark = pytest.mark.timeout(180)
 
 DOMAIN = "domain-hostile000001"
 SEARCH = "/inventory/v1/job-tasks/search"
@@ -113,7 +113,7 @@ def launch(mongodb_uri: str, database_name: str, tmp_path: Path) -> Iterator[Any
 
 
 def _ttl(mongodb_uri: str, database_name: str) -> Any:
-    with pymongo.MongoClient(mongodb_uri) as client:
+    with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as client:
         return client[database_name]["job_task"].index_information().get(TTL)
 
 
@@ -332,7 +332,7 @@ class SlowEngine:
 @pytest.fixture
 def slow_engine(mongodb_uri: str, database_name: str) -> Iterator[SlowEngine]:
     """The database seeded for its regex engine (see tests.support.slow_callers)."""
-    with pymongo.MongoClient(mongodb_uri) as client:
+    with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as client:
         try:
             list(client.admin.aggregate([{"$currentOp": {}}]))
             lists_operations, count, length = True, 3000, PCRE_SLOW_LENGTH

@@ -18,8 +18,8 @@ from typing import Any, Final
 import pytest
 import yaml
 
-from tests.clients import expected as x
-from tests.clients.conftest import (
+from tests.e2e.clients import expected as x
+from tests.e2e.clients.conftest import (
     DELETE_DOMAIN,
     LINES,
     deletable_id,

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Final
 
+from tests.contract import contract
 from tests.support.dataset import DOMAIN, tasks_in
-from tests.wire import contract
 
 # JobTaskInfo's fields in number order, from the independent transcription of the wire contract.
 FIELDS: Final = tuple(row[1] for row in contract.INVENTORY_ROWS if row[0] == "JobTaskInfo")

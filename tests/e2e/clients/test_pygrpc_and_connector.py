@@ -11,8 +11,8 @@ from typing import Any, Final
 
 import pytest
 
-from tests.clients import expected as x
-from tests.clients.conftest import DELETE_DOMAIN, LINES, deletable_id, run_driver
+from tests.e2e.clients import expected as x
+from tests.e2e.clients.conftest import DELETE_DOMAIN, LINES, deletable_id, run_driver
 from tests.support.dataset import DOMAIN
 
 CLIENTS: Final = ("pygrpc", "connector")
