@@ -1,12 +1,19 @@
 """The database probe's own thread: it pings until stopped, and a ping answered once shutdown has
-begun does not turn health SERVING (tests/unit/api/test_dbhealth.py has the rest, threadless)."""
+begun does not turn health SERVING. The rest, without a thread:
+tests/unit/edges/grpc/test_dbhealth.py."""
 
 from __future__ import annotations
 
 import threading
 
 from jobtask.api.dbhealth import DatabaseProbe
-from tests.unit.api.test_dbhealth import NOT_SERVING, SERVICES, Database, serving_health, statuses
+from tests.unit.edges.grpc.test_dbhealth import (
+    NOT_SERVING,
+    SERVICES,
+    Database,
+    serving_health,
+    statuses,
+)
 
 
 def test_the_thread_pings_until_stopped_and_then_ends() -> None:

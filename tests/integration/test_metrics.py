@@ -1,6 +1,6 @@
 """Metrics of a real gRPC server on port 0 (over mongomock): only the JobTask services' calls are
-measured, not health's or reflection's (tests/unit/rpc/test_metrics.py has the rest, without a
-server)."""
+measured, not health's or reflection's (the rest, without a server:
+tests/unit/observability/test_metrics.py)."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from jobtask.spaceone_auth import Grant
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 from tests.support.tokens import SigningKey, rsa_key
-from tests.unit.test_spaceone_auth import DOMAIN, Clock, FakeIdentity, make, token
+from tests.unit.auth.test_spaceone import DOMAIN, Clock, FakeIdentity, make, token
 
 
 def _authorized(grant: Grant, path: str, request: Any) -> Scope:
