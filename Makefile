@@ -16,10 +16,10 @@ DEVDB := tools/devdb/devdb.sh
 DEVDB_PORT ?= 27017
 GENERATED := src/spaceone src/jobtask_internal $(PROTO_V2_SET)
 # SpaceONE's own client stacks (spaceone-core, spaceone-api, spacectl), one venv per release line,
-# for the real-client tier in tests/clients (2.0: the 2.x line's, issue #23).
+# for the real-client tier in tests/e2e/clients (2.0: the 2.x line's, issue #23).
 CLIENT_LINES := 1.10 1.12 2.0
 CLIENT_VENVS := $(CLIENT_LINES:%=.venv-clients/%/.installed)
-# SpaceONE's own identity service (spaceone-identity 1.10 on mongomock), for tests/identity.
+# SpaceONE's own identity service (spaceone-identity 1.10 on mongomock), for tests/e2e/identity.
 IDENTITY_VENV := .venv-identity
 # The image's runtime, built as the Dockerfile builds it (`make image-check`).
 IMAGE_VENV := .venv-image
@@ -36,9 +36,9 @@ GRPCURL := $(TOOLS)/grpcurl
 GOJQ_VERSION := v0.12.17
 JQ := $(if $(shell command -v jq),,$(TOOLS)/jq)
 
-.PHONY: clients clients-lock identity identity-lock install tools image-venv image-check proto proto-check fmt lint unit integration test run db db-stop demo bench reliability lock clean
+.PHONY: clients clients-lock identity identity-lock install tools image-venv image-check proto proto-check fmt lint unit contract integration e2e test run db db-stop demo bench reliability lock clean
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed $(VENV)/.checkout-on-path
 
 tools: $(GRPCURL) $(JQ)  ## grpcurl (and jq if missing), pinned, from the Go module proxy into .tools/bin
 
@@ -132,7 +132,14 @@ $(VENV)/.installed: pyproject.toml requirements/dev.txt
 	$(BIN)/pip install -q --no-deps -e .
 	touch $@
 
-clients: $(CLIENT_VENVS)  ## SpaceONE's client venvs (.venv-clients/1.10, 1.12, 2.0) for tests/clients
+# The checkout on the venv's path (a .pth beside the editable install's), so that `tests` is a
+# package wherever the venv's python runs: tools/ import the test suite's helpers as
+# tests.support.* without PYTHONPATH, and the image (a wheel of src/ only) never sees them.
+$(VENV)/.checkout-on-path: $(VENV)/.installed
+	echo "$(CURDIR)" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/jobtask-checkout.pth"
+	touch $@
+
+clients: $(CLIENT_VENVS)  ## SpaceONE's client venvs (.venv-clients/1.10, 1.12, 2.0) for tests/e2e/clients
 
 .venv-clients/%/.installed: requirements/clients/%.txt requirements/clients/%.lock requirements/clients/constraints.txt
 	rm -rf .venv-clients/$*
@@ -149,7 +156,7 @@ clients-lock:  ## re-resolve the client stacks and pin everything they install i
 			> requirements/clients/$$line.lock && touch .venv-clients/$$line/.installed || exit 1; \
 	done
 
-identity: $(IDENTITY_VENV)/.installed  ## SpaceONE identity's venv (.venv-identity) for tests/identity
+identity: $(IDENTITY_VENV)/.installed  ## SpaceONE identity's venv (.venv-identity) for tests/e2e/identity
 
 $(IDENTITY_VENV)/.installed: requirements/identity/identity.txt requirements/identity/identity.lock requirements/clients/constraints.txt
 	rm -rf $(IDENTITY_VENV)
@@ -181,13 +188,14 @@ $(IMAGE_VENV)/.runtime: requirements/runtime.txt
 	PIP_FIND_LINKS= $(IMAGE_VENV)/bin/pip install -q -r requirements/runtime.txt
 	touch $@
 
-$(IMAGE_VENV)/.installed: $(IMAGE_VENV)/.runtime $(PACKAGE_FILES)
+# After the dev venv's editable install: both build from src/ (its egg-info), never at once.
+$(IMAGE_VENV)/.installed: $(IMAGE_VENV)/.runtime $(PACKAGE_FILES) | $(VENV)/.installed
 	PIP_FIND_LINKS= $(IMAGE_VENV)/bin/pip install -q --no-deps --force-reinstall .
 	touch $@
 
 image-check: install image-venv  ## the image's install, run as a non-root user against the dev database
 	$(DEVDB) build
-	$(BIN)/pytest -q tests/integration/test_image.py
+	$(BIN)/pytest -q tests/e2e/test_image.py
 
 proto: install  ## regenerate the stubs (src/spaceone, src/jobtask_internal) and the 2.x descriptor set from proto/
 	rm -rf $(GENERATED)
@@ -218,12 +226,24 @@ lint: install proto-check
 	@# tools/schemas/compose-spec.json: compose-spec/compose-spec schema/compose-spec.json at 170098b
 	$(BIN)/check-jsonschema --schemafile tools/schemas/compose-spec.json compose.yaml
 
-unit: install
-	$(BIN)/pytest -m "not integration" tests
+# The tiers are folders of tests/ (tests/conftest.py). The unit and contract tiers use neither
+# hypothesis's nor schemathesis's pytest plugin (test_injection calls hypothesis itself): left
+# out, they cost those tiers no start-up.
+NO_FUZZ_PLUGINS := -p no:hypothesispytest -p no:schemathesis
 
-integration: install clients identity tools chart-tools image-venv
+unit: install  ## the unit tier (tests/unit): no socket, no process, no database; seconds
+	$(BIN)/pytest $(NO_FUZZ_PLUGINS) tests/unit
+
+contract: install  ## the wire contract (tests/contract)
+	$(BIN)/pytest $(NO_FUZZ_PLUGINS) tests/contract
+
+integration: install  ## tests/integration on mongo-java-server: a database, or a server on port 0
 	$(DEVDB) build
-	$(BIN)/pytest -m integration tests
+	$(BIN)/pytest tests/integration
+
+e2e: install clients identity tools image-venv  ## tests/e2e on mongo-java-server: processes, SpaceONE's clients and identity, the README, the image
+	$(DEVDB) build
+	$(BIN)/pytest tests/e2e
 
 # The real engine (PostgreSQL + DocumentDB behind its MongoDB gateway), beside the clone in CI.
 REALDB ?= ../shared/realdb/realdb.sh
@@ -231,23 +251,19 @@ REALDB ?= ../shared/realdb/realdb.sh
 # 2 workers were the quickest; the emulator's tier is quicker in one process, so it runs in one
 # (measured: docs/performance.md).
 REALDB_WORKERS ?= 2
-# Integration tests that never use the database under test (they start the emulator themselves,
-# or none): the engine's tier leaves them to the emulator's.
-NO_DATABASE_TESTS := tests/integration/test_devdb.py tests/integration/test_image.py \
-	tests/integration/test_outage.py
-
-# Branch coverage of src/jobtask by the unit and emulator tiers together (the server runs in
-# subprocesses for some tests, which it does not count). Raise it when the figure rises; never lower it.
-COVERAGE_FLOOR := 93.5
-
-test: lint clients identity tools chart-tools image-venv  ## lint, the Helm chart, unit, integration (SpaceONE's clients and identity, the README's and docs/' examples, the image's install) on mongo-java-server, then integration on the real engine
-	$(DEVDB) build
+# Branch coverage of src/jobtask is judged once, on the unit, contract, integration and e2e
+# tiers together (the floor: pyproject's [tool.coverage.report] fail_under), so the first run
+# judges none (--cov-fail-under=0). The server's subprocesses are not counted.
+# What the tiers need is built first, side by side: the venvs (pip waits mostly on the network
+# and the disk), grpcurl and the emulator's jar; each one's output is shown when it is done.
+test:  ## lint; the Helm chart; the unit and contract tiers; integration and e2e (SpaceONE's clients and identity, the README's examples, the image's install) on mongo-java-server, then on the real engine; the sharded tier; the benchmark briefly
+	@$(MAKE) --no-print-directory -j 5 --output-sync=target install clients identity tools chart-tools image-venv devdb-jar
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory chart-check
-	@echo "== unit tests"
-	$(BIN)/pytest --cov --cov-report= -m "not integration" tests
-	@echo "== integration tests on mongo-java-server (in memory)"
-	$(BIN)/pytest --cov --cov-append --cov-report=term-missing:skip-covered \
-		--cov-fail-under=$(COVERAGE_FLOOR) -m integration tests
+	@echo "== unit and contract tests"
+	$(BIN)/pytest $(NO_FUZZ_PLUGINS) --cov --cov-report= --cov-fail-under=0 tests/unit tests/contract
+	@echo "== integration and e2e tests on mongo-java-server (in memory)"
+	$(BIN)/pytest --cov --cov-append --cov-report=term-missing:skip-covered tests/integration tests/e2e
 	@$(MAKE) --no-print-directory integration-realdb
 	@$(MAKE) --no-print-directory integration-sharded
 	@$(MAKE) --no-print-directory bench-smoke
@@ -259,17 +275,23 @@ realdb_uri = out=$$(bash "$(REALDB)" start) || { echo "$$out"; \
 	uri=$$(sed -n 's/^REALDB READY \([^ ]*\).*/\1/p' <<<"$$out" | tail -n 1); \
 	[ -n "$$uri" ] || { echo "$$out"; echo "== $(1): FAILED, no 'REALDB READY <uri>'"; exit 1; }
 
+# On the real engine, the tests that use the database under test (marked `database` by
+# tests/conftest.py); the others start their own emulator, or none, and the emulator's run has them.
 .PHONY: integration-realdb
-integration-realdb: install clients identity tools chart-tools image-venv  ## integration tests on the real engine ($(REALDB)); fails if it cannot start
+integration-realdb: install clients identity tools  ## integration and e2e tests that use the database, on the real engine ($(REALDB)); fails if it cannot start
 	@if [ ! -e "$(REALDB)" ]; then \
 		echo "== integration tests on the real engine: SKIPPED, $(REALDB) is not there" \
 			"(CI has it beside the clone; elsewhere set REALDB=/path/to/realdb.sh)"; \
 		exit 0; \
 	fi; \
 	$(call realdb_uri,integration tests on the real engine); \
-	echo "== integration tests on the real engine (PostgreSQL + DocumentDB, $(REALDB))"; \
+	echo "== integration and e2e tests on the real engine (PostgreSQL + DocumentDB, $(REALDB))"; \
 	JOBTASK_TEST_MONGODB_URI="$$uri" JOBTASK_TEST_DATABASE=documentdb \
-		$(BIN)/pytest -m integration -n $(REALDB_WORKERS) $(addprefix --ignore=,$(NO_DATABASE_TESTS)) tests
+		$(BIN)/pytest -m database -n $(REALDB_WORKERS) tests/integration tests/e2e
+
+.PHONY: devdb-jar
+devdb-jar:  ## the emulator's jar (tools/devdb/target/devdb.jar), if missing or stale
+	$(DEVDB) build
 
 # The sharded engine (DocumentDB distributed by Citus over 8 shards on two workers), beside the
 # clone in CI. Its tier covers what sharding changes, each test's collection sharded by
@@ -339,7 +361,7 @@ bench-smoke: install  ## the benchmark for a few seconds on the real engine ($(R
 
 reliability: install  ## load, SIGTERM under load, outages, fuzz and hostile callers; prints a table
 	$(DEVDB) build
-	PYTHONPATH=. $(BIN)/python tools/reliability.py $(RELIABILITY_ARGS)
+	$(BIN)/python tools/reliability.py $(RELIABILITY_ARGS)
 
 clean:
 	rm -rf $(VENV) $(IMAGE_VENV) .venv-clients $(IDENTITY_VENV) .tools .pytest_cache .mypy_cache .ruff_cache tools/devdb/target

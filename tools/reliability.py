@@ -5,8 +5,8 @@ Starts its own dev databases (in memory; on an H2 file for the outages) and serv
 one table: requests, errors by code, p50/p99, throughput, fuzz cases, outages and recovery times.
 Exit status 1 when a scenario broke its promise (see each scenario's `verdict`).
 
-The generators are the test suite's own (tests/support), so run it from the repository's root
-with it on the path: `PYTHONPATH=. .venv/bin/python tools/reliability.py` (what the Makefile does).
+The generators are the test suite's own (tests/support), imported as a package: `make install`
+puts the checkout on the venv's path (`.venv/bin/python tools/reliability.py` from anywhere).
 `make test` runs a short version of each scenario.
 """
 

@@ -1,4 +1,5 @@
-"""Where SpaceONE's stubs declare the JobTask API's types: writes tests/wire/spaceone_layout*.json.
+"""Where SpaceONE's stubs declare the JobTask API's types: writes
+tests/contract/spaceone_layout*.json.
 
 SpaceONE's Python clients (spaceone-core's pygrpc client, SpaceConnector, spacectl) import their
 own `<package>.<file>_pb2` for every service that reflection lists and look types up in the module
@@ -16,7 +17,7 @@ file the service's file imports, transitively: what reflection serves a 2.x clie
     .venv/bin/python tools/spaceone_layout.py            # downloads the wheels with pip
     .venv/bin/python tools/spaceone_layout.py WHEEL...   # or reads the given wheels
 
-tests/wire/test_declaring_files.py (1.x) and test_spaceone_2x.py (2.x) check ours against them.
+tests/contract/test_declaring_files.py (1.x) and test_spaceone_2x.py (2.x) check ours against them.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from google.protobuf import descriptor_pb2, empty_pb2, json_format, struct_pb2
 VERSIONS = ("1.10.4.2", "1.12.54")  # requirements/clients/1.10.txt and 1.12.txt
 VERSIONS_2X = ("2.0.435",)  # requirements/clients/2.0.txt
 SERVICE = "spaceone.api.inventory.v1.JobTask"
-OUTPUT = Path(__file__).resolve().parent.parent / "tests" / "wire" / "spaceone_layout.json"
+OUTPUT = Path(__file__).resolve().parent.parent / "tests" / "contract" / "spaceone_layout.json"
 OUTPUT_2X = OUTPUT.with_name("spaceone_layout_2x.json")
 _SERIALIZED = re.compile(r"AddSerializedFile\((b'(?:[^'\\]|\\.)*')\)")
 _FDP = descriptor_pb2.FieldDescriptorProto

@@ -1,29 +1,13 @@
-"""The wire-protocol database (mongo-java-server, in memory) and a real gRPC server on port 0.
-
-Set JOBTASK_TEST_MONGODB_URI to run the same tests against another MongoDB, and
-JOBTASK_TEST_DATABASE to name what it is (`make integration-realdb` sets both for the real engine):
-a test marked `gap(database, reason)` skips on that database, or with `xfail=True` must fail
-there (strict), so each known difference (docs/compatibility.md: the database-differences table)
-is named once.
-
-JOBTASK_TEST_SHARDED=1 (`make integration-sharded`, on ../shared/realdb/shardeddb.sh): each test's
-database holds its `job_task` collection sharded by `{domain_id: "hashed"}` (the operator's
-`shardCollection` on the empty collection), and the settings say MONGODB_SHARDED=true.
+"""A real gRPC server on port 0 over the database under test (tests/support/database.py), and
+channels and clients of it.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import time
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, Final, TypeVar
 
 import grpc
-import pymongo
 import pytest
 
 from jobtask.auth.security import load_security
@@ -31,188 +15,9 @@ from jobtask.edges.grpc.server import RunningServer
 from jobtask.services.collector import JobTaskWriter, WriterLimits
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
-from jobtask.storage import MongoJobTaskRepository, connect, connect_with
-from jobtask.storage.sharding import SHARD_KEY
-from tests.support.dataset import TASKS
+from jobtask.storage import MongoJobTaskRepository
 from tests.support.edges import build_server
 from tests.support.independent_client import IndependentJobTaskClient
-
-T = TypeVar("T")
-ROOT = Path(__file__).resolve().parents[2]
-DEVDB = ROOT / "tools" / "devdb"
-
-# What JOBTASK_TEST_DATABASE may name: the emulator, the real engine (PostgreSQL + DocumentDB
-# behind its MongoDB gateway: ../shared/realdb), MongoDB itself.
-DATABASES: Final = ("mongo-java-server", "documentdb", "mongodb")
-
-
-def sharded() -> bool:
-    """Whether each test database's collection is sharded (JOBTASK_TEST_SHARDED=1)."""
-    return os.environ.get("JOBTASK_TEST_SHARDED", "") == "1"
-
-
-def database_under_test() -> str:
-    """The database the integration tests run on: named, else the emulator unless a URI is set."""
-    named = os.environ.get("JOBTASK_TEST_DATABASE", "")
-    if named:
-        if named not in DATABASES:
-            raise pytest.UsageError(f"JOBTASK_TEST_DATABASE={named!r}: one of {DATABASES}")
-        return named
-    return "mongodb" if os.environ.get("JOBTASK_TEST_MONGODB_URI") else "mongo-java-server"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    database = database_under_test()
-    for item in items:
-        if Path(str(item.fspath)).is_relative_to(Path(__file__).parent):
-            item.add_marker(pytest.mark.integration)
-        for gap in item.iter_markers("gap"):
-            named, reason = gap.args
-            if named not in DATABASES:
-                raise pytest.UsageError(f"{item.nodeid}: gap on unknown database {named!r}")
-            if named != database:
-                continue
-            if gap.kwargs.get("xfail"):
-                item.add_marker(pytest.mark.xfail(reason=f"{named} {reason}", strict=True))
-            else:
-                item.add_marker(pytest.mark.skip(reason=f"{named} {reason}"))
-
-
-@pytest.fixture(scope="session")
-def mongodb_uri() -> Iterator[str]:
-    """The in-memory dev server, started once per session and stopped with it."""
-    if uri := os.environ.get("JOBTASK_TEST_MONGODB_URI"):
-        yield uri
-        return
-    jar = DEVDB / "target" / "devdb.jar"
-    if not jar.exists():
-        subprocess.run([str(DEVDB / "devdb.sh"), "build"], check=True)
-    process = subprocess.Popen(
-        ["java", "-jar", str(jar), "--memory", "--port", "0", "--exit-on-stdin-eof"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None and process.stdin is not None
-    line = process.stdout.readline().strip()
-    if not line.startswith("READY "):
-        process.kill()
-        pytest.fail(f"the dev database did not start: {line!r}")
-    try:
-        yield f"mongodb://{line.removeprefix('READY ')}"
-    finally:
-        process.stdin.close()
-        process.terminate()
-        process.wait(timeout=20)
-        process.stdout.close()
-
-
-# Code 112: the sharded engine (Citus) sometimes picks a DDL statement (a drop, a shardCollection,
-# a createIndexes) as the victim of a distributed deadlock when another test process creates or
-# drops a sharded collection at the same moment.
-_DEADLOCK: Final = 112
-
-
-def _deadlocked(error: BaseException) -> bool:
-    cause = error if isinstance(error, pymongo.errors.OperationFailure) else error.__cause__
-    return isinstance(cause, pymongo.errors.OperationFailure) and cause.code == _DEADLOCK
-
-
-def again_after_deadlock(call: Callable[[], T], attempts: int = 5) -> T:
-    """`call()`; on the sharded engine, again after a distributed deadlock (for test DDL)."""
-    for attempt in range(1, attempts):
-        try:
-            return call()
-        except Exception as error:
-            if not _deadlocked(error):
-                raise
-            time.sleep(0.2 * attempt)
-    return call()
-
-
-def drop_database(client: pymongo.MongoClient[Any], name: str) -> None:
-    """Drop a test's database (again after a distributed deadlock)."""
-    again_after_deadlock(lambda: client.drop_database(name))
-
-
-@pytest.fixture
-def database_name() -> str:
-    return f"test_{uuid.uuid4().hex[:12]}"
-
-
-def server_settings_for(uri: str, database: str, **overrides: Any) -> Settings:
-    """The settings of a test's server over `database` (ephemeral ports, short waits)."""
-    return Settings(
-        **{
-            "mongodb_uri": uri,
-            "mongodb_database": database,
-            "mongodb_sharded": sharded(),
-            "grpc_host": "127.0.0.1",
-            "grpc_port": 0,
-            "grpc_workers": 4,
-            "max_page_size": 50,
-            "shutdown_grace_seconds": 2,
-            "mongodb_server_selection_timeout_ms": 3000,
-            **overrides,
-        }
-    )
-
-
-@pytest.fixture
-def settings(mongodb_uri: str, database_name: str) -> Iterator[Settings]:
-    if not sharded():
-        yield server_settings_for(mongodb_uri, database_name)
-        return
-    # The collection exists from the start, sharded: the database is dropped afterwards even
-    # when the test never wrote to it.
-    with pymongo.MongoClient(mongodb_uri) as client:
-        command = {"shardCollection": f"{database_name}.job_task", "key": SHARD_KEY}
-        again_after_deadlock(lambda: client.admin.command(command))
-        try:
-            yield server_settings_for(mongodb_uri, database_name)
-        finally:
-            drop_database(client, database_name)
-
-
-@pytest.fixture
-def repository(settings: Settings) -> Iterator[MongoJobTaskRepository]:
-    client, repository = connect_with(settings)
-    again_after_deadlock(lambda: repository.ensure_indexes(sharded=settings.mongodb_sharded))
-    yield repository
-    try:
-        drop_database(client, settings.mongodb_database)
-    finally:
-        client.close()
-
-
-@pytest.fixture
-def unreachable_repository() -> Iterator[MongoJobTaskRepository]:
-    """A repository over a database that is not there (port 9), giving up after 500 ms."""
-    client, repository = connect(
-        "mongodb://127.0.0.1:9",
-        "x",
-        connect_timeout_ms=500,
-        server_selection_timeout_ms=500,
-        operation_timeout_ms=2000,
-        max_pool_size=2,
-    )
-    yield repository
-    client.close()
-
-
-@pytest.fixture
-def raw_collection(
-    settings: Settings, repository: MongoJobTaskRepository
-) -> Iterator[pymongo.collection.Collection]:
-    """The job_task collection through a plain driver client, to seed and inspect storage."""
-    with pymongo.MongoClient(settings.mongodb_uri.get_secret_value()) as client:
-        yield client[settings.mongodb_database]["job_task"]
-
-
-@pytest.fixture
-def seeded(raw_collection: pymongo.collection.Collection) -> pymongo.collection.Collection:
-    raw_collection.insert_many([dict(task) for task in TASKS])
-    return raw_collection
 
 
 @pytest.fixture

@@ -369,7 +369,7 @@ def test_stat_naming_another_domain_is_denied(
 def _writer_calls(
     writer: job_task_writer_pb2_grpc.JobTaskWriterStub, task_id: str, domain_id: str
 ) -> dict[str, tuple[Callable[..., Any], Any]]:
-    ref = {"job_task_id": task_id, "domain_id": domain_id}
+    ref: dict[str, Any] = {"job_task_id": task_id, "domain_id": domain_id}
     return {
         "create": (writer.create, w.CreateJobTaskRequest(domain_id=domain_id, job_id="job-1")),
         "start": (writer.start, w.JobTaskRef(**ref)),

@@ -288,7 +288,7 @@ def _stat(cli: Run, *args: str) -> Any:
 def test_stat_by_counts_and_sums_per_group(cli: Run) -> None:
     answer = _stat(cli, "--by", "status", "--count-name", "n", "--sum", "updated_count")
     counts = Counter(t["status"] for t in MINE)
-    sums = Counter()
+    sums: Counter[str] = Counter()
     for task in MINE:
         sums[task["status"]] += task["updated_count"]
     rows = answer["results"]

@@ -14,8 +14,6 @@ from jobtask.services.collector import MAX_COUNT
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository, connect_with
 
-pytestmark = pytest.mark.integration
-
 DEADLINE = 5.0
 # Driver housekeeping, and the one write that cannot carry maxTimeMS (an index lookup).
 UNBOUNDED = frozenset(

@@ -19,6 +19,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pydantic import SecretStr
 
 from jobtask.auth.security import load_security
 from jobtask.edges.grpc.server import RunningServer
@@ -46,7 +47,7 @@ LIST: Final = "/spaceone.api.inventory.v1.JobTask/list"
 @pytest.fixture(scope="module")
 def fuzz_settings(mongodb_uri: str) -> Settings:
     return Settings(
-        mongodb_uri=mongodb_uri,
+        mongodb_uri=SecretStr(mongodb_uri),
         mongodb_database=f"fuzz_{uuid.uuid4().hex[:12]}",
         grpc_host="127.0.0.1",
         grpc_port=0,
@@ -94,7 +95,9 @@ def still_healthy_afterwards(
     assert health.Check(health_pb2.HealthCheckRequest(), timeout=5).status == 1
     listed = fuzz_client.list({"domain_id": DOMAIN, "query": {"count_only": True}}, timeout=5)
     assert listed["total_count"] == len(tasks_in(DOMAIN)) + len(hostile.POISONED_TASKS)
-    with pymongo.MongoClient(fuzz_settings.mongodb_uri.get_secret_value()) as client:
+    with pymongo.MongoClient[dict[str, Any]](
+        fuzz_settings.mongodb_uri.get_secret_value()
+    ) as client:
         stored = client[fuzz_settings.mongodb_database]["job_task"]
         assert stored.count_documents({"domain_id": hostile.OTHER_DOMAIN}) == len(
             hostile.OTHER_TASKS

@@ -82,7 +82,7 @@ def test_get_answers_what_grpc_answers(
     request = job_task_pb2.GetJobTaskRequest(job_task_id=TASK, domain_id=DOMAIN, only=only)
 
     repeated = _ok(
-        http.get(GET.format(TASK), params=[("domain_id", DOMAIN)] + [("only", o) for o in only])
+        http.get(GET.format(TASK), params=(("domain_id", DOMAIN), *(("only", o) for o in only)))
     )
     commas = _ok(http.get(GET.format(TASK), params={"domain_id": DOMAIN, "only": ",".join(only)}))
 
@@ -146,14 +146,14 @@ def test_list_by_get_answers_what_search_answers(
 
 
 def test_list_by_get_with_dotted_parameters(http: httpx.Client, stub: Any, seeded: Any) -> None:
-    params = [
+    params = (
         ("domain_id", DOMAIN),
         ("query.sort.key", "created_at"),
         ("query.sort.desc", "false"),
         ("query.page.limit", "3"),
         ("query.only", "job_task_id,created_at"),
         ("query.filter", json.dumps({"k": "provider", "v": "aws", "o": "eq"})),
-    ]
+    )
     request = job_task_pb2.JobTaskQuery(domain_id=DOMAIN)
     request.query.sort.key = "created_at"
     request.query.page.limit = 3

@@ -68,7 +68,7 @@ def engine_database(mongodb_uri: str) -> Iterator[str]:
         for error in document["errors"]:
             error["message"] = "x" * 150
         documents.append(document)
-    with pymongo.MongoClient(mongodb_uri) as client:
+    with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as client:
         collection = client[name]["job_task"]
         MongoJobTaskRepository(collection).ensure_indexes()
         collection.insert_many(documents)  # within the engine's 25,000 per batch
@@ -87,7 +87,7 @@ def serve(
     """The service over `database`, every query limited to `limit_ms`, its commands recorded."""
     settings = settings.model_copy(update={"mongodb_database": database})
     # The socket timeout stays well past the limit: an answer in time is the server's own.
-    with pymongo.MongoClient(
+    with pymongo.MongoClient[dict[str, Any]](
         settings.mongodb_uri.get_secret_value(), socketTimeoutMS=20_000, event_listeners=[recorder]
     ) as client:
         repository = MongoJobTaskRepository(
@@ -212,7 +212,7 @@ def _plans(
     recorder.commands.clear()
     call()
     assert recorder.commands
-    with pymongo.MongoClient(mongodb_uri) as client:
+    with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as client:
         return [(next(iter(c)), _explained(client, database, c)) for c in recorder.commands]
 
 
@@ -220,7 +220,7 @@ NO_EXPLAIN: Final = pytest.mark.gap(EMULATOR, "has no explain command (and ignor
 
 
 def _some_task_id(mongodb_uri: str, database: str) -> str:
-    with pymongo.MongoClient(mongodb_uri) as client:
+    with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as client:
         stored = client[database]["job_task"].find_one({"domain_id": DOMAIN})
     assert stored is not None
     return str(stored["job_task_id"])
@@ -309,7 +309,7 @@ def test_a_query_without_the_domain_scans_the_collection(
     mongodb_uri: str, engine_database: str
 ) -> None:
     """The control: the check above can fail, for a query that no index serves."""
-    with pymongo.MongoClient(mongodb_uri) as client:
+    with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as client:
         indexes = _explained(
             client, engine_database, {"find": "job_task", "filter": {"created_count": 3}}
         )

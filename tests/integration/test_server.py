@@ -47,7 +47,7 @@ def _reflect(
         response_deserializer=reflection_pb2.ServerReflectionResponse.FromString,
     )
     (response,) = list(call(iter([request]), timeout=5))
-    return response  # type: ignore[no-any-return]
+    return response
 
 
 @pytest.fixture

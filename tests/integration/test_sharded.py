@@ -36,14 +36,10 @@ from jobtask.storage import INDEXES, MongoJobTaskRepository
 from jobtask.storage.sharding import SHARD_KEY
 from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
-from tests.integration.conftest import (
-    ROOT,
-    drop_database,
-    server_settings_for,
-    sharded,
-    start_with_writer,
-)
+from tests.integration.conftest import start_with_writer
+from tests.support.database import drop_database, server_settings_for, sharded
 from tests.support.independent_client import IndependentJobTaskClient
+from tests.support.processes import ROOT
 
 pytestmark = pytest.mark.skipif(
     not sharded(), reason="the sharded tier's (JOBTASK_TEST_SHARDED=1, make integration-sharded)"
@@ -86,7 +82,7 @@ def _serve(uri: str, *, is_sharded: bool) -> Iterator[Cluster]:
     domains: its collection sharded by SHARD_KEY before anything is in it, or not sharded."""
     name = f"test_sharded_{uuid.uuid4().hex[:12]}"
     recorder = Recorder()
-    with pymongo.MongoClient(uri, event_listeners=[recorder]) as client:
+    with pymongo.MongoClient[dict[str, Any]](uri, event_listeners=[recorder]) as client:
         if is_sharded:
             client.admin.command({"shardCollection": f"{name}.job_task", "key": SHARD_KEY})
         repository = MongoJobTaskRepository(client[name]["job_task"])
@@ -329,7 +325,7 @@ def test_a_unique_index_the_shard_key_does_not_prefix_is_per_shard_only(
     """Why MONGODB_SHARDED=true never creates SpaceONE's job_task_id_1: this engine accepts it on
     a sharded collection (MongoDB refuses) and then keeps it unique within each shard only."""
     name = f"test_sharded_{uuid.uuid4().hex[:12]}"
-    with pymongo.MongoClient(mongodb_uri) as client:
+    with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as client:
         try:
             client.admin.command({"shardCollection": f"{name}.job_task", "key": SHARD_KEY})
             collection = client[name]["job_task"]
@@ -428,7 +424,7 @@ def test_shard_collection_shards_a_spaceone_collection_holding_data(mongodb_uri:
     and every task is there afterwards, readable by its domain on one shard."""
     name = f"test_sharded_{uuid.uuid4().hex[:12]}"
     documents = list(demo_documents(300, domains=len(DOMAINS), seed=7))
-    with pymongo.MongoClient(mongodb_uri) as client:
+    with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as client:
         try:
             collection = client[name]["job_task"]
             collection.create_indexes(list(INDEXES))
@@ -461,7 +457,7 @@ def test_shard_collection_shards_a_spaceone_collection_holding_data(mongodb_uri:
 
 def test_shard_collection_on_an_empty_database_and_another_key(mongodb_uri: str) -> None:
     name = f"test_sharded_{uuid.uuid4().hex[:12]}"
-    with pymongo.MongoClient(mongodb_uri) as client:
+    with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as client:
         try:
             assert _shard_collection(mongodb_uri, name).returncode == 0
             assert _key(client, name) == SHARD_KEY

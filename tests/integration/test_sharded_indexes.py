@@ -20,14 +20,14 @@ from jobtask.domain import JobTask, StoredTask
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from jobtask.storage.indexes import INDEXES, SHARDED_INDEXES
-from tests.integration.conftest import drop_database
+from tests.support.database import drop_database
 
 UNIQUE_KEY = [("domain_id", 1), ("job_task_id", 1)]
 
 
 @pytest.fixture
 def sharded_collection(settings: Settings) -> Iterator[pymongo.collection.Collection[Any]]:
-    with pymongo.MongoClient(settings.mongodb_uri.get_secret_value()) as client:
+    with pymongo.MongoClient[dict[str, Any]](settings.mongodb_uri.get_secret_value()) as client:
         yield client[settings.mongodb_database]["job_task"]
         drop_database(client, settings.mongodb_database)
 

@@ -6,7 +6,7 @@ import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import grpc
 import pytest
@@ -181,9 +181,8 @@ def test_legal_moves_change_the_status_and_stamp_the_time(
 def _act(stub: Any, action: str, task_id: str, domain_id: str = DOMAIN) -> Any:
     verb, _, outcome = action.partition(" ")
     if verb == "finish":
-        status = w.FinishJobTaskRequest.Outcome.Value(outcome)
         return stub.finish(
-            w.FinishJobTaskRequest(job_task_id=task_id, domain_id=domain_id, status=status),
+            w.FinishJobTaskRequest(job_task_id=task_id, domain_id=domain_id, status=outcome),
             timeout=10,
         )
     if verb == "report":
@@ -305,8 +304,9 @@ def test_bad_progress_is_invalid_argument_and_changes_nothing(
 def test_finish_with_an_unknown_status_is_invalid(stub: Any, outcome: int) -> None:
     task_id = _in_status(stub, "IN_PROGRESS")
 
+    status = cast(w.FinishJobTaskRequest.Outcome, outcome)  # numbers outside the enum, on purpose
     error = _rejected(
-        stub.finish, w.FinishJobTaskRequest(job_task_id=task_id, domain_id=DOMAIN, status=outcome)
+        stub.finish, w.FinishJobTaskRequest(job_task_id=task_id, domain_id=DOMAIN, status=status)
     )
 
     assert error.code() is grpc.StatusCode.INVALID_ARGUMENT

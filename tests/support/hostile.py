@@ -179,7 +179,7 @@ MISTYPED_MATCH_OPERANDS: Final = (
     {"message": {"$regex": "(a", "$options": "i"}},
     {"error_code": {"$in": [{"$ne": 1}]}},
 )
-HOSTILE_VALUES: Final = (
+HOSTILE_VALUES: Final[tuple[Any, ...]] = (
     {"$where": "sleep(100) || true"},
     {"$function": {"body": "function() { return true; }", "args": [], "lang": "js"}},
     {"$expr": {"$eq": ["$domain_id", "$domain_id"]}},
@@ -715,7 +715,7 @@ def fuzz_call(
         # Bounded, and none of the database's own error text (it goes to the log).
         assert len(details) <= MAX_DETAILS_CHARS, shown
         assert not any(internal in details for internal in DATABASE_INTERNALS), shown
-        return code  # type: ignore[no-any-return]
+        return code
     leaked = other_domain_in(response)
     assert leaked is None, f"{rpc} {request!r} answered the other domain's {leaked!r}"
     return grpc.StatusCode.OK

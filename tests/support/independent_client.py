@@ -9,7 +9,7 @@ from typing import Any, Final
 import grpc
 from google.protobuf import json_format
 
-from tests.wire import contract
+from tests.contract import contract
 
 Metadata = Sequence[tuple[str, str | bytes]]
 

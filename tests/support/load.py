@@ -102,7 +102,8 @@ class _Client:
         self.task: tuple[str, str, str] | None = None  # (domain, id, status)
 
     def run(self, until: float) -> None:
-        kinds, weights = zip(*MIX, strict=True)
+        kinds = [kind for kind, _ in MIX]
+        weights = [weight for _, weight in MIX]
         while time.monotonic() < until:
             getattr(self, f"_{self.rng.choices(kinds, weights)[0]}")()
 

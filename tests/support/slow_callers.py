@@ -1,5 +1,5 @@
 """Callers that try to hold the server rather than crash it: a stat whose regex backtracks for
-long, and HTTP requests sent by halves. Used by tests/integration/test_hostile_runtime.py and by
+long, and HTTP requests sent by halves. Used by tests/e2e/test_hostile_runtime.py and by
 `make reliability` (tools/hostile_load.py).
 """
 

@@ -40,8 +40,9 @@ def variables(model: type[BaseModel], prefix: str = "") -> dict[str, Any]:
     for name, info in model.model_fields.items():
         alias = info.validation_alias if isinstance(info.validation_alias, str) else None
         variable = prefix + (alias or name).upper()
-        if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel):
-            found.update(variables(info.annotation, variable + delimiter))
+        nested = info.annotation
+        if isinstance(nested, type) and issubclass(nested, BaseModel):
+            found.update(variables(nested, variable + str(delimiter)))
         else:
             found[variable] = info.get_default(call_default_factory=True)
     return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, Final
 
 import pytest
@@ -50,9 +51,8 @@ def test_returned_fields_are_the_fields_of_job_task_info() -> None:
 
 
 def test_returned_fields_follow_the_proto_field_numbers() -> None:
-    by_number = sorted(
-        job_task_pb2.JobTaskInfo.DESCRIPTOR.fields, key=lambda proto_field: proto_field.number
-    )
+    info = job_task_pb2.DESCRIPTOR.message_types_by_name["JobTaskInfo"]
+    by_number = sorted(info.fields, key=attrgetter("number"))
 
     assert tuple(proto_field.name for proto_field in by_number) == RETURNED_FIELDS
 
@@ -135,6 +135,7 @@ def test_statuses_are_the_proto_enum_names_except_none() -> None:
 def test_task_error_fields_are_the_fields_of_error_info() -> None:
     error_info = job_task_pb2.JobTaskInfo.DESCRIPTOR.fields_by_name["errors"].message_type
 
+    assert error_info is not None
     assert error_info.name == "ErrorInfo"
     assert {f.name for f in dataclasses.fields(TaskError)} == set(error_info.fields_by_name)
 

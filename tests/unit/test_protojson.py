@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from google.protobuf import struct_pb2
@@ -12,7 +13,7 @@ from jobtask_internal.v1 import job_task_writer_pb2 as writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 
 
-def _struct(document: dict[str, object]) -> struct_pb2.Struct:
+def _struct(document: dict[str, Any]) -> struct_pb2.Struct:
     struct = struct_pb2.Struct()
     struct.update(document)
     return struct

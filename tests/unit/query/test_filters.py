@@ -1516,7 +1516,7 @@ DOCUMENTS: Final = [
 
 @pytest.fixture
 def run() -> Callable[..., set[str]]:
-    collection = mongomock.MongoClient()["inventory"]["job_task"]
+    collection: Any = mongomock.MongoClient()["inventory"]["job_task"]
     collection.insert_many([dict(document) for document in DOCUMENTS])
 
     def run(*conditions: Condition, any_of: tuple[Condition, ...] = ()) -> set[str]:
@@ -1656,7 +1656,7 @@ def test_regex_accepts_valid_pcre_patterns(pattern: str) -> None:
 def test_contain_in_on_free_form_compares_non_strings_by_equality(
     dsl: Condition, expected_ids: set[str]
 ) -> None:
-    collection = mongomock.MongoClient()["inventory"]["job_task"]
+    collection: Any = mongomock.MongoClient()["inventory"]["job_task"]
     collection.insert_many(
         [
             {"job_task_id": "111", "errors": [{"additional": {"n": 5}}]},

@@ -4,6 +4,7 @@ idempotence. (The real `shardCollection` and routing: tests/integration/test_sha
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any
 from unittest import mock
@@ -29,7 +30,7 @@ def commands() -> Iterator[list[dict[str, Any]]]:
     """The admin commands sent (mongomock has no shardCollection)."""
     sent: list[dict[str, Any]] = []
     with mock.patch.object(
-        mongomock.database.Database, "command", lambda _db, command, **_: sent.append(command)
+        mongomock.Database, "command", lambda _db, command, **_: sent.append(command)
     ):
         yield sent
 
@@ -124,7 +125,7 @@ def test_the_entry_prints_each_step_or_the_refusal(
     monkeypatch.setenv("MONGODB_DATABASE", "inventory")
     monkeypatch.setattr(entry, "connect_with", lambda _settings: (client, _repository(client)))
     client["inventory"]["job_task"].create_indexes(list(INDEXES))
-    monkeypatch.setattr(entry.sys, "argv", ["jobtask", "shard-collection"])
+    monkeypatch.setattr(sys, "argv", ["jobtask", "shard-collection"])
 
     assert entry.main() == 1
     assert "jobtask: " in capsys.readouterr().err
