@@ -83,6 +83,16 @@ def describe_security(settings: Settings, security: Security) -> None:
         log.warning("TLS is off (no TLS_CERT_FILE): calls travel in plaintext")
 
 
+def ensure_indexes(settings: Settings, repository: MongoJobTaskRepository) -> list[str]:
+    """The collection's indexes as INDEX_MANAGEMENT (create, or owner: the TTL index brought in
+    line too) and MONGODB_SHARDED say; their names. JobTaskError when that fails."""
+    return repository.ensure_indexes(
+        retention_days=settings.job_task_retention_days,
+        owner=settings.index_management == "owner",
+        sharded=settings.mongodb_sharded,
+    )
+
+
 class Closable(Protocol):
     def close(self) -> None: ...
 
@@ -123,11 +133,7 @@ class Application:
             )
             return True
         try:
-            created = self.repository.ensure_indexes(
-                retention_days=settings.job_task_retention_days,
-                owner=settings.index_management == "owner",
-                sharded=settings.mongodb_sharded,
-            )
+            created = ensure_indexes(settings, self.repository)
         except JobTaskError as error:
             detail = failure_detail(error)
             log.error(
