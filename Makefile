@@ -268,12 +268,14 @@ test:  ## lint; the Helm chart; the unit and contract tiers; integration and e2e
 	@$(MAKE) --no-print-directory integration-sharded
 	@$(MAKE) --no-print-directory bench-smoke
 
-# Shell lines that start the real engine (idempotent) and set $uri from the last
-# 'REALDB READY <uri>' line it prints, or fail naming the run ($(1)) and why.
-realdb_uri = out=$$(bash "$(REALDB)" start) || { echo "$$out"; \
-		echo "== $(1): FAILED, '$(REALDB) start' failed"; exit 1; }; \
-	uri=$$(sed -n 's/^REALDB READY \([^ ]*\).*/\1/p' <<<"$$out" | tail -n 1); \
-	[ -n "$$uri" ] || { echo "$$out"; echo "== $(1): FAILED, no 'REALDB READY <uri>'"; exit 1; }
+# Shell lines that start an engine's script ($(2), idempotent) and set $uri from the last
+# '$(3) READY <uri>' line it prints, or fail naming the run ($(1)) and why.
+engine_uri = out=$$(bash "$(2)" start) || { echo "$$out"; \
+		echo "== $(1): FAILED, '$(2) start' failed"; exit 1; }; \
+	uri=$$(sed -n 's/^$(3) READY \([^ ]*\).*/\1/p' <<<"$$out" | tail -n 1); \
+	[ -n "$$uri" ] || { echo "$$out"; echo "== $(1): FAILED, no '$(3) READY <uri>'"; exit 1; }
+# The same for the real engine ($(REALDB), 'REALDB READY <uri>').
+realdb_uri = $(call engine_uri,$(1),$(REALDB),REALDB)
 
 # On the real engine, the tests that use the database under test (marked `database` by
 # tests/conftest.py); the others start their own emulator, or none, and the emulator's run has them.
@@ -317,10 +319,7 @@ integration-sharded: install  ## the sharded tier on $(SHARDEDDB); fails if it c
 		echo "== integration tests on the sharded engine: SKIPPED, $(SHARDEDDB) is not there"; \
 		exit 0; \
 	fi; \
-	out=$$(bash "$(SHARDEDDB)" start) || { echo "$$out"; \
-		echo "== integration tests on the sharded engine: FAILED, '$(SHARDEDDB) start' failed"; exit 1; }; \
-	uri=$$(sed -n 's/^SHARDEDDB READY \([^ ]*\).*/\1/p' <<<"$$out" | tail -n 1); \
-	[ -n "$$uri" ] || { echo "$$out"; echo "== sharded engine: FAILED, no 'SHARDEDDB READY <uri>'"; exit 1; }; \
+	$(call engine_uri,integration tests on the sharded engine,$(SHARDEDDB),SHARDEDDB); \
 	echo "== integration tests on the sharded engine (Citus + DocumentDB, $(SHARDEDDB))"; \
 	JOBTASK_TEST_MONGODB_URI="$$uri" JOBTASK_TEST_DATABASE=documentdb JOBTASK_TEST_SHARDED=1 \
 		$(BIN)/pytest -m integration -n $(REALDB_WORKERS) $(SHARDED_TESTS)

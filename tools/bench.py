@@ -44,6 +44,7 @@ from jobtask.services.reads import JobTaskService
 from jobtask.storage import INDEXES, MongoJobTaskRepository
 from jobtask.storage.indexes import SHARDED_INDEXES
 from jobtask.storage.reads import AGGREGATE_BATCH
+from jobtask.storage.sharding import SHARD_KEY
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -86,7 +87,7 @@ def start_database() -> tuple[subprocess.Popen[str], str]:
 # (the service's key, MONGODB_SHARDED=true, a domain on one shard) or by the task (a domain spread
 # over every shard; SpaceONE's unique job_task_id_1 is then prefixed by the key and kept).
 SHARD_KEYS: dict[str, dict[str, str]] = {
-    "domain": {"domain_id": "hashed"},
+    "domain": dict(SHARD_KEY),
     "task": {"job_task_id": "hashed"},
 }
 

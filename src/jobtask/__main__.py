@@ -1,6 +1,8 @@
 """python -m jobtask: Settings and security -> `bootstrap.build` (storage, services, both edges)
--> serve till a signal. `python -m jobtask shard-collection [--replace-spaceone-index]`: the
-operator's one step that shards MONGODB_DATABASE's job_task collection (docs/scale-out.md)."""
+-> serve till a signal. Two operator steps on MONGODB_DATABASE's job_task collection, each run
+alone: `python -m jobtask ensure-indexes` (the index step the server runs at start, as
+INDEX_MANAGEMENT says; the Helm chart's index Job) and `python -m jobtask shard-collection
+[--replace-spaceone-index]` (docs/scale-out.md)."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
@@ -20,7 +22,7 @@ from jobtask.errors import JobTaskError
 from jobtask.observability.logs import configure_logging
 from jobtask.observability.tracing import TracingUnavailable, start_tracing
 from jobtask.settings import Settings
-from jobtask.storage import connect_with, failure_detail
+from jobtask.storage import MongoJobTaskRepository, connect_with, failure_detail
 
 log = logging.getLogger("jobtask")
 
@@ -57,6 +59,46 @@ def on_stop_signals(poll_seconds: float = 0.05) -> Callable[[], int]:
     return wait
 
 
+def _run_step(
+    settings: Settings, step: Callable[[MongoJobTaskRepository], Sequence[str]], failed: str = ""
+) -> int:
+    """An operator's step on the collection of the settings' database: prints each line of what
+    was done (0), or `failed` and the error (1)."""
+    client, repository = connect_with(settings)
+    try:
+        done = step(repository)
+    except JobTaskError as error:
+        detail = failure_detail(error)
+        print(f"jobtask: {failed}{error}{f' ({detail})' if detail else ''}", file=sys.stderr)
+        return 1
+    finally:
+        client.close()
+    for line in done:
+        print(f"jobtask: {line}")
+    return 0
+
+
+def ensure_indexes(argv: list[str]) -> int:
+    """`ensure-indexes`: the job_task collection's indexes as the server would prepare them at
+    start (`bootstrap.ensure_indexes`), then exit; run alone by the chart's index Job."""
+    argparse.ArgumentParser(
+        prog="python -m jobtask ensure-indexes",
+        description="Create the job_task collection's indexes as the server does at start "
+        "(INDEX_MANAGEMENT=owner also brings the TTL index in line), then exit.",
+    ).parse_args(argv)
+    settings = load_settings()
+    if settings is None:
+        return 2
+    where = f"{settings.mongodb_database}.job_task"
+    return _run_step(
+        settings,
+        lambda repository: [
+            f"indexes on {where}: {', '.join(bootstrap.ensure_indexes(settings, repository))}"
+        ],
+        failed="cannot prepare the job_task collection's indexes: ",
+    )
+
+
 def shard_collection(argv: list[str]) -> int:
     """`shard-collection`: shard the job_task collection by {domain_id: "hashed"} (the database
     of MONGODB_URI and MONGODB_DATABASE, as the server would use); prints each step done."""
@@ -76,22 +118,17 @@ def shard_collection(argv: list[str]) -> int:
     settings = load_settings()
     if settings is None:
         return 2
-    client, repository = connect_with(settings)
-    try:
-        for step in repository.shard_collection(
+    return _run_step(
+        settings,
+        lambda repository: repository.shard_collection(
             replace_spaceone_index=arguments.replace_spaceone_index
-        ):
-            print(f"jobtask: {step}")
-    except JobTaskError as error:
-        detail = failure_detail(error)
-        print(f"jobtask: {error}{f' ({detail})' if detail else ''}", file=sys.stderr)
-        return 1
-    finally:
-        client.close()
-    return 0
+        ),
+    )
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["ensure-indexes"]:
+        return ensure_indexes(sys.argv[2:])
     if sys.argv[1:2] == ["shard-collection"]:
         return shard_collection(sys.argv[2:])
     settings = load_settings()

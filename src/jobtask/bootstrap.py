@@ -18,7 +18,6 @@ from jobtask.auth.permissions import Access
 from jobtask.auth.security import Security
 from jobtask.calls.handlers import Calls
 from jobtask.clients.identity import IdentityClient
-from jobtask.domain import Limits
 from jobtask.edges.grpc.server import RunningServer, build_server
 from jobtask.edges.http.server import HttpServer, build_http_server
 from jobtask.errors import JobTaskError
@@ -42,11 +41,6 @@ def identity_client(settings: Settings) -> IdentityClient | None:
     return None
 
 
-def query_limits(settings: Settings) -> Limits:
-    """Each of the query limits from the setting of its name (MAX_FILTERS, ...)."""
-    return settings.limits
-
-
 def build_service(
     settings: Settings, repository: MongoJobTaskRepository, counts: Executor | None = None
 ) -> JobTaskService:
@@ -57,7 +51,7 @@ def build_service(
         stat_max_rows=settings.stat_max_rows,
         stat_max_time=settings.stat_max_time_ms / 1000,
         stat_timezone=settings.stat_timezone,
-        limits=query_limits(settings),
+        limits=settings.limits,
     )
 
 
@@ -87,6 +81,16 @@ def describe_security(settings: Settings, security: Security) -> None:
         )
     if security.tls is None:
         log.warning("TLS is off (no TLS_CERT_FILE): calls travel in plaintext")
+
+
+def ensure_indexes(settings: Settings, repository: MongoJobTaskRepository) -> list[str]:
+    """The collection's indexes as INDEX_MANAGEMENT (create, or owner: the TTL index brought in
+    line too) and MONGODB_SHARDED say; their names. JobTaskError when that fails."""
+    return repository.ensure_indexes(
+        retention_days=settings.job_task_retention_days,
+        owner=settings.index_management == "owner",
+        sharded=settings.mongodb_sharded,
+    )
 
 
 class Closable(Protocol):
@@ -129,11 +133,7 @@ class Application:
             )
             return True
         try:
-            created = self.repository.ensure_indexes(
-                retention_days=settings.job_task_retention_days,
-                owner=settings.index_management == "owner",
-                sharded=settings.mongodb_sharded,
-            )
+            created = ensure_indexes(settings, self.repository)
         except JobTaskError as error:
             detail = failure_detail(error)
             log.error(

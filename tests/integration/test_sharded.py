@@ -37,7 +37,12 @@ from jobtask.storage.sharding import SHARD_KEY
 from jobtask_internal.v1 import job_task_writer_pb2 as w
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
 from tests.integration.conftest import start_with_writer
-from tests.support.database import drop_database, server_settings_for, sharded
+from tests.support.database import (
+    again_after_deadlock,
+    drop_database,
+    server_settings_for,
+    sharded,
+)
 from tests.support.independent_client import IndependentJobTaskClient
 from tests.support.processes import ROOT
 
@@ -84,9 +89,12 @@ def _serve(uri: str, *, is_sharded: bool) -> Iterator[Cluster]:
     recorder = Recorder()
     with pymongo.MongoClient[dict[str, Any]](uri, event_listeners=[recorder]) as client:
         if is_sharded:
-            client.admin.command({"shardCollection": f"{name}.job_task", "key": SHARD_KEY})
+            command = {"shardCollection": f"{name}.job_task", "key": SHARD_KEY}
+            again_after_deadlock(lambda: client.admin.command(command))
         repository = MongoJobTaskRepository(client[name]["job_task"])
-        repository.ensure_indexes(retention_days=RETENTION_DAYS, sharded=is_sharded)
+        again_after_deadlock(
+            lambda: repository.ensure_indexes(retention_days=RETENTION_DAYS, sharded=is_sharded)
+        )
         client[name]["job_task"].insert_many(demo_documents(400, domains=len(DOMAINS), seed=5))
         settings = server_settings_for(uri, name, mongodb_sharded=is_sharded)
         limits = WriterLimits(max_errors=10, retention_days=RETENTION_DAYS)
@@ -327,7 +335,8 @@ def test_a_unique_index_the_shard_key_does_not_prefix_is_per_shard_only(
     name = f"test_sharded_{uuid.uuid4().hex[:12]}"
     with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as client:
         try:
-            client.admin.command({"shardCollection": f"{name}.job_task", "key": SHARD_KEY})
+            command = {"shardCollection": f"{name}.job_task", "key": SHARD_KEY}
+            again_after_deadlock(lambda: client.admin.command(command))
             collection = client[name]["job_task"]
             collection.create_index("job_task_id", unique=True)
             for domain in DOMAINS:
@@ -464,7 +473,8 @@ def test_shard_collection_on_an_empty_database_and_another_key(mongodb_uri: str)
 
             drop_database(client, name)
             other = {"job_task_id": "hashed"}
-            client.admin.command({"shardCollection": f"{name}.job_task", "key": other})
+            command = {"shardCollection": f"{name}.job_task", "key": other}
+            again_after_deadlock(lambda: client.admin.command(command))
             refused = _shard_collection(mongodb_uri, name)
             assert refused.returncode == 1
             assert "sharded by {'job_task_id': 'hashed'} already" in refused.stderr

@@ -31,7 +31,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Final
 
-# The documents whose examples run, in this order (tests/unit/test_readme_harness.py checks that
+# The documents whose examples run, in this order (tests/e2e/test_readme_harness.py checks that
 # every page of docs/ with a block to run is here).
 DOCUMENTS: Final = (
     "README.md",

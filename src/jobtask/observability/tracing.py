@@ -1,5 +1,5 @@
 """Optional OpenTelemetry tracing of the calls and of pymongo (the `otel` extra); the gRPC edge
-makes its server spans with the provider (`jobtask.edges.grpc.observe`).
+makes its server spans with the provider (`jobtask.edges.grpc.server`).
 
 Off unless OTEL_ENABLED=true. Spans go over OTLP/gRPC, configured by the SDK's standard
 OTEL_EXPORTER_OTLP_* and OTEL_SERVICE_NAME variables, or to stdout with OTEL_EXPORTER=console.

@@ -7,7 +7,6 @@ from typing import Any, Final
 
 import pytest
 
-from jobtask.bootstrap import query_limits
 from jobtask.domain import Limits
 from jobtask.errors import InvalidParameter
 from jobtask.query.limits import (
@@ -259,7 +258,7 @@ def test_a_scalar_and_an_empty_list_are_within_every_depth() -> None:
 
 
 def test_the_settings_defaults_are_the_limits_defaults() -> None:
-    assert query_limits(Settings()) == DEFAULT_LIMITS
+    assert Settings().limits == DEFAULT_LIMITS
 
 
 class Untouchable:

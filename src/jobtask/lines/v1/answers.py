@@ -87,12 +87,6 @@ def _plain_scalar(value: Any) -> bool:
     return isinstance(value, _JSON_SCALARS)
 
 
-def to_error_info(error: TaskError) -> collector_pb2.ErrorInfo:
-    info = collector_pb2.ErrorInfo()
-    _fill_error(info, error)
-    return info
-
-
 def _fill_error(info: collector_pb2.ErrorInfo, error: TaskError) -> None:
     """`info`: an empty ErrorInfo, already where it stays in its answer (a message passed to a
     constructor is copied there)."""

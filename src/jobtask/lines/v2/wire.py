@@ -11,8 +11,8 @@ generated modules under another package: docs/spaceone-2x.md.
 What lives here: the pool (what reflection serves to 2.x clients), the service descriptor (what
 the gRPC edge binds), one class per message JobTask's rpcs take or answer, and typed views of the
 requests: the classes are built at run time, so mypy sees `Message`; the Protocols below name the
-fields each request has, with their types (tests/wire/test_spaceone_2x.py checks them against the
-pool), and `job_task_request`, `job_task_query` and `job_task_stat_query` give a request as one.
+fields each request has, with their types (tests/contract/test_spaceone_2x.py checks them against
+the pool), and `job_task_request`, `job_task_query` and `job_task_stat_query` give a request as one.
 Nothing here imports grpc, or anything of ours.
 """
 
