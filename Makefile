@@ -10,10 +10,10 @@ DEVDB := tools/devdb/devdb.sh
 DEVDB_PORT ?= 27017
 GENERATED := src/spaceone src/jobtask_internal
 # SpaceONE's own client stacks (spaceone-core, spaceone-api, spacectl), one venv per release line,
-# for the real-client tier in tests/clients.
+# for the real-client tier in tests/e2e/clients.
 CLIENT_LINES := 1.10 1.12
 CLIENT_VENVS := $(CLIENT_LINES:%=.venv-clients/%/.installed)
-# SpaceONE's own identity service (spaceone-identity 1.10 on mongomock), for tests/identity.
+# SpaceONE's own identity service (spaceone-identity 1.10 on mongomock), for tests/e2e/identity.
 IDENTITY_VENV := .venv-identity
 # The image's runtime, built as the Dockerfile builds it (`make image-check`).
 IMAGE_VENV := .venv-image
@@ -56,7 +56,7 @@ $(VENV)/.checkout-on-path: $(VENV)/.installed
 	echo "$(CURDIR)" > "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/jobtask-checkout.pth"
 	touch $@
 
-clients: $(CLIENT_VENVS)  ## SpaceONE's client venvs (.venv-clients/1.10, 1.12) for tests/clients
+clients: $(CLIENT_VENVS)  ## SpaceONE's client venvs (.venv-clients/1.10, 1.12) for tests/e2e/clients
 
 .venv-clients/%/.installed: requirements/clients/%.txt requirements/clients/%.lock requirements/clients/constraints.txt
 	rm -rf .venv-clients/$*
@@ -73,7 +73,7 @@ clients-lock:  ## re-resolve the client stacks and pin everything they install i
 			> requirements/clients/$$line.lock && touch .venv-clients/$$line/.installed || exit 1; \
 	done
 
-identity: $(IDENTITY_VENV)/.installed  ## SpaceONE identity's venv (.venv-identity) for tests/identity
+identity: $(IDENTITY_VENV)/.installed  ## SpaceONE identity's venv (.venv-identity) for tests/e2e/identity
 
 $(IDENTITY_VENV)/.installed: requirements/identity/identity.txt requirements/identity/identity.lock requirements/clients/constraints.txt
 	rm -rf $(IDENTITY_VENV)
@@ -168,6 +168,7 @@ REALDB_WORKERS ?= 2
 # Branch coverage of src/jobtask is judged once, on the unit, contract, integration and e2e
 # tiers together (the floor: pyproject's [tool.coverage.report] fail_under), so the first run
 # judges none (--cov-fail-under=0). The server's subprocesses are not counted.
+#
 # What the tiers need is built first, side by side: the venvs (pip waits mostly on the network
 # and the disk), grpcurl and the emulator's jar; each one's output is shown when it is done.
 test:  ## lint; the unit and contract tiers; integration and e2e (SpaceONE's clients and identity, the README's examples, the image's install) on mongo-java-server, then on the real engine; the benchmark briefly
