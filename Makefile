@@ -254,6 +254,7 @@ REALDB_WORKERS ?= 2
 # Branch coverage of src/jobtask is judged once, on the unit, contract, integration and e2e
 # tiers together (the floor: pyproject's [tool.coverage.report] fail_under), so the first run
 # judges none (--cov-fail-under=0). The server's subprocesses are not counted.
+#
 # What the tiers need is built first, side by side: the venvs (pip waits mostly on the network
 # and the disk), grpcurl and the emulator's jar; each one's output is shown when it is done.
 test:  ## lint; the Helm chart; the unit and contract tiers; integration and e2e (SpaceONE's clients and identity, the README's examples, the image's install) on mongo-java-server, then on the real engine; the sharded tier; the benchmark briefly
