@@ -10,9 +10,10 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
 from importlib.metadata import version as installed_version
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final, TypeAlias, cast
 
 import typer
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from jobtask.cli import parse, render
 from jobtask.cli.client import (
@@ -36,21 +37,24 @@ app = typer.Typer(
 )
 
 
-class Status(StrEnum):
-    """JobTaskQuery.JobTaskStatus, less its zero value."""
+def _choices(enum: EnumTypeWrapper, *, lower: bool = False) -> type[StrEnum]:
+    """A proto enum's names, less its zero value (none given), as the choices of an option."""
+    names = [value.name for value in enum.DESCRIPTOR.values if value.number != 0]
+    return cast(
+        "type[StrEnum]",
+        StrEnum(enum.DESCRIPTOR.name, {n: n.lower() if lower else n for n in names}),
+    )
 
-    PENDING = "PENDING"
-    CANCELED = "CANCELED"
-    IN_PROGRESS = "IN_PROGRESS"
-    SUCCESS = "SUCCESS"
-    FAILURE = "FAILURE"
 
-
-class Outcome(StrEnum):
-    """FinishJobTaskRequest.Outcome, less its zero value."""
-
-    SUCCESS = "success"
-    FAILURE = "failure"
+# JobTaskQuery.JobTaskStatus and FinishJobTaskRequest.Outcome, less their zero values: the choices
+# of `list --status` and of `finish --status`, read from the protos this CLI sends.
+# mypy cannot know the members of an enum built at run time: to it each is some StrEnum.
+if TYPE_CHECKING:
+    Status: TypeAlias = StrEnum
+    Outcome: TypeAlias = StrEnum
+else:
+    Status = _choices(job_task_pb2.JobTaskQuery.JobTaskStatus)
+    Outcome = _choices(writer_pb2.FinishJobTaskRequest.Outcome, lower=True)
 
 
 # Rows `jobtask list` asks for without --limit: a server answers an unpaged list only up to its
