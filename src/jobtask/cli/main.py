@@ -10,19 +10,16 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from enum import StrEnum
 from importlib.metadata import version as installed_version
-from typing import Annotated, Final
+from typing import TYPE_CHECKING, Annotated, Final, TypeAlias, cast
 
 import typer
+from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
 from jobtask.cli import parse, render
 from jobtask.cli.client import (
-    DEFAULT_SERVER,
-    CallFailed,
-    ConnectionSetupError,
     JobTaskClient,
-    connect,
-    token_domain,
 )
+from jobtask.cli.remote import Remote, command
 from jobtask_internal.v1 import job_task_writer_pb2 as writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 
@@ -36,21 +33,24 @@ app = typer.Typer(
 )
 
 
-class Status(StrEnum):
-    """JobTaskQuery.JobTaskStatus, less its zero value."""
+def _choices(enum: EnumTypeWrapper, *, lower: bool = False) -> type[StrEnum]:
+    """A proto enum's names, less its zero value (none given), as the choices of an option."""
+    names = [value.name for value in enum.DESCRIPTOR.values if value.number != 0]
+    return cast(
+        "type[StrEnum]",
+        StrEnum(enum.DESCRIPTOR.name, {n: n.lower() if lower else n for n in names}),
+    )
 
-    PENDING = "PENDING"
-    CANCELED = "CANCELED"
-    IN_PROGRESS = "IN_PROGRESS"
-    SUCCESS = "SUCCESS"
-    FAILURE = "FAILURE"
 
-
-class Outcome(StrEnum):
-    """FinishJobTaskRequest.Outcome, less its zero value."""
-
-    SUCCESS = "success"
-    FAILURE = "failure"
+# JobTaskQuery.JobTaskStatus and FinishJobTaskRequest.Outcome, less their zero values: the choices
+# of `list --status` and of `finish --status`, read from the protos this CLI sends.
+# mypy cannot know the members of an enum built at run time: to it each is some StrEnum.
+if TYPE_CHECKING:
+    Status: TypeAlias = StrEnum
+    Outcome: TypeAlias = StrEnum
+else:
+    Status = _choices(job_task_pb2.JobTaskQuery.JobTaskStatus)
+    Outcome = _choices(writer_pb2.FinishJobTaskRequest.Outcome, lower=True)
 
 
 # Rows `jobtask list` asks for without --limit: a server answers an unpaged list only up to its
@@ -78,21 +78,6 @@ def main(
     """Read and drive job tasks on a running jobtask server (gRPC)."""
 
 
-Server = Annotated[
-    str, typer.Option("--server", envvar="JOBTASK_SERVER", help="host:port of the server.")
-]
-Domain = Annotated[
-    str,
-    typer.Option(
-        "--domain",
-        envvar="JOBTASK_DOMAIN_ID",
-        help="The domain_id to work in (default: the did claim of JOBTASK_TOKEN).",
-    ),
-]
-Timeout = Annotated[
-    float, typer.Option("--timeout", min=0.001, help="Seconds to wait for the answer.")
-]
-Json = Annotated[bool, typer.Option("--json", help="Print proto JSON instead of a table.")]
 TaskId = Annotated[str, typer.Argument(metavar="TASK_ID", help="A job_task_id.")]
 Filters = Annotated[
     list[str] | None,
@@ -120,62 +105,24 @@ def _usage() -> Iterator[None]:
         raise typer.BadParameter(str(error)) from None
 
 
-@contextmanager
-def _session(
-    server: str, timeout: float, options: Mapping[str, str] | None = None
-) -> Iterator[JobTaskClient]:
-    """A connected client; a failed call prints `jobtask: <what happened>` and exits 1, with the
-    request fields in `options` named as the options that set them."""
-    try:
-        with connect(server, timeout) as client:
-            yield client
-    except CallFailed as failure:
-        line = str(failure)
-        for field, option in (options or {}).items():
-            line = line.replace(field, option)
-        typer.echo(f"jobtask: {line}", err=True)
-        raise typer.Exit(1) from None
-    except ConnectionSetupError as error:
-        typer.echo(f"jobtask: {error}", err=True)
-        raise typer.Exit(2) from None
-
-
-def _domain(domain: str) -> str:
-    """--domain, else JOBTASK_TOKEN's domain (read here, verified by the server)."""
-    chosen = domain.strip() or token_domain()
-    if not chosen:
-        raise typer.BadParameter(
-            "missing: give --domain, set JOBTASK_DOMAIN_ID, or a JOBTASK_TOKEN with a did claim",
-            param_hint="--domain",
-        )
-    return chosen
-
-
-def _show_task(task: job_task_pb2.JobTaskInfo, *, as_json: bool) -> None:
-    """One task, as a table or canonical JSON: what every single-task command prints."""
-    render.show(render.to_dict(task), as_json=as_json, view=render.task_view())
-
-
-@app.command()
+@command(app)
 def get(
     task_id: TaskId,
     only: Only = None,
-    server: Server = DEFAULT_SERVER,
-    domain: Domain = "",
-    timeout: Timeout = 10.0,
-    as_json: Json = False,
+    *,
+    remote: Remote,
 ) -> None:
     """Show one job task."""
-    domain_id = _domain(domain)
+    domain_id = remote.domain_id()
     with _usage():
         fields = parse.split_names(only, "--only") if only is not None else []
-    with _session(server, timeout) as client:
+    with remote.session() as client:
         task = client.get(task_id, domain_id, fields)
     view = render.task_view(render.top_level(fields))
-    render.show(render.to_dict(task), as_json=as_json, view=view)
+    remote.show(task, view)
 
 
-@app.command("list")
+@command(app, "list")
 def list_tasks(
     filters: Filters = None,
     status: Annotated[Status | None, typer.Option(case_sensitive=False)] = None,
@@ -190,13 +137,11 @@ def list_tasks(
         str | None,
         typer.Option(help="Words, any of which job_task_id contains (ANDed with the filters)."),
     ] = None,
-    server: Server = DEFAULT_SERVER,
-    domain: Domain = "",
-    timeout: Timeout = 10.0,
-    as_json: Json = False,
+    *,
+    remote: Remote,
 ) -> None:
     """List job tasks (newest first unless --sort says otherwise; 100 per page)."""
-    domain_id = _domain(domain)
+    domain_id = remote.domain_id()
     with _usage():
         query = parse.list_query(
             filters or [],
@@ -207,13 +152,13 @@ def list_tasks(
             minimal=minimal,
             keyword=keyword,
         )
-    with _session(server, timeout, _PAGE_OPTIONS) as client:
+    with remote.session(_PAGE_OPTIONS) as client:
         result = client.list(domain_id, query, status.value if status else None)
     view = render.tasks_view(render.top_level(query.only))
-    render.show(render.to_dict(result), as_json=as_json, view=view)
+    remote.show(result, view)
 
 
-@app.command()
+@command(app)
 def stat(
     filters: Filters = None,
     file: Annotated[
@@ -228,45 +173,41 @@ def stat(
     distinct: Annotated[str | None, typer.Option(help="The distinct values of a key.")] = None,
     page: Page = 1,
     limit: Limit = None,
-    server: Server = DEFAULT_SERVER,
-    domain: Domain = "",
-    timeout: Timeout = 10.0,
-    as_json: Json = False,
+    *,
+    remote: Remote,
 ) -> None:
     """Statistics over job tasks: a StatisticsQuery from --file, or --by / --distinct."""
-    domain_id = _domain(domain)
+    domain_id = remote.domain_id()
     text = file.read() if file is not None else None
     with _usage():
         document = parse.stat_document(
             text, by=by, distinct=distinct, count_name=count_name, sums=sums or []
         )
         query = parse.stat_query(document, filters or [], page=page, limit=limit)
-    with _session(server, timeout, _PAGE_OPTIONS) as client:
+    with remote.session(_PAGE_OPTIONS) as client:
         result = client.stat(domain_id, query)
     view = render.stat_view(query.distinct or "value", order=parse.stat_columns(query))
-    render.show(render.to_dict(result), as_json=as_json, view=view)
+    remote.show(result, view)
 
 
-@app.command()
+@command(app)
 def delete(
     task_id: TaskId,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
-    server: Server = DEFAULT_SERVER,
-    domain: Domain = "",
-    timeout: Timeout = 10.0,
-    as_json: Json = False,
+    *,
+    remote: Remote,
 ) -> None:
     """Delete one job task (asks first when run in a terminal)."""
-    domain_id = _domain(domain)
+    domain_id = remote.domain_id()
     if not yes and sys.stdin.isatty():
         typer.confirm(f"Delete {task_id} from {domain_id}?", abort=True)
-    with _session(server, timeout) as client:
+    with remote.session() as client:
         answer = client.delete(task_id, domain_id)
     view = render.message_view(f"deleted {task_id}")
-    render.show(render.to_dict(answer), as_json=as_json, view=view)
+    remote.show(answer, view)
 
 
-@app.command()
+@command(app)
 def create(
     job_id: Annotated[str, typer.Option("--job-id", help="The job this task belongs to.")],
     secret_id: Annotated[str, typer.Option("--secret-id")] = "",
@@ -277,14 +218,12 @@ def create(
     task_id: Annotated[
         str, typer.Option("--task-id", help="Choose the job_task_id (a retry returns it).")
     ] = "",
-    server: Server = DEFAULT_SERVER,
-    domain: Domain = "",
-    timeout: Timeout = 10.0,
-    as_json: Json = False,
+    *,
+    remote: Remote,
 ) -> None:
     """Create a PENDING job task."""
     request = writer_pb2.CreateJobTaskRequest(
-        domain_id=_domain(domain),
+        domain_id=remote.domain_id(),
         job_id=job_id,
         secret_id=secret_id,
         provider=provider,
@@ -293,9 +232,9 @@ def create(
         collector_id=collector_id,
         job_task_id=task_id,
     )
-    with _session(server, timeout) as client:
+    with remote.session() as client:
         task = client.create(request)
-    _show_task(task, as_json=as_json)
+    remote.show(task, render.task_view())
 
 
 def _move(
@@ -303,26 +242,20 @@ def _move(
 ) -> Callable[..., None]:
     """A command that moves one task to another status and prints it."""
 
-    def move(
-        task_id: TaskId,
-        server: Server = DEFAULT_SERVER,
-        domain: Domain = "",
-        timeout: Timeout = 10.0,
-        as_json: Json = False,
-    ) -> None:
-        domain_id = _domain(domain)
-        with _session(server, timeout) as client:
+    def move(task_id: TaskId, *, remote: Remote) -> None:
+        domain_id = remote.domain_id()
+        with remote.session() as client:
             task = call(client, task_id, domain_id)
-        _show_task(task, as_json=as_json)
+        remote.show(task, render.task_view())
 
     move.__doc__ = summary
-    return app.command(name)(move)
+    return command(app, name)(move)
 
 
 start = _move("start", "PENDING -> IN_PROGRESS.", JobTaskClient.start)
 
 
-@app.command()
+@command(app)
 def report(
     task_id: TaskId,
     created: Count = 0,
@@ -334,13 +267,11 @@ def report(
         list[str] | None,
         typer.Option("--error", metavar="CODE:MESSAGE", help="An error to append (repeatable)."),
     ] = None,
-    server: Server = DEFAULT_SERVER,
-    domain: Domain = "",
-    timeout: Timeout = 10.0,
-    as_json: Json = False,
+    *,
+    remote: Remote,
 ) -> None:
     """Add to an IN_PROGRESS task's counters and append errors."""
-    domain_id = _domain(domain)
+    domain_id = remote.domain_id()
     with _usage():
         reported = [parse.parse_error(error) for error in errors or []]
     request = writer_pb2.ReportProgressRequest(
@@ -353,44 +284,40 @@ def report(
         failure_count=failure,
         errors=reported,
     )
-    with _session(server, timeout) as client:
+    with remote.session() as client:
         task = client.report(request)
-    _show_task(task, as_json=as_json)
+    remote.show(task, render.task_view())
 
 
-@app.command()
+@command(app)
 def finish(
     task_id: TaskId,
     status: Annotated[Outcome, typer.Option(case_sensitive=False, help="The outcome.")],
-    server: Server = DEFAULT_SERVER,
-    domain: Domain = "",
-    timeout: Timeout = 10.0,
-    as_json: Json = False,
+    *,
+    remote: Remote,
 ) -> None:
     """IN_PROGRESS -> SUCCESS or FAILURE."""
-    domain_id = _domain(domain)
-    with _session(server, timeout) as client:
+    domain_id = remote.domain_id()
+    with remote.session() as client:
         task = client.finish(task_id, domain_id, status.value.upper())
-    _show_task(task, as_json=as_json)
+    remote.show(task, render.task_view())
 
 
 cancel = _move("cancel", "PENDING or IN_PROGRESS -> CANCELED.", JobTaskClient.cancel)
 
 
-@app.command()
+@command(app)
 def purge(
     all_domains: Annotated[
         bool, typer.Option("--all-domains", help="Every domain's, not only --domain's.")
     ] = False,
-    server: Server = DEFAULT_SERVER,
-    domain: Domain = "",
-    timeout: Timeout = 10.0,
-    as_json: Json = False,
+    *,
+    remote: Remote,
 ) -> None:
     """Delete finished tasks older than the server's JOB_TASK_RETENTION_DAYS."""
     # The server reads an empty domain_id as every domain: only --all-domains may send one.
-    domain_id = "" if all_domains else _domain(domain)
-    with _session(server, timeout) as client:
+    domain_id = "" if all_domains else remote.domain_id()
+    with remote.session() as client:
         answer = client.purge(domain_id)
     view = render.message_view(f"purged {answer.deleted_count} finished task(s)")
-    render.show(render.to_dict(answer), as_json=as_json, view=view)
+    remote.show(answer, view)

@@ -17,24 +17,28 @@ class AggregateUnwind:
 
 
 @dataclass(frozen=True, slots=True)
-class AggregateGroupKey:
+class AggregateOutput:
+    """What the parts that write a value have in common: the `key` read and the `name` it is
+    written under (proto `key`/`k` and `name`/`n`)."""
+
     key: str = ""
     name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AggregateGroupKey(AggregateOutput):
     date_format: str = ""
 
 
 @dataclass(frozen=True, slots=True)
-class AggregateGroupSubField:
-    key: str = ""
-    name: str = ""
+class AggregateGroupSubField(AggregateOutput):
+    """One of a group field's `fields`: a value its accumulator (push) collects of each task."""
 
 
 @dataclass(frozen=True, slots=True)
-class AggregateGroupField:
+class AggregateGroupField(AggregateOutput):
     """One accumulator; `conditions` are AggregateSubConditions (key, value, operator)."""
 
-    key: str = ""
-    name: str = ""
     operator: str = ""
     fields: tuple[AggregateGroupSubField, ...] = ()
     conditions: tuple[Condition, ...] = ()
@@ -61,9 +65,7 @@ class AggregateSort:
 
 
 @dataclass(frozen=True, slots=True)
-class AggregateProjectField:
-    key: str = ""
-    name: str = ""
+class AggregateProjectField(AggregateOutput):
     operator: str = ""
 
 

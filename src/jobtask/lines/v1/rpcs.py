@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Final
+from functools import partial
+from typing import Final, Protocol
 
 from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.descriptor import ServiceDescriptor
 
+from jobtask.calls.handlers import Handler
 from jobtask.calls.invocation import Invocation
+from jobtask.domain import JobTask
 from jobtask.lines.v1 import answers, requests
 from jobtask.rpcs import Rpc
 from jobtask.scope import Scope
@@ -17,12 +20,21 @@ from jobtask.services.reads import JobTaskService
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 
-if TYPE_CHECKING:
-    pass
-from jobtask.calls.handlers import Handler
-
 JOB_TASK_DESCRIPTOR: Final = job_task_pb2.DESCRIPTOR.services_by_name["JobTask"]
 WRITER_DESCRIPTOR: Final = job_task_writer_pb2.DESCRIPTOR.services_by_name["JobTaskWriter"]
+
+
+class _NamesATask(Protocol):
+    """A writer request about one task (JobTaskRef, ReportProgressRequest, ...)."""
+
+    @property
+    def job_task_id(self) -> str: ...
+
+
+class _Act(Protocol):
+    """What the writer does to one task (start, cancel, report, finish; the last two partial)."""
+
+    def __call__(self, job_task_id: str, domain_id: str, *, timeout: float | None) -> JobTask: ...
 
 
 # The metadata key (gRPC) or header (HTTP) stat's time zone is read from.
@@ -80,31 +92,31 @@ class WriterRpcs:
     def start(
         self, scope: Scope, request: job_task_writer_pb2.JobTaskRef, call: Invocation
     ) -> job_task_pb2.JobTaskInfo:
-        task = self._writer.start(request.job_task_id, scope.domain_id, timeout=call.remaining())
-        return answers.to_task_info(task)
+        return self._on_task(scope, request, call, self._writer.start)
 
     def report(
         self, scope: Scope, request: job_task_writer_pb2.ReportProgressRequest, call: Invocation
     ) -> job_task_pb2.JobTaskInfo:
         progress = requests.to_progress(request)
-        task = self._writer.report(
-            request.job_task_id, scope.domain_id, progress, timeout=call.remaining()
-        )
-        return answers.to_task_info(task)
+        return self._on_task(scope, request, call, partial(self._writer.report, progress=progress))
 
     def finish(
         self, scope: Scope, request: job_task_writer_pb2.FinishJobTaskRequest, call: Invocation
     ) -> job_task_pb2.JobTaskInfo:
         outcome = requests.to_outcome(request.status)
-        task = self._writer.finish(
-            request.job_task_id, scope.domain_id, outcome, timeout=call.remaining()
-        )
-        return answers.to_task_info(task)
+        return self._on_task(scope, request, call, partial(self._writer.finish, status=outcome))
 
     def cancel(
         self, scope: Scope, request: job_task_writer_pb2.JobTaskRef, call: Invocation
     ) -> job_task_pb2.JobTaskInfo:
-        task = self._writer.cancel(request.job_task_id, scope.domain_id, timeout=call.remaining())
+        return self._on_task(scope, request, call, self._writer.cancel)
+
+    @staticmethod
+    def _on_task(
+        scope: Scope, request: _NamesATask, call: Invocation, act: _Act
+    ) -> job_task_pb2.JobTaskInfo:
+        """What the task the request names, in the call's domain, is after `act` on it."""
+        task = act(request.job_task_id, scope.domain_id, timeout=call.remaining())
         return answers.to_task_info(task)
 
     def purge(

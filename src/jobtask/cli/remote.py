@@ -1,0 +1,126 @@
+"""What every command shares: where and how it calls the server (--server, --domain, --timeout)
+and how it prints (--json), given to each command as one `Remote`."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from inspect import Parameter
+from typing import Annotated, Any, Final
+
+import typer
+from google.protobuf.message import Message
+
+from jobtask.cli import render
+from jobtask.cli.client import (
+    DEFAULT_SERVER,
+    CallFailed,
+    ConnectionSetupError,
+    JobTaskClient,
+    connect,
+    token_domain,
+)
+
+Server = Annotated[
+    str, typer.Option("--server", envvar="JOBTASK_SERVER", help="host:port of the server.")
+]
+Domain = Annotated[
+    str,
+    typer.Option(
+        "--domain",
+        envvar="JOBTASK_DOMAIN_ID",
+        help="The domain_id to work in (default: the did claim of JOBTASK_TOKEN).",
+    ),
+]
+Timeout = Annotated[
+    float, typer.Option("--timeout", min=0.001, help="Seconds to wait for the answer.")
+]
+Json = Annotated[bool, typer.Option("--json", help="Print proto JSON instead of a table.")]
+
+
+@contextmanager
+def _session(
+    server: str, timeout: float, options: Mapping[str, str] | None = None
+) -> Iterator[JobTaskClient]:
+    """A connected client; a failed call prints `jobtask: <what happened>` and exits 1, with the
+    request fields in `options` named as the options that set them."""
+    try:
+        with connect(server, timeout) as client:
+            yield client
+    except CallFailed as failure:
+        line = str(failure)
+        for field, option in (options or {}).items():
+            line = line.replace(field, option)
+        typer.echo(f"jobtask: {line}", err=True)
+        raise typer.Exit(1) from None
+    except ConnectionSetupError as error:
+        typer.echo(f"jobtask: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _domain(domain: str) -> str:
+    """--domain, else JOBTASK_TOKEN's domain (read here, verified by the server)."""
+    chosen = domain.strip() or token_domain()
+    if not chosen:
+        raise typer.BadParameter(
+            "missing: give --domain, set JOBTASK_DOMAIN_ID, or a JOBTASK_TOKEN with a did claim",
+            param_hint="--domain",
+        )
+    return chosen
+
+
+@dataclass(frozen=True, slots=True)
+class Remote:
+    """What every command is given beside its own arguments: --server, --domain, --timeout,
+    --json."""
+
+    server: str
+    domain: str
+    timeout: float
+    as_json: bool
+
+    def domain_id(self) -> str:
+        return _domain(self.domain)
+
+    def session(
+        self, options: Mapping[str, str] | None = None
+    ) -> AbstractContextManager[JobTaskClient]:
+        return _session(self.server, self.timeout, options)
+
+    def show(self, answer: Message, view: render.View) -> None:
+        """The answer as a table (`view`) or, with --json, canonical JSON."""
+        render.show(render.to_dict(answer), as_json=self.as_json, view=view)
+
+
+# Remote's options, last on every command (in Remote's order).
+_REMOTE: Final = (
+    Parameter("server", Parameter.KEYWORD_ONLY, annotation=Server, default=DEFAULT_SERVER),
+    Parameter("domain", Parameter.KEYWORD_ONLY, annotation=Domain, default=""),
+    Parameter("timeout", Parameter.KEYWORD_ONLY, annotation=Timeout, default=10.0),
+    Parameter("as_json", Parameter.KEYWORD_ONLY, annotation=Json, default=False),
+)
+
+
+def command(
+    app: typer.Typer, name: str | None = None
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register `body` as a command of `app`: its own parameters, then Remote's options, which it is
+    given as `remote`."""
+
+    def register(body: Callable[..., None]) -> Callable[..., None]:
+        own = inspect.signature(body, eval_str=True).parameters
+        parameters = [p for p in own.values() if p.name != "remote"]
+
+        def run(**values: Any) -> None:
+            remote = Remote(*(values.pop(p.name) for p in _REMOTE))
+            body(**values, remote=remote)
+
+        # typer reads the options from the signature: the body's own, then Remote's.
+        run.__signature__ = inspect.Signature([*parameters, *_REMOTE])  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in (*parameters, *_REMOTE)}
+        run.__name__, run.__doc__ = body.__name__, body.__doc__
+        return app.command(name)(run)
+
+    return register
