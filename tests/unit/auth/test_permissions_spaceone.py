@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from pydantic import ValidationError
 
@@ -126,3 +127,30 @@ def test_an_endpoint_without_its_client_is_refused_not_weakened() -> None:
 )
 def test_endpoints_parse(endpoint: str, target: str, tls: bool) -> None:
     assert parse_endpoint(endpoint) == (target, tls)
+
+
+def test_a_call_reads_its_token_once_when_it_is_authenticated_and_never_when_scoped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reads: list[str] = []
+
+    def counted(name: str) -> Any:
+        real = getattr(jwt, name)
+
+        def read(*args: Any, **kwargs: Any) -> Any:
+            reads.append(name)
+            return real(*args, **kwargs)
+
+        return read
+
+    for name in ("decode", "get_unverified_header"):
+        monkeypatch.setattr(jwt, name, counted(name))
+    key = rsa_key()
+    auth = make(FakeIdentity({DOMAIN: key}, grant=Grant("DOMAIN", frozenset())), Clock())
+
+    caller = auth.authenticate(token(key))
+    read_by_authenticate = len(reads)
+    spaceone_scope(auth, f"/{JOB_TASK}/get", job_task_pb2.GetJobTaskRequest(), caller)
+
+    assert read_by_authenticate > 0
+    assert len(reads) == read_by_authenticate  # the scope reads the caller, not the token again
