@@ -9,15 +9,14 @@ dependency, and each rpc's name, request and answer types. Only the google.api.h
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import pytest
 from google.protobuf import descriptor_pb2
 
 from spaceone.api.inventory.v1 import job_task_pb2
 from tests.e2e.clients.conftest import LINES
+from tests.support.processes import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 DUMP = (
     "import sys\nfrom spaceone.api.inventory.v1 import job_task_pb2\n"
     "sys.stdout.buffer.write(job_task_pb2.DESCRIPTOR.serialized_pb)"
