@@ -16,7 +16,7 @@ from jobtask.storage import MongoJobTaskRepository
 
 @pytest.fixture
 def client(monkeypatch: pytest.MonkeyPatch) -> mongomock.MongoClient:
-    client = mongomock.MongoClient()
+    client: mongomock.MongoClient = mongomock.MongoClient()
     monkeypatch.setenv("MONGODB_DATABASE", "inventory")
     monkeypatch.setattr(
         entry,
