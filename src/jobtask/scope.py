@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Scope:
-    """The tasks a call may touch: one domain's (`domain_id`), and of a project-scoped caller
-    (AUTH_MODE=spaceone) only those of its `projects` (none when empty; None: no project scope).
+    """The tasks a call may touch: one domain's (`domain_id`); of a workspace-scoped caller (the
+    SpaceONE 2.x line) only those of its `workspace_id` (None: the whole domain); and of a
+    project-scoped caller only those of its `projects` (none when empty; None: no project scope).
 
     An empty `domain_id` is every domain where the writer's purge allows that (a caller who may
     name any domain, or no authentication), and a missing parameter for every other rpc.
@@ -19,3 +20,4 @@ class Scope:
 
     domain_id: str
     projects: frozenset[str] | None = None
+    workspace_id: str | None = None
