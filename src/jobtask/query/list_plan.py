@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from jobtask.errors import InvalidParameter
 from jobtask.query.filters import all_of_documents, build_condition, build_filter
 from jobtask.query.model import Condition, Query
 from jobtask.query.options import (
@@ -70,6 +71,10 @@ def build_list_plan(
     """The plan of a list `query` with the request's non-empty equality filters `equals`; each
     part checked in SpaceONE's order (filters, page, only, sort)."""
     match = build_match(query, now=now, equals=equals)
+    if query.unwind is not None or query.add_fields:
+        # Until the list's aggregation pipeline lands (#23): refused, never ignored.
+        where = "query.unwind" if query.unwind is not None else "query.add_fields"
+        raise InvalidParameter(where, "not served yet")
     window = build_window(query.page, max_limit=max_limit)
     projection = build_projection(query.only, minimal=query.minimal, where="query.only")
     return ListPlan(

@@ -234,8 +234,11 @@ class JobTaskService:
             raise RequiredParameter("aggregate")
         check_statistics_query(query, self.limits)
         timezone = _time_zone(request.timezone) if request.timezone else self._stat_timezone
-        match = _scoped(build_match(query, now=self._clock()), scope)
-        plan = build_pipeline(query, match=match, timezone=timezone, max_rows=self._stat_max_rows)
+        now = self._clock()
+        match = _scoped(build_match(query, now=now), scope)
+        plan = build_pipeline(
+            query, match=match, timezone=timezone, max_rows=self._stat_max_rows, now=now
+        )
         # The configured limit, shortened by the client's deadline when that is sooner.
         limit = self._stat_max_time if timeout is None else min(timeout, self._stat_max_time)
         documents = self._repository.aggregate(plan.pipeline, timeout=limit)
