@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from jobtask.errors import InvalidParameter
 from jobtask.query.filters import all_of_documents, build_condition, build_filter
+from jobtask.query.list_pipeline import ListPipeline, build_list_pipeline
 from jobtask.query.model import Condition, Query
 from jobtask.query.options import (
     Projection,
@@ -26,7 +26,8 @@ from jobtask.query.values import Document
 class ListPlan:
     """`filter`: the request's own conditions (filter, filter_or, the equality filters, the
     keyword), ANDed, without the caller's scope; `sort` ends with the tie-breaker; `limit` 0 is
-    no limit; `count_only`: count, read no page."""
+    no limit; `count_only`: count, read no page; `pipeline`: the stages after the $match when
+    the list is an aggregation (core.v2's unwind and add_fields), None for a find."""
 
     filter: Document
     sort: Sort
@@ -34,6 +35,7 @@ class ListPlan:
     limit: int
     projection: Projection
     count_only: bool
+    pipeline: ListPipeline | None = None
 
 
 def keyword_condition(keyword: str) -> Condition | None:
@@ -71,17 +73,17 @@ def build_list_plan(
     """The plan of a list `query` with the request's non-empty equality filters `equals`; each
     part checked in SpaceONE's order (filters, page, only, sort)."""
     match = build_match(query, now=now, equals=equals)
-    if query.unwind is not None or query.add_fields:
-        # Until the list's aggregation pipeline lands (#23): refused, never ignored.
-        where = "query.unwind" if query.unwind is not None else "query.add_fields"
-        raise InvalidParameter(where, "not served yet")
     window = build_window(query.page, max_limit=max_limit)
     projection = build_projection(query.only, minimal=query.minimal, where="query.only")
+    sort = build_sort(query.sort)
     return ListPlan(
         filter=match,
-        sort=build_sort(query.sort),
+        sort=sort,
         skip=window.skip,
         limit=window.limit,
         projection=projection,
         count_only=query.count_only,
+        pipeline=build_list_pipeline(
+            query, sort=sort, window=window, projection=projection, now=now
+        ),
     )
