@@ -148,14 +148,14 @@ def test_list_count_only_and_keyword(client_2x: JobTaskClient2x) -> None:
 @pytest.mark.parametrize(
     ("query", "key"),
     [
-        ({"unwind": {"path": "errors"}, "only": ["errors"]}, "query.unwind"),
+        ({"unwind": {"path": "errors"}}, "query.only"),
         ({"lookup": [{"from": "job"}]}, "query.lookup"),
-        ({"add_fields": {"x": 1}}, "query.add_fields"),
+        ({"add_fields": {"no_such_field": 1}}, "query.add_fields"),
         ({"sort": [{"key": "no_such_field"}]}, "query.sort"),
         ({"filter": [{"k": "status", "v": "x", "o": "no_such_operator"}]}, "no_such_operator"),
     ],
 )
-def test_list_queries_not_served_are_invalid_argument(
+def test_list_queries_refused_are_invalid_argument_naming_the_part(
     client_2x: JobTaskClient2x, query: dict[str, Any], key: str
 ) -> None:
     code, details = _refused(lambda: client_2x.list({"query": query}))

@@ -12,7 +12,7 @@ from google.protobuf.message import Message
 from jobtask.domain import QUERY_FILTERS, JobTaskStatus, Limits
 from jobtask.errors import InvalidParameter
 from jobtask.lines.v2 import wire
-from jobtask.lines.v2.query import to_query, to_statistics_query
+from jobtask.lines.v2.query import PAGE_LIMIT, to_query, to_statistics_query
 from jobtask.query.limits import DEFAULT_LIMITS
 from jobtask.services.reads import ListRequest, StatRequest
 
@@ -38,14 +38,21 @@ def to_status(number: int) -> JobTaskStatus | None:
     return JobTaskStatus(value.name)
 
 
-def to_list_request(message: Message, limits: Limits = DEFAULT_LIMITS) -> ListRequest:
-    """JobTaskQuery: each request field set is an equality filter beside the query."""
+def to_list_request(
+    message: Message, limits: Limits = DEFAULT_LIMITS, *, max_page_size: int = PAGE_LIMIT
+) -> ListRequest:
+    """JobTaskQuery: each request field set is an equality filter beside the query;
+    `max_page_size`: the server's (the default page is at most it)."""
     view = wire.job_task_query(message)
     filters = {name: value for name in _FILTERS if (value := getattr(view, name))}
     for name in filters:
         if name not in QUERY_FILTERS:  # a field the domain does not store (yet)
             raise InvalidParameter(name, "is not a filter this server serves")
-    return ListRequest(query=to_query(view.query, limits), status=to_status(view.status), **filters)
+    return ListRequest(
+        query=to_query(view.query, limits, max_page_size=max_page_size),
+        status=to_status(view.status),
+        **filters,
+    )
 
 
 def to_stat_request(

@@ -73,8 +73,11 @@ class JobTaskRpcs:
         return answers.to_task_info(task)
 
     def list(self, scope: Scope, request: Message, call: Invocation) -> Message:
-        list_request = requests.to_list_request(request, self._service.limits)
-        result = self._service.list(scope, list_request, timeout=call.remaining())
+        service = self._service
+        list_request = requests.to_list_request(
+            request, service.limits, max_page_size=service.max_page_size
+        )
+        result = service.list(scope, list_request, timeout=call.remaining())
         return answers.to_tasks_info(result.results, result.total_count)
 
     def delete(self, scope: Scope, request: Message, call: Invocation) -> Message:
