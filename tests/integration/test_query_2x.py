@@ -435,3 +435,32 @@ def test_stat_without_aggregate_or_distinct_is_required(service: JobTaskService)
         _stat(service, {"filter": [{"k": "status", "v": "FAILURE", "o": "eq"}]})
 
     assert raised.value.key == "aggregate"
+
+
+@pytest.mark.gap(
+    "mongo-java-server",
+    "closes the connection on a $group key through an array that yields [] (docs/compatibility.md)",
+)
+def test_stat_group_key_through_errors_lacking_the_field_is_an_empty_list(
+    service: JobTaskService, raw_collection: Any
+) -> None:
+    raw_collection.insert_one(
+        {"job_task_id": "job_task-noerrorcode", "domain_id": DOMAIN, "errors": [{"message": "m"}]}
+    )
+
+    results = _stat(
+        service,
+        {
+            "filter": [{"k": "job_task_id", "v": "job_task-noerrorcode", "o": "eq"}],
+            "aggregate": [
+                {
+                    "group": {
+                        "keys": [{"key": "errors.error_code", "name": "codes"}],
+                        "fields": [{"operator": "count", "name": "n"}],
+                    }
+                }
+            ],
+        },
+    )
+
+    assert results == [{"codes": [], "n": 1}]
