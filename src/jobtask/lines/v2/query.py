@@ -132,7 +132,8 @@ def _sort_key(value: Any, where: str) -> SortKey:
         )
     fields = value.struct_value.fields
     if unknown := sorted(set(fields) - _SORT_KEY_FIELDS):
-        raise InvalidParameter(where, f"a sort key has only key and desc, not {shown(unknown)}")
+        names = ", ".join(shown(name) for name in unknown)
+        raise InvalidParameter(where, f"a sort key has only key and desc, not {names}")
     key, key_shown = _scalar(fields["key"]) if "key" in fields else (None, "")
     desc, desc_shown = _scalar(fields["desc"]) if "desc" in fields else (False, "")
     if key is None or key == "":

@@ -345,7 +345,7 @@ def test_a_stat_sort_key_is_checked_before_its_parts_are_converted(
     with pytest.raises(InvalidParameter) as raised:
         to_statistics_query(_stat({"aggregate": [{"sort": sort}]}))
 
-    assert raised.value.reason == "a sort key has only key and desc, not ['junk']"
+    assert raised.value.reason == "a sort key has only key and desc, not 'junk'"
     assert converted == []
 
 
