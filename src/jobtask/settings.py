@@ -47,6 +47,11 @@ class Settings(BaseSettings):
     mongodb_server_selection_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
     # Upper bound for one database operation; a call's own gRPC deadline can only shorten it.
     mongodb_operation_timeout_ms: int = Field(default=10_000, ge=100, le=3_600_000)
+    # Whether operations carry maxTimeMS (that limit, STAT_MAX_TIME_MS, the call's deadline).
+    # false: none does, nor pymongo's timeout(), for engines where it costs a fixed time per
+    # command (DocumentDB, Cosmos DB vCore: their statement timeout then bounds a query; the
+    # service waits at most MONGODB_OPERATION_TIMEOUT_MS + 1 s for an answer).
+    mongodb_send_max_time_ms: bool = True
     mongodb_max_pool_size: int = Field(default=50, ge=1, le=1000)
     grpc_host: str = Field(default="[::]", min_length=1)
     grpc_port: int = Field(default=50051, ge=0, le=65535)
