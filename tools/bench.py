@@ -15,6 +15,7 @@ change is justified.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -29,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import grpc
 import pymongo
@@ -48,6 +49,8 @@ from jobtask.storage.sharding import SHARD_KEY
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[1]
+# The width of the scenario column.
+NAME = 62
 DOMAIN_COUNT = 10
 # Documents per insert: within what every target takes (the real engine: at most 25,000).
 BATCH = 20_000
@@ -89,6 +92,16 @@ def start_database() -> tuple[subprocess.Popen[str], str]:
 SHARD_KEYS: dict[str, dict[str, str]] = {
     "domain": dict(SHARD_KEY),
     "task": {"job_task_id": "hashed"},
+}
+
+
+# The servers' modes: each runs its own server processes with these settings, and the stat
+# scenarios run once per mode, the mode's name after the query's ("" is the default: as deployed).
+# ", no maxTimeMS": MONGODB_SEND_MAX_TIME_MS=false, for engines where maxTimeMS costs (issue #28).
+NO_MAX_TIME: Final = ", no maxTimeMS"
+MODES: Final[dict[str, dict[str, str]]] = {
+    "": {},
+    NO_MAX_TIME: {"MONGODB_SEND_MAX_TIME_MS": "false"},
 }
 
 
@@ -146,10 +159,11 @@ def _progress(what: str, done: int, total: int, started: float) -> None:
 
 
 def start_server(
-    uri: str, database: str, log: Path, *, sharded: bool = False
+    uri: str, database: str, log: Path, *, sharded: bool = False, settings: dict[str, str]
 ) -> tuple[subprocess.Popen[bytes], int]:
     """The server as deployed (metrics, call log at INFO), its log lines going to `log`;
-    `sharded`: MONGODB_SHARDED=true (the collection sharded by the domain)."""
+    `sharded`: MONGODB_SHARDED=true (the collection sharded by the domain); `settings`: more
+    environment (a mode of MODES)."""
     port = free_port()
     env = {
         **os.environ,
@@ -160,6 +174,7 @@ def start_server(
         "METRICS_PORT": str(free_port()),
         "HTTP_PORT": str(free_port()),
         "MONGODB_OPERATION_TIMEOUT_MS": "60000",
+        **settings,
     }
     with log.open("wb") as sink:
         process = subprocess.Popen([sys.executable, "-m", "jobtask"], env=env, stderr=sink)
@@ -193,9 +208,11 @@ class Scenario:
 
 
 def scenarios(
-    channel: grpc.Channel, collection: Any, task_ids: list[str], domain: str
+    channels: dict[str, grpc.Channel], collection: Any, task_ids: list[str], domain: str
 ) -> dict[str, Scenario]:
-    """name -> the call over gRPC and the same query with pymongo."""
+    """name -> the call over gRPC and the same query with pymongo; the stat scenarios once per
+    server mode (MODES, each mode's servers on its own channel)."""
+    channel = channels[""]
     stub = job_task_pb2_grpc.JobTaskStub(channel)
     sort = [("created_at", -1), ("job_task_id", -1)]
     # What the service sends for the whole view: no projection (jobtask.query.options).
@@ -250,7 +267,13 @@ def scenarios(
         "list first page of 100": Scenario(grpc_page, raw_page, lambda rng: 0),
         "list page 50 deep (start 5001)": Scenario(grpc_page, raw_page, lambda rng: 50),
         "list status+provider, newest first": Scenario(grpc_filtered, raw_filtered),
-        **stat_scenarios(stub, collection, domain),
+        **{
+            name: scenario
+            for mode, mode_channel in channels.items()
+            for name, scenario in stat_scenarios(
+                job_task_pb2_grpc.JobTaskStub(mode_channel), collection, domain, mode=mode
+            ).items()
+        },
     }
 
 
@@ -301,13 +324,15 @@ def sent_pipeline(domain: str, query: dict[str, Any]) -> tuple[list[dict[str, An
 
 
 def stat_scenarios(
-    stub: job_task_pb2_grpc.JobTaskStub, collection: Any, domain: str
+    stub: job_task_pb2_grpc.JobTaskStub, collection: Any, domain: str, *, mode: str = ""
 ) -> dict[str, Scenario]:
     """Tasks per status, and failures per provider per day: stat beside two raw paths. The
     first sends what the service sends (its pipeline, with the row cap's `$limit`, the first
-    batch's size and `maxTimeMS`): the service's own cost. The second sends the pipeline as
-    SpaceONE's reference does (`aggregate(pipeline)`: no `$limit`, no options): the figure to
-    be no slower than (issue #28)."""
+    batch's size and `maxTimeMS` unless the servers' `mode` sends none): the service's own
+    cost. The second sends the pipeline as SpaceONE's reference does (`aggregate(pipeline)`: no
+    `$limit`, no options): the figure to be no slower than (issue #28). `mode` (a key of MODES)
+    follows the query's name."""
+    options = MODES[mode]
     reference_per_status = [
         {"$match": {"domain_id": domain}},
         {"$group": {"_id": {"status": "$status"}, "tasks": {"$sum": 1}}},
@@ -340,23 +365,73 @@ def stat_scenarios(
 
     def as_sent(query: dict[str, Any]) -> Callable[[Any], Any]:
         pipeline, max_time_ms = sent_pipeline(domain, query)
-        return lambda _: list(
-            collection.aggregate(pipeline, batchSize=AGGREGATE_BATCH, maxTimeMS=max_time_ms)
-        )
+        sent = {"batchSize": AGGREGATE_BATCH}
+        if options.get("MONGODB_SEND_MAX_TIME_MS", "true") == "true":
+            sent["maxTimeMS"] = max_time_ms
+        return lambda _: list(collection.aggregate(pipeline, **sent))
 
     def as_reference(pipeline: list[dict[str, Any]]) -> Callable[[Any], Any]:
         return lambda _: list(collection.aggregate(pipeline))
 
+    (status_sent, status_reference), (day_sent, day_reference) = stat_names(mode).values()
     return {
-        "stat tasks per status": Scenario(stat(PER_STATUS), as_sent(PER_STATUS)),
-        "stat tasks per status, raw as the reference": Scenario(
-            stat(PER_STATUS), as_reference(reference_per_status)
+        status_sent: Scenario(stat(PER_STATUS), as_sent(PER_STATUS)),
+        status_reference: Scenario(stat(PER_STATUS), as_reference(reference_per_status)),
+        day_sent: Scenario(stat(PER_DAY), as_sent(PER_DAY)),
+        day_reference: Scenario(stat(PER_DAY), as_reference(reference_per_day)),
+    }
+
+
+def stat_names(mode: str) -> dict[str, tuple[str, str]]:
+    """Each stat query's two scenarios in a mode: (beside the command as sent, beside the
+    pipeline as the reference sends it)."""
+    return {
+        "per status": (
+            f"stat tasks per status{mode}",
+            f"stat tasks per status{mode}, raw as the reference",
         ),
-        "stat failures per provider per day": Scenario(stat(PER_DAY), as_sent(PER_DAY)),
-        "stat per provider per day, raw as the reference": Scenario(
-            stat(PER_DAY), as_reference(reference_per_day)
+        "per provider per day": (
+            f"stat failures per provider per day{mode}",
+            f"stat per provider per day{mode}, raw as the reference",
         ),
     }
+
+
+# Issue #28's targets: stat's p50 within 1.1x of raw pymongo sending the same command, and no more
+# than the reference's pipeline run raw (the floor of SpaceONE's reference server over it).
+WITHIN_RAW: Final = 1.1
+WITHIN_REFERENCE: Final = 1.0
+
+
+def print_stat_targets(rows: list[dict[str, Any]]) -> None:
+    """Each stat query's p50 ratios against issue #28's targets, per mode and concurrency."""
+    p50 = {(r["scenario"], r["clients"], r["via"]): r["p50_ms"] for r in rows}
+
+    def ratio(name: str, clients: int) -> float | None:
+        raw = p50.get((name, clients, "pymongo"))
+        return p50[(name, clients, "grpc")] / raw if raw else None
+
+    def verdict(value: float | None, target: float) -> str:
+        if value is None:
+            return f"{'-':>6}{'':<8}"
+        return f"{value:>6.2f} {'met' if value <= target else 'MISSED':<7}"
+
+    levels = sorted({r["clients"] for r in rows})
+    print(
+        f"\nissue #28's targets (p50 ratios): stat / raw as sent <= {WITHIN_RAW}, "
+        f"stat / raw as the reference <= {WITHIN_REFERENCE}"
+    )
+    for mode in MODES:
+        for query, (sent, reference) in stat_names(mode).items():
+            for clients in levels:
+                as_sent, as_reference = ratio(sent, clients), ratio(reference, clients)
+                if as_sent is None and as_reference is None:
+                    continue
+                shown = mode.removeprefix(", ") or "sending maxTimeMS"
+                print(
+                    f"  {query:<22}{shown:<20}{clients:>4} clients"
+                    f"{verdict(as_sent, WITHIN_RAW)}{verdict(as_reference, WITHIN_REFERENCE)}"
+                )
 
 
 def rendering_ms(collection: Any, domain: str, repeat: int = 200) -> dict[str, float]:
@@ -504,7 +579,7 @@ def compare(before_path: Path, after_path: Path) -> None:
     old, new = keyed(before), keyed(after)
     print(f"before: {before_path} ({before.get('label') or before['date']})")
     print(f"after:  {after_path} ({after.get('label') or after['date']})\n")
-    header = f"{'scenario':<48}{'clients':>8}{'via':>8}"
+    header = f"{'scenario':<{NAME}}{'clients':>8}{'via':>8}"
     columns = f"{'p50 before':>12}{'p50 after':>11}{'change':>8}{'rps before':>12}{'rps after':>11}"
     print(header + columns)
     for key, row in new.items():
@@ -513,7 +588,7 @@ def compare(before_path: Path, after_path: Path) -> None:
         was = old[key]
         change = (row["p50_ms"] / was["p50_ms"] - 1) * 100 if was["p50_ms"] else 0.0
         print(
-            f"{key[0]:<48}{key[1]:>8}{key[2]:>8}{was['p50_ms']:>12.2f}{row['p50_ms']:>11.2f}"
+            f"{key[0]:<{NAME}}{key[1]:>8}{key[2]:>8}{was['p50_ms']:>12.2f}{row['p50_ms']:>11.2f}"
             f"{change:>+7.0f}%{was['rps']:>12.1f}{row['rps']:>11.1f}"
         )
     rendered_before = before.get("rendering_ms", {})
@@ -565,14 +640,18 @@ def _arguments() -> argparse.Namespace:
 
 
 def measure_all(
-    channel: grpc.Channel, collection: Any, task_ids: list[str], domain: str, args: Any
+    channels: dict[str, grpc.Channel],
+    collection: Any,
+    task_ids: list[str],
+    domain: str,
+    args: Any,
 ) -> list[dict[str, Any]]:
     """Every chosen scenario at every concurrency, printed as it is measured."""
     levels = [int(c) for c in args.clients.split(",")]
     rows = []
-    header = f"{'scenario':<48}{'clients':>8}{'via':>8}{'count':>8}{'req/s':>9}"
+    header = f"{'scenario':<{NAME}}{'clients':>8}{'via':>8}{'count':>8}{'req/s':>9}"
     print(f"\n{header}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'ratio':>7}  errors")
-    for name, scenario in scenarios(channel, collection, task_ids, domain).items():
+    for name, scenario in scenarios(channels, collection, task_ids, domain).items():
         if args.only not in name:
             continue
         for clients in levels:
@@ -582,7 +661,7 @@ def measure_all(
                 rows.append({"scenario": name, "clients": clients, "via": via, **figures})
                 shown_ratio = f"{ratio:>7.2f}" if via == "grpc" else " " * 7
                 print(
-                    f"{name:<48}{clients:>8}{via:>8}{figures['count']:>8}"
+                    f"{name:<{NAME}}{clients:>8}{via:>8}{figures['count']:>8}"
                     f"{figures['rps']:>9.1f}{figures['p50_ms']:>9.2f}"
                     f"{figures['p90_ms']:>9.2f}{figures['p99_ms']:>9.2f}{shown_ratio}"
                     f"  {figures['errors'] or '-'}",
@@ -605,31 +684,36 @@ def main() -> int:
     servers: list[subprocess.Popen[bytes]] = []
     try:
         load(uri, database_name, args.count, args.shard_key, args.skewed)
-        ports = []
-        for number in range(args.servers):
-            server, port = start_server(
-                uri,
-                database_name,
-                out / f"server-{stamp}-{number}.log",
-                sharded=args.shard_key == "domain",
-            )
-            servers.append(server)
-            ports.append(port)
+        targets: dict[str, str] = {}
+        for number, mode in enumerate(MODES):
+            ports = []
+            for index in range(args.servers):
+                server, port = start_server(
+                    uri,
+                    database_name,
+                    out / f"server-{stamp}-{number}-{index}.log",
+                    sharded=args.shard_key == "domain",
+                    settings=MODES[mode],
+                )
+                servers.append(server)
+                ports.append(port)
+            # More than one server: one channel spreading the calls over them in turn.
+            targets[mode] = "ipv4:" + ",".join(f"127.0.0.1:{port}" for port in ports)
         domain = domain_ids(DOMAIN_COUNT)[0]
-        # More than one server: one channel spreading the calls over them in turn.
-        target = "ipv4:" + ",".join(f"127.0.0.1:{port}" for port in ports)
         options = [("grpc.lb_policy_name", "round_robin")]
-        with (
-            grpc.insecure_channel(target, options=options) as channel,
-            pymongo.MongoClient(uri) as raw,
-        ):
+        with contextlib.ExitStack() as stack, pymongo.MongoClient(uri) as raw:
+            channels = {
+                mode: stack.enter_context(grpc.insecure_channel(target, options=options))
+                for mode, target in targets.items()
+            }
             collection = raw[database_name]["job_task"]
             task_ids = [
                 d["job_task_id"]
                 for d in collection.find({"domain_id": domain}, {"job_task_id": 1}).limit(2000)
             ]
-            rows = measure_all(channel, collection, task_ids, domain, args)
+            rows = measure_all(channels, collection, task_ids, domain, args)
             rendering = rendering_ms(collection, domain)
+        print_stat_targets(rows)
         print("\nbuilding answers in-process (median):")
         for what, ms in rendering.items():
             print(f"  {what:<44}{ms:>7.2f} ms")
