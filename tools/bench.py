@@ -36,12 +36,15 @@ import grpc
 import pymongo
 from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from tests.support.client_2x import scope_metadata, stubs
 
 from jobtask.demo import demo_documents, domain_ids
 from jobtask.domain import to_task
 from jobtask.lines.v1 import answers, requests
+from jobtask.lines.v2 import requests as requests_2x
+from jobtask.lines.v2 import wire
 from jobtask.scope import Scope
-from jobtask.services.reads import JobTaskService
+from jobtask.services.reads import JobTaskService, StatRequest
 from jobtask.storage import INDEXES, MongoJobTaskRepository
 from jobtask.storage.indexes import SHARDED_INDEXES
 from jobtask.storage.reads import AGGREGATE_BATCH
@@ -95,13 +98,26 @@ SHARD_KEYS: dict[str, dict[str, str]] = {
 }
 
 
-# The servers' modes: each runs its own server processes with these settings, and the stat
-# scenarios run once per mode, the mode's name after the query's ("" is the default: as deployed).
-# ", no maxTimeMS": MONGODB_SEND_MAX_TIME_MS=false, for engines where maxTimeMS costs (issue #28).
+@dataclass(frozen=True)
+class Mode:
+    """A set of servers: the SpaceONE line they serve (SPACEONE_API), more settings, and whether
+    every scenario runs against them or only the stat ones."""
+
+    line: int
+    settings: dict[str, str] = field(default_factory=dict)
+    stat_only: bool = False
+
+
+# The servers' modes, each with server processes of its own; its name follows each scenario's
+# ("" is the default: line 1 as deployed). ", no maxTimeMS": MONGODB_SEND_MAX_TIME_MS=false, for
+# engines where maxTimeMS costs (issue #28). ", 2.x": the SpaceONE 2.x line (issue #23), every
+# scenario, so that its ratios to the same raw paths compare with line 1's.
 NO_MAX_TIME: Final = ", no maxTimeMS"
-MODES: Final[dict[str, dict[str, str]]] = {
-    "": {},
-    NO_MAX_TIME: {"MONGODB_SEND_MAX_TIME_MS": "false"},
+LINE_2: Final = ", 2.x"
+MODES: Final[dict[str, Mode]] = {
+    "": Mode(line=1),
+    NO_MAX_TIME: Mode(line=1, settings={"MONGODB_SEND_MAX_TIME_MS": "false"}, stat_only=True),
+    LINE_2: Mode(line=2, settings={"SPACEONE_API": "2"}),
 }
 
 
@@ -189,8 +205,67 @@ def start_server(
     sys.exit("the server did not become healthy")
 
 
-def _list_request(domain: str, query: dict[str, Any]) -> job_task_pb2.JobTaskQuery:
-    return json_format.ParseDict({"domain_id": domain, "query": query}, job_task_pb2.JobTaskQuery())
+class Line1:
+    """The 1.x wire (the generated stubs): the domain in each request."""
+
+    def __init__(self, channel: grpc.Channel, domain: str) -> None:
+        self._stub = job_task_pb2_grpc.JobTaskStub(channel)
+        self.domain = domain
+
+    def get(self, task_id: str) -> Any:
+        return self._stub.get(
+            job_task_pb2.GetJobTaskRequest(job_task_id=task_id, domain_id=self.domain)
+        )
+
+    def list(self, query: dict[str, Any]) -> Any:
+        body = {"domain_id": self.domain, "query": query}
+        return self._stub.list(json_format.ParseDict(body, job_task_pb2.JobTaskQuery()))
+
+    def stat_request(self, query: dict[str, Any]) -> tuple[Callable[[], Any], StatRequest]:
+        """The call (its request built once) and the request as the service reads it."""
+        body = {"domain_id": self.domain, "query": query}
+        message = json_format.ParseDict(body, job_task_pb2.JobTaskStatQuery())
+        return lambda: self._stub.stat(message), requests.to_stat_request(message)
+
+
+class Line2:
+    """The 2.x wire (the 2.x pool's message classes, jobtask.lines.v2.wire): the domain in the
+    caller's `x_domain_id` metadata, as a 2.x caller without a token names it."""
+
+    def __init__(self, channel: grpc.Channel, domain: str) -> None:
+        self._calls = stubs(channel)
+        self._metadata = scope_metadata(domain)
+        self.domain = domain
+
+    def get(self, task_id: str) -> Any:
+        request = wire.JobTaskRequest(job_task_id=task_id)
+        return self._calls["get"](request, metadata=self._metadata)
+
+    def list(self, query: dict[str, Any]) -> Any:
+        message = json_format.ParseDict({"query": as_2x(query)}, wire.JobTaskQuery())
+        return self._calls["list"](message, metadata=self._metadata)
+
+    def stat_request(self, query: dict[str, Any]) -> tuple[Callable[[], Any], StatRequest]:
+        message = json_format.ParseDict({"query": as_2x(query)}, wire.JobTaskStatQuery())
+        call = self._calls["stat"]
+        return lambda: call(message, metadata=self._metadata), requests_2x.to_stat_request(message)
+
+
+LINES: Final = {1: Line1, 2: Line2}
+
+
+def as_2x(query: dict[str, Any]) -> dict[str, Any]:
+    """A 1.x query as 2.x writes it: a list's sort is a list of {key, desc}, a stat sort stage
+    the list of its keys."""
+    written = dict(query)
+    if isinstance(written.get("sort"), dict):
+        written["sort"] = [written["sort"]]
+    if "aggregate" in written:
+        written["aggregate"] = [
+            {"sort": stage["sort"]["keys"]} if "sort" in stage else stage
+            for stage in written["aggregate"]
+        ]
+    return written
 
 
 def _nothing(rng: random.Random) -> None:
@@ -210,24 +285,41 @@ class Scenario:
 def scenarios(
     channels: dict[str, grpc.Channel], collection: Any, task_ids: list[str], domain: str
 ) -> dict[str, Scenario]:
-    """name -> the call over gRPC and the same query with pymongo; the stat scenarios once per
-    server mode (MODES, each mode's servers on its own channel)."""
-    channel = channels[""]
-    stub = job_task_pb2_grpc.JobTaskStub(channel)
+    """name -> the call over gRPC and the same query with pymongo, for each server mode (MODES,
+    each mode's servers on its own channel, the mode's name after the scenario's)."""
+    found: dict[str, Scenario] = {}
+    for mode, channel in channels.items():
+        line = LINES[MODES[mode].line](channel, domain)
+        if mode == "":
+            found["floor: health check / ping"] = floor(channel, collection)
+        if not MODES[mode].stat_only:
+            found |= {f"{name}{mode}": s for name, s in read_scenarios(line, collection, task_ids)}
+        found |= stat_scenarios(line, collection, domain, mode=mode)
+    return found
+
+
+def floor(channel: grpc.Channel, collection: Any) -> Scenario:
+    """What any call costs at the least: an rpc that does no work, a command that does none."""
+    health = health_pb2_grpc.HealthStub(channel)
+    check = health_pb2.HealthCheckRequest()
+    return Scenario(lambda _: health.Check(check), lambda _: collection.database.command("ping"))
+
+
+def read_scenarios(
+    line: Line1 | Line2, collection: Any, task_ids: list[str]
+) -> list[tuple[str, Scenario]]:
+    """get and the lists, each beside the same query with pymongo."""
+    domain = line.domain
     sort = [("created_at", -1), ("job_task_id", -1)]
     # What the service sends for the whole view: no projection (jobtask.query.options).
     projection = None
     filtered = {"domain_id": domain, "status": "FAILURE", "provider": "aws"}
 
-    def grpc_get(task_id: str) -> Any:
-        return stub.get(job_task_pb2.GetJobTaskRequest(job_task_id=task_id, domain_id=domain))
-
     def raw_get(task_id: str) -> Any:
         return collection.find_one({"job_task_id": task_id, "domain_id": domain}, projection)
 
     def grpc_page(page: int) -> Any:
-        query = {"page": {"start": page * 100 + 1, "limit": 100}}
-        return stub.list(_list_request(domain, query))
+        return line.list({"page": {"start": page * 100 + 1, "limit": 100}})
 
     def raw_page(page: int) -> Any:
         collection.count_documents({"domain_id": domain})
@@ -246,35 +338,22 @@ def scenarios(
             "sort": {"key": "created_at", "desc": True},
             "page": {"limit": 100},
         }
-        return stub.list(_list_request(domain, query))
+        return line.list(query)
 
     def raw_filtered(_: None) -> Any:
         collection.count_documents(filtered)
         return list(collection.find(filtered, projection, sort=sort, limit=100))
 
-    health = health_pb2_grpc.HealthStub(channel)
-    check = health_pb2.HealthCheckRequest()
-
-    return {
-        # What any call costs at the least: an rpc that does no work, a command that does none.
-        "floor: health check / ping": Scenario(
-            lambda _: health.Check(check), lambda _: collection.database.command("ping")
+    return [
+        ("get by id", Scenario(line.get, raw_get, lambda rng: rng.choice(task_ids))),
+        (
+            "list page of 100 + total_count",
+            Scenario(grpc_page, raw_page, lambda rng: rng.randint(0, 50)),
         ),
-        "get by id": Scenario(grpc_get, raw_get, lambda rng: rng.choice(task_ids)),
-        "list page of 100 + total_count": Scenario(
-            grpc_page, raw_page, lambda rng: rng.randint(0, 50)
-        ),
-        "list first page of 100": Scenario(grpc_page, raw_page, lambda rng: 0),
-        "list page 50 deep (start 5001)": Scenario(grpc_page, raw_page, lambda rng: 50),
-        "list status+provider, newest first": Scenario(grpc_filtered, raw_filtered),
-        **{
-            name: scenario
-            for mode, mode_channel in channels.items()
-            for name, scenario in stat_scenarios(
-                job_task_pb2_grpc.JobTaskStub(mode_channel), collection, domain, mode=mode
-            ).items()
-        },
-    }
+        ("list first page of 100", Scenario(grpc_page, raw_page, lambda rng: 0)),
+        ("list page 50 deep (start 5001)", Scenario(grpc_page, raw_page, lambda rng: 50)),
+        ("list status+provider, newest first", Scenario(grpc_filtered, raw_filtered)),
+    ]
 
 
 PER_STATUS: dict[str, Any] = {
@@ -304,8 +383,8 @@ PER_DAY: dict[str, Any] = {
 }
 
 
-def sent_pipeline(domain: str, query: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
-    """The pipeline and maxTimeMS the service sends for `query` (as deployed: STAT_MAX_TIME_MS
+def sent_pipeline(domain: str, request: StatRequest) -> tuple[list[dict[str, Any]], int]:
+    """The pipeline and maxTimeMS the service sends for `request` (as deployed: STAT_MAX_TIME_MS
     10 s), taken from the service itself so that the raw path cannot drift from it."""
     sent: list[tuple[list[dict[str, Any]], float | None]] = []
 
@@ -315,16 +394,13 @@ def sent_pipeline(domain: str, query: dict[str, Any]) -> tuple[list[dict[str, An
             return []
 
     service = JobTaskService(Capture(), max_page_size=1000)  # type: ignore[arg-type]
-    request = json_format.ParseDict(
-        {"domain_id": domain, "query": query}, job_task_pb2.JobTaskStatQuery()
-    )
-    service.stat(Scope(domain), requests.to_stat_request(request))
+    service.stat(Scope(domain), request)
     pipeline, timeout = sent[0]
     return pipeline, int((timeout or 0) * 1000)
 
 
 def stat_scenarios(
-    stub: job_task_pb2_grpc.JobTaskStub, collection: Any, domain: str, *, mode: str = ""
+    line: Line1 | Line2, collection: Any, domain: str, *, mode: str = ""
 ) -> dict[str, Scenario]:
     """Tasks per status, and failures per provider per day: stat beside two raw paths. The
     first sends what the service sends (its pipeline, with the row cap's `$limit`, the first
@@ -332,7 +408,7 @@ def stat_scenarios(
     cost. The second sends the pipeline as SpaceONE's reference does (`aggregate(pipeline)`: no
     `$limit`, no options): the figure to be no slower than (issue #28). `mode` (a key of MODES)
     follows the query's name."""
-    options = MODES[mode]
+    settings = MODES[mode].settings
     reference_per_status = [
         {"$match": {"domain_id": domain}},
         {"$group": {"_id": {"status": "$status"}, "tasks": {"$sum": 1}}},
@@ -358,15 +434,13 @@ def stat_scenarios(
     ]
 
     def stat(query: dict[str, Any]) -> Callable[[Any], Any]:
-        request = json_format.ParseDict(
-            {"domain_id": domain, "query": query}, job_task_pb2.JobTaskStatQuery()
-        )
-        return lambda _: stub.stat(request)
+        call, _ = line.stat_request(query)
+        return lambda _: call()
 
     def as_sent(query: dict[str, Any]) -> Callable[[Any], Any]:
-        pipeline, max_time_ms = sent_pipeline(domain, query)
+        pipeline, max_time_ms = sent_pipeline(domain, line.stat_request(query)[1])
         sent = {"batchSize": AGGREGATE_BATCH}
-        if options.get("MONGODB_SEND_MAX_TIME_MS", "true") == "true":
+        if settings.get("MONGODB_SEND_MAX_TIME_MS", "true") == "true":
             sent["maxTimeMS"] = max_time_ms
         return lambda _: list(collection.aggregate(pipeline, **sent))
 
@@ -432,6 +506,28 @@ def print_stat_targets(rows: list[dict[str, Any]]) -> None:
                     f"  {query:<22}{shown:<20}{clients:>4} clients"
                     f"{verdict(as_sent, WITHIN_RAW)}{verdict(as_reference, WITHIN_REFERENCE)}"
                 )
+
+
+def print_line_comparison(rows: list[dict[str, Any]]) -> None:
+    """Each scenario's p50 ratio to raw pymongo on line 1 beside the same on line 2 (issue #23:
+    2.x costs no more than 1.x per call)."""
+    p50 = {(r["scenario"], r["clients"], r["via"]): r["p50_ms"] for r in rows}
+    pairs = [
+        (key[0], key[1])
+        for key in p50
+        if key[2] == "grpc" and (key[0] + LINE_2, key[1], "grpc") in p50
+    ]
+    if not pairs:
+        return
+    print("\nthe two lines (p50 ratio to raw pymongo): 1.x, 2.x, 2.x / 1.x")
+    for name, clients in pairs:
+        one, two = (
+            p50[(n, clients, "grpc")] / p50[(n, clients, "pymongo")]
+            if p50[(n, clients, "pymongo")]
+            else float("nan")
+            for n in (name, name + LINE_2)
+        )
+        print(f"  {name:<{NAME - 2}}{clients:>4} clients{one:>7.2f}{two:>7.2f}{two / one:>7.2f}")
 
 
 def rendering_ms(collection: Any, domain: str, repeat: int = 200) -> dict[str, float]:
@@ -693,7 +789,7 @@ def main() -> int:
                     database_name,
                     out / f"server-{stamp}-{number}-{index}.log",
                     sharded=args.shard_key == "domain",
-                    settings=MODES[mode],
+                    settings=MODES[mode].settings,
                 )
                 servers.append(server)
                 ports.append(port)
@@ -714,6 +810,7 @@ def main() -> int:
             rows = measure_all(channels, collection, task_ids, domain, args)
             rendering = rendering_ms(collection, domain)
         print_stat_targets(rows)
+        print_line_comparison(rows)
         print("\nbuilding answers in-process (median):")
         for what, ms in rendering.items():
             print(f"  {what:<44}{ms:>7.2f} ms")
