@@ -114,6 +114,8 @@ class Mode:
 # scenario, so that its ratios to the same raw paths compare with line 1's.
 NO_MAX_TIME: Final = ", no maxTimeMS"
 LINE_2: Final = ", 2.x"
+# The scenarios that call 2.x in the service's place and 1.x in the raw path's.
+AGAINST: Final = "2.x against 1.x: "
 MODES: Final[dict[str, Mode]] = {
     "": Mode(line=1),
     NO_MAX_TIME: Mode(line=1, settings={"MONGODB_SEND_MAX_TIME_MS": "false"}, stat_only=True),
@@ -280,6 +282,8 @@ class Scenario:
     via_grpc: Callable[[Any], Any]
     via_raw: Callable[[Any], Any]
     draw: Callable[[random.Random], Any] = _nothing
+    # What the rows call the two paths (the ratio is the first's p50 over the second's).
+    via: tuple[str, str] = ("grpc", "pymongo")
 
 
 def scenarios(
@@ -295,7 +299,35 @@ def scenarios(
         if not MODES[mode].stat_only:
             found |= {f"{name}{mode}": s for name, s in read_scenarios(line, collection, task_ids)}
         found |= stat_scenarios(line, collection, domain, mode=mode)
+    if "" in channels and LINE_2 in channels:
+        found |= line_against_line(channels, domain, task_ids)
     return found
+
+
+def line_against_line(
+    channels: dict[str, grpc.Channel], domain: str, task_ids: list[str]
+) -> dict[str, Scenario]:
+    """The same calls on 2.x and on 1.x, interleaved as a service and its raw path are (issue
+    #23: 2.x costs no more than 1.x per call; the ratio is 2.x's p50 over 1.x's)."""
+    one, two = Line1(channels[""], domain), Line2(channels[LINE_2], domain)
+    page = {"page": {"start": 1, "limit": 100}}
+    per_status, per_day = (
+        tuple(line.stat_request(query)[0] for line in (two, one)) for query in (PER_STATUS, PER_DAY)
+    )
+    pairs = {
+        "get by id": (two.get, one.get, lambda rng: rng.choice(task_ids)),
+        "list first page of 100": (lambda _: two.list(page), lambda _: one.list(page), _nothing),
+        "stat tasks per status": (lambda _: per_status[0](), lambda _: per_status[1](), _nothing),
+        "stat failures per provider per day": (
+            lambda _: per_day[0](),
+            lambda _: per_day[1](),
+            _nothing,
+        ),
+    }
+    return {
+        f"{AGAINST}{name}": Scenario(first, second, draw, via=("2.x", "1.x"))
+        for name, (first, second, draw) in pairs.items()
+    }
 
 
 def floor(channel: grpc.Channel, collection: Any) -> Scenario:
@@ -519,7 +551,10 @@ def print_line_comparison(rows: list[dict[str, Any]]) -> None:
     ]
     if not pairs:
         return
-    print("\nthe two lines (p50 ratio to raw pymongo): 1.x, 2.x, 2.x / 1.x")
+    print(
+        "\nthe two lines: p50 ratio to raw pymongo on 1.x, on 2.x, the two's ratio, and 2.x's "
+        "p50 over 1.x's called interleaved (2.x against 1.x)"
+    )
     for name, clients in pairs:
         one, two = (
             p50[(n, clients, "grpc")] / p50[(n, clients, "pymongo")]
@@ -527,7 +562,16 @@ def print_line_comparison(rows: list[dict[str, Any]]) -> None:
             else float("nan")
             for n in (name, name + LINE_2)
         )
-        print(f"  {name:<{NAME - 2}}{clients:>4} clients{one:>7.2f}{two:>7.2f}{two / one:>7.2f}")
+        against = AGAINST + name
+        direct = (
+            f"{p50[(against, clients, '2.x')] / p50[(against, clients, '1.x')]:>7.2f}"
+            if p50.get((against, clients, "1.x"))
+            else f"{'-':>7}"
+        )
+        print(
+            f"  {name:<{NAME - 2}}{clients:>4} clients{one:>7.2f}{two:>7.2f}{two / one:>7.2f}"
+            f"{direct}"
+        )
 
 
 def rendering_ms(collection: Any, domain: str, repeat: int = 200) -> dict[str, float]:
@@ -753,9 +797,9 @@ def measure_all(
         for clients in levels:
             service, direct = measure_pair(scenario, clients, args.seconds, args.rounds)
             ratio = service["p50_ms"] / direct["p50_ms"] if direct["p50_ms"] else 0.0
-            for via, figures in (("grpc", service), ("pymongo", direct)):
+            for via, figures in zip(scenario.via, (service, direct), strict=True):
                 rows.append({"scenario": name, "clients": clients, "via": via, **figures})
-                shown_ratio = f"{ratio:>7.2f}" if via == "grpc" else " " * 7
+                shown_ratio = f"{ratio:>7.2f}" if figures is service else " " * 7
                 print(
                     f"{name:<{NAME}}{clients:>8}{via:>8}{figures['count']:>8}"
                     f"{figures['rps']:>9.1f}{figures['p50_ms']:>9.2f}"
