@@ -114,8 +114,17 @@ class Mode:
 # scenario, so that its ratios to the same raw paths compare with line 1's.
 NO_MAX_TIME: Final = ", no maxTimeMS"
 LINE_2: Final = ", 2.x"
-# The scenarios that call 2.x in the service's place and 1.x in the raw path's.
-AGAINST: Final = "2.x against 1.x: "
+# Two sets of servers against each other, the same calls interleaved: the scenario's prefix ->
+# (the first mode, in the service's place; the second, in the raw path's; what the rows call
+# them; which calls). 2.x against 1.x: issue #23's "2.x costs no more than 1.x per call"; no
+# maxTimeMS against sending: what MONGODB_SEND_MAX_TIME_MS=false saves a stat (issue #28).
+LINES_AGAINST: Final = "2.x against 1.x: "
+MAX_TIME_AGAINST: Final = "no maxTimeMS against sending: "
+STATS: Final = ("stat tasks per status", "stat failures per provider per day")
+AGAINST: Final[dict[str, tuple[str, str, tuple[str, str], tuple[str, ...]]]] = {
+    LINES_AGAINST: (LINE_2, "", ("2.x", "1.x"), ("get by id", "list first page of 100", *STATS)),
+    MAX_TIME_AGAINST: (NO_MAX_TIME, "", ("without", "with"), STATS),
+}
 MODES: Final[dict[str, Mode]] = {
     "": Mode(line=1),
     NO_MAX_TIME: Mode(line=1, settings={"MONGODB_SEND_MAX_TIME_MS": "false"}, stat_only=True),
@@ -299,35 +308,56 @@ def scenarios(
         if not MODES[mode].stat_only:
             found |= {f"{name}{mode}": s for name, s in read_scenarios(line, collection, task_ids)}
         found |= stat_scenarios(line, collection, domain, mode=mode)
-    if "" in channels and LINE_2 in channels:
-        found |= line_against_line(channels, domain, task_ids)
+    return found | mode_against_mode(channels, domain, task_ids)
+
+
+def mode_against_mode(
+    channels: dict[str, grpc.Channel], domain: str, task_ids: list[str]
+) -> dict[str, Scenario]:
+    """The same calls on two sets of servers, interleaved as a service and its raw path are
+    (AGAINST: what each pair measures and which calls; the ratio is the first's p50 over the
+    second's)."""
+    found: dict[str, Scenario] = {}
+    for prefix, (first_mode, second_mode, via, names) in AGAINST.items():
+        if first_mode not in channels or second_mode not in channels:
+            continue
+        first, second = (
+            LINES[MODES[mode].line](channels[mode], domain) for mode in (first_mode, second_mode)
+        )
+        paths = {
+            name: Scenario(a, b, draw, via=via)
+            for name, a, b, draw in _same_calls(first, second, task_ids)
+            if name in names
+        }
+        found |= {f"{prefix}{name}": scenario for name, scenario in paths.items()}
     return found
 
 
-def line_against_line(
-    channels: dict[str, grpc.Channel], domain: str, task_ids: list[str]
-) -> dict[str, Scenario]:
-    """The same calls on 2.x and on 1.x, interleaved as a service and its raw path are (issue
-    #23: 2.x costs no more than 1.x per call; the ratio is 2.x's p50 over 1.x's)."""
-    one, two = Line1(channels[""], domain), Line2(channels[LINE_2], domain)
+def _same_calls(
+    first: Line1 | Line2, second: Line1 | Line2, task_ids: list[str]
+) -> list[tuple[str, Callable[[Any], Any], Callable[[Any], Any], Callable[[random.Random], Any]]]:
+    """get, the first page and both stats, on `first` and on `second`."""
     page = {"page": {"start": 1, "limit": 100}}
     per_status, per_day = (
-        tuple(line.stat_request(query)[0] for line in (two, one)) for query in (PER_STATUS, PER_DAY)
+        tuple(line.stat_request(query)[0] for line in (first, second))
+        for query in (PER_STATUS, PER_DAY)
     )
-    pairs = {
-        "get by id": (two.get, one.get, lambda rng: rng.choice(task_ids)),
-        "list first page of 100": (lambda _: two.list(page), lambda _: one.list(page), _nothing),
-        "stat tasks per status": (lambda _: per_status[0](), lambda _: per_status[1](), _nothing),
-        "stat failures per provider per day": (
+    return [
+        ("get by id", first.get, second.get, lambda rng: rng.choice(task_ids)),
+        (
+            "list first page of 100",
+            lambda _: first.list(page),
+            lambda _: second.list(page),
+            _nothing,
+        ),
+        ("stat tasks per status", lambda _: per_status[0](), lambda _: per_status[1](), _nothing),
+        (
+            "stat failures per provider per day",
             lambda _: per_day[0](),
             lambda _: per_day[1](),
             _nothing,
         ),
-    }
-    return {
-        f"{AGAINST}{name}": Scenario(first, second, draw, via=("2.x", "1.x"))
-        for name, (first, second, draw) in pairs.items()
-    }
+    ]
 
 
 def floor(channel: grpc.Channel, collection: Any) -> Scenario:
@@ -538,6 +568,21 @@ def print_stat_targets(rows: list[dict[str, Any]]) -> None:
                     f"  {query:<22}{shown:<20}{clients:>4} clients"
                     f"{verdict(as_sent, WITHIN_RAW)}{verdict(as_reference, WITHIN_REFERENCE)}"
                 )
+    print_max_time_saving(p50, levels)
+
+
+def print_max_time_saving(p50: dict[tuple[str, int, str], float], levels: list[int]) -> None:
+    """Each stat's p50 on the servers not sending maxTimeMS over the ones sending it, called
+    interleaved (what MONGODB_SEND_MAX_TIME_MS=false saves)."""
+    for name in STATS:
+        for clients in levels:
+            without = p50.get((MAX_TIME_AGAINST + name, clients, "without"))
+            with_ = p50.get((MAX_TIME_AGAINST + name, clients, "with"))
+            if without and with_:
+                print(
+                    f"  {name}, {clients} clients: the servers not sending maxTimeMS / sending it, "
+                    f"interleaved: {without / with_:.2f}"
+                )
 
 
 def print_line_comparison(rows: list[dict[str, Any]]) -> None:
@@ -562,7 +607,7 @@ def print_line_comparison(rows: list[dict[str, Any]]) -> None:
             else float("nan")
             for n in (name, name + LINE_2)
         )
-        against = AGAINST + name
+        against = LINES_AGAINST + name
         direct = (
             f"{p50[(against, clients, '2.x')] / p50[(against, clients, '1.x')]:>7.2f}"
             if p50.get((against, clients, "1.x"))
