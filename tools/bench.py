@@ -15,6 +15,7 @@ change is justified.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -29,18 +30,21 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import grpc
 import pymongo
 from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
+from tests.support.client_2x import scope_metadata, stubs
 
 from jobtask.demo import demo_documents, domain_ids
 from jobtask.domain import to_task
 from jobtask.lines.v1 import answers, requests
+from jobtask.lines.v2 import requests as requests_2x
+from jobtask.lines.v2 import wire
 from jobtask.scope import Scope
-from jobtask.services.reads import JobTaskService
+from jobtask.services.reads import JobTaskService, StatRequest
 from jobtask.storage import INDEXES, MongoJobTaskRepository
 from jobtask.storage.indexes import SHARDED_INDEXES
 from jobtask.storage.reads import AGGREGATE_BATCH
@@ -48,6 +52,8 @@ from jobtask.storage.sharding import SHARD_KEY
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[1]
+# The width of the scenario column.
+NAME = 62
 DOMAIN_COUNT = 10
 # Documents per insert: within what every target takes (the real engine: at most 25,000).
 BATCH = 20_000
@@ -89,6 +95,40 @@ def start_database() -> tuple[subprocess.Popen[str], str]:
 SHARD_KEYS: dict[str, dict[str, str]] = {
     "domain": dict(SHARD_KEY),
     "task": {"job_task_id": "hashed"},
+}
+
+
+@dataclass(frozen=True)
+class Mode:
+    """A set of servers: the SpaceONE line they serve (SPACEONE_API), more settings, and whether
+    every scenario runs against them or only the stat ones."""
+
+    line: int
+    settings: dict[str, str] = field(default_factory=dict)
+    stat_only: bool = False
+
+
+# The servers' modes, each with server processes of its own; its name follows each scenario's
+# ("" is the default: line 1 as deployed). ", no maxTimeMS": MONGODB_SEND_MAX_TIME_MS=false, for
+# engines where maxTimeMS costs (issue #28). ", 2.x": the SpaceONE 2.x line (issue #23), every
+# scenario, so that its ratios to the same raw paths compare with line 1's.
+NO_MAX_TIME: Final = ", no maxTimeMS"
+LINE_2: Final = ", 2.x"
+# Two sets of servers against each other, the same calls interleaved: the scenario's prefix ->
+# (the first mode, in the service's place; the second, in the raw path's; what the rows call
+# them; which calls). 2.x against 1.x: issue #23's "2.x costs no more than 1.x per call"; no
+# maxTimeMS against sending: what MONGODB_SEND_MAX_TIME_MS=false saves a stat (issue #28).
+LINES_AGAINST: Final = "2.x against 1.x: "
+MAX_TIME_AGAINST: Final = "no maxTimeMS against sending: "
+STATS: Final = ("stat tasks per status", "stat failures per provider per day")
+AGAINST: Final[dict[str, tuple[str, str, tuple[str, str], tuple[str, ...]]]] = {
+    LINES_AGAINST: (LINE_2, "", ("2.x", "1.x"), ("get by id", "list first page of 100", *STATS)),
+    MAX_TIME_AGAINST: (NO_MAX_TIME, "", ("without", "with"), STATS),
+}
+MODES: Final[dict[str, Mode]] = {
+    "": Mode(line=1),
+    NO_MAX_TIME: Mode(line=1, settings={"MONGODB_SEND_MAX_TIME_MS": "false"}, stat_only=True),
+    LINE_2: Mode(line=2, settings={"SPACEONE_API": "2"}),
 }
 
 
@@ -146,10 +186,11 @@ def _progress(what: str, done: int, total: int, started: float) -> None:
 
 
 def start_server(
-    uri: str, database: str, log: Path, *, sharded: bool = False
+    uri: str, database: str, log: Path, *, sharded: bool = False, settings: dict[str, str]
 ) -> tuple[subprocess.Popen[bytes], int]:
     """The server as deployed (metrics, call log at INFO), its log lines going to `log`;
-    `sharded`: MONGODB_SHARDED=true (the collection sharded by the domain)."""
+    `sharded`: MONGODB_SHARDED=true (the collection sharded by the domain); `settings`: more
+    environment (a mode of MODES)."""
     port = free_port()
     env = {
         **os.environ,
@@ -160,6 +201,7 @@ def start_server(
         "METRICS_PORT": str(free_port()),
         "HTTP_PORT": str(free_port()),
         "MONGODB_OPERATION_TIMEOUT_MS": "60000",
+        **settings,
     }
     with log.open("wb") as sink:
         process = subprocess.Popen([sys.executable, "-m", "jobtask"], env=env, stderr=sink)
@@ -174,8 +216,67 @@ def start_server(
     sys.exit("the server did not become healthy")
 
 
-def _list_request(domain: str, query: dict[str, Any]) -> job_task_pb2.JobTaskQuery:
-    return json_format.ParseDict({"domain_id": domain, "query": query}, job_task_pb2.JobTaskQuery())
+class Line1:
+    """The 1.x wire (the generated stubs): the domain in each request."""
+
+    def __init__(self, channel: grpc.Channel, domain: str) -> None:
+        self._stub = job_task_pb2_grpc.JobTaskStub(channel)
+        self.domain = domain
+
+    def get(self, task_id: str) -> Any:
+        return self._stub.get(
+            job_task_pb2.GetJobTaskRequest(job_task_id=task_id, domain_id=self.domain)
+        )
+
+    def list(self, query: dict[str, Any]) -> Any:
+        body = {"domain_id": self.domain, "query": query}
+        return self._stub.list(json_format.ParseDict(body, job_task_pb2.JobTaskQuery()))
+
+    def stat_request(self, query: dict[str, Any]) -> tuple[Callable[[], Any], StatRequest]:
+        """The call (its request built once) and the request as the service reads it."""
+        body = {"domain_id": self.domain, "query": query}
+        message = json_format.ParseDict(body, job_task_pb2.JobTaskStatQuery())
+        return lambda: self._stub.stat(message), requests.to_stat_request(message)
+
+
+class Line2:
+    """The 2.x wire (the 2.x pool's message classes, jobtask.lines.v2.wire): the domain in the
+    caller's `x_domain_id` metadata, as a 2.x caller without a token names it."""
+
+    def __init__(self, channel: grpc.Channel, domain: str) -> None:
+        self._calls = stubs(channel)
+        self._metadata = scope_metadata(domain)
+        self.domain = domain
+
+    def get(self, task_id: str) -> Any:
+        request = wire.JobTaskRequest(job_task_id=task_id)
+        return self._calls["get"](request, metadata=self._metadata)
+
+    def list(self, query: dict[str, Any]) -> Any:
+        message = json_format.ParseDict({"query": as_2x(query)}, wire.JobTaskQuery())
+        return self._calls["list"](message, metadata=self._metadata)
+
+    def stat_request(self, query: dict[str, Any]) -> tuple[Callable[[], Any], StatRequest]:
+        message = json_format.ParseDict({"query": as_2x(query)}, wire.JobTaskStatQuery())
+        call = self._calls["stat"]
+        return lambda: call(message, metadata=self._metadata), requests_2x.to_stat_request(message)
+
+
+LINES: Final = {1: Line1, 2: Line2}
+
+
+def as_2x(query: dict[str, Any]) -> dict[str, Any]:
+    """A 1.x query as 2.x writes it: a list's sort is a list of {key, desc}, a stat sort stage
+    the list of its keys."""
+    written = dict(query)
+    if isinstance(written.get("sort"), dict):
+        written["sort"] = [written["sort"]]
+    if "aggregate" in written:
+        written["aggregate"] = [
+            {"sort": stage["sort"]["keys"]} if "sort" in stage else stage
+            for stage in written["aggregate"]
+        ]
+    return written
 
 
 def _nothing(rng: random.Random) -> None:
@@ -190,27 +291,97 @@ class Scenario:
     via_grpc: Callable[[Any], Any]
     via_raw: Callable[[Any], Any]
     draw: Callable[[random.Random], Any] = _nothing
+    # What the rows call the two paths (the ratio is the first's p50 over the second's).
+    via: tuple[str, str] = ("grpc", "pymongo")
 
 
 def scenarios(
-    channel: grpc.Channel, collection: Any, task_ids: list[str], domain: str
+    channels: dict[str, grpc.Channel], collection: Any, task_ids: list[str], domain: str
 ) -> dict[str, Scenario]:
-    """name -> the call over gRPC and the same query with pymongo."""
-    stub = job_task_pb2_grpc.JobTaskStub(channel)
+    """name -> the call over gRPC and the same query with pymongo, for each server mode (MODES,
+    each mode's servers on its own channel, the mode's name after the scenario's)."""
+    found: dict[str, Scenario] = {}
+    for mode, channel in channels.items():
+        line = LINES[MODES[mode].line](channel, domain)
+        if mode == "":
+            found["floor: health check / ping"] = floor(channel, collection)
+        if not MODES[mode].stat_only:
+            found |= {f"{name}{mode}": s for name, s in read_scenarios(line, collection, task_ids)}
+        found |= stat_scenarios(line, collection, domain, mode=mode)
+    return found | mode_against_mode(channels, domain, task_ids)
+
+
+def mode_against_mode(
+    channels: dict[str, grpc.Channel], domain: str, task_ids: list[str]
+) -> dict[str, Scenario]:
+    """The same calls on two sets of servers, interleaved as a service and its raw path are
+    (AGAINST: what each pair measures and which calls; the ratio is the first's p50 over the
+    second's)."""
+    found: dict[str, Scenario] = {}
+    for prefix, (first_mode, second_mode, via, names) in AGAINST.items():
+        if first_mode not in channels or second_mode not in channels:
+            continue
+        first, second = (
+            LINES[MODES[mode].line](channels[mode], domain) for mode in (first_mode, second_mode)
+        )
+        paths = {
+            name: Scenario(a, b, draw, via=via)
+            for name, a, b, draw in _same_calls(first, second, task_ids)
+            if name in names
+        }
+        found |= {f"{prefix}{name}": scenario for name, scenario in paths.items()}
+    return found
+
+
+def _same_calls(
+    first: Line1 | Line2, second: Line1 | Line2, task_ids: list[str]
+) -> list[tuple[str, Callable[[Any], Any], Callable[[Any], Any], Callable[[random.Random], Any]]]:
+    """get, the first page and both stats, on `first` and on `second`."""
+    page = {"page": {"start": 1, "limit": 100}}
+    per_status, per_day = (
+        tuple(line.stat_request(query)[0] for line in (first, second))
+        for query in (PER_STATUS, PER_DAY)
+    )
+    return [
+        ("get by id", first.get, second.get, lambda rng: rng.choice(task_ids)),
+        (
+            "list first page of 100",
+            lambda _: first.list(page),
+            lambda _: second.list(page),
+            _nothing,
+        ),
+        ("stat tasks per status", lambda _: per_status[0](), lambda _: per_status[1](), _nothing),
+        (
+            "stat failures per provider per day",
+            lambda _: per_day[0](),
+            lambda _: per_day[1](),
+            _nothing,
+        ),
+    ]
+
+
+def floor(channel: grpc.Channel, collection: Any) -> Scenario:
+    """What any call costs at the least: an rpc that does no work, a command that does none."""
+    health = health_pb2_grpc.HealthStub(channel)
+    check = health_pb2.HealthCheckRequest()
+    return Scenario(lambda _: health.Check(check), lambda _: collection.database.command("ping"))
+
+
+def read_scenarios(
+    line: Line1 | Line2, collection: Any, task_ids: list[str]
+) -> list[tuple[str, Scenario]]:
+    """get and the lists, each beside the same query with pymongo."""
+    domain = line.domain
     sort = [("created_at", -1), ("job_task_id", -1)]
     # What the service sends for the whole view: no projection (jobtask.query.options).
     projection = None
     filtered = {"domain_id": domain, "status": "FAILURE", "provider": "aws"}
 
-    def grpc_get(task_id: str) -> Any:
-        return stub.get(job_task_pb2.GetJobTaskRequest(job_task_id=task_id, domain_id=domain))
-
     def raw_get(task_id: str) -> Any:
         return collection.find_one({"job_task_id": task_id, "domain_id": domain}, projection)
 
     def grpc_page(page: int) -> Any:
-        query = {"page": {"start": page * 100 + 1, "limit": 100}}
-        return stub.list(_list_request(domain, query))
+        return line.list({"page": {"start": page * 100 + 1, "limit": 100}})
 
     def raw_page(page: int) -> Any:
         collection.count_documents({"domain_id": domain})
@@ -229,29 +400,22 @@ def scenarios(
             "sort": {"key": "created_at", "desc": True},
             "page": {"limit": 100},
         }
-        return stub.list(_list_request(domain, query))
+        return line.list(query)
 
     def raw_filtered(_: None) -> Any:
         collection.count_documents(filtered)
         return list(collection.find(filtered, projection, sort=sort, limit=100))
 
-    health = health_pb2_grpc.HealthStub(channel)
-    check = health_pb2.HealthCheckRequest()
-
-    return {
-        # What any call costs at the least: an rpc that does no work, a command that does none.
-        "floor: health check / ping": Scenario(
-            lambda _: health.Check(check), lambda _: collection.database.command("ping")
+    return [
+        ("get by id", Scenario(line.get, raw_get, lambda rng: rng.choice(task_ids))),
+        (
+            "list page of 100 + total_count",
+            Scenario(grpc_page, raw_page, lambda rng: rng.randint(0, 50)),
         ),
-        "get by id": Scenario(grpc_get, raw_get, lambda rng: rng.choice(task_ids)),
-        "list page of 100 + total_count": Scenario(
-            grpc_page, raw_page, lambda rng: rng.randint(0, 50)
-        ),
-        "list first page of 100": Scenario(grpc_page, raw_page, lambda rng: 0),
-        "list page 50 deep (start 5001)": Scenario(grpc_page, raw_page, lambda rng: 50),
-        "list status+provider, newest first": Scenario(grpc_filtered, raw_filtered),
-        **stat_scenarios(stub, collection, domain),
-    }
+        ("list first page of 100", Scenario(grpc_page, raw_page, lambda rng: 0)),
+        ("list page 50 deep (start 5001)", Scenario(grpc_page, raw_page, lambda rng: 50)),
+        ("list status+provider, newest first", Scenario(grpc_filtered, raw_filtered)),
+    ]
 
 
 PER_STATUS: dict[str, Any] = {
@@ -281,8 +445,8 @@ PER_DAY: dict[str, Any] = {
 }
 
 
-def sent_pipeline(domain: str, query: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
-    """The pipeline and maxTimeMS the service sends for `query` (as deployed: STAT_MAX_TIME_MS
+def sent_pipeline(domain: str, request: StatRequest) -> tuple[list[dict[str, Any]], int]:
+    """The pipeline and maxTimeMS the service sends for `request` (as deployed: STAT_MAX_TIME_MS
     10 s), taken from the service itself so that the raw path cannot drift from it."""
     sent: list[tuple[list[dict[str, Any]], float | None]] = []
 
@@ -292,22 +456,21 @@ def sent_pipeline(domain: str, query: dict[str, Any]) -> tuple[list[dict[str, An
             return []
 
     service = JobTaskService(Capture(), max_page_size=1000)  # type: ignore[arg-type]
-    request = json_format.ParseDict(
-        {"domain_id": domain, "query": query}, job_task_pb2.JobTaskStatQuery()
-    )
-    service.stat(Scope(domain), requests.to_stat_request(request))
+    service.stat(Scope(domain), request)
     pipeline, timeout = sent[0]
     return pipeline, int((timeout or 0) * 1000)
 
 
 def stat_scenarios(
-    stub: job_task_pb2_grpc.JobTaskStub, collection: Any, domain: str
+    line: Line1 | Line2, collection: Any, domain: str, *, mode: str = ""
 ) -> dict[str, Scenario]:
     """Tasks per status, and failures per provider per day: stat beside two raw paths. The
     first sends what the service sends (its pipeline, with the row cap's `$limit`, the first
-    batch's size and `maxTimeMS`): the service's own cost. The second sends the pipeline as
-    SpaceONE's reference does (`aggregate(pipeline)`: no `$limit`, no options): the figure to
-    be no slower than (issue #28)."""
+    batch's size and `maxTimeMS` unless the servers' `mode` sends none): the service's own
+    cost. The second sends the pipeline as SpaceONE's reference does (`aggregate(pipeline)`: no
+    `$limit`, no options): the figure to be no slower than (issue #28). `mode` (a key of MODES)
+    follows the query's name."""
+    settings = MODES[mode].settings
     reference_per_status = [
         {"$match": {"domain_id": domain}},
         {"$group": {"_id": {"status": "$status"}, "tasks": {"$sum": 1}}},
@@ -333,30 +496,127 @@ def stat_scenarios(
     ]
 
     def stat(query: dict[str, Any]) -> Callable[[Any], Any]:
-        request = json_format.ParseDict(
-            {"domain_id": domain, "query": query}, job_task_pb2.JobTaskStatQuery()
-        )
-        return lambda _: stub.stat(request)
+        call, _ = line.stat_request(query)
+        return lambda _: call()
 
     def as_sent(query: dict[str, Any]) -> Callable[[Any], Any]:
-        pipeline, max_time_ms = sent_pipeline(domain, query)
-        return lambda _: list(
-            collection.aggregate(pipeline, batchSize=AGGREGATE_BATCH, maxTimeMS=max_time_ms)
-        )
+        pipeline, max_time_ms = sent_pipeline(domain, line.stat_request(query)[1])
+        sent = {"batchSize": AGGREGATE_BATCH}
+        if settings.get("MONGODB_SEND_MAX_TIME_MS", "true") == "true":
+            sent["maxTimeMS"] = max_time_ms
+        return lambda _: list(collection.aggregate(pipeline, **sent))
 
     def as_reference(pipeline: list[dict[str, Any]]) -> Callable[[Any], Any]:
         return lambda _: list(collection.aggregate(pipeline))
 
+    (status_sent, status_reference), (day_sent, day_reference) = stat_names(mode).values()
     return {
-        "stat tasks per status": Scenario(stat(PER_STATUS), as_sent(PER_STATUS)),
-        "stat tasks per status, raw as the reference": Scenario(
-            stat(PER_STATUS), as_reference(reference_per_status)
+        status_sent: Scenario(stat(PER_STATUS), as_sent(PER_STATUS)),
+        status_reference: Scenario(stat(PER_STATUS), as_reference(reference_per_status)),
+        day_sent: Scenario(stat(PER_DAY), as_sent(PER_DAY)),
+        day_reference: Scenario(stat(PER_DAY), as_reference(reference_per_day)),
+    }
+
+
+def stat_names(mode: str) -> dict[str, tuple[str, str]]:
+    """Each stat query's two scenarios in a mode: (beside the command as sent, beside the
+    pipeline as the reference sends it)."""
+    return {
+        "per status": (
+            f"stat tasks per status{mode}",
+            f"stat tasks per status{mode}, raw as the reference",
         ),
-        "stat failures per provider per day": Scenario(stat(PER_DAY), as_sent(PER_DAY)),
-        "stat per provider per day, raw as the reference": Scenario(
-            stat(PER_DAY), as_reference(reference_per_day)
+        "per provider per day": (
+            f"stat failures per provider per day{mode}",
+            f"stat per provider per day{mode}, raw as the reference",
         ),
     }
+
+
+# Issue #28's targets: stat's p50 within 1.1x of raw pymongo sending the same command, and no more
+# than the reference's pipeline run raw (the floor of SpaceONE's reference server over it).
+WITHIN_RAW: Final = 1.1
+WITHIN_REFERENCE: Final = 1.0
+
+
+def print_stat_targets(rows: list[dict[str, Any]]) -> None:
+    """Each stat query's p50 ratios against issue #28's targets, per mode and concurrency."""
+    p50 = {(r["scenario"], r["clients"], r["via"]): r["p50_ms"] for r in rows}
+
+    def ratio(name: str, clients: int) -> float | None:
+        raw = p50.get((name, clients, "pymongo"))
+        return p50[(name, clients, "grpc")] / raw if raw else None
+
+    def verdict(value: float | None, target: float) -> str:
+        if value is None:
+            return f"{'-':>6}{'':<8}"
+        return f"{value:>6.2f} {'met' if value <= target else 'MISSED':<7}"
+
+    levels = sorted({r["clients"] for r in rows})
+    print(
+        f"\nissue #28's targets (p50 ratios): stat / raw as sent <= {WITHIN_RAW}, "
+        f"stat / raw as the reference <= {WITHIN_REFERENCE}"
+    )
+    for mode in MODES:
+        for query, (sent, reference) in stat_names(mode).items():
+            for clients in levels:
+                as_sent, as_reference = ratio(sent, clients), ratio(reference, clients)
+                if as_sent is None and as_reference is None:
+                    continue
+                shown = mode.removeprefix(", ") or "sending maxTimeMS"
+                print(
+                    f"  {query:<22}{shown:<20}{clients:>4} clients"
+                    f"{verdict(as_sent, WITHIN_RAW)}{verdict(as_reference, WITHIN_REFERENCE)}"
+                )
+    print_max_time_saving(p50, levels)
+
+
+def print_max_time_saving(p50: dict[tuple[str, int, str], float], levels: list[int]) -> None:
+    """Each stat's p50 on the servers not sending maxTimeMS over the ones sending it, called
+    interleaved (what MONGODB_SEND_MAX_TIME_MS=false saves)."""
+    for name in STATS:
+        for clients in levels:
+            without = p50.get((MAX_TIME_AGAINST + name, clients, "without"))
+            with_ = p50.get((MAX_TIME_AGAINST + name, clients, "with"))
+            if without and with_:
+                print(
+                    f"  {name}, {clients} clients: the servers not sending maxTimeMS / sending it, "
+                    f"interleaved: {without / with_:.2f}"
+                )
+
+
+def print_line_comparison(rows: list[dict[str, Any]]) -> None:
+    """Each scenario's p50 ratio to raw pymongo on line 1 beside the same on line 2 (issue #23:
+    2.x costs no more than 1.x per call)."""
+    p50 = {(r["scenario"], r["clients"], r["via"]): r["p50_ms"] for r in rows}
+    pairs = [
+        (key[0], key[1])
+        for key in p50
+        if key[2] == "grpc" and (key[0] + LINE_2, key[1], "grpc") in p50
+    ]
+    if not pairs:
+        return
+    print(
+        "\nthe two lines: p50 ratio to raw pymongo on 1.x, on 2.x, the two's ratio, and 2.x's "
+        "p50 over 1.x's called interleaved (2.x against 1.x)"
+    )
+    for name, clients in pairs:
+        one, two = (
+            p50[(n, clients, "grpc")] / p50[(n, clients, "pymongo")]
+            if p50[(n, clients, "pymongo")]
+            else float("nan")
+            for n in (name, name + LINE_2)
+        )
+        against = LINES_AGAINST + name
+        direct = (
+            f"{p50[(against, clients, '2.x')] / p50[(against, clients, '1.x')]:>7.2f}"
+            if p50.get((against, clients, "1.x"))
+            else f"{'-':>7}"
+        )
+        print(
+            f"  {name:<{NAME - 2}}{clients:>4} clients{one:>7.2f}{two:>7.2f}{two / one:>7.2f}"
+            f"{direct}"
+        )
 
 
 def rendering_ms(collection: Any, domain: str, repeat: int = 200) -> dict[str, float]:
@@ -504,7 +764,7 @@ def compare(before_path: Path, after_path: Path) -> None:
     old, new = keyed(before), keyed(after)
     print(f"before: {before_path} ({before.get('label') or before['date']})")
     print(f"after:  {after_path} ({after.get('label') or after['date']})\n")
-    header = f"{'scenario':<48}{'clients':>8}{'via':>8}"
+    header = f"{'scenario':<{NAME}}{'clients':>8}{'via':>8}"
     columns = f"{'p50 before':>12}{'p50 after':>11}{'change':>8}{'rps before':>12}{'rps after':>11}"
     print(header + columns)
     for key, row in new.items():
@@ -513,7 +773,7 @@ def compare(before_path: Path, after_path: Path) -> None:
         was = old[key]
         change = (row["p50_ms"] / was["p50_ms"] - 1) * 100 if was["p50_ms"] else 0.0
         print(
-            f"{key[0]:<48}{key[1]:>8}{key[2]:>8}{was['p50_ms']:>12.2f}{row['p50_ms']:>11.2f}"
+            f"{key[0]:<{NAME}}{key[1]:>8}{key[2]:>8}{was['p50_ms']:>12.2f}{row['p50_ms']:>11.2f}"
             f"{change:>+7.0f}%{was['rps']:>12.1f}{row['rps']:>11.1f}"
         )
     rendered_before = before.get("rendering_ms", {})
@@ -565,24 +825,28 @@ def _arguments() -> argparse.Namespace:
 
 
 def measure_all(
-    channel: grpc.Channel, collection: Any, task_ids: list[str], domain: str, args: Any
+    channels: dict[str, grpc.Channel],
+    collection: Any,
+    task_ids: list[str],
+    domain: str,
+    args: Any,
 ) -> list[dict[str, Any]]:
     """Every chosen scenario at every concurrency, printed as it is measured."""
     levels = [int(c) for c in args.clients.split(",")]
     rows = []
-    header = f"{'scenario':<48}{'clients':>8}{'via':>8}{'count':>8}{'req/s':>9}"
+    header = f"{'scenario':<{NAME}}{'clients':>8}{'via':>8}{'count':>8}{'req/s':>9}"
     print(f"\n{header}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'ratio':>7}  errors")
-    for name, scenario in scenarios(channel, collection, task_ids, domain).items():
+    for name, scenario in scenarios(channels, collection, task_ids, domain).items():
         if args.only not in name:
             continue
         for clients in levels:
             service, direct = measure_pair(scenario, clients, args.seconds, args.rounds)
             ratio = service["p50_ms"] / direct["p50_ms"] if direct["p50_ms"] else 0.0
-            for via, figures in (("grpc", service), ("pymongo", direct)):
+            for via, figures in zip(scenario.via, (service, direct), strict=True):
                 rows.append({"scenario": name, "clients": clients, "via": via, **figures})
-                shown_ratio = f"{ratio:>7.2f}" if via == "grpc" else " " * 7
+                shown_ratio = f"{ratio:>7.2f}" if figures is service else " " * 7
                 print(
-                    f"{name:<48}{clients:>8}{via:>8}{figures['count']:>8}"
+                    f"{name:<{NAME}}{clients:>8}{via:>8}{figures['count']:>8}"
                     f"{figures['rps']:>9.1f}{figures['p50_ms']:>9.2f}"
                     f"{figures['p90_ms']:>9.2f}{figures['p99_ms']:>9.2f}{shown_ratio}"
                     f"  {figures['errors'] or '-'}",
@@ -605,31 +869,37 @@ def main() -> int:
     servers: list[subprocess.Popen[bytes]] = []
     try:
         load(uri, database_name, args.count, args.shard_key, args.skewed)
-        ports = []
-        for number in range(args.servers):
-            server, port = start_server(
-                uri,
-                database_name,
-                out / f"server-{stamp}-{number}.log",
-                sharded=args.shard_key == "domain",
-            )
-            servers.append(server)
-            ports.append(port)
+        targets: dict[str, str] = {}
+        for number, mode in enumerate(MODES):
+            ports = []
+            for index in range(args.servers):
+                server, port = start_server(
+                    uri,
+                    database_name,
+                    out / f"server-{stamp}-{number}-{index}.log",
+                    sharded=args.shard_key == "domain",
+                    settings=MODES[mode].settings,
+                )
+                servers.append(server)
+                ports.append(port)
+            # More than one server: one channel spreading the calls over them in turn.
+            targets[mode] = "ipv4:" + ",".join(f"127.0.0.1:{port}" for port in ports)
         domain = domain_ids(DOMAIN_COUNT)[0]
-        # More than one server: one channel spreading the calls over them in turn.
-        target = "ipv4:" + ",".join(f"127.0.0.1:{port}" for port in ports)
         options = [("grpc.lb_policy_name", "round_robin")]
-        with (
-            grpc.insecure_channel(target, options=options) as channel,
-            pymongo.MongoClient(uri) as raw,
-        ):
+        with contextlib.ExitStack() as stack, pymongo.MongoClient(uri) as raw:
+            channels = {
+                mode: stack.enter_context(grpc.insecure_channel(target, options=options))
+                for mode, target in targets.items()
+            }
             collection = raw[database_name]["job_task"]
             task_ids = [
                 d["job_task_id"]
                 for d in collection.find({"domain_id": domain}, {"job_task_id": 1}).limit(2000)
             ]
-            rows = measure_all(channel, collection, task_ids, domain, args)
+            rows = measure_all(channels, collection, task_ids, domain, args)
             rendering = rendering_ms(collection, domain)
+        print_stat_targets(rows)
+        print_line_comparison(rows)
         print("\nbuilding answers in-process (median):")
         for what, ms in rendering.items():
             print(f"  {what:<44}{ms:>7.2f} ms")

@@ -21,7 +21,7 @@ from jobtask.auth.security import load_security
 from jobtask.errors import JobTaskError
 from jobtask.observability.logs import configure_logging
 from jobtask.observability.tracing import TracingUnavailable, start_tracing
-from jobtask.settings import Settings
+from jobtask.settings import Settings, variable
 from jobtask.storage import MongoJobTaskRepository, connect_with, failure_detail
 
 log = logging.getLogger("jobtask")
@@ -33,7 +33,7 @@ def load_settings() -> Settings | None:
         return Settings()
     except ValidationError as error:
         for problem in error.errors():
-            name = str(problem["loc"][0]).upper() if problem["loc"] else "configuration"
+            name = variable(problem["loc"])
             shown = "(hidden)" if name == "MONGODB_URI" else repr(problem.get("input"))
             print(f"jobtask: invalid {name}={shown}: {problem['msg']}", file=sys.stderr)
         return None

@@ -60,7 +60,7 @@ def build_writer(settings: Settings, repository: MongoJobTaskRepository) -> JobT
     limits = WriterLimits(
         max_errors=settings.job_task_max_errors,
         max_error_message_chars=settings.job_task_max_error_message_chars,
-        max_additional_depth=settings.max_value_depth,
+        max_additional_depth=settings.limits.max_value_depth,
         retention_days=settings.job_task_retention_days,
     )
     return JobTaskWriter(repository, limits=limits, clock=lambda: datetime.now(UTC))

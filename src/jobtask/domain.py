@@ -232,18 +232,25 @@ INDEX_KEYS: Final[tuple[tuple[str, ...], ...]] = tuple(
 )
 
 
+def _limit(default: int, most: int) -> Any:
+    """A limit's default, and the range its setting accepts (1 to `most`): the field's metadata,
+    which pydantic reads as the field's constraints when the settings validate a Limits."""
+    return field(default=default, metadata={"ge": 1, "le": most})
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
-    """How big one query may be (checked by jobtask.query.limits); the defaults are the settings'
-    defaults (MAX_FILTERS, MAX_VALUE_DEPTH, ...: each limit's setting has its name)."""
+    """How big one query may be (checked by jobtask.query.limits); the defaults and ranges are
+    the settings' (`Settings.limits`: MAX_FILTERS, MAX_VALUE_DEPTH, ..., each limit's variable
+    has its name)."""
 
-    max_filters: int = 50  # conditions in filter + filter_or, and in one group field
-    max_value_depth: int = 8  # lists and objects nested in one condition value
-    max_regex_length: int = 512  # characters of a pattern: regex, contain values, keyword
-    max_list_values: int = 1000  # elements of any list in a condition value
-    max_aggregate_stages: int = 20
-    max_only_fields: int = 50
-    max_stage_fields: int = 100  # keys + fields of a group, fields of a project, sort keys
+    max_filters: int = _limit(50, 10_000)  # conditions in filter + filter_or, in a group field
+    max_value_depth: int = _limit(8, 32)  # lists and objects nested in one condition value
+    max_regex_length: int = _limit(512, 100_000)  # a pattern: regex, contain values, keyword
+    max_list_values: int = _limit(1000, 1_000_000)  # elements of any list in a condition value
+    max_aggregate_stages: int = _limit(20, 1000)
+    max_only_fields: int = _limit(50, 10_000)
+    max_stage_fields: int = _limit(100, 10_000)  # group keys + fields, project fields, sort keys
 
 
 # The wire's int32 (the counters' type): what a count may reach, and what a stored number must

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from typing import Any, Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from jobtask import spaceone_config
 from jobtask.domain import MAX_ERROR_MESSAGE_CHARS, MAX_ERRORS_KEPT, Limits, is_time_zone
 
 DEFAULT_MONGODB_URI = "mongodb://127.0.0.1:27017"
 LIMITS = Limits()
+_LIMIT_NAMES = tuple(field.name for field in dataclasses.fields(Limits))
 
 
 def _jwks_items(value: str) -> list[tuple[str, str, str]]:
@@ -23,6 +26,28 @@ def _jwks_items(value: str) -> list[tuple[str, str, str]]:
             domain_id, equals, path = item.partition("=")
             items.append((domain_id.strip(), equals, path.strip()))
     return items
+
+
+class _FlatLimits(PydanticBaseSettingsSource):
+    """`Settings.limits` from one variable per limit, named as the limit (MAX_FILTERS, ...; case
+    does not matter, as for every setting)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # one field only, read whole by __call__
+
+    def __call__(self) -> dict[str, Any]:
+        environ = {name.lower(): value for name, value in os.environ.items()}
+        found = {name: environ[name] for name in _LIMIT_NAMES if name in environ}
+        return {"limits": found} if found else {}
+
+
+def variable(location: tuple[int | str, ...]) -> str:
+    """The environment variable a validation error's location names (a limit's own, not LIMITS)."""
+    if not location:
+        return "configuration"
+    if location[0] == "limits" and len(location) > 1:
+        return str(location[1]).upper()
+    return str(location[0]).upper()
 
 
 class _Unusable:
@@ -47,6 +72,11 @@ class Settings(BaseSettings):
     mongodb_server_selection_timeout_ms: int = Field(default=5000, ge=100, le=600_000)
     # Upper bound for one database operation; a call's own gRPC deadline can only shorten it.
     mongodb_operation_timeout_ms: int = Field(default=10_000, ge=100, le=3_600_000)
+    # Whether operations carry maxTimeMS (that limit, STAT_MAX_TIME_MS, the call's deadline).
+    # false: none does, nor pymongo's timeout(), for engines where it costs a fixed time per
+    # command (DocumentDB, Cosmos DB vCore: their statement timeout then bounds a query; the
+    # service waits at most MONGODB_OPERATION_TIMEOUT_MS + 1 s for an answer).
+    mongodb_send_max_time_ms: bool = True
     mongodb_max_pool_size: int = Field(default=50, ge=1, le=1000)
     grpc_host: str = Field(default="[::]", min_length=1)
     grpc_port: int = Field(default=50051, ge=0, le=65535)
@@ -124,16 +154,11 @@ class Settings(BaseSettings):
     http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     http_read_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
     http_keep_alive_seconds: int = Field(default=5, ge=1, le=600)
-    # Hostile input: how big one query may be (jobtask.query.limits; domain.Limits gives the names
-    # and defaults; past a limit the call is INVALID_ARGUMENT naming it), checked before any
-    # database work.
-    max_filters: int = Field(default=LIMITS.max_filters, ge=1, le=10_000)
-    max_value_depth: int = Field(default=LIMITS.max_value_depth, ge=1, le=32)
-    max_regex_length: int = Field(default=LIMITS.max_regex_length, ge=1, le=100_000)
-    max_list_values: int = Field(default=LIMITS.max_list_values, ge=1, le=1_000_000)
-    max_aggregate_stages: int = Field(default=LIMITS.max_aggregate_stages, ge=1, le=1000)
-    max_only_fields: int = Field(default=LIMITS.max_only_fields, ge=1, le=10_000)
-    max_stage_fields: int = Field(default=LIMITS.max_stage_fields, ge=1, le=10_000)
+    # Hostile input: how big one query may be (jobtask.query.limits; past a limit the call is
+    # INVALID_ARGUMENT naming it), checked before any database work. One nested value whose
+    # names, defaults and ranges domain.Limits declares, each limit read from the flat variable of
+    # its name (MAX_FILTERS, ...: _FlatLimits), not pydantic-settings' LIMITS__MAX_FILTERS.
+    limits: Limits = LIMITS
     # Outages: the database is pinged this often (each ping may take as long); the health service
     # answers NOT_SERVING while it does not answer.
     db_health_interval_seconds: float = Field(default=2.0, ge=0.05, le=300)
@@ -155,6 +180,19 @@ class Settings(BaseSettings):
     # serves it; 2: as SpaceONE 2.x does, its scope from the caller: docs/spaceone-2x.md). One
     # process serves one line: their wires share names but not field numbers.
     spaceone_api: int = Field(default=1, ge=1, le=2)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """pydantic-settings' sources, the flat variables of the limits after the environment's."""
+        flat = _FlatLimits(settings_cls)
+        return init_settings, env_settings, flat, dotenv_settings, file_secret_settings
 
     @model_validator(mode="before")
     @classmethod
@@ -221,11 +259,6 @@ class Settings(BaseSettings):
         if info.data.get("auth_enabled") and not value.replace(",", "").strip():
             raise ValueError("AUTH_ENABLED=true needs at least one public key file")
         return value
-
-    @property
-    def limits(self) -> Limits:
-        """The query limits, each from the setting of its name (MAX_FILTERS, ...), as one value."""
-        return Limits(**{f.name: getattr(self, f.name) for f in dataclasses.fields(Limits)})
 
     @property
     def identity_jwks_files(self) -> dict[str, str]:

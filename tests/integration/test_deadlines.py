@@ -1,5 +1,6 @@
 """Every database operation of the repository is bounded by the call's deadline: each command the
-driver sends carries `maxTimeMS` no larger than the time left, writes and counts included."""
+driver sends carries `maxTimeMS` no larger than the time left, writes and counts included; with
+MONGODB_SEND_MAX_TIME_MS=false none does."""
 
 from __future__ import annotations
 
@@ -15,9 +16,13 @@ from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository, connect_with
 
 DEADLINE = 5.0
-# Driver housekeeping, and the one write that cannot carry maxTimeMS (an index lookup).
+# Driver housekeeping, the one write that cannot carry maxTimeMS (an index lookup), and the index
+# step's listing of the indexes (start-up's, never a call's).
 UNBOUNDED = frozenset(
-    {"insert", "endSessions", "hello", "isMaster", "ismaster", "ping", "saslStart", "saslContinue"}
+    {
+        *("insert", "listIndexes", "endSessions", "hello", "isMaster", "ismaster", "ping"),
+        *("saslStart", "saslContinue"),
+    }
 )
 
 
@@ -32,11 +37,14 @@ class Commands:
         pass
 
 
-@pytest.fixture
-def watched(settings: Settings) -> Iterator[tuple[MongoJobTaskRepository, Commands]]:
+@pytest.fixture(params=[True, False], ids=["sending maxTimeMS", "not sending maxTimeMS"])
+def watched(
+    settings: Settings, request: pytest.FixtureRequest
+) -> Iterator[tuple[MongoJobTaskRepository, Commands, bool]]:
     commands = Commands()
+    settings = settings.model_copy(update={"mongodb_send_max_time_ms": request.param})
     client, repository = connect_with(settings, observers=[commands])
-    yield repository, commands
+    yield repository, commands, request.param
     client.drop_database(settings.mongodb_database)
     client.close()
 
@@ -56,11 +64,12 @@ def _task(job_task_id: str) -> StoredTask:
     )
 
 
-def test_every_operation_carries_max_time_ms_within_the_deadline(
-    watched: tuple[MongoJobTaskRepository, Commands],
+def test_every_operation_carries_max_time_ms_within_the_deadline_unless_told_not_to(
+    watched: tuple[MongoJobTaskRepository, Commands, bool],
 ) -> None:
-    repository, commands = watched
+    repository, commands, sending = watched
     scope = {"domain_id": "domain-deadline01"}
+    repository.ensure_indexes(timeout=DEADLINE)
     for name in ("job_task-d1", "job_task-d2"):
         repository.insert(_task(name), timeout=DEADLINE)
     repository.find_one({**scope, "job_task_id": "job_task-d1"}, {"_id": 0}, timeout=DEADLINE)
@@ -99,6 +108,10 @@ def test_every_operation_carries_max_time_ms_within_the_deadline(
     assert (deleted, purged) == (True, 0)
     bounded = [(name, command) for name, command in commands.sent if name not in UNBOUNDED]
     names = {name for name, _ in bounded}
-    assert {"find", "aggregate", "findAndModify", "delete"} <= names  # count: an aggregate
-    for name, command in bounded:
-        assert 0 < command.get("maxTimeMS", 0) <= DEADLINE * 1000, (name, command)
+    assert {"createIndexes", "find", "aggregate", "findAndModify", "delete"} <= names
+    if sending:
+        for name, command in bounded:
+            assert 0 < command.get("maxTimeMS", 0) <= DEADLINE * 1000, (name, command)
+    else:
+        for name, command in commands.sent:
+            assert "maxTimeMS" not in command, (name, command)

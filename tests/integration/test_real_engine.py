@@ -18,12 +18,14 @@ import grpc
 import pymongo
 import pytest
 from pymongo import monitoring
+from pymongo.errors import ExecutionTimeout
 
 from jobtask.auth.security import load_security
 from jobtask.demo import demo_documents, domain_ids
+from jobtask.errors import StorageTimeout
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
-from jobtask.storage import INDEXES, MongoJobTaskRepository
+from jobtask.storage import INDEXES, MongoJobTaskRepository, connect_with
 from tests.support.dataset import TASKS
 from tests.support.edges import build_server
 from tests.support.independent_client import IndependentJobTaskClient
@@ -166,6 +168,78 @@ def test_the_slow_query_answers_without_the_limit(
 
     assert answer.get("results", []) == []
     assert recorder.failure_codes == []
+
+
+# MONGODB_SEND_MAX_TIME_MS: the setting, as a process reads it, decides whether the database stops
+# a long aggregation (a stat's pipeline over the slow pattern: a second or more on the engine).
+
+SLOW_PIPELINE: Final[list[dict[str, Any]]] = [
+    {"$match": {"domain_id": DOMAIN, "errors.message": {"$regex": SLOW_PATTERN}}},
+    {"$group": {"_id": {"status": "$status"}, "tasks": {"$sum": 1}}},
+]
+
+
+class Sent:
+    """A CommandObserver keeping each aggregate command as sent."""
+
+    def __init__(self) -> None:
+        self.aggregates: list[Command] = []
+
+    def command_started(self, name: str, command: Mapping[str, Any]) -> None:
+        if name == "aggregate":
+            self.aggregates.append(dict(command))
+
+    def command_finished(self, name: str, seconds: float, *, failed: bool) -> None:
+        pass
+
+
+def _repository_of(
+    settings: Settings, database: str, sent: Sent, **overrides: Any
+) -> tuple[pymongo.MongoClient[dict[str, Any]], MongoJobTaskRepository]:
+    configured = settings.model_copy(update={"mongodb_database": database, **overrides})
+    return connect_with(configured, observers=[sent])
+
+
+@pytest.mark.gap(EMULATOR, "ignores maxTimeMS")
+def test_sending_max_time_ms_a_long_aggregation_is_stopped_by_the_database(
+    settings: Settings, engine_database: str
+) -> None:
+    sent = Sent()
+    client, repository = _repository_of(
+        settings,
+        engine_database,
+        sent,
+        mongodb_send_max_time_ms=True,
+        mongodb_operation_timeout_ms=LIMIT_MS,
+    )
+    with client, pytest.raises(StorageTimeout) as raised:
+        repository.aggregate(SLOW_PIPELINE, timeout=None)
+
+    # The database stopped it (MaxTimeMSExpired), not the driver's socket timeout.
+    cause = raised.value.__cause__
+    assert isinstance(cause, ExecutionTimeout) and cause.code == 50
+    assert [command["maxTimeMS"] for command in sent.aggregates] == [LIMIT_MS]
+
+
+@pytest.mark.gap(EMULATOR, "ignores maxTimeMS")
+def test_not_sending_max_time_ms_the_engine_runs_it_to_its_end(
+    settings: Settings, engine_database: str
+) -> None:
+    """The call's deadline no longer reaches the database: the same aggregation with a deadline
+    of LIMIT_MS answers, whole (the engine's statement timeout alone could stop it)."""
+    sent = Sent()
+    client, repository = _repository_of(
+        settings,
+        engine_database,
+        sent,
+        mongodb_send_max_time_ms=False,
+        mongodb_operation_timeout_ms=60_000,
+    )
+    with client:
+        rows = repository.aggregate(SLOW_PIPELINE, timeout=LIMIT_MS / 1000)
+
+    assert rows == []  # nothing matches the pattern: merely slow
+    assert [command.get("maxTimeMS") for command in sent.aggregates] == [None]
 
 
 # ---------------------------------------------------------------------------------------------

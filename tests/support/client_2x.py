@@ -30,20 +30,26 @@ def scope_metadata(domain_id: str | None = None, workspace_id: str | None = None
     return [(key, value) for key, value in pairs if value is not None]
 
 
+def stubs(channel: grpc.Channel) -> dict[str, grpc.UnaryUnaryMultiCallable[Any, Any]]:
+    """Each rpc of the 2.x JobTask over `channel`, taking and answering the 2.x pool's messages
+    (what the benchmark calls, without the dicts)."""
+    return {
+        rpc: channel.unary_unary(
+            f"/{wire.SERVICE_NAME}/{rpc}",
+            request_serializer=lambda message: message.SerializeToString(),
+            response_deserializer=response.FromString,
+        )
+        for rpc, (_, response) in RPCS.items()
+    }
+
+
 class JobTaskClient2x:
     """Calls `spaceone.api.inventory.v1.JobTask` (2.x) over `channel`; grpc.RpcError propagates.
     `metadata`: every call's, unless a call gives its own."""
 
     def __init__(self, channel: grpc.Channel, metadata: Metadata = ()) -> None:
         self.metadata = metadata
-        self._calls = {
-            rpc: channel.unary_unary(
-                f"/{wire.SERVICE_NAME}/{rpc}",
-                request_serializer=lambda message: message.SerializeToString(),
-                response_deserializer=response.FromString,
-            )
-            for rpc, (_, response) in RPCS.items()
-        }
+        self._calls = stubs(channel)
 
     def call(
         self, rpc: str, request: dict[str, Any], metadata: Metadata | None = None

@@ -3,6 +3,7 @@ variable), every row is a field, and each row's default is the field's."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any, Final
@@ -43,6 +44,9 @@ def variables(model: type[BaseModel], prefix: str = "") -> dict[str, Any]:
         nested = info.annotation
         if isinstance(nested, type) and issubclass(nested, BaseModel):
             found.update(variables(nested, variable + str(delimiter)))
+        elif isinstance(nested, type) and dataclasses.is_dataclass(nested):
+            # A nested value read from flat variables of its fields' names (Settings.limits).
+            found.update({f.name.upper(): f.default for f in dataclasses.fields(nested)})
         else:
             found[variable] = info.get_default(call_default_factory=True)
     return found

@@ -1,7 +1,8 @@
 """Storage of job tasks in the `job_task` collection: the only package that speaks pymongo.
 
 - `driver`: the driver's errors become ours in one place, and every operation's bounds (maxTimeMS
-  from the call's deadline, the driver's own timeout within short deadlines);
+  from the call's deadline, the driver's own timeout within short deadlines; neither with
+  MONGODB_SEND_MAX_TIME_MS=false);
 - `breaker`: once the database could not be reached, operations fail at once until the driver
   sees a server again (the health probe's ping keeps looking), so an outage does not hold every
   worker thread;

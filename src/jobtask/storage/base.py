@@ -15,7 +15,8 @@ from jobtask.storage.driver import QUERY_REJECTIONS, within
 class CollectionAccess:
     """A pymongo collection (or one with its interface, e.g. mongomock), with the configured
     per-operation limit and the server selection timeout (deadlines up to this long are
-    enforced by the driver too: see `driver.within`)."""
+    enforced by the driver too: see `driver.within`); `send_max_time_ms=False`: no operation
+    carries maxTimeMS (MONGODB_SEND_MAX_TIME_MS)."""
 
     def __init__(
         self,
@@ -23,10 +24,12 @@ class CollectionAccess:
         *,
         operation_timeout: float | None = None,
         selection_timeout: float | None = None,
+        send_max_time_ms: bool = True,
     ) -> None:
         self._collection = collection
         self._operation_timeout = operation_timeout
         self._selection_timeout = selection_timeout
+        self._send_max_time_ms = send_max_time_ms
         self._breaker = Breaker(self._server_known)
 
     def _server_known(self) -> bool:
@@ -40,6 +43,7 @@ class CollectionAccess:
             timeout,
             operation_timeout=self._operation_timeout,
             selection_timeout=self._selection_timeout,
+            send_max_time_ms=self._send_max_time_ms,
         )
 
     def _find_one(

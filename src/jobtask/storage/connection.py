@@ -52,14 +52,17 @@ def connect(
     server_selection_timeout_ms: int,
     operation_timeout_ms: int,
     max_pool_size: int,
+    send_max_time_ms: bool = True,
     observers: Sequence[CommandObserver] = (),
 ) -> tuple[pymongo.MongoClient[dict[str, Any]], MongoJobTaskRepository]:
-    """A client (no I/O until first use) and the repository over its `job_task` collection."""
+    """A client (no I/O until first use) and the repository over its `job_task` collection;
+    `send_max_time_ms=False`: no operation carries maxTimeMS (`driver.within`)."""
     client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(
         uri,
         connectTimeoutMS=connect_timeout_ms,
         serverSelectionTimeoutMS=server_selection_timeout_ms,
-        # A hung server or network must not hold a call forever (reads also carry maxTimeMS).
+        # A hung server or network must not hold a call forever (operations also carry maxTimeMS,
+        # unless MONGODB_SEND_MAX_TIME_MS=false: then this alone bounds the wait for an answer).
         socketTimeoutMS=operation_timeout_ms + 1000,
         maxPoolSize=max_pool_size,
         appname="jobtask",
@@ -75,6 +78,7 @@ def connect(
         collection,
         operation_timeout=operation_timeout_ms / 1000,
         selection_timeout=server_selection_timeout_ms / 1000,
+        send_max_time_ms=send_max_time_ms,
     )
     return client, repository
 
@@ -90,5 +94,6 @@ def connect_with(
         server_selection_timeout_ms=settings.mongodb_server_selection_timeout_ms,
         operation_timeout_ms=settings.mongodb_operation_timeout_ms,
         max_pool_size=settings.mongodb_max_pool_size,
+        send_max_time_ms=settings.mongodb_send_max_time_ms,
         observers=observers,
     )

@@ -1,13 +1,20 @@
 """The driver's errors and deadlines, in one place: what a pymongo error becomes (ours, with a fixed
 text for the client and the driver's own words for the log), and the bounds an operation carries.
 
-Every operation (reads, counts, aggregations, updates, deletes) carries `maxTimeMS` (the call's
-remaining deadline capped by the configured limit), and a deadline no longer than the server
-selection timeout is also enforced by the driver (`within`), which stops waiting and drops the
-connection when it passes, so an engine that ignores `maxTimeMS` (the dev database) cannot hold a
-worker past the deadline. (pymongo's `timeout()` is not used for longer deadlines: with it an
-unreachable database is waited for until the whole deadline is spent, where callers need
-UNAVAILABLE after server selection.)
+Every operation (reads, counts, aggregations, updates, deletes, index creation) carries
+`maxTimeMS` (the call's remaining deadline capped by the configured limit), and a deadline no
+longer than the server selection timeout is also enforced by the driver (`within`), which stops
+waiting and drops the connection when it passes, so an engine that ignores `maxTimeMS` (the dev
+database) cannot hold a worker past the deadline. (pymongo's `timeout()` is not used for longer
+deadlines: with it an unreachable database is waited for until the whole deadline is spent, where
+callers need UNAVAILABLE after server selection.)
+
+With MONGODB_SEND_MAX_TIME_MS=false (`send_max_time_ms=False`) no operation carries `maxTimeMS`
+and pymongo's `timeout()` (which sends it too) is not used: on engines where it costs (DocumentDB's
+gateway runs two more PostgreSQL statements per command; docs/performance.md) the engine's own
+statement timeout then bounds a query, and the service's wait is bounded by the client's
+socketTimeoutMS (MONGODB_OPERATION_TIMEOUT_MS + 1 s). A call whose deadline has passed is still
+never sent.
 """
 
 from __future__ import annotations
@@ -184,13 +191,20 @@ def within(
     *,
     operation_timeout: float | None,
     selection_timeout: float | None,
+    send_max_time_ms: bool = True,
 ) -> Iterator[dict[str, Any]]:
     """One operation bounded by the call's remaining `timeout`: yields the `maxTimeMS` option
     to send (empty when there is no bound). When the call has a deadline no longer than the
     server selection timeout, pymongo's own timeout enforces it as well: the driver stops
     waiting at the deadline and closes the connection, so a database that ignores maxTimeMS
-    does not keep the worker (the bound never makes an outage wait longer than selection)."""
+    does not keep the worker (the bound never makes an outage wait longer than selection).
+
+    `send_max_time_ms=False`: nothing to send and no pymongo timeout (see the module); a
+    deadline that has passed is refused all the same."""
     bound = max_time_ms(timeout, operation_timeout)
+    if not send_max_time_ms:
+        yield {}
+        return
     options: dict[str, Any] = {"maxTimeMS": bound} if bound else {}
     limit = selection_timeout
     if timeout is None or bound is None or limit is None or bound > limit * 1000:

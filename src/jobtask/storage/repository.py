@@ -57,7 +57,10 @@ class MongoJobTaskRepository(MongoReads, MongoWrites):
     def ping(self, *, timeout: float) -> None:
         """Return once the database answers; StorageUnavailable (or StorageTimeout) when it does
         not within `timeout` seconds, server selection included (the health probe's question)."""
-        # Never refused up front: the probe's ping is how the database is seen again.
+        # Never refused up front: the probe's ping is how the database is seen again. Bounded by
+        # pymongo's timeout (maxTimeMS) even with MONGODB_SEND_MAX_TIME_MS=false: the probe must
+        # stop waiting at its interval, and the engine's gateway answers a ping without the
+        # statements maxTimeMS costs a query (docs/performance.md).
         with self._breaker.noting(), pymongo.timeout(timeout):
             self._collection.database.command("ping")
         self._breaker.reached()

@@ -7,6 +7,7 @@ from typing import Any, Final
 
 import pytest
 
+from jobtask.__main__ import load_settings
 from jobtask.domain import Limits
 from jobtask.errors import InvalidParameter
 from jobtask.query.limits import (
@@ -260,6 +261,28 @@ def test_a_scalar_and_an_empty_list_are_within_every_depth() -> None:
 
 def test_the_settings_defaults_are_the_limits_defaults() -> None:
     assert Settings().limits == DEFAULT_LIMITS
+
+
+def test_each_limit_is_read_from_the_flat_variable_of_its_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MAX_FILTERS", "7")
+    monkeypatch.setenv("max_list_values", "9")  # as every setting: any case
+    monkeypatch.setenv("LIMITS__MAX_ONLY_FIELDS", "3")  # pydantic-settings' nested name: not read
+
+    assert Settings().limits == Limits(max_filters=7, max_list_values=9)
+
+
+def test_a_limit_past_its_range_is_one_start_up_line_naming_its_variable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MAX_VALUE_DEPTH", "33")
+
+    assert load_settings() is None
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == (
+        "jobtask: invalid MAX_VALUE_DEPTH='33': Input should be less than or equal to 32"
+    )
 
 
 class Untouchable:
