@@ -168,9 +168,8 @@ def drive(
         spaces = workspace_ids(domain, domains, workspaces) if workspaces else None
         shape = demo_document(rng, domain, datetime.now(UTC), days=1, workspaces=spaces)
         status = JobTaskStatus(shape["status"])
-        identity = {k: shape.get(k) or "" for k in (*IDENTITY_FIELDS, "workspace_id")}
         created = stub.create(
-            writer_pb2.CreateJobTaskRequest(**{k: v for k, v in identity.items() if v}),
+            writer_pb2.CreateJobTaskRequest(**{k: shape.get(k) or "" for k in IDENTITY_FIELDS}),
             timeout=10,
         )
         ref = writer_pb2.JobTaskRef(job_task_id=created.job_task_id, domain_id=shape["domain_id"])

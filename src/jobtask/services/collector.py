@@ -59,6 +59,7 @@ class NewTask:
     project_id: str = ""
     collector_id: str = ""
     job_task_id: str = ""
+    workspace_id: str = ""  # SpaceONE 2.x's; "" none (stored as null, as 1.x's tasks have none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +247,7 @@ class JobTaskWriter:
         when the task is in that status."""
         current = self._store.find_status(job_task_id, domain_id, timeout=timeout)
         if current is None:
-            return NotFound(("job_task_id", "domain_id"), (job_task_id, domain_id))
+            return NotFound({"job_task_id": job_task_id, "domain_id": domain_id})
         if guard is not None and current == guard[0]:
             return guard[1]
         return FailedPrecondition(f"the task is {current}: cannot {action}")

@@ -2,7 +2,9 @@
 
 Every read and delete is ANDed with the call's `Scope` here (its domain, given by the edge
 explicitly), below any user filter, so no query (filter_or and keyword included) can reach another
-domain's tasks; for a project-scoped caller with `project_id in <its projects>` too, the same way.
+domain's tasks; for a workspace-scoped caller (SpaceONE 2.x) with its `workspace_id`, and for a
+project-scoped caller with `project_id in <its projects>` too, the same way: get and delete
+included (the 2.x reference's get ignores a member's projects; ours does not).
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ class ListRequest:
     provider: str = ""
     service_account_id: str = ""
     project_id: str = ""
+    workspace_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +107,24 @@ def _utcnow() -> datetime:
 
 
 def _caller_scope(scope: Scope) -> dict[str, Any]:
-    """The domain, and for a project-scoped caller its projects: ANDed into every query."""
-    if scope.projects is None:
-        return {"domain_id": scope.domain_id}
-    return {"domain_id": scope.domain_id, "project_id": {"$in": sorted(scope.projects)}}
+    """The domain, a workspace-scoped caller's workspace and a project-scoped caller's projects:
+    ANDed into every query. Workspace "" is the tasks of none (stored without one, as 1.x's
+    are, or with null or "")."""
+    match: dict[str, Any] = {"domain_id": scope.domain_id}
+    if scope.workspace_id is not None:
+        match["workspace_id"] = scope.workspace_id or {"$in": [None, ""]}
+    if scope.projects is not None:
+        match["project_id"] = {"$in": sorted(scope.projects)}
+    return match
+
+
+def _not_found(job_task_id: str, scope: Scope) -> NotFound:
+    """What a get or delete looked up: the id, the domain, and a workspace-scoped caller's
+    workspace (a member's projects are its token's own, not named)."""
+    looked_up = {"job_task_id": job_task_id, "domain_id": scope.domain_id}
+    if scope.workspace_id is not None:
+        looked_up["workspace_id"] = scope.workspace_id
+    return NotFound(looked_up)
 
 
 def _scoped(query: dict[str, Any], scope: Scope) -> dict[str, Any]:
@@ -163,14 +180,14 @@ class JobTaskService:
         query = _scoped({"job_task_id": job_task_id}, scope)
         task = self._repository.find_one(query, projection, timeout=timeout)
         if task is None:
-            raise NotFound(("job_task_id", "domain_id"), (job_task_id, scope.domain_id))
+            raise _not_found(job_task_id, scope)
         return task
 
     def delete(self, scope: Scope, job_task_id: str, *, timeout: float | None = None) -> None:
         require(job_task_id=job_task_id, domain_id=scope.domain_id)
         query = _scoped({"job_task_id": job_task_id}, scope)
         if not self._repository.delete_one(query, timeout=timeout):
-            raise NotFound(("job_task_id", "domain_id"), (job_task_id, scope.domain_id))
+            raise _not_found(job_task_id, scope)
 
     def list(
         self, scope: Scope, request: ListRequest, *, timeout: float | None = None

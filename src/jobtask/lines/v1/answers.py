@@ -14,9 +14,11 @@ from jobtask.domain import (
     INT32_MAX,
     INT32_MIN,
     RETURNED_FIELD_KINDS,
+    RETURNED_FIELDS,
     FieldKind,
     JobTask,
     TaskError,
+    on_line,
 )
 from jobtask.query.stat_plan import StatResult
 from spaceone.api.inventory.v1 import collector_pb2, job_task_pb2
@@ -128,7 +130,8 @@ _RENDER_SCALAR: Final[Mapping[FieldKind, Callable[[Any], Any]]] = {
 }
 
 
-# (field, its kind, the type its values usually have) for every field rendered as a plain value.
+# (field, its kind, the type its values usually have) for every field of 1.x's JobTaskInfo
+# rendered as a plain value (not workspace_id: 2.x's).
 _USUAL_TYPES: Final[Mapping[FieldKind, type[Any]]] = {
     FieldKind.STRING: str,
     FieldKind.INTEGER: int,
@@ -138,8 +141,8 @@ _USUAL_TYPES: Final[Mapping[FieldKind, type[Any]]] = {
 
 _SCALARS: Final = tuple(
     (name, kind, _USUAL_TYPES[kind])
-    for name, kind in RETURNED_FIELD_KINDS.items()
-    if kind in _RENDER_SCALAR and name != "status"
+    for name in on_line(RETURNED_FIELDS, 1)
+    if (kind := RETURNED_FIELD_KINDS[name]) in _RENDER_SCALAR and name != "status"
 )
 
 

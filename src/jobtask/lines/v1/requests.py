@@ -16,6 +16,7 @@ from jobtask.domain import (
     JobTaskStatus,
     Limits,
     TaskError,
+    on_line,
 )
 from jobtask.errors import InvalidParameter
 from jobtask.query.limits import DEFAULT_LIMITS, check_counts, check_list_lengths
@@ -142,7 +143,8 @@ def to_list_request(
     return ListRequest(
         query=to_query(message.query, limits),
         status=to_status(message.status),
-        **{name: getattr(message, name) for name in QUERY_FILTERS if name != "status"},
+        # 1.x's JobTaskQuery has no workspace_id: never given on this line.
+        **{name: getattr(message, name) for name in on_line(QUERY_FILTERS, 1) if name != "status"},
     )
 
 
