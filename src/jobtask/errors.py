@@ -141,11 +141,12 @@ class NotFound(JobTaskError):
 
     code = "ERROR_NOT_FOUND"
 
-    def __init__(self, looked_up: Mapping[str, str]) -> None:
+    def __init__(self, looked_up: Mapping[str, str], *, tuples: bool = True) -> None:
         """`looked_up`: what was looked up by name (job_task_id, domain_id, and for a
-        workspace-scoped caller its workspace_id), named in the message."""
+        workspace-scoped caller its workspace_id), named in the message. `tuples`: SpaceONE
+        1.x's wording of a lookup by id and domain (False: the 2.x line's, always `plain`)."""
         self.looked_up: Final = dict(looked_up)
-        if tuple(looked_up) == ("job_task_id", "domain_id"):
+        if tuples and tuple(looked_up) == ("job_task_id", "domain_id"):
             # SpaceONE 1.x's bytes: its tuples of keys and values, which 1.x clients may match.
             keys, values = tuple(looked_up), ", ".join(shown(v) for v in looked_up.values())
             super().__init__(f"Value not found. ({keys} = ({values}))")
