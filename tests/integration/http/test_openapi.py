@@ -12,9 +12,9 @@ from google.protobuf.descriptor_pool import Default
 from starlette.routing import Route
 
 from jobtask.edges.http.app import HttpApp
-from jobtask.edges.http.routes import BINDINGS
+from jobtask.edges.http.routes import bindings_of
 from jobtask.edges.http.transcode import to_json, to_message
-from jobtask.lines.v1.rpcs import JobTaskRpcs
+from jobtask.lines.v1.rpcs import JOB_TASK_DESCRIPTOR, JobTaskRpcs
 from jobtask.services.reads import JobTaskService
 from spaceone.api.inventory.v1 import job_task_pb2
 from tests.integration.http.conftest import Serve, http_app
@@ -53,6 +53,10 @@ API_DOCUMENT_EXAMPLE = {
     ],
     "total_count": 4839,
 }
+
+
+# 1.x's bindings, as a 1.x process serves them.
+BINDINGS = bindings_of(JOB_TASK_DESCRIPTOR)
 
 
 @pytest.fixture
