@@ -212,3 +212,38 @@ def test_the_document_lists_the_2x_paths_and_scope_headers_and_1x_neither() -> N
         for p in operation.get("parameters", ())
     }
     assert not v1_headers & {"x_domain_id", "x_workspace_id"}
+
+
+TOO_LONG = {"k": "status", "v": ["SUCCESS"] * 1001, "o": "in"}
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "where"),
+    [
+        (
+            "/inventory/v1/job-task/list",
+            {"unwind": {"path": "errors", "filter": [TOO_LONG]}, "only": ["errors"]},
+            "query.unwind.filter[0]",
+        ),
+        (
+            "/inventory/v1/job-task/stat",
+            {
+                "aggregate": [
+                    {"count": {"name": "n"}},
+                    {"unwind": {"path": "e", "filter": [TOO_LONG]}},
+                ]
+            },
+            "query.aggregate[1].unwind.filter[0]",
+        ),
+    ],
+)
+def test_a_2x_unwind_filters_list_past_max_list_values_is_400_before_it_becomes_a_message(
+    http: httpx.Client, path: str, query: dict[str, Any], where: str
+) -> None:
+    response = http.post(path, json={"query": query})
+
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        f"Invalid parameter. (key = {where}.value, reason = 1001 values in a list; "
+        "at most 1000 are allowed)"
+    )
