@@ -13,11 +13,9 @@ import pytest
 from google.protobuf import json_format
 from google.protobuf.message import Message
 
-from jobtask.auth.jwt import Caller
-from jobtask.auth.permissions import Access
+from jobtask.auth.permissions import Access, Claim, Metadata
 from jobtask.auth.security import Security
-from jobtask.auth.spaceone import SpaceoneCaller
-from jobtask.calls.handlers import Calls, Handler
+from jobtask.calls.handlers import Calls, Served
 from jobtask.calls.invocation import Invocation
 from jobtask.domain import Limits
 from jobtask.edges.http.app import HttpApp, api_document
@@ -32,11 +30,9 @@ from jobtask.scope import Scope
 HEADERS = ("x_domain_id", "x_workspace_id", "token", "authorization", "timezone")
 
 
-class _Trusting(Access):
-    """Scopes nothing: the handlers below read what they echo from the call."""
-
-    def scope(self, rpc: str, request: Any, caller: Caller | SpaceoneCaller | None) -> Scope:
-        return Scope("")
+def _no_claim(request: object, metadata: Metadata) -> Claim:
+    """Claims nothing: the handlers below read what they echo from the call."""
+    return Claim("")
 
 
 def _heard(call: Invocation) -> dict[str, str]:
@@ -82,17 +78,15 @@ def _delete(scope: Scope, request: Message, call: Invocation) -> Message:
     return wire.Empty()
 
 
-HANDLERS: dict[Rpc, Handler] = {
-    Rpc(wire.SERVICE_NAME, "get"): _get,
-    Rpc(wire.SERVICE_NAME, "list"): _list,
-    Rpc(wire.SERVICE_NAME, "stat"): _stat,
-    Rpc(wire.SERVICE_NAME, "delete"): _delete,
+RPCS: dict[Rpc, Served] = {
+    Rpc(wire.SERVICE_NAME, name): Served(handle, _no_claim)
+    for name, handle in (("get", _get), ("list", _list), ("stat", _stat), ("delete", _delete))
 }
 
 
 @pytest.fixture
 def http() -> Iterator[httpx.Client]:
-    calls = Calls(_Trusting(Security()), HANDLERS, (wire.SERVICE,), Limits())
+    calls = Calls(Access(Security()), RPCS, (wire.SERVICE,), Limits())
     server = HttpServer(HttpApp(calls), listen("127.0.0.1", 0), grace=2)
     server.start()
     with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=10) as client:
