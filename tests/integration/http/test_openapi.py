@@ -6,7 +6,6 @@ import socket
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from google.protobuf.descriptor_pool import Default
 from starlette.routing import Route
@@ -62,14 +61,6 @@ BINDINGS = bindings_of(JOB_TASK_DESCRIPTOR)
 @pytest.fixture
 def app(service: JobTaskService) -> HttpApp:
     return http_app(service)
-
-
-@pytest.fixture
-def document(http: httpx.Client) -> dict[str, Any]:
-    response = http.get("/openapi.json")
-    assert response.status_code == 200
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def test_the_bindings_are_the_protos_and_the_api_documents() -> None:
