@@ -15,6 +15,8 @@ from jobtask.lines import query_messages
 from jobtask.lines.v1 import answers, requests
 from jobtask.query.model import Condition, Page, SortKey
 from jobtask.query.stat_plan import StatResult
+from jobtask.services.collector import NewTask
+from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.core.v1 import query_pb2
 from spaceone.api.inventory.v1 import collector_pb2, job_task_pb2
 
@@ -93,6 +95,54 @@ def test_task_info_renders_only_loaded_fields() -> None:
     info = answers.to_task_info(JobTask(job_id="job-1", created_count=0))
 
     assert json_format.MessageToDict(info, preserving_proto_field_name=True) == {"job_id": "job-1"}
+
+
+def test_1x_answers_never_carry_the_workspace() -> None:
+    """SpaceONE 2.x's workspace_id is stored and returned by the services; 1.x's JobTaskInfo has
+    no such field, so a task with one renders exactly as without it, alone or in a page."""
+    task = JobTask(job_task_id="t", job_id="job-1", project_id="p")
+    in_workspace = JobTask(job_task_id="t", job_id="job-1", project_id="p", workspace_id="ws-1")
+
+    assert answers.to_task_info(in_workspace) == answers.to_task_info(task)
+    assert answers.to_tasks_info([in_workspace], 1) == answers.to_tasks_info([task], 1)
+
+
+def test_a_1x_list_request_never_filters_by_workspace() -> None:
+    """1.x's JobTaskQuery has no workspace_id: the request's filter is never set on this line
+    (a query condition on the stored field is accepted, as on collector_id: docs/queries.md)."""
+    message = job_task_pb2.JobTaskQuery(project_id="p", provider="aws", domain_id="d")
+
+    request = requests.to_list_request(message)
+
+    assert (request.project_id, request.provider, request.workspace_id) == ("p", "aws", "")
+
+
+def test_a_create_request_becomes_a_new_task_in_the_calls_domain() -> None:
+    """Every identity field the writer's CreateJobTaskRequest names, workspace_id included; the
+    domain is the call's scope (the request's own, authorized)."""
+    message = job_task_writer_pb2.CreateJobTaskRequest(
+        job_task_id="job_task-1",
+        job_id="job-1",
+        secret_id="secret-1",
+        provider="aws",
+        service_account_id="sa-1",
+        project_id="project-1",
+        domain_id="domain-sent",
+        collector_id="collector-1",
+        workspace_id="workspace-1",
+    )
+
+    assert requests.to_new_task(message, "domain-scope") == NewTask(
+        domain_id="domain-scope",
+        job_id="job-1",
+        secret_id="secret-1",
+        provider="aws",
+        service_account_id="sa-1",
+        project_id="project-1",
+        workspace_id="workspace-1",
+        collector_id="collector-1",
+        job_task_id="job_task-1",
+    )
 
 
 def test_task_info_renders_errors_with_struct_additional() -> None:
