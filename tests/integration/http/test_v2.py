@@ -179,6 +179,64 @@ def test_a_workspace_header_reaches_the_calls_scope_as_its_metadata_does(
         )
 
 
+HERE, THERE = "workspace-here", "workspace-there"
+IN_WORKSPACES = {"job_task-aaaa0000a001": HERE, "job_task-aaaa0000a002": THERE}
+
+
+@pytest.fixture
+def in_workspaces(raw_collection: Any) -> None:
+    """Two more tasks of DOMAIN, one in each workspace (the seeded ones are in none)."""
+    first = tasks_in(DOMAIN)[0]
+    raw_collection.insert_many(
+        [
+            {**first, "job_task_id": job_task_id, "workspace_id": workspace_id}
+            for job_task_id, workspace_id in IN_WORKSPACES.items()
+        ]
+    )
+
+
+@pytest.mark.usefixtures("in_workspaces")
+def test_the_x_workspace_id_header_scopes_every_rpc_to_its_workspace(
+    http: httpx.Client, grpc_2x: JobTaskClient2x
+) -> None:
+    here = scope_metadata(DOMAIN, HERE)
+    there_id = next(i for i, w in IN_WORKSPACES.items() if w == THERE)
+    here_id = next(i for i, w in IN_WORKSPACES.items() if w == HERE)
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("list", {}),
+        ("list", {"workspace_id": THERE}),  # a filter cannot widen the scope
+        ("list", {"query": {"filter_or": [{"k": "workspace_id", "v": THERE, "o": "eq"}]}}),
+        ("get", {"job_task_id": here_id}),
+        ("get", {"job_task_id": there_id}),
+        ("stat", {"query": {"distinct": "workspace_id"}}),
+        ("delete", {"job_task_id": there_id}),
+    ]
+
+    answers = [_over_http(http, rpc, request, here) for rpc, request in calls]
+
+    listed = [{t["job_task_id"] for t in body.get("results", [])} for _, body in answers[:3]]
+    assert listed == [{here_id}, set(), set()]
+    assert answers[3][0] == 200
+    assert answers[3][1]["workspace_id"] == HERE
+    assert [answers[4][0], answers[6][0]] == [404, 404]
+    assert answers[5] == (200, {"results": [HERE]})
+    for (rpc, request), answer in zip(calls, answers, strict=True):
+        assert answer == _over_grpc(grpc_2x, rpc, request, here)
+
+
+@pytest.mark.usefixtures("in_workspaces")
+def test_without_the_workspace_header_a_domain_caller_sees_every_workspace(
+    http: httpx.Client,
+) -> None:
+    response = http.post(
+        PATH.format("list"), json={"workspace_id": THERE}, headers={"x_domain_id": DOMAIN}
+    )
+
+    assert {t["job_task_id"] for t in response.json()["results"]} == {
+        i for i, w in IN_WORKSPACES.items() if w == THERE
+    }
+
+
 def test_get_renders_the_full_2x_view(http: httpx.Client) -> None:
     response = http.post(
         PATH.format("get"), json={"job_task_id": TASK_ID}, headers={"x_domain_id": DOMAIN}
