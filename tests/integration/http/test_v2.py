@@ -6,6 +6,8 @@ SpaceONE's `ERROR_*` codes, never a 500."""
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from jobtask.calls.status import Code
 from jobtask.edges.http.app import api_document
 from jobtask.edges.http.status import HTTP_STATUS
 from jobtask.lines.v2 import wire
+from jobtask.observability.logs import JsonFormatter
 from jobtask.settings import Settings
 from tests.support.client_2x import RPCS, JobTaskClient2x, Metadata, scope_metadata
 from tests.support.dataset import DOMAIN, FULL_VIEW_OF_FIRST, OTHER_DOMAIN, ids, tasks_in
@@ -490,3 +493,26 @@ def test_each_operation_takes_its_request_as_the_body_and_the_scope_headers(
         assert {p["in"] for p in operation["parameters"]} == {"header"}
         expected = {"x_domain_id", "x_workspace_id", "x-request-timeout", "grpc-timeout"}
         assert headers == (expected | {"timezone"} if rpc == "stat" else expected)
+
+
+def test_each_2x_http_call_is_one_log_line_with_the_domain_its_header_named(
+    http: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="jobtask.calls")
+    headers = {"x_domain_id": DOMAIN, "x-request-id": "req-2x-1"}
+
+    http.post(PATH.format("list"), json={"query": {"page": {"limit": 2}}}, headers=headers)
+    http.post(PATH.format("get"), json={"job_task_id": TASK_ID})
+
+    formatter = JsonFormatter()
+    listed, refused = (
+        json.loads(formatter.format(r)) for r in caplog.records if r.name == "jobtask.calls"
+    )
+    assert (listed["transport"], listed["method"], listed["http_status"]) == ("http", "list", 200)
+    assert (listed["request_id"], listed["domain_id"], listed["result_count"]) == (
+        "req-2x-1",
+        DOMAIN,
+        2,
+    )
+    assert (refused["http_status"], refused["error_code"]) == (400, "ERROR_REQUIRED_PARAMETER")
+    assert "domain_id" not in refused
