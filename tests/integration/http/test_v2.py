@@ -39,9 +39,9 @@ PATH = "/inventory/v1/job-task/{}"
 
 
 def _start(settings: Settings, **overrides: Any) -> Application:
-    local = settings.model_copy(
-        update={"spaceone_api": 2, "http_host": "127.0.0.1", "http_port": 0, **overrides}
-    )
+    # No metrics endpoint (METRICS_PORT=0): its fixed port may be another server's.
+    update = {"spaceone_api": 2, "http_host": "127.0.0.1", "http_port": 0, "metrics_port": 0}
+    local = settings.model_copy(update={**update, **overrides})
     application = build(local, load_security(local))
     application.start()
     return application
