@@ -338,7 +338,7 @@ run: install  ## serve on 50051; without MONGODB_URI: starts the dev db (or uses
 	fi; \
 	LOG_FORMAT=$${LOG_FORMAT:-text} exec $(BIN)/python -m jobtask
 
-demo: install  ## drive N demo tasks (default 200) through the running server's writer API
+demo: install  ## drive N demo tasks (default 200) through the running server's writer API (SPACEONE_API=2: in workspaces)
 	$(BIN)/python -m jobtask.demo --count $${N:-200}
 
 bench: install

@@ -4,6 +4,10 @@
 collectors do (create, start, report progress and errors, finish, cancel), leaving some failed,
 some still running. `--direct` instead stores documents spread over 60 days straight into the
 configured database, exactly as SpaceONE's inventory stores them (the benchmark does that too).
+
+For a server of the SpaceONE 2.x line (`SPACEONE_API=2`, which `make demo SPACEONE_API=2` passes on
+as it does to `make run`), each task also belongs to one of WORKSPACES workspaces of its domain,
+as SpaceONE 2.x stores them (`workspace_id`; stored ids `job-task-…`).
 """
 
 from __future__ import annotations
@@ -44,8 +48,19 @@ STATUS_WEIGHTS = {
 }
 
 
+# Workspaces per domain on the 2.x line.
+WORKSPACES = 2
+
+
 def domain_ids(count: int) -> list[str]:
     return [f"domain-{index:012x}" for index in range(1, count + 1)]
+
+
+def workspace_ids(domain_id: str, domains: int, workspaces: int = WORKSPACES) -> list[str]:
+    """The workspaces of the `domain_ids(domains)` domain `domain_id`: unique across domains, as
+    SpaceONE's are (domain 1 has workspace-…001 and …002, domain 2 …003 and …004)."""
+    first = domain_ids(domains).index(domain_id) * workspaces + 1
+    return [f"workspace-{index:012x}" for index in range(first, first + workspaces)]
 
 
 def _hex_id(prefix: str, rng: random.Random) -> str:
@@ -69,8 +84,15 @@ def _errors(status: JobTaskStatus, provider: str, rng: random.Random) -> list[di
     ]
 
 
-def demo_document(rng: random.Random, domain_id: str, now: datetime, days: int) -> dict[str, Any]:
-    """One stored task: nullable fields stored as null, dates as UTC at millisecond precision."""
+def demo_document(
+    rng: random.Random,
+    domain_id: str,
+    now: datetime,
+    days: int,
+    workspaces: list[str] | None = None,
+) -> dict[str, Any]:
+    """One stored task: nullable fields stored as null, dates as UTC at millisecond precision;
+    with `workspaces`, a 2.x task in one of them."""
     status = rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()))[0]
     provider = rng.choice(PROVIDERS)
     created_at = _ms(now - timedelta(seconds=rng.uniform(0, days * 86_400)))
@@ -83,8 +105,8 @@ def demo_document(rng: random.Random, domain_id: str, now: datetime, days: int) 
         else None
     )
     errors = _errors(status, provider, rng)
-    return {
-        "job_task_id": _hex_id("job_task", rng),
+    document = {
+        "job_task_id": _hex_id("job-task" if workspaces else "job_task", rng),
         "status": status.value,
         "created_count": rng.randint(0, 50) if started else 0,
         "updated_count": rng.randint(0, 2000) if started else 0,
@@ -104,28 +126,47 @@ def demo_document(rng: random.Random, domain_id: str, now: datetime, days: int) 
         "started_at": started_at,
         "finished_at": finished_at,
     }
+    if workspaces:
+        document["workspace_id"] = rng.choice(workspaces)
+    return document
 
 
 def demo_documents(
-    count: int, *, domains: int = 3, seed: int = 7, now: datetime | None = None, days: int = 60
+    count: int,
+    *,
+    domains: int = 3,
+    seed: int = 7,
+    now: datetime | None = None,
+    days: int = 60,
+    workspaces: int = 0,
 ) -> Iterator[dict[str, Any]]:
-    """`count` tasks over `domains` domains and the last `days` days; reproducible by seed."""
+    """`count` tasks over `domains` domains and the last `days` days; reproducible by seed. With
+    `workspaces` (2.x), each task is in one of that many workspaces of its domain."""
     rng = random.Random(seed)
     now = now or datetime.now(UTC).replace(tzinfo=None)
     ids = domain_ids(domains)
     for index in range(count):
-        yield demo_document(rng, ids[index % len(ids)], now, days)
+        domain = ids[index % len(ids)]
+        spaces = workspace_ids(domain, domains, workspaces) if workspaces else None
+        yield demo_document(rng, domain, now, days, spaces)
 
 
 def drive(
-    stub: job_task_writer_pb2_grpc.JobTaskWriterStub, count: int, domains: int, seed: int
+    stub: job_task_writer_pb2_grpc.JobTaskWriterStub,
+    count: int,
+    domains: int,
+    seed: int,
+    workspaces: int = 0,
 ) -> Counter[str]:
-    """Create `count` tasks through the writer API and take each through a realistic life."""
+    """Create `count` tasks through the writer API and take each through a realistic life (in
+    `workspaces` workspaces per domain, for a 2.x server)."""
     rng = random.Random(seed)
     ids = domain_ids(domains)
     outcomes: Counter[str] = Counter()
     for index in range(count):
-        shape = demo_document(rng, ids[index % len(ids)], datetime.now(UTC), days=1)
+        domain = ids[index % len(ids)]
+        spaces = workspace_ids(domain, domains, workspaces) if workspaces else None
+        shape = demo_document(rng, domain, datetime.now(UTC), days=1, workspaces=spaces)
         status = JobTaskStatus(shape["status"])
         created = stub.create(
             writer_pb2.CreateJobTaskRequest(**{k: shape.get(k) or "" for k in IDENTITY_FIELDS}),
@@ -172,7 +213,7 @@ def _report(
         )
 
 
-def store_directly(count: int, domains: int, seed: int) -> int:
+def store_directly(count: int, domains: int, seed: int, workspaces: int = 0) -> int:
     settings = Settings()
     # Bulk inserts take longer than a call's operation limit.
     timeout_ms = max(settings.mongodb_operation_timeout_ms, 60_000)
@@ -183,7 +224,7 @@ def store_directly(count: int, domains: int, seed: int) -> int:
         repository.ensure_indexes()
         batch: list[dict[str, Any]] = []
         stored = 0
-        for document in demo_documents(count, domains=domains, seed=seed):
+        for document in demo_documents(count, domains=domains, seed=seed, workspaces=workspaces):
             batch.append(document)
             if len(batch) == 1000:
                 stored += repository.insert_many(batch)
@@ -195,14 +236,22 @@ def store_directly(count: int, domains: int, seed: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    settings = Settings()
     parser = argparse.ArgumentParser(description="Load demo job tasks.")
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--domains", type=int, default=3)
     parser.add_argument("--seed", type=int, default=None, help="default: a new one each run")
     parser.add_argument(
         "--server",
-        default=f"localhost:{Settings().grpc_port}",
+        default=f"localhost:{settings.grpc_port}",
         help="the running server whose writer API creates the tasks",
+    )
+    parser.add_argument(
+        "--spaceone-api",
+        type=int,
+        choices=(1, 2),
+        default=settings.spaceone_api,
+        help="the line the server speaks (default: SPACEONE_API); 2: tasks in workspaces",
     )
     parser.add_argument(
         "--direct",
@@ -213,32 +262,38 @@ def main(argv: list[str] | None = None) -> int:
     if args.count < 1 or args.domains < 1:
         parser.error("--count and --domains must be at least 1")
     seed = args.seed if args.seed is not None else random.randrange(2**32)
+    workspaces = WORKSPACES if args.spaceone_api == 2 else 0
     if args.direct:
-        store_directly(args.count, args.domains, seed)
-    else:
+        store_directly(args.count, args.domains, seed, workspaces)
+    elif (failed := _drive_server(args.server, args.count, args.domains, seed, workspaces)) != 0:
+        return failed
+    domains = domain_ids(args.domains)
+    print("domains:", " ".join(domains))
+    if workspaces:
+        for domain in domains:
+            print(f"workspaces of {domain}:", " ".join(workspace_ids(domain, args.domains)))
+    return 0
+
+
+def _drive_server(server: str, count: int, domains: int, seed: int, workspaces: int) -> int:
+    """`drive` through the server's writer API; the exit code (a failure printed)."""
+    try:
+        # The CLI's conventions: JOBTASK_TOKEN, JOBTASK_CA_FILE, ... (jobtask.cli.client).
+        connection = Connection.from_environment(server)
+    except ConnectionSetupError as error:
+        print(f"jobtask-demo: {error}", file=sys.stderr)
+        return 2
+    with connection.channel() as channel:
+        stub = job_task_writer_pb2_grpc.JobTaskWriterStub(channel)
         try:
-            # The CLI's conventions: JOBTASK_TOKEN, JOBTASK_CA_FILE, ... (jobtask.cli.client).
-            connection = Connection.from_environment(args.server)
-        except ConnectionSetupError as error:
-            print(f"jobtask-demo: {error}", file=sys.stderr)
-            return 2
-        with connection.channel() as channel:
-            try:
-                outcomes = drive(
-                    job_task_writer_pb2_grpc.JobTaskWriterStub(channel),
-                    args.count,
-                    args.domains,
-                    seed,
-                )
-            except grpc.RpcError as error:
-                print(
-                    f"jobtask-demo: {args.server}: {error.code().name}: {error.details()}",
-                    file=sys.stderr,
-                )
-                return 1
-        shown = ", ".join(f"{n} {status}" for status, n in sorted(outcomes.items()))
-        print(f"drove {args.count} tasks through {args.server}: {shown}")
-    print("domains:", " ".join(domain_ids(args.domains)))
+            outcomes = drive(stub, count, domains, seed, workspaces)
+        except grpc.RpcError as error:
+            print(
+                f"jobtask-demo: {server}: {error.code().name}: {error.details()}", file=sys.stderr
+            )
+            return 1
+    shown = ", ".join(f"{n} {status}" for status, n in sorted(outcomes.items()))
+    print(f"drove {count} tasks through {server}: {shown}")
     return 0
 
 

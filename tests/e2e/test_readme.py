@@ -27,6 +27,7 @@ from tests.support.readme import DOCUMENTS, HARNESS, script
 
 TOOLS = ROOT / ".tools" / "bin"
 SPACECTL = ROOT / ".venv-clients" / "1.12" / "bin"
+SPACECTL_2X = ROOT / ".venv-clients" / "2.0" / "bin"  # SpaceONE 2.x's, for the 2.x examples
 # What the examples find in their working directory: the checkout, less its state (.data) and
 # history, so that the files they write (keys, query.yaml) land in a temporary directory.
 SHARED = (
@@ -54,7 +55,8 @@ def test_the_readme_and_docs_examples_run_as_pasted(
         tool for tool in ("grpcurl", "curl", "jq", "openssl") if not shutil.which(tool, path=path)
     ]
     assert not missing, f"the README examples need {missing}: `make tools` (grpcurl, jq)"
-    assert (SPACECTL / "spacectl").exists(), "the README's spacectl example needs `make clients`"
+    for spacectl in (SPACECTL, SPACECTL_2X):
+        assert (spacectl / "spacectl").exists(), "the spacectl examples need `make clients`"
     work = tmp_path / "checkout"
     work.mkdir()
     for name in SHARED:

@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from jobtask.cli.client import connect
+from jobtask.cli.lines import V1
 from jobtask.cli.main import app
 from spaceone.api.inventory.v1 import job_task_pb2
 
@@ -45,7 +46,7 @@ def test_the_token_travels_as_metadata(
     monkeypatch.setenv("JOBTASK_TOKEN", token)
 
     with connect(f"127.0.0.1:{port}", timeout=5) as client:
-        client.get("job_task-1", "domain-1")
+        client.get(V1.get_message("job_task-1", "domain-1"))
 
     assert seen[0].get("token") == expected
 

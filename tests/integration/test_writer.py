@@ -12,7 +12,7 @@ import grpc
 import pytest
 from google.protobuf import json_format
 
-from jobtask.demo import domain_ids, drive
+from jobtask.demo import domain_ids, drive, workspace_ids
 from jobtask.services.collector import WriterLimits
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
@@ -392,3 +392,13 @@ def test_the_demo_drives_tasks_into_every_status(
     assert failed and all(t["errors"] and t["finished_at"] for t in failed)
     running = [t for t in stored if t["status"] == "IN_PROGRESS"]
     assert all(t["started_at"] and t["finished_at"] is None for t in running)
+
+
+def test_the_2x_demo_puts_each_task_in_a_workspace_of_its_domain(
+    writer_channel: grpc.Channel, raw_collection: Any
+) -> None:
+    drive(job_task_writer_pb2_grpc.JobTaskWriterStub(writer_channel), 12, 2, seed=5, workspaces=2)
+
+    stored = list(raw_collection.find({}, {"_id": 0}))
+    assert len(stored) == 12
+    assert all(t["workspace_id"] in workspace_ids(t["domain_id"], 2) for t in stored)

@@ -40,6 +40,7 @@ DOCUMENTS: Final = (
     "docs/cli.md",
     "docs/http.md",
     "docs/auth.md",
+    "docs/spaceone-2x.md",
 )
 GRPC_CODES: Final = (
     "CANCELLED",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from jobtask.demo import demo_documents, domain_ids
+from jobtask.demo import demo_documents, domain_ids, workspace_ids
 
 NOW = datetime(2023, 3, 1)
 STORED_KEYS = {
@@ -52,3 +52,20 @@ def test_demo_spreads_over_domains_and_sixty_days_reproducibly() -> None:
     }
     ages = [(NOW - d["created_at"]).days for d in first]
     assert min(ages) >= 0 and max(ages) < 60
+
+
+def test_2x_demo_documents_are_in_workspaces_of_their_domain() -> None:
+    documents = list(demo_documents(300, domains=3, now=NOW, workspaces=2))
+
+    for document in documents:
+        assert set(document) == {*STORED_KEYS, "workspace_id"}
+        assert document["job_task_id"].startswith("job-task-")
+        assert document["workspace_id"] in workspace_ids(document["domain_id"], 3)
+    assert len({d["workspace_id"] for d in documents}) == 6
+
+
+def test_workspaces_are_unique_across_domains() -> None:
+    first, second = domain_ids(2)
+    assert workspace_ids(first, 2) == ["workspace-000000000001", "workspace-000000000002"]
+    assert workspace_ids(second, 2) == ["workspace-000000000003", "workspace-000000000004"]
+    assert workspace_ids(second, 2, workspaces=3)[0] == "workspace-000000000004"

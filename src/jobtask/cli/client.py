@@ -1,4 +1,4 @@
-"""The CLI's gRPC client: one channel, SpaceONE's JobTask and our JobTaskWriter stubs.
+"""The CLI's gRPC client: one channel, SpaceONE's JobTask (on either line) and our JobTaskWriter.
 
 How to reach the server comes from the environment, as the server's own settings do, so that no
 secret shows in a shell's history: JOBTASK_TOKEN (a JWT, sent as `token` metadata), JOBTASK_CA_FILE
@@ -20,13 +20,12 @@ from typing import Any, NamedTuple, TypeVar
 
 import grpc
 import jwt
-from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.message import Message
 
+from jobtask.cli.lines import V1, Line, Metadata, Rpc
 from jobtask_internal.v1 import job_task_writer_pb2 as writer_pb2
 from jobtask_internal.v1 import job_task_writer_pb2_grpc
-from spaceone.api.core.v1 import query_pb2
-from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
+from spaceone.api.inventory.v1 import job_task_pb2
 
 DEFAULT_SERVER = "localhost:50051"
 
@@ -193,38 +192,47 @@ class CallFailed(Exception):
 
 
 class JobTaskClient:
-    """One method per rpc; `domain_id` scopes every call (an empty one only in `purge`)."""
+    """One method per rpc. The reads take a request the line built (`jobtask.cli.lines`) and send
+    the line's scope metadata with it; the writer's take our own messages (one set on both lines,
+    `domain_id` in the request)."""
 
     def __init__(
-        self, channel: grpc.Channel, *, server: str, timeout: float, tls: bool = False
+        self,
+        channel: grpc.Channel,
+        *,
+        server: str,
+        timeout: float,
+        tls: bool = False,
+        line: Line = V1,
+        metadata: Metadata = (),
     ) -> None:
-        self._reader = job_task_pb2_grpc.JobTaskStub(channel)
+        self._channel = channel
         self._writer = job_task_writer_pb2_grpc.JobTaskWriterStub(channel)
         self._server = server
         self._timeout = timeout
         self._tls = tls
+        self._line = line
+        self._metadata = metadata
 
-    def get(
-        self, task_id: str, domain_id: str, only: Sequence[str] = ()
-    ) -> job_task_pb2.JobTaskInfo:
-        request = job_task_pb2.GetJobTaskRequest(
-            job_task_id=task_id, domain_id=domain_id, only=only
+    def get(self, request: Message) -> Message:
+        return self._read(self._line.get, request)
+
+    def list(self, request: Message) -> Message:
+        return self._read(self._line.list, request)
+
+    def stat(self, request: Message) -> Message:
+        return self._read(self._line.stat, request)
+
+    def delete(self, request: Message) -> Message:
+        return self._read(self._line.delete, request)
+
+    def _read(self, rpc: Rpc, request: Message) -> Message:
+        method = self._channel.unary_unary(
+            rpc.path,
+            request_serializer=_serialize,
+            response_deserializer=rpc.answer.FromString,
         )
-        return self._call(self._reader.get, request, job_task_pb2.JobTaskInfo)
-
-    def list(
-        self, domain_id: str, query: query_pb2.Query, status: str | None = None
-    ) -> job_task_pb2.JobTasksInfo:
-        request = job_task_pb2.JobTaskQuery(domain_id=domain_id, query=query, status=status)
-        return self._call(self._reader.list, request, job_task_pb2.JobTasksInfo)
-
-    def stat(self, domain_id: str, query: query_pb2.StatisticsQuery) -> struct_pb2.Struct:
-        request = job_task_pb2.JobTaskStatQuery(domain_id=domain_id, query=query)
-        return self._call(self._reader.stat, request, struct_pb2.Struct)
-
-    def delete(self, task_id: str, domain_id: str) -> empty_pb2.Empty:
-        request = job_task_pb2.JobTaskRequest(job_task_id=task_id, domain_id=domain_id)
-        return self._call(self._reader.delete, request, empty_pb2.Empty)
+        return self._call(method, request, rpc.answer, self._metadata)
 
     def create(self, request: writer_pb2.CreateJobTaskRequest) -> job_task_pb2.JobTaskInfo:
         return self._call(self._writer.create, request, job_task_pb2.JobTaskInfo)
@@ -252,9 +260,15 @@ class JobTaskClient:
         request = writer_pb2.PurgeRequest(domain_id=domain_id)
         return self._call(self._writer.purge, request, writer_pb2.PurgeResponse)
 
-    def _call(self, method: Callable[..., Any], request: Message, reply: type[Reply]) -> Reply:
+    def _call(
+        self,
+        method: Callable[..., Any],
+        request: Message,
+        reply: type[Reply],
+        metadata: Metadata = (),
+    ) -> Reply:
         try:
-            answer = method(request, timeout=self._timeout)
+            answer = method(request, timeout=self._timeout, metadata=metadata or None)
         except grpc.RpcError as error:
             # Raised errors are grpc.Call objects too: they carry the status code and details.
             raise CallFailed(
@@ -269,10 +283,24 @@ class JobTaskClient:
         return answer
 
 
+def _serialize(message: Message) -> bytes:
+    return message.SerializeToString()
+
+
 @contextmanager
-def connect(server: str, timeout: float) -> Iterator[JobTaskClient]:
+def connect(
+    server: str, timeout: float, line: Line = V1, metadata: Metadata = ()
+) -> Iterator[JobTaskClient]:
     """A client over a fresh channel to `server` (host:port) set up from the environment, closed
-    on exit. Raises ConnectionSetupError when the JOBTASK_* settings cannot be used."""
+    on exit, speaking `line` (its reads send `metadata`). Raises ConnectionSetupError when the
+    JOBTASK_* settings cannot be used."""
     connection = Connection.from_environment(server)
     with connection.channel() as channel:
-        yield JobTaskClient(channel, server=server, timeout=timeout, tls=connection.tls)
+        yield JobTaskClient(
+            channel,
+            server=server,
+            timeout=timeout,
+            tls=connection.tls,
+            line=line,
+            metadata=metadata,
+        )

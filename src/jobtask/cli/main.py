@@ -116,8 +116,9 @@ def get(
     domain_id = remote.domain_id()
     with _usage():
         fields = parse.split_names(only, "--only") if only is not None else []
-    with remote.session() as client:
-        task = client.get(task_id, domain_id, fields)
+        request = remote.line.get_message(task_id, domain_id, fields)
+    with remote.session(domain_id=domain_id) as client:
+        task = client.get(request)
     view = render.task_view(render.top_level(fields))
     remote.show(task, view)
 
@@ -152,9 +153,10 @@ def list_tasks(
             minimal=minimal,
             keyword=keyword,
         )
-    with remote.session(_PAGE_OPTIONS) as client:
-        result = client.list(domain_id, query, status.value if status else None)
-    view = render.tasks_view(render.top_level(query.only))
+        request = remote.line.list_message(domain_id, query, status.value if status else None)
+    with remote.session(_PAGE_OPTIONS, domain_id=domain_id) as client:
+        result = client.list(request)
+    view = render.tasks_view(render.top_level(query.get("only", [])))
     remote.show(result, view)
 
 
@@ -184,9 +186,14 @@ def stat(
             text, by=by, distinct=distinct, count_name=count_name, sums=sums or []
         )
         query = parse.stat_query(document, filters or [], page=page, limit=limit)
-    with remote.session(_PAGE_OPTIONS) as client:
-        result = client.stat(domain_id, query)
-    view = render.stat_view(query.distinct or "value", order=parse.stat_columns(query))
+        request = remote.line.stat_message(domain_id, query)
+    with remote.session(_PAGE_OPTIONS, domain_id=domain_id) as client:
+        result = client.stat(request)
+    distinct = query.get("distinct")
+    view = render.stat_view(
+        distinct if isinstance(distinct, str) and distinct else "value",
+        order=parse.stat_columns(query),
+    )
     remote.show(result, view)
 
 
@@ -201,8 +208,9 @@ def delete(
     domain_id = remote.domain_id()
     if not yes and sys.stdin.isatty():
         typer.confirm(f"Delete {task_id} from {domain_id}?", abort=True)
-    with remote.session() as client:
-        answer = client.delete(task_id, domain_id)
+    request = remote.line.delete_message(task_id, domain_id)
+    with remote.session(domain_id=domain_id) as client:
+        answer = client.delete(request)
     view = render.message_view(f"deleted {task_id}")
     remote.show(answer, view)
 
@@ -216,7 +224,11 @@ def create(
     project_id: Annotated[str, typer.Option("--project-id")] = "",
     collector_id: Annotated[str, typer.Option("--collector-id")] = "",
     workspace_id: Annotated[
-        str, typer.Option("--workspace-id", help="SpaceONE 2.x's workspace of the task.")
+        str,
+        typer.Option(
+            "--workspace-id",
+            help="SpaceONE 2.x's workspace of the task (default: --workspace).",
+        ),
     ] = "",
     task_id: Annotated[
         str, typer.Option("--task-id", help="Choose the job_task_id (a retry returns it).")
@@ -233,7 +245,7 @@ def create(
         service_account_id=service_account_id,
         project_id=project_id,
         collector_id=collector_id,
-        workspace_id=workspace_id,
+        workspace_id=workspace_id or remote.workspace.strip(),
         job_task_id=task_id,
     )
     with remote.session() as client:

@@ -1,6 +1,8 @@
 """Command-line text into request parts: `key>=value` and `key:operator=value` filters, `[-]key`
 sorts, `CODE:MESSAGE` errors, pages, and statistics queries from flags or a JSON/YAML document.
 
+What comes out is line-neutral: a Query or StatisticsQuery as a dict, sorts as lists of
+`{"key", "desc"}`; the line the CLI speaks makes its messages of them (`jobtask.cli.lines`).
 Pure (no I/O, no gRPC); every mistake is a ValueError whose text the CLI shows as a usage error.
 """
 
@@ -12,9 +14,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import yaml
-from google.protobuf import json_format
-
-from spaceone.api.core.v1 import query_pb2
 
 # Longest first, so `>=` is never read as `>` followed by a value starting with `=`.
 OPERATORS: Final[Mapping[str, str]] = {
@@ -79,7 +78,7 @@ def _operand(operator: str, text: str) -> Any:
     return parse_value(text, numeric=numeric)
 
 
-def parse_sort(text: str) -> dict[str, Any]:
+def parse_sort(text: str) -> list[dict[str, Any]]:
     """`-created_at` sorts newest first; `status,-created_at` sorts by several keys."""
     keys = []
     for part in split_names(text, "--sort"):
@@ -87,7 +86,7 @@ def parse_sort(text: str) -> dict[str, Any]:
         if not key:
             raise ValueError(f"--sort: {text!r} has a '-' without a key")
         keys.append({"key": key, "desc": part.startswith("-")})
-    return keys[0] if len(keys) == 1 else {"keys": keys}
+    return keys
 
 
 def parse_error(text: str) -> dict[str, str]:
@@ -124,7 +123,7 @@ def list_query(
     only: str | None = None,
     minimal: bool = False,
     keyword: str | None = None,
-) -> query_pb2.Query:
+) -> dict[str, Any]:
     """The `query` of JobTask.list from `jobtask list`'s arguments."""
     query: dict[str, Any] = {"filter": [parse_filter(f) for f in filters]}
     if sort:
@@ -137,7 +136,7 @@ def list_query(
         query["minimal"] = True
     if keyword:
         query["keyword"] = keyword
-    return json_format.ParseDict(query, query_pb2.Query())
+    return query
 
 
 def group_by(by: str, *, count_name: str = "count", sums: Sequence[str] = ()) -> dict[str, Any]:
@@ -148,7 +147,7 @@ def group_by(by: str, *, count_name: str = "count", sums: Sequence[str] = ()) ->
         *({"key": key, "name": key.replace(".", "_"), "operator": "sum"} for key in sums),
     ]
     order = [{"key": count_name, "desc": True}, *({"key": k["name"]} for k in keys)]
-    return {"aggregate": [{"group": {"keys": keys, "fields": fields}}, {"sort": {"keys": order}}]}
+    return {"aggregate": [{"group": {"keys": keys, "fields": fields}}, {"sort": order}]}
 
 
 def stat_document(
@@ -196,8 +195,9 @@ def stat_query(
     *,
     page: int = 1,
     limit: int | None = None,
-) -> query_pb2.StatisticsQuery:
-    """A StatisticsQuery from a document, with the command line's filters and page added."""
+) -> dict[str, Any]:
+    """A StatisticsQuery from a document, with the command line's filters and page added (the
+    line checks the rest when it makes its message)."""
     query = dict(document)
     if filters:
         given = query.get("filter", [])
@@ -206,27 +206,31 @@ def stat_query(
         query["filter"] = [*given, *(parse_filter(f) for f in filters)]
     if window := page_of(page, limit):
         query["page"] = window
-    try:
-        return json_format.ParseDict(query, query_pb2.StatisticsQuery())
-    except (json_format.ParseError, TypeError) as error:
-        raise ValueError(f"not a StatisticsQuery: {error}") from None
+    return query
 
 
-def stat_columns(query: query_pb2.StatisticsQuery) -> list[str]:
+def stat_columns(query: Mapping[str, Any]) -> list[str]:
     """The names the last group (or project) stage gives its rows, keys first: the order a
     table of the results should show (the Struct's own key order means nothing)."""
     columns: list[str] = []
-    named: list[
-        query_pb2.AggregateGroupKey
-        | query_pb2.AggregateGroupField
-        | query_pb2.AggregateProjectField
-    ]
-    for stage in query.aggregate:
-        if stage.HasField("group"):
-            named = [*stage.group.keys, *stage.group.fields]
-        elif stage.HasField("project"):
-            named = [*stage.project.fields]
+    stages = query.get("aggregate")
+    for stage in stages if isinstance(stages, list) else []:
+        group, project = _object(stage, "group"), _object(stage, "project")
+        if group is not None:
+            named = [*_objects(group, "keys"), *_objects(group, "fields")]
+        elif project is not None:
+            named = _objects(project, "fields")
         else:
             continue
-        columns = [part.name or part.n for part in named]
-    return columns
+        columns = [str(part.get("name") or part.get("n") or "") for part in named]
+    return [column for column in columns if column]
+
+
+def _object(document: Any, key: str) -> Mapping[str, Any] | None:
+    value = document.get(key) if isinstance(document, Mapping) else None
+    return value if isinstance(value, Mapping) else None
+
+
+def _objects(document: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:
+    values = document.get(key)
+    return [v for v in values if isinstance(v, Mapping)] if isinstance(values, list) else []

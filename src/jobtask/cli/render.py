@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from jobtask import protojson
+from jobtask.lines.v2 import wire
 from jobtask_internal.v1 import job_task_writer_pb2 as writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 
@@ -34,8 +35,23 @@ COUNTERS: Final = tuple(
     for f in writer_pb2.ReportProgressRequest.DESCRIPTOR.fields
     if f.type == FieldDescriptor.TYPE_INT32
 )
-LIST_COLUMNS: Final = ("job_task_id", "status", *COUNTERS, "provider", "created_at", "finished_at")
-TASK_FIELDS: Final = tuple(job_task_pb2.JobTaskInfo.DESCRIPTOR.fields_by_name)
+LIST_COLUMNS: Final = (
+    "job_task_id",
+    "status",
+    *COUNTERS,
+    "provider",
+    "workspace_id",  # 2.x answers only
+    "created_at",
+    "finished_at",
+)
+# A task's fields in 1.x's order, with what only 2.x answers (workspace_id) after domain_id: one
+# order for both lines (a field an answer lacks is not shown).
+_V1_FIELDS: Final = tuple(job_task_pb2.JobTaskInfo.DESCRIPTOR.fields_by_name)
+_V2_ONLY: Final = tuple(
+    name for name in wire.JobTaskInfo.DESCRIPTOR.fields_by_name if name not in _V1_FIELDS
+)
+_AFTER_DOMAIN: Final = _V1_FIELDS.index("domain_id") + 1
+TASK_FIELDS: Final = (*_V1_FIELDS[:_AFTER_DOMAIN], *_V2_ONLY, *_V1_FIELDS[_AFTER_DOMAIN:])
 _HEADERS: Final[Mapping[str, str]] = {name: name.removesuffix("_count") for name in COUNTERS}
 # Piped or redirected output is not wrapped at 80 columns: rows stay whole for grep.
 _PIPE_WIDTH: Final = 240

@@ -12,6 +12,7 @@ from rich.console import Console, RenderableType
 
 from jobtask.cli import render
 from jobtask.cli.client import CallFailed
+from jobtask.lines.v2 import wire
 from spaceone.api.inventory.v1 import job_task_pb2
 
 
@@ -138,9 +139,21 @@ def test_task_view_with_fields_shows_only_those() -> None:
     assert text.split() == ["status", "SUCCESS"]
 
 
-def test_task_fields_are_the_protos() -> None:
-    assert set(render.TASK_FIELDS) == set(job_task_pb2.JobTaskInfo.DESCRIPTOR.fields_by_name)
+def test_task_fields_are_both_lines_protos_in_1x_order_with_workspace_after_domain() -> None:
+    v1 = list(job_task_pb2.JobTaskInfo.DESCRIPTOR.fields_by_name)
+    v2 = list(wire.JobTaskInfo.DESCRIPTOR.fields_by_name)
+    assert set(render.TASK_FIELDS) == {*v1, *v2}
+    assert [f for f in render.TASK_FIELDS if f in v1] == v1
+    assert render.TASK_FIELDS.index("workspace_id") == render.TASK_FIELDS.index("domain_id") + 1
     assert set(render.COUNTERS) < set(render.TASK_FIELDS)
+
+
+def test_a_2x_task_shows_its_workspace() -> None:
+    task = {"job_task_id": "job-task-1", "domain_id": "d", "workspace_id": "w", "status": "PENDING"}
+    text = _text(render.task_view()(task))
+    assert [line.split()[0] for line in text.splitlines()][-2:] == ["domain_id", "workspace_id"]
+    tasks = _text(render.tasks_view()({"results": [task], "total_count": 1}))
+    assert "workspace_id" in _lines(tasks)[0]
 
 
 def test_stat_table_columns_are_the_union_of_the_rows_keys() -> None:
