@@ -173,6 +173,28 @@ def test_every_file_a_client_may_ask_for_by_name_is_served_whole(name: str) -> N
     assert fresh.FindFileByName(name).name == name
 
 
+def _json_names(messages: Iterator[descriptor_pb2.DescriptorProto] | Any) -> Iterator[str]:
+    for message in messages:
+        yield from (field.json_name for field in message.field if field.HasField("json_name"))
+        yield from _json_names(message.nested_type)
+
+
+def test_served_files_carry_no_json_names_as_generated_modules_do() -> None:
+    """protoc's Python generator leaves `json_name` out of the files a `_pb2` module (SpaceONE's
+    own 2.x server's, our 1.x's) serves, so grpcurl prints field names in snake_case; the 2.x
+    pool, read from a descriptor set, serves none either."""
+    answer = _ask(ServerReflectionRequest(file_containing_symbol=wire.SERVICE_NAME))
+    protos = [
+        descriptor_pb2.FileDescriptorProto.FromString(serialized)
+        for serialized in answer.file_descriptor_response.file_descriptor_proto
+    ]
+    assert wire.SERVICE_FILE in {proto.name for proto in protos}
+    assert [name for proto in protos for name in _json_names(proto.message_type)] == []
+    assert wire.SERVICE.methods_by_name["list"].input_type.fields_by_name[
+        "service_account_id"
+    ].json_name == "serviceAccountId"  # json_format's names are unchanged
+
+
 @pytest.mark.parametrize(
     "symbol",
     [

@@ -18,7 +18,7 @@ Nothing here imports grpc, or anything of ours.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from importlib import resources
 from typing import Final, Protocol, cast
 
@@ -39,9 +39,23 @@ def load_files() -> descriptor_pb2.FileDescriptorSet:
     return descriptor_pb2.FileDescriptorSet.FromString(data)
 
 
+def _without_json_names(messages: Iterable[descriptor_pb2.DescriptorProto]) -> None:
+    for message in messages:
+        for field in (*message.field, *message.extension):
+            field.ClearField("json_name")
+        _without_json_names(message.nested_type)
+
+
 def _pool(files: descriptor_pb2.FileDescriptorSet) -> descriptor_pool.DescriptorPool:
+    """The files as generated `_pb2` modules hold them: protoc's Python generator leaves out each
+    field's `json_name`, so SpaceONE's own 2.x server (and our 1.x) serves none by reflection, and
+    grpcurl prints snake_case names; a descriptor set keeps them, and grpcurl would print
+    camelCase. (json_format derives the same JSON names either way.)"""
     pool = descriptor_pool.DescriptorPool()
     for file in files.file:  # protoc --include_imports writes each file after its imports
+        _without_json_names(file.message_type)
+        for extension in file.extension:
+            extension.ClearField("json_name")
         pool.AddSerializedFile(file.SerializeToString())
     return pool
 
