@@ -190,9 +190,12 @@ def test_served_files_carry_no_json_names_as_generated_modules_do() -> None:
     ]
     assert wire.SERVICE_FILE in {proto.name for proto in protos}
     assert [name for proto in protos for name in _json_names(proto.message_type)] == []
-    assert wire.SERVICE.methods_by_name["list"].input_type.fields_by_name[
-        "service_account_id"
-    ].json_name == "serviceAccountId"  # json_format's names are unchanged
+    assert (
+        wire.SERVICE.methods_by_name["list"]
+        .input_type.fields_by_name["service_account_id"]
+        .json_name
+        == "serviceAccountId"
+    )  # json_format's names are unchanged
 
 
 @pytest.mark.parametrize(
