@@ -12,6 +12,7 @@ import logging
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import Protocol
 
 from jobtask.auth.permissions import Access
@@ -27,7 +28,7 @@ from jobtask.observability.logs import CallLog
 from jobtask.observability.metrics import Metrics, MetricsEndpoint, serve_metrics
 from jobtask.observability.observe import Observation
 from jobtask.observability.tracing import Tracing
-from jobtask.services.collector import JobTaskWriter, WriterLimits
+from jobtask.services.collector import ID_PREFIXES, JobTaskWriter, WriterLimits, new_job_task_id
 from jobtask.services.reads import JobTaskService, count_executor
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository, connect_with, failure_detail
@@ -63,7 +64,13 @@ def build_writer(settings: Settings, repository: MongoJobTaskRepository) -> JobT
         max_additional_depth=settings.limits.max_value_depth,
         retention_days=settings.job_task_retention_days,
     )
-    return JobTaskWriter(repository, limits=limits, clock=lambda: datetime.now(UTC))
+    prefix = ID_PREFIXES[settings.spaceone_api]
+    return JobTaskWriter(
+        repository,
+        limits=limits,
+        clock=lambda: datetime.now(UTC),
+        new_id=partial(new_job_task_id, prefix),
+    )
 
 
 def describe_security(settings: Settings, security: Security) -> None:

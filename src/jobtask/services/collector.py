@@ -44,9 +44,14 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,39}$")
 MAX_COUNT: Final[int] = INT32_MAX
 
 
-def new_job_task_id() -> str:
-    """SpaceONE's shape: job_task- and 12 lowercase hex characters (6 random bytes)."""
-    return f"job_task-{secrets.token_hex(6)}"
+# The id prefix of each SpaceONE line: 1.x's inventory makes job_task-..., 2.x's job-task-....
+ID_PREFIXES: Final[Mapping[int, str]] = {1: "job_task", 2: "job-task"}
+
+
+def new_job_task_id(prefix: str = ID_PREFIXES[1]) -> str:
+    """SpaceONE's shape: the line's prefix, "-" and 12 lowercase hex characters (6 random
+    bytes)."""
+    return f"{prefix}-{secrets.token_hex(6)}"
 
 
 @dataclass(frozen=True, slots=True)

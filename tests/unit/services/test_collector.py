@@ -11,6 +11,7 @@ import pytest
 from jobtask.domain import JobTask, JobTaskStatus, StoredTask, TaskError
 from jobtask.errors import AlreadyExists, InvalidParameter, RequiredParameter
 from jobtask.services.collector import (
+    ID_PREFIXES,
     JobTaskWriter,
     NewTask,
     Progress,
@@ -49,6 +50,7 @@ def _writer(store: RecordingStore, **limits: Any) -> JobTaskWriter:
 
 def test_generated_ids_look_like_spaceones() -> None:
     assert re.fullmatch(r"job_task-[0-9a-f]{12}", new_job_task_id())
+    assert re.fullmatch(r"job-task-[0-9a-f]{12}", new_job_task_id(ID_PREFIXES[2]))
     assert new_job_task_id() != new_job_task_id()
 
 
