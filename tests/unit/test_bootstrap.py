@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import mongomock
 import pytest
@@ -15,7 +16,7 @@ from jobtask.storage import MongoJobTaskRepository
 
 @pytest.mark.parametrize(("line", "prefix"), [(1, "job_task-"), (2, "job-task-")])
 def test_the_writer_names_a_new_task_as_the_served_line_does(line: int, prefix: str) -> None:
-    collection = mongomock.MongoClient()["inventory"]["job_task"]
+    collection: Any = mongomock.MongoClient()["inventory"]["job_task"]
     writer = build_writer(Settings(spaceone_api=line), MongoJobTaskRepository(collection))
 
     task = writer.create(NewTask(domain_id="domain-1", job_id="job-1"), timeout=None)
