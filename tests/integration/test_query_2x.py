@@ -196,14 +196,14 @@ def test_add_fields_orders_by_the_computed_value(service: JobTaskService) -> Non
     )
 
     def key(t: Task) -> tuple[Any, ...]:
+        # Ties (two "b" tasks of one created_at) in insertion order, whatever the last direction.
         return (
             "a" if t["status"] == "FAILURE" else "b",
             -t["created_at"].timestamp(),
-            t["job_task_id"],
+            _inserted(t),
         )
 
-    # Ties (two "b" tasks of one created_at) in insertion order, whatever the last direction.
-    expected = sorted(MINE, key=lambda t: (*key(t), _inserted(t)))
+    expected = sorted(MINE, key=key)
     assert [t.job_task_id for t in result.results] == [t["job_task_id"] for t in expected]
 
 
