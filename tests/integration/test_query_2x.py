@@ -21,7 +21,7 @@ from jobtask.lines.v2.query import to_query, to_statistics_query
 from jobtask.scope import Scope
 from jobtask.services.reads import JobTaskService, ListRequest, ListResult, StatRequest
 from jobtask.storage import MongoJobTaskRepository
-from tests.support.dataset import DOMAIN, OTHER_DOMAIN, tasks_in
+from tests.support.dataset import DOMAIN, OTHER_DOMAIN, TASKS, tasks_in
 
 pytestmark = pytest.mark.usefixtures("seeded")
 
@@ -196,19 +196,20 @@ def test_add_fields_orders_by_the_computed_value(service: JobTaskService) -> Non
     )
 
     def key(t: Task) -> tuple[Any, ...]:
+        # Ties (two "b" tasks of one created_at) in insertion order, whatever the last direction.
         return (
             "a" if t["status"] == "FAILURE" else "b",
             -t["created_at"].timestamp(),
-            t["job_task_id"],
+            _inserted(t),
         )
 
-    # The tie-breaker runs in the last key's direction (descending here).
-    expected = sorted(MINE, key=lambda t: (key(t)[0], key(t)[1], _desc(t["job_task_id"])))
+    expected = sorted(MINE, key=key)
     assert [t.job_task_id for t in result.results] == [t["job_task_id"] for t in expected]
 
 
-def _desc(text: str) -> tuple[int, ...]:
-    return tuple(-ord(c) for c in text)
+def _inserted(task: Task) -> int:
+    """Where the seeded task was inserted: its `_id`'s order (pymongo makes them increasing)."""
+    return [t["job_task_id"] for t in TASKS].index(task["job_task_id"])
 
 
 def test_add_fields_of_a_field_the_model_lacks_is_an_invalid_argument(
@@ -244,19 +245,40 @@ def test_the_default_order_is_newest_first_with_the_id_breaking_ties(
     ]
 
 
-def test_a_sort_list_orders_by_each_key_then_the_id_in_the_last_keys_direction(
+def test_a_sort_list_orders_by_each_key_then_in_insertion_order(
     service: JobTaskService,
 ) -> None:
-    result = _list(service, {"sort": [{"key": "provider"}, {"key": "status"}]})
+    """SpaceONE 2.x's reference ends an explicit sort with `_id` ascending."""
+    result = _list(service, {"sort": [{"key": "provider"}, {"key": "status", "desc": True}]})
 
     def key(t: Task) -> tuple[Any, ...]:
         # null sorts first in MongoDB's order.
         provider = t["provider"]
-        return (provider is not None, provider or "", t["status"], t["job_task_id"])
+        return (provider is not None, provider or "", _desc(t["status"]), _inserted(t))
 
     assert [t.job_task_id for t in result.results] == [
         t["job_task_id"] for t in sorted(MINE, key=key)
     ]
+
+
+def _desc(text: str) -> tuple[int, ...]:
+    return (*(-ord(c) for c in text), 1)  # the end of a string sorts after any character
+
+
+def test_newest_first_as_the_console_asks_orders_equal_times_in_insertion_order(
+    service: JobTaskService,
+) -> None:
+    """Three seeded tasks share a created_at, inserted in an order job_task_id does not have:
+    2.x's reference answers them `_id` ascending; our default order (no sort) keeps ours."""
+    console = _list(service, {"sort": [{"key": "created_at", "desc": True}]})
+    default = _list(service, {})
+
+    by_insertion = sorted(MINE, key=lambda t: (-t["created_at"].timestamp(), _inserted(t)))
+    assert [t.job_task_id for t in console.results] == [t["job_task_id"] for t in by_insertion]
+    assert [t.job_task_id for t in default.results] == [
+        t["job_task_id"] for t in _newest_first(MINE)
+    ]
+    assert [t.job_task_id for t in console.results] != [t.job_task_id for t in default.results]
 
 
 def test_pages_of_equal_sort_values_never_repeat_or_skip_a_task(service: JobTaskService) -> None:
@@ -270,6 +292,9 @@ def test_pages_of_equal_sort_values_never_repeat_or_skip_a_task(service: JobTask
     assert sorted(listed) == sorted(t["job_task_id"] for t in MINE)
     whole = [t.job_task_id for t in _list(service, {"sort": sort}).results]
     assert listed == whole
+    assert listed == [
+        t["job_task_id"] for t in sorted(MINE, key=lambda t: (_desc(t["status"]), _inserted(t)))
+    ]
 
 
 def test_an_unknown_sort_key_is_an_invalid_argument(service: JobTaskService) -> None:

@@ -12,7 +12,6 @@ from typing import Any, Final
 
 import pymongo
 import pytest
-from pymongo import monitoring
 from pymongo.collection import Collection
 
 from jobtask.demo import demo_documents
@@ -28,6 +27,7 @@ from jobtask.services.collector import JobTaskWriter, NewTask, WriterLimits
 from jobtask.services.reads import JobTaskService, ListRequest, StatRequest
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
+from tests.support.explain import Finds
 from tests.support.scoped import assert_out_of_reach
 
 DOMAIN: Final = "domain-workspace0001"
@@ -165,23 +165,6 @@ def test_the_workspace_index_is_spaceone_2x_models(
     ]
 
 
-class _Finds(monitoring.CommandListener):
-    """The find commands a client sent."""
-
-    def __init__(self) -> None:
-        self.sent: list[dict[str, Any]] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name == "find":
-            self.sent.append(dict(event.command))
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
 def _indexes_scanned(plan: Any) -> set[str]:
     if isinstance(plan, dict):
         found = {str(plan["indexName"])} if plan.get("stage") == "IXSCAN" else set()
@@ -201,7 +184,7 @@ def test_a_workspace_scoped_page_is_planned_over_the_workspace_index(
     for document in documents:
         document.update(domain_id=DOMAIN, workspace_id=rng.choice((HERE, THERE, "w3", "w4")))
     raw_collection.insert_many(documents)
-    finds = _Finds()
+    finds = Finds()
     uri = settings.mongodb_uri.get_secret_value()
     with pymongo.MongoClient[dict[str, Any]](uri, event_listeners=[finds]) as client:
         collection = client[settings.mongodb_database]["job_task"]

@@ -6,6 +6,17 @@ The pipeline after the caller's `$match` is: $unwind (with the element's index, 
 tie-breaker of the order), the unwind filter's $match, then $sort, $skip, $limit and the
 projection, with $addFields before the sort when the order reads a field it sets and after the
 page otherwise (then it runs on the page's rows only, and the sort can walk an index).
+
+The order is the list's own (jobtask.query.options.build_sort, the line's tie-breaker: on 2.x
+an explicit sort ends with `_id` ascending), then the unwound element's index. SpaceONE 2.x's
+`_stat_with_pipeline` projects `only` (with `_id: 0`) BEFORE it sorts, and appends
+`{"key": "id"}` to that sort: in a pipeline nothing maps `id` to `_id`, so it sorts by a field
+no row has, as it does any key the client left out of `only`; ties (and rows of one task) then
+come in whatever order the engine yields, which no page of a paged list can rely on. The
+closest stable order is what that "id" means in its find path (MongoModel.query, where
+mongoengine reads it as `_id`): `_id` ascending, then the array's order (the order $unwind
+yields a task's elements). So a list with unwind or add_fields orders its tasks as the same
+list without them would, and we sort before projecting (a key need not be in `only`).
 """
 
 from __future__ import annotations

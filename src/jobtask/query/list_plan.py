@@ -75,7 +75,7 @@ def build_list_plan(
     match = build_match(query, now=now, equals=equals)
     window = build_window(query.page, max_limit=max_limit)
     projection = build_projection(query.only, minimal=query.minimal, where="query.only")
-    sort = build_sort(query.sort)
+    sort = build_sort(query.sort, query.tie_breaker)
     return ListPlan(
         filter=match,
         sort=sort,

@@ -8,7 +8,7 @@ from typing import Final
 
 from jobtask.domain import MINIMAL_FIELDS, field_kind
 from jobtask.errors import InvalidParameter, RequiredParameter, shown
-from jobtask.query.model import Page, SortKey
+from jobtask.query.model import Page, SortKey, TieBreaker
 
 # SpaceONE lists newest first unless told otherwise.
 DEFAULT_SORT: Final[tuple[SortKey, ...]] = (SortKey("created_at", desc=True),)
@@ -25,8 +25,12 @@ class Window:
     limit: int  # 0 = no limit
 
 
-def build_sort(keys: Sequence[SortKey]) -> Sort:
-    """[(path, ±1), ...] ending with the tie-breaker in the direction of the last key."""
+def build_sort(keys: Sequence[SortKey], tie_breaker: TieBreaker = TieBreaker.JOB_TASK_ID) -> Sort:
+    """[(path, ±1), ...] ending with a unique tie-breaker. No keys: the default order, then
+    job_task_id descending. After the client's keys, `tie_breaker`'s: job_task_id in the
+    direction of the last key (ours), or `_id` ascending (SpaceONE 2.x's reference), unless the
+    client sorted by job_task_id already (unique: the order is total, another key changes
+    nothing). `_id` orders only; it is never projected or rendered."""
     sort: dict[str, int] = {}
     for index, sort_key in enumerate(keys or DEFAULT_SORT):
         key, desc = sort_key.key, sort_key.desc
@@ -38,7 +42,11 @@ def build_sort(keys: Sequence[SortKey]) -> Sort:
         if field_kind(key) is None:
             raise InvalidParameter("query.sort", f"{shown(key)} is not a field of a job task")
         sort[key] = -1 if desc else 1
-    sort.setdefault(TIE_BREAKER, list(sort.values())[-1])
+    if keys and tie_breaker is TieBreaker.STORED_ID:
+        if TIE_BREAKER not in sort:
+            sort[tie_breaker.value] = 1
+    else:
+        sort.setdefault(TIE_BREAKER, list(sort.values())[-1])
     return list(sort.items())
 
 

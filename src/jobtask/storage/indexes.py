@@ -14,12 +14,21 @@ from jobtask.domain import INDEX_KEYS
 
 log = logging.getLogger("jobtask.storage")
 
+NEWEST_FIRST_2X: Final = "domain_id_1_created_at_-1__id_1"
+
 # The queries people run are always within one domain: by time, job, status, provider, account...
 _SCOPED_INDEXES: Final[tuple[IndexModel, ...]] = (
     # Serves the default order (newest first) with the tie-breaker, so a page is an index walk.
     IndexModel(
         [("domain_id", ASCENDING), ("created_at", DESCENDING), ("job_task_id", DESCENDING)],
         name="domain_id_1_created_at_-1_job_task_id_-1",
+    ),
+    # Serves SpaceONE 2.x's newest first as its console asks it (`sort: [{key: created_at,
+    # desc: true}]`), whose ties the line breaks by `_id` ascending as its reference does
+    # (jobtask.query.model.TieBreaker): that page is an index walk too.
+    IndexModel(
+        [("domain_id", ASCENDING), ("created_at", DESCENDING), ("_id", ASCENDING)],
+        name=NEWEST_FIRST_2X,
     ),
     # One per indexed field (domain.INDEX_KEYS): (domain_id, field), or for workspace_id
     # SpaceONE 2.x's (domain_id, workspace_id, project_id).

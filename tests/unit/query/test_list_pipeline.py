@@ -19,7 +19,7 @@ from jobtask.query.list_pipeline import (
     read_total,
 )
 from jobtask.query.list_plan import ListPlan, build_list_plan
-from jobtask.query.model import Condition, Page, Query, SortKey, Unwind
+from jobtask.query.model import Condition, Page, Query, SortKey, TieBreaker, Unwind
 
 NOW: Final = datetime(2024, 5, 1)
 ERRORS: Final = Unwind("errors")
@@ -63,6 +63,31 @@ def test_an_explicit_sort_keeps_the_id_as_tie_breaker_before_the_element_index()
     assert pipeline(query).rows[1] == {
         "$sort": {"errors.error_code": 1, "job_task_id": 1, UNWIND_INDEX: 1}
     }
+
+
+def test_on_2x_an_explicit_sort_ends_with_the_stored_id_then_the_element_index() -> None:
+    """SpaceONE 2.x sorts by an `id` no projected row has; ours is the `_id` it means."""
+    query = Query(
+        unwind=ERRORS,
+        only=("errors",),
+        sort=(SortKey("errors.error_code", desc=True),),
+        tie_breaker=TieBreaker.STORED_ID,
+    )
+
+    assert pipeline(query).rows[1] == {
+        "$sort": {"errors.error_code": -1, "_id": 1, UNWIND_INDEX: 1}
+    }
+    assert pipeline(query).rows[-1] == {"$project": {"_id": 0, "errors": 1}}
+
+
+def test_on_2x_add_fields_with_a_sort_orders_ties_by_the_stored_id() -> None:
+    query = Query(
+        add_fields={"provider": "$job_id"},
+        sort=(SortKey("provider"),),
+        tie_breaker=TieBreaker.STORED_ID,
+    )
+
+    assert pipeline(query).rows[1] == {"$sort": {"provider": 1, "_id": 1}}
 
 
 def test_the_unwind_filter_matches_rows_and_counts_them() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from jobtask.domain import MINIMAL_FIELDS, RETURNED_FIELDS, to_task
 from jobtask.errors import InvalidParameter, RequiredParameter
-from jobtask.query.model import Page, SortKey
+from jobtask.query.model import Page, SortKey, TieBreaker
 from jobtask.query.options import (
     DEFAULT_SORT,
     TIE_BREAKER,
@@ -260,3 +260,39 @@ def test_build_projection_loads_stored_fields_that_are_never_returned() -> None:
         "reported_error_count": 1,
         "total_count": 1,
     }
+
+
+@pytest.mark.parametrize(
+    ("dsl", "expected_mongo"),
+    [
+        pytest.param((), [("created_at", -1), ("job_task_id", -1)], id="no-sort-keeps-ours"),
+        pytest.param(
+            (SortKey("created_at", desc=True),),
+            [("created_at", -1), ("_id", 1)],
+            id="descending-then-id-ascending",
+        ),
+        pytest.param(
+            (SortKey("status"),), [("status", 1), ("_id", 1)], id="ascending-then-id-ascending"
+        ),
+        pytest.param(
+            (SortKey("status"), SortKey("-finished_at")),
+            [("status", 1), ("finished_at", -1), ("_id", 1)],
+            id="id-ascending-whatever-the-last-key",
+        ),
+        pytest.param(
+            (SortKey("job_task_id", desc=True), SortKey("created_at")),
+            [("job_task_id", -1), ("created_at", 1)],
+            id="sorted-by-the-id-already",
+        ),
+    ],
+)
+def test_build_sort_with_spaceone_2x_tie_breaker(
+    dsl: tuple[SortKey, ...], expected_mongo: list[tuple[str, int]]
+) -> None:
+    """SpaceONE 2.x's MongoModel.query appends `id` (`_id` ascending) to an explicit sort."""
+    assert build_sort(dsl, TieBreaker.STORED_ID) == expected_mongo
+
+
+def test_the_stored_id_is_no_key_a_client_may_sort_by() -> None:
+    with pytest.raises(InvalidParameter):
+        build_sort([SortKey("_id")], TieBreaker.STORED_ID)

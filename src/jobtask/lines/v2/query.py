@@ -2,9 +2,10 @@
 through `wire`'s typed views) -> the typed query models, over the conversion both lines share
 (jobtask.lines.query_messages) and with 1.x's limits, checked before any value is converted.
 
-What is 2.x's own: sort is a list of `Sort{key, desc}`; list's page limit defaults to (and is
-capped at) 1000; `unwind` and `add_fields`; `lookup` refused; stat's `unwind` is the `Unwind`
-message (path, filter) and its `sort` a ListValue of `{key, desc}`."""
+What is 2.x's own: sort is a list of `Sort{key, desc}`, its ties broken by `_id` ascending (the
+reference's MongoModel.query appends "id"; a list without a sort keeps our order); list's page
+limit defaults to (and is capped at) 1000; `unwind` and `add_fields`; `lookup` refused; stat's
+`unwind` is the `Unwind` message (path, filter) and its `sort` a ListValue of `{key, desc}`."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from jobtask.lines.query_messages import (
 )
 from jobtask.lines.v2 import wire
 from jobtask.query.limits import DEFAULT_LIMITS, at_most, check_counts, check_list_lengths
-from jobtask.query.model import Page, Query, SortKey, Unwind
+from jobtask.query.model import Page, Query, SortKey, TieBreaker, Unwind
 from jobtask.query.stat_model import (
     AggregateLimit,
     AggregateSkip,
@@ -108,6 +109,8 @@ def to_query(
         keyword=message.keyword,
         unwind=_unwind(message),
         add_fields=to_object(add_fields),
+        # The reference's order: ties of an explicit sort in `_id` (insertion) order.
+        tie_breaker=TieBreaker.STORED_ID,
     )
 
 

@@ -13,7 +13,7 @@ from jobtask.domain import JobTask, JobTaskStatus, TaskError
 from jobtask.errors import InvalidParameter
 from jobtask.lines import query_messages
 from jobtask.lines.v1 import answers, requests
-from jobtask.query.model import Condition, Page, SortKey
+from jobtask.query.model import Condition, Page, SortKey, TieBreaker
 from jobtask.query.stat_plan import StatResult
 from jobtask.services.collector import NewTask
 from jobtask_internal.v1 import job_task_writer_pb2
@@ -47,6 +47,8 @@ def test_sort_key_wins_over_keys() -> None:
 
     assert both.sort == (SortKey("a", True),)
     assert keys.sort == (SortKey("b"), SortKey("c", True))
+    # 1.x's reference has no tie-breaker: ours (job_task_id in the last key's direction).
+    assert keys.tie_breaker is TieBreaker.JOB_TASK_ID
 
 
 def test_page_and_flags_pass_through() -> None:

@@ -15,7 +15,8 @@ from jobtask.lines import query_messages
 from jobtask.lines.v2 import query as v2_query
 from jobtask.lines.v2 import wire
 from jobtask.lines.v2.query import PAGE_LIMIT, to_query, to_statistics_query
-from jobtask.query.model import Condition, Page, SortKey, Unwind
+from jobtask.query.model import Condition, Page, SortKey, TieBreaker, Unwind
+from jobtask.query.options import build_sort
 from jobtask.query.stat_model import (
     AggregateCount,
     AggregateGroup,
@@ -66,6 +67,16 @@ def test_sort_is_the_list_in_order() -> None:
 
 def test_no_sort_is_left_to_the_default_order() -> None:
     assert to_query(_query({})).sort == ()
+
+
+def test_the_line_breaks_ties_by_the_stored_id_as_its_reference() -> None:
+    """SpaceONE 2.x's MongoModel.query ends an explicit sort with `id` (`_id` ascending)."""
+    query = to_query(_query({"sort": [{"key": "created_at", "desc": True}]}))
+
+    assert query.tie_breaker is TieBreaker.STORED_ID
+    assert build_sort(query.sort, query.tie_breaker) == [("created_at", -1), ("_id", 1)]
+    # Without a sort: our default order, whatever the line.
+    assert build_sort((), query.tie_breaker) == build_sort(())
 
 
 def test_a_sort_key_without_key_is_required() -> None:
