@@ -240,6 +240,21 @@ def test_without_the_workspace_header_a_domain_caller_sees_every_workspace(
     }
 
 
+def test_the_timezone_header_buckets_stats_dates_as_the_metadata_does(
+    http: httpx.Client, grpc_2x: JobTaskClient2x
+) -> None:
+    group = {"keys": [{"key": "created_at", "name": "day", "date_format": "%Y-%m-%d %H"}]}
+    request = {"query": {"aggregate": [{"group": group}, {"sort": [{"key": "day"}]}]}}
+    utc = scope_metadata(DOMAIN)
+    seoul = [*utc, ("timezone", "Asia/Seoul")]
+
+    answers = [_over_http(http, "stat", request, metadata) for metadata in (utc, seoul)]
+
+    assert answers == [_over_grpc(grpc_2x, "stat", request, m) for m in (utc, seoul)]
+    (_, in_utc), (_, in_seoul) = answers
+    assert [row["day"] for row in in_utc["results"]] != [row["day"] for row in in_seoul["results"]]
+
+
 def test_get_renders_the_full_2x_view(http: httpx.Client) -> None:
     response = http.post(
         PATH.format("get"), json={"job_task_id": TASK_ID}, headers={"x_domain_id": DOMAIN}
