@@ -54,17 +54,18 @@ CONFIG = """GLOBAL:
 """
 
 
-def identity_bin(program: str) -> Path:
+def identity_bin(program: str, venv: Path = VENV) -> Path:
     """A program of identity's venv; fails (never skips) when `make identity` has not run."""
-    path = VENV / "bin" / program
-    if not (VENV / ".installed").exists() or not path.exists():
+    path = venv / "bin" / program
+    if not (venv / ".installed").exists() or not path.exists():
         pytest.fail(f"{path} is missing: run `make identity` (make test builds it)")
     return path
 
 
-def run_bootstrap(plan: dict[str, Any]) -> dict[str, Any]:
+def run_bootstrap(plan: dict[str, Any], venv: Path = VENV, folder: Path = HERE) -> dict[str, Any]:
+    """`folder`'s bootstrap.py run with `plan` in identity's `venv`: its JSON answer."""
     done = subprocess.run(
-        [str(identity_bin("python")), str(HERE / "bootstrap.py"), json.dumps(plan)],
+        [str(identity_bin("python", venv)), str(folder / "bootstrap.py"), json.dumps(plan)],
         capture_output=True,
         text=True,
         env=IDENTITY_ENV,
@@ -104,30 +105,40 @@ class Tenants:
         return run_bootstrap({"endpoint": self.endpoint, "call": call})
 
 
-@pytest.fixture(scope="session")
-def identity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tenants]:
-    """SpaceONE identity serving gRPC on a free loopback port, with the tier's tenants in it."""
+@contextlib.contextmanager
+def identity_process(
+    command: list[str], config: str, folder: Path, directory: Path, **environment: str
+) -> Iterator[str]:
+    """SpaceONE identity (`command` of its venv's `spaceone`, then `-p PORT -c CONFIG -m FOLDER`)
+    serving gRPC on a free loopback port, with `config` (its `{port}` filled in) and its log in
+    `directory`: its endpoint."""
     port = free_port()
-    config = tmp_path_factory.mktemp("identity") / "identity.yml"
-    config.write_text(CONFIG.format(port=port))
-    log = (config.parent / "identity.log").open("w")
-    command = [str(identity_bin("spaceone")), "grpc", "spaceone.identity", "-p", str(port)]
+    path = directory / "identity.yml"
+    path.write_text(config.format(port=port))
+    log = (path.parent / "identity.log").open("w")
     process = subprocess.Popen(
-        [*command, "-c", str(config), "-m", str(HERE)],
+        [*command, "-p", str(port), "-c", str(path), "-m", str(folder)],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env=IDENTITY_ENV,
-        cwd=config.parent,
+        env={**IDENTITY_ENV, **environment},
+        cwd=path.parent,
     )
     try:
-        wait_health(port, SERVING, timeout=60)
-        endpoint = f"127.0.0.1:{port}"
-        made = run_bootstrap({"endpoint": endpoint})
-        yield Tenants(endpoint, made["first"], made["second"])
+        wait_health(port, SERVING, timeout=90)
+        yield f"127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def identity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tenants]:
+    """SpaceONE identity serving gRPC on a free loopback port, with the tier's tenants in it."""
+    command = [str(identity_bin("spaceone")), "grpc", "spaceone.identity"]
+    with identity_process(command, CONFIG, HERE, tmp_path_factory.mktemp("identity")) as endpoint:
+        made = run_bootstrap({"endpoint": endpoint})
+        yield Tenants(endpoint, made["first"], made["second"])
 
 
 def tenant_tasks(tenants: Tenants) -> list[dict[str, Any]]:
