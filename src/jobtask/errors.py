@@ -140,8 +140,20 @@ class NotFound(JobTaskError):
 
     code = "ERROR_NOT_FOUND"
 
-    def __init__(self, keys: tuple[str, ...], values: tuple[str, ...]) -> None:
-        super().__init__(f"Value not found. ({keys} = ({', '.join(shown(v) for v in values)}))")
+    def __init__(
+        self, keys: tuple[str, ...], values: tuple[str, ...], *, paired: bool = False
+    ) -> None:
+        """`paired`: each key beside its value (the 2.x line), not SpaceONE 1.x's tuple of keys
+        beside the tuple of values."""
+        if paired:
+            named = ", ".join(
+                f"{key} = {shown(value)}" for key, value in zip(keys, values, strict=True)
+            )
+            super().__init__(f"Value not found. ({named})")
+        else:
+            super().__init__(f"Value not found. ({keys} = ({', '.join(shown(v) for v in values)}))")
+        self.keys = keys
+        self.values = values
 
 
 class AlreadyExists(JobTaskError):

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
 from jobtask.deadline import countdown
-from jobtask.domain import QUERY_FILTERS, JobTask, JobTaskStatus, Limits, is_time_zone
+from jobtask.domain import QUERY_FILTERS, JobTask, JobTaskStatus, Limits, is_time_zone, to_task
 from jobtask.errors import InvalidParameter, NotFound, RequiredParameter, require, shown
 from jobtask.query.filters import all_of_documents
 from jobtask.query.limits import (
@@ -24,7 +24,8 @@ from jobtask.query.limits import (
     check_query,
     check_statistics_query,
 )
-from jobtask.query.list_plan import build_list_plan, build_match
+from jobtask.query.list_pipeline import read_rows, read_total
+from jobtask.query.list_plan import ListPlan, build_list_plan, build_match
 from jobtask.query.model import Query
 from jobtask.query.options import build_projection
 from jobtask.query.stat_model import StatisticsQuery
@@ -123,6 +124,38 @@ def _time_zone(name: str) -> str:
     return name
 
 
+def _reading(
+    repository: TaskReads,
+    plan: ListPlan,
+    match: dict[str, Any],
+    remaining: Callable[[], float | None],
+) -> tuple[Callable[[], list[JobTask]], Callable[[], int]]:
+    """How a list's page is read and its total counted: a find and a count, or (core.v2's
+    unwind and add_fields) an aggregation pipeline after the scoped $match."""
+    pipeline = plan.pipeline
+
+    def find() -> list[JobTask]:
+        if pipeline is None:
+            return repository.find(
+                match,
+                plan.projection,
+                sort=plan.sort,
+                skip=plan.skip,
+                limit=plan.limit,
+                timeout=remaining(),
+            )
+        documents = repository.aggregate([{"$match": match}, *pipeline.rows], timeout=remaining())
+        return [to_task(row) for row in read_rows(pipeline, documents)]
+
+    def count() -> int:
+        if pipeline is None or pipeline.count is None:
+            return repository.count(match, timeout=remaining())
+        counted = repository.aggregate([{"$match": match}, *pipeline.count], timeout=remaining())
+        return read_total(counted)
+
+    return find, count
+
+
 class JobTaskService:
     def __init__(
         self,
@@ -148,6 +181,11 @@ class JobTaskService:
         # Checked before any translation or database work.
         self.limits = limits
         self._clock = clock
+
+    @property
+    def max_page_size(self) -> int:
+        """The largest page a list answers (MAX_PAGE_SIZE; the 2.x line's default page)."""
+        return self._max_page_size
 
     def get(
         self,
@@ -183,33 +221,21 @@ class JobTaskService:
             request.query, equals=equals, max_limit=self._max_page_size, now=self._clock()
         )
         match = _scoped(plan.filter, scope)
-
-        def find() -> list[JobTask]:
-            return self._repository.find(
-                match,
-                plan.projection,
-                sort=plan.sort,
-                skip=plan.skip,
-                limit=plan.limit,
-                timeout=remaining(),
-            )
+        find, count = _reading(self._repository, plan, match, remaining)
 
         if plan.limit and not plan.count_only:
             # A bounded page: its count runs beside its find (one round trip's wait instead of
             # two; docs/performance.md). Without a limit the total decides first whether the
             # page may be read at all, so it is counted before.
             # The deadline is read when the count starts, should it wait for a thread.
-            count = self._repository.count
-            counting = self._counts.submit(
-                contextvars.copy_context().run, lambda: count(match, timeout=remaining())
-            )
+            counting = self._counts.submit(contextvars.copy_context().run, count)
             try:
                 results = find()
             except BaseException:
                 futures.wait([counting])
                 raise
             return ListResult(results, counting.result())
-        total_count = self._repository.count(match, timeout=remaining())
+        total_count = count()
         if plan.count_only:
             return ListResult([], total_count)
         if not plan.limit and total_count - plan.skip > self._max_page_size:
@@ -234,8 +260,11 @@ class JobTaskService:
             raise RequiredParameter("aggregate")
         check_statistics_query(query, self.limits)
         timezone = _time_zone(request.timezone) if request.timezone else self._stat_timezone
-        match = _scoped(build_match(query, now=self._clock()), scope)
-        plan = build_pipeline(query, match=match, timezone=timezone, max_rows=self._stat_max_rows)
+        now = self._clock()
+        match = _scoped(build_match(query, now=now), scope)
+        plan = build_pipeline(
+            query, match=match, timezone=timezone, max_rows=self._stat_max_rows, now=now
+        )
         # The configured limit, shortened by the client's deadline when that is sooner.
         limit = self._stat_max_time if timeout is None else min(timeout, self._stat_max_time)
         documents = self._repository.aggregate(plan.pipeline, timeout=limit)

@@ -11,6 +11,7 @@ from google.protobuf import json_format, struct_pb2
 
 from jobtask.domain import JobTask, JobTaskStatus, TaskError
 from jobtask.errors import InvalidParameter
+from jobtask.lines import query_messages
 from jobtask.lines.v1 import answers, requests
 from jobtask.query.model import Condition, Page, SortKey
 from jobtask.query.stat_plan import StatResult
@@ -230,7 +231,7 @@ def test_a_value_with_nan_converts_for_the_one_value_check() -> None:
     value = struct_pb2.Value()
     value.list_value.values.add().number_value = float("nan")
 
-    (converted,) = requests.to_value(value)
+    (converted,) = query_messages.to_value(value)
 
     assert converted != converted  # NaN, left for jobtask.query.limits to refuse
 
@@ -374,7 +375,7 @@ def test_a_list_past_max_list_values_is_refused_before_any_value_is_converted(
     monkeypatch: pytest.MonkeyPatch, query: dict[str, Any], where: str, to: str
 ) -> None:
     converted: list[Any] = []
-    monkeypatch.setattr(requests, "to_value", lambda value: converted.append(value))
+    monkeypatch.setattr(query_messages, "to_value", lambda value: converted.append(value))
 
     with pytest.raises(InvalidParameter) as raised:
         if to == "list":
