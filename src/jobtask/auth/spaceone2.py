@@ -81,8 +81,8 @@ class Identity2(KeySource, Protocol):
 
 @dataclass(frozen=True)
 class Caller2:
-    """A verified 2.x token: its role, workspace, permissions and projects (empty: none), or a
-    system token with the domain and workspace its call's metadata named."""
+    """A verified 2.x token: its domain, role, workspace, permissions and projects (empty: none);
+    or a system token (`system`), which names no domain of its own."""
 
     domain_id: str
     role_type: str  # `rol`; "" when the token carries none
@@ -109,24 +109,33 @@ class Caller2:
             raise PermissionDenied(DENIED)
         return rule
 
-    def scope(self, rpc: str, *, project_id: str = "", domain_id: str = "") -> Scope:
-        """What the call may touch (core's mutation handler, without the reference's leaks): a
-        DOMAIN_ADMIN its domain; a workspace role its workspace (none: refused) and a member only
-        its projects, on every rpc; a system token the metadata's domain (required; for the
-        writer the request's `domain_id` when the metadata name none) and workspace.
-        `domain_id`: what a writer's request names (a DOMAIN_ADMIN's must be its own)."""
-        rule = self.authorize(rpc, project_id)
+    def scope(
+        self,
+        rpc: str,
+        *,
+        project_id: str = "",
+        domain_id: str = "",
+        workspace_id: str | None = None,
+        required: bool = False,
+    ) -> Scope:
+        """What the call may touch (core's mutation handler, without the reference's leaks), of
+        what the call names (its line's claim: `domain_id`, `workspace_id`; `required`: a domain
+        must be named): a system token exactly that; a DOMAIN_ADMIN its own domain (another one
+        refused), narrowed to a named workspace; a workspace role its workspace (none, or another
+        one named: refused) and a member only its projects, on every rpc."""
+        self.authorize(rpc, project_id)
         if self.system:
-            named = self.domain_id or (domain_id if rule.collector else "")
-            if not named and not (rule.collector and rpc == PURGE):
+            if required and not domain_id:
                 raise RequiredParameter("domain_id")
-            return Scope(named, workspace_id=self.workspace_id or None)
+            return Scope(domain_id, workspace_id=workspace_id)
         if domain_id and domain_id != self.domain_id:
             raise PermissionDenied(f"{DENIED} (domain_id {domain_id} is not the token's domain)")
         if self.role_type == DOMAIN_ADMIN:
-            return Scope(self.domain_id)
+            return Scope(self.domain_id, workspace_id=workspace_id)
         if not self.workspace_id:
             raise PermissionDenied(f"{DENIED} (a {self.role_type} token names no workspace)")
+        if workspace_id and workspace_id != self.workspace_id:
+            raise PermissionDenied(f"{DENIED} (workspace_id {workspace_id} is not the token's)")
         projects = frozenset(self.projects) if self.role_type == WORKSPACE_MEMBER else None
         return Scope(self.domain_id, projects, self.workspace_id)
 
@@ -138,10 +147,6 @@ def _texts(claims: Mapping[str, Any], name: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise Unauthenticated(INVALID)
     return tuple(value)
-
-
-def metadata_value(metadata: Mapping[str, str], key: str) -> str:
-    return metadata.get(key, "").strip()
 
 
 class Spaceone2Auth:
@@ -164,14 +169,11 @@ class Spaceone2Auth:
             app_size, app_ttl, clock
         )
 
-    def authenticate(self, token: str, metadata: Mapping[str, str]) -> Caller2:
-        """The caller of `token`; `metadata`: the call's `x_domain_id` / `x_workspace_id`, read
-        for a system token only."""
+    def authenticate(self, token: str) -> Caller2:
+        """The caller of `token` (a system token's domain is what its calls name)."""
         claims = verified_claims(self._keys, token, leeway=LEEWAY_SECONDS)
         if text_claim(claims, "typ") == SYSTEM_TOKEN:
-            domain_id = metadata_value(metadata, "x_domain_id")
-            workspace_id = metadata_value(metadata, "x_workspace_id")
-            return Caller2(domain_id, "", workspace_id, (), (), system=True, token=token)
+            return Caller2("", "", "", (), (), system=True, token=token)
         if claims.get("ver") != VERSION:
             raise Unauthenticated("invalid token version.")
         domain_id = text_claim(claims, "did")

@@ -15,8 +15,9 @@ import os
 import socket
 import subprocess
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -181,25 +182,47 @@ def start_jobtask(uri: str, name: str, identity_endpoint: str, **overrides: str)
     return process, Service(grpc_port, http_port)
 
 
-@pytest.fixture(scope="session")
-def service(identity: Tenants, mongodb_uri: str) -> Iterator[Service]:
-    """`python -m jobtask` with AUTH_MODE=spaceone over the tenants' tasks, asking identity on
-    every call (IDENTITY_VERIFY_TTL_SECONDS=0: a revocation shows at once)."""
+@contextlib.contextmanager
+def serving(
+    uri: str, tasks: list[dict[str, Any]], identity_endpoint: str, **overrides: str
+) -> Iterator[Service]:
+    """`start_jobtask` over a database of its own holding `tasks`, dropped when done."""
     name = f"test_identity_{uuid.uuid4().hex[:12]}"
-    identity.tasks = tenant_tasks(identity)
-    with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as mongo:
-        mongo[name]["job_task"].insert_many([dict(t) for t in identity.tasks])
-    identity.tasks = [t for t in identity.tasks if t["domain_id"] == identity.domain_id]
-    process, ports = start_jobtask(
-        mongodb_uri, name, identity.endpoint, IDENTITY_VERIFY_TTL_SECONDS="0"
-    )
+    with pymongo.MongoClient[dict[str, Any]](uri) as mongo:
+        mongo[name]["job_task"].insert_many([dict(t) for t in tasks])
+    process, ports = start_jobtask(uri, name, identity_endpoint, **overrides)
     try:
         yield ports
     finally:
         process.terminate()
         process.wait(timeout=20)
-        with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as mongo:
+        with pymongo.MongoClient[dict[str, Any]](uri) as mongo:
             mongo.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def service(identity: Tenants, mongodb_uri: str) -> Iterator[Service]:
+    """`python -m jobtask` with AUTH_MODE=spaceone over the tenants' tasks, asking identity on
+    every call (IDENTITY_VERIFY_TTL_SECONDS=0: a revocation shows at once)."""
+    tasks = tenant_tasks(identity)
+    identity.tasks = [t for t in tasks if t["domain_id"] == identity.domain_id]
+    ttl = {"IDENTITY_VERIFY_TTL_SECONDS": "0"}
+    with serving(mongodb_uri, tasks, identity.endpoint, **ttl) as ports:
+        yield ports
+
+
+def until_recovered(call: Callable[[], Any], expected: Any, *, timeout: float = 30) -> None:
+    """Calls until `call()` answers `expected`, each failure meanwhile UNAVAILABLE (the channel
+    to identity reconnects by itself, within its capped backoff)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            assert call() == expected
+            return
+        except grpc.RpcError as error:
+            assert error.code() is grpc.StatusCode.UNAVAILABLE
+            assert time.monotonic() < deadline, f"no recovery within {timeout} s"
+            time.sleep(0.2)
 
 
 class Cut:

@@ -93,7 +93,7 @@ def auth(identity: FakeIdentity, clock: Clock) -> Spaceone2Auth:
 
 
 def caller(auth: Spaceone2Auth, key: SigningKey, **claims: Any) -> Caller2:
-    return auth.authenticate(token(key, **claims), {})
+    return auth.authenticate(token(key, **claims))
 
 
 # --- verification ---------------------------------------------------------------------------
@@ -127,14 +127,14 @@ def test_another_domains_key_does_not_verify_a_token(
     auth: Spaceone2Auth, identity: FakeIdentity
 ) -> None:
     with pytest.raises(Unauthenticated, match="invalid or expired"):
-        auth.authenticate(token(identity.keys[OTHER], DOMAIN, rol="DOMAIN_ADMIN"), {})
+        auth.authenticate(token(identity.keys[OTHER], DOMAIN, rol="DOMAIN_ADMIN"))
 
     assert identity.key_lookups == [DOMAIN]  # just fetched: not again (1.x's refresh interval)
 
 
 def test_an_unknown_domain_is_unauthenticated(auth: Spaceone2Auth) -> None:
     with pytest.raises(Unauthenticated):
-        auth.authenticate(token(rsa_key(), "domain-unknown", rol="DOMAIN_ADMIN"), {})
+        auth.authenticate(token(rsa_key(), "domain-unknown", rol="DOMAIN_ADMIN"))
 
 
 @pytest.mark.parametrize(("claim", "value"), [("projects", "p1"), ("permissions", [1]), ("rol", 7)])
@@ -159,32 +159,26 @@ def test_identity_unreachable_is_unavailable_then_recovers(
 # --- system tokens --------------------------------------------------------------------------
 
 
-def test_a_system_token_takes_the_metadatas_domain_and_workspace(
+def test_a_system_token_takes_the_domain_and_workspace_the_call_names(
     auth: Spaceone2Auth, root: SigningKey
 ) -> None:
-    metadata = {"x_domain_id": DOMAIN, "x_workspace_id": WORKSPACE, "x-domain-id": OTHER}
-
-    found = auth.authenticate(system_token(root), metadata)
+    found = auth.authenticate(system_token(root))
 
     assert found.system
-    assert found.scope(LIST) == Scope(DOMAIN, workspace_id=WORKSPACE)
-    assert found.scope(DELETE, project_id="anything") == Scope(DOMAIN, workspace_id=WORKSPACE)
+    assert found.scope(LIST, domain_id=DOMAIN, workspace_id=WORKSPACE, required=True) == Scope(
+        DOMAIN, workspace_id=WORKSPACE
+    )
+    assert found.scope(DELETE, domain_id=DOMAIN, project_id="anything") == Scope(DOMAIN)
 
 
-def test_a_system_token_needs_a_domain(auth: Spaceone2Auth, root: SigningKey) -> None:
-    found = auth.authenticate(system_token(root), {"x-domain-id": DOMAIN})  # dashes: ignored
-
-    with pytest.raises(RequiredParameter, match="domain_id"):
-        found.scope(LIST)
-
-
-def test_a_system_token_on_the_writer_may_name_the_domain_in_the_request(
+def test_a_system_token_needs_a_domain_where_the_line_requires_one(
     auth: Spaceone2Auth, root: SigningKey
 ) -> None:
-    found = auth.authenticate(system_token(root), {})
+    found = auth.authenticate(system_token(root))
 
-    assert found.scope(CREATE, domain_id=OTHER) == Scope(OTHER)
-    assert found.scope(PURGE) == Scope("")  # every domain, as 1.x's SYSTEM
+    with pytest.raises(RequiredParameter, match="domain_id"):
+        found.scope(LIST, required=True)
+    assert found.scope(PURGE) == Scope("")  # the writer's purge of every domain, as 1.x's SYSTEM
 
 
 # --- roles ----------------------------------------------------------------------------------
@@ -270,15 +264,23 @@ def test_a_named_project_must_be_one_of_the_tokens(auth: Spaceone2Auth, key: Sig
     assert owner.scope(LIST, project_id="p2") == Scope(DOMAIN, workspace_id=WORKSPACE)
 
 
-def test_the_writer_is_a_domain_admins_of_its_own_domain(
-    auth: Spaceone2Auth, key: SigningKey
-) -> None:
+def test_a_token_names_no_other_domain_or_workspace(auth: Spaceone2Auth, key: SigningKey) -> None:
     admin = caller(auth, key, rol="DOMAIN_ADMIN")
+    owner = caller(auth, key, rol="WORKSPACE_OWNER", wid=WORKSPACE)
 
     assert admin.scope(CREATE, domain_id=DOMAIN) == Scope(DOMAIN)
-    assert admin.scope(PURGE) == Scope(DOMAIN)
+    assert admin.scope(LIST, workspace_id=WORKSPACE) == Scope(DOMAIN, workspace_id=WORKSPACE)
+    assert owner.scope(LIST, domain_id=DOMAIN, workspace_id=WORKSPACE) == Scope(
+        DOMAIN, workspace_id=WORKSPACE
+    )
     with pytest.raises(PermissionDenied, match="not the token's domain"):
         admin.scope(CREATE, domain_id=OTHER)
+    with pytest.raises(PermissionDenied, match="not the token's"):
+        owner.scope(LIST, workspace_id="workspace-other")
+
+
+def test_the_writer_is_a_domain_admins(auth: Spaceone2Auth, key: SigningKey) -> None:
+    assert caller(auth, key, rol="DOMAIN_ADMIN").scope(PURGE) == Scope(DOMAIN)
     with pytest.raises(PermissionDenied):
         caller(auth, key, rol="WORKSPACE_OWNER", wid=WORKSPACE).scope(CREATE, domain_id=DOMAIN)
 
@@ -296,7 +298,7 @@ def test_an_apps_permissions_and_projects_come_from_app_check(
     identity.apps["client-1"] = AppGrant(("inventory:",), ("p1",))
     secret = app_token(key, "client-1", rol="WORKSPACE_MEMBER", wid=WORKSPACE, projects=["p9"])
 
-    found = auth.authenticate(secret, {})
+    found = auth.authenticate(secret)
 
     assert (found.permissions, found.projects) == (("inventory:",), ("p1",))
     assert found.scope(LIST) == Scope(DOMAIN, frozenset({"p1"}), WORKSPACE)
@@ -307,13 +309,13 @@ def test_app_check_answers_are_kept_briefly_refusals_too(
 ) -> None:
     identity.apps["client-1"] = AppGrant((), ())
     for _ in range(3):
-        auth.authenticate(app_token(key, "client-1", rol="DOMAIN_ADMIN"), {})
+        auth.authenticate(app_token(key, "client-1", rol="DOMAIN_ADMIN"))
         with pytest.raises(PermissionDenied):
-            auth.authenticate(app_token(key, "client-2", rol="DOMAIN_ADMIN"), {})
+            auth.authenticate(app_token(key, "client-2", rol="DOMAIN_ADMIN"))
     del identity.apps["client-1"]  # disabled
     clock.now += 11
     with pytest.raises(PermissionDenied):
-        auth.authenticate(app_token(key, "client-1", rol="DOMAIN_ADMIN"), {})
+        auth.authenticate(app_token(key, "client-1", rol="DOMAIN_ADMIN"))
 
     assert identity.app_checks == ["client-1", "client-2", "client-1"]
 
@@ -325,10 +327,10 @@ def test_an_outage_of_app_check_is_not_kept(
     caller(auth, key, rol="DOMAIN_ADMIN")  # the domain's key is at hand
     identity.down = True
     with pytest.raises(IdentityUnavailable):
-        auth.authenticate(app_token(key, "client-1", rol="DOMAIN_ADMIN"), {})
+        auth.authenticate(app_token(key, "client-1", rol="DOMAIN_ADMIN"))
     identity.down = False
 
-    assert auth.authenticate(app_token(key, "client-1", rol="DOMAIN_ADMIN"), {}).role_type == (
+    assert auth.authenticate(app_token(key, "client-1", rol="DOMAIN_ADMIN")).role_type == (
         "DOMAIN_ADMIN"
     )
     assert identity.app_checks == ["client-1", "client-1"]
