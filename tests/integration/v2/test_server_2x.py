@@ -156,12 +156,3 @@ def test_bytes_that_do_not_decode_are_invalid_argument(channel_2x: grpc.Channel)
 
     assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert "does not decode" in raised.value.details()
-
-
-def test_x_workspace_id_is_not_served_until_tasks_are_stored_by_workspace(
-    client_2x: JobTaskClient2x,
-) -> None:
-    with pytest.raises(grpc.RpcError) as raised:
-        client_2x.list({}, scope_metadata(DOMAIN, "workspace-1"))
-
-    assert raised.value.code() is grpc.StatusCode.UNIMPLEMENTED

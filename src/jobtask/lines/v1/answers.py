@@ -9,15 +9,16 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 
 from google.protobuf import struct_pb2
-from google.protobuf.message import Message
 
 from jobtask.domain import (
     INT32_MAX,
     INT32_MIN,
     RETURNED_FIELD_KINDS,
+    RETURNED_FIELDS,
     FieldKind,
     JobTask,
     TaskError,
+    on_line,
 )
 from jobtask.query.stat_plan import StatResult
 from spaceone.api.inventory.v1 import collector_pb2, job_task_pb2
@@ -129,7 +130,8 @@ _RENDER_SCALAR: Final[Mapping[FieldKind, Callable[[Any], Any]]] = {
 }
 
 
-# (field, its kind, the type its values usually have) for every field rendered as a plain value.
+# (field, its kind, the type its values usually have) for every field of 1.x's JobTaskInfo
+# rendered as a plain value (not workspace_id: 2.x's).
 _USUAL_TYPES: Final[Mapping[FieldKind, type[Any]]] = {
     FieldKind.STRING: str,
     FieldKind.INTEGER: int,
@@ -140,17 +142,17 @@ _USUAL_TYPES: Final[Mapping[FieldKind, type[Any]]] = {
 Scalars = tuple[tuple[str, FieldKind, type[Any]], ...]
 
 
-def scalars_of(info: type[Message]) -> Scalars:
-    """The task's fields a JobTaskInfo of a line renders as plain values: those it has a field
-    of the same name for (status and errors are rendered on their own)."""
+def scalars_of(line: int) -> Scalars:
+    """The task's fields SpaceONE `line`'s JobTaskInfo renders as plain values (status and
+    errors are rendered on their own; 1.x's has no workspace_id)."""
     return tuple(
         (name, kind, _USUAL_TYPES[kind])
-        for name, kind in RETURNED_FIELD_KINDS.items()
-        if kind in _RENDER_SCALAR and name != "status" and name in info.DESCRIPTOR.fields_by_name
+        for name in on_line(RETURNED_FIELDS, line)
+        if (kind := RETURNED_FIELD_KINDS[name]) in _RENDER_SCALAR and name != "status"
     )
 
 
-_SCALARS: Final = scalars_of(job_task_pb2.JobTaskInfo)
+_SCALARS: Final = scalars_of(1)
 
 
 def task_fields(task: JobTask, scalars: Scalars = _SCALARS) -> dict[str, Any]:

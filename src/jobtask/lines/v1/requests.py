@@ -14,6 +14,7 @@ from jobtask.domain import (
     JobTaskStatus,
     Limits,
     TaskError,
+    on_line,
 )
 from jobtask.errors import InvalidParameter
 from jobtask.lines.query_messages import (
@@ -82,7 +83,8 @@ def to_list_request(
     return ListRequest(
         query=to_query(message.query, limits),
         status=to_status(message.status),
-        **{name: getattr(message, name) for name in QUERY_FILTERS if name != "status"},
+        # 1.x's JobTaskQuery has no workspace_id: never given on this line.
+        **{name: getattr(message, name) for name in on_line(QUERY_FILTERS, 1) if name != "status"},
     )
 
 

@@ -15,7 +15,7 @@ from jobtask.lines.v1 import answers as v1
 from jobtask.lines.v2 import wire
 from jobtask.query.stat_plan import StatResult
 
-_SCALARS: Final = v1.scalars_of(wire.JobTaskInfo)
+_SCALARS: Final = v1.scalars_of(2)
 _STRUCT: Final = cast(type[struct_pb2.Struct], wire.Struct)
 
 

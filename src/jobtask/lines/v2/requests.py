@@ -9,7 +9,7 @@ from typing import Final
 
 from google.protobuf.message import Message
 
-from jobtask.domain import QUERY_FILTERS, JobTaskStatus, Limits
+from jobtask.domain import QUERY_FILTERS, JobTaskStatus, Limits, on_line
 from jobtask.errors import InvalidParameter
 from jobtask.lines.v2 import wire
 from jobtask.lines.v2.query import PAGE_LIMIT, to_query, to_statistics_query
@@ -17,10 +17,8 @@ from jobtask.query.limits import DEFAULT_LIMITS
 from jobtask.services.reads import ListRequest, StatRequest
 
 _STATUS: Final = wire.JobTaskQuery.DESCRIPTOR.enum_types_by_name["JobTaskStatus"]
-# JobTaskQuery's equality filters besides status: each of its fields but the query.
-_FILTERS: Final = tuple(
-    f.name for f in wire.JobTaskQuery.DESCRIPTOR.fields if f.name not in {"query", "status"}
-)
+# JobTaskQuery's equality filters besides status (workspace_id among them).
+_FILTERS: Final = tuple(name for name in on_line(QUERY_FILTERS, 2) if name != "status")
 
 
 def to_job_task_id(message: Message) -> str:
@@ -44,10 +42,7 @@ def to_list_request(
     """JobTaskQuery: each request field set is an equality filter beside the query;
     `max_page_size`: the server's (the default page is at most it)."""
     view = wire.job_task_query(message)
-    filters = {name: value for name in _FILTERS if (value := getattr(view, name))}
-    for name in filters:
-        if name not in QUERY_FILTERS:  # a field the domain does not store (yet)
-            raise InvalidParameter(name, "is not a filter this server serves")
+    filters = {name: getattr(view, name) for name in _FILTERS}
     return ListRequest(
         query=to_query(view.query, limits, max_page_size=max_page_size),
         status=to_status(view.status),

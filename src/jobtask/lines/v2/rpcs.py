@@ -19,8 +19,7 @@ from google.protobuf.message import Message
 from jobtask.auth.permissions import Claim, Metadata
 from jobtask.calls.handlers import ClaimOf, Served
 from jobtask.calls.invocation import Invocation
-from jobtask.domain import field_kind
-from jobtask.errors import NotFound, NotImplementedYet
+from jobtask.errors import NotFound
 from jobtask.lines.v1 import rpcs as v1
 from jobtask.lines.v2 import answers, requests, wire
 from jobtask.rpcs import Rpc
@@ -47,9 +46,6 @@ def _first(metadata: Metadata, key: str) -> str:
 def claim(request: object, metadata: Metadata) -> Claim:
     """Where a 2.x call names its scope: its caller's metadata, never the request."""
     workspace_id = _first(metadata, X_WORKSPACE_ID) or None
-    if workspace_id is not None and field_kind("workspace_id") is None:
-        # Until tasks are stored with their workspace, a workspace scope could not be applied.
-        raise NotImplementedYet(f"{X_WORKSPACE_ID}: tasks are not stored by workspace yet")
     return Claim(_first(metadata, X_DOMAIN_ID), workspace_id, required=True)
 
 
@@ -58,7 +54,7 @@ def _found(find: Callable[[], T]) -> T:
     try:
         return find()
     except NotFound as error:
-        raise NotFound(error.keys, error.values, paired=True) from None
+        raise NotFound(error.looked_up, tuples=False) from None
 
 
 class JobTaskRpcs:

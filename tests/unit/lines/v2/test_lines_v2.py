@@ -13,7 +13,7 @@ from google.protobuf.message import Message
 from jobtask.auth.permissions import Access, Claim
 from jobtask.auth.security import Security
 from jobtask.domain import JobTask, JobTaskStatus, TaskError
-from jobtask.errors import InvalidParameter, NotImplementedYet, RequiredParameter
+from jobtask.errors import InvalidParameter, RequiredParameter
 from jobtask.lines.v2 import answers, requests, rpcs, wire
 from jobtask.query.model import Condition, Page, SortKey
 from jobtask.query.stat_model import AggregateSort, AggregateUnwind
@@ -177,16 +177,12 @@ def test_a_page_and_a_stat_answer_are_2x_messages() -> None:
         ([("x_domain_id", " domain-1 "), ("x_domain_id", "d2")], Claim("domain-1", required=True)),
         ([("x-domain-id", "domain-1")], Claim("", required=True)),
         ([("x_workspace_id", "")], Claim("", required=True)),
+        ([("x_workspace_id", "w"), ("x_domain_id", "d")], Claim("d", "w", required=True)),
         ([], Claim("", required=True)),
     ],
 )
 def test_a_2x_call_claims_the_domain_in_its_metadata(metadata: Any, claim: Claim) -> None:
     assert rpcs.claim(wire.JobTaskRequest(), metadata) == claim
-
-
-def test_a_workspace_claim_is_refused_until_tasks_are_stored_by_workspace() -> None:
-    with pytest.raises(NotImplementedYet, match="x_workspace_id"):
-        rpcs.claim(wire.JobTaskRequest(), [("x_domain_id", "d"), ("x_workspace_id", "w")])
 
 
 def test_without_authentication_the_claim_is_the_scope_and_a_domain_is_required() -> None:
