@@ -20,8 +20,7 @@ from jobtask.auth.jwt import ADMIN, READ, WRITE, Caller
 from jobtask.auth.security import Security
 from jobtask.auth.spaceone import PROJECT, Api, SpaceoneAuth, SpaceoneCaller
 from jobtask.auth.spaceone2 import Caller2
-from jobtask.domain import field_kind
-from jobtask.errors import NotImplementedYet, PermissionDenied, RequiredParameter, Unauthenticated
+from jobtask.errors import PermissionDenied, RequiredParameter, Unauthenticated
 from jobtask.rpcs import (
     CANCEL,
     CREATE,
@@ -154,17 +153,13 @@ def spaceone_scope(auth: SpaceoneAuth, rpc: str, request: Any, caller: SpaceoneC
 def spaceone2_scope(rpc: str, request: Any, caller: Caller2, claim: Claim) -> Scope:
     """AUTH_MODE=spaceone on the 2.x line: the token's own claims (identity is not asked), of
     what the call names (`claim`: a system token's domain and workspace)."""
-    scope = caller.scope(
+    return caller.scope(
         rpc,
         project_id=_requested_project(request),
         domain_id=claim.domain_id,
         workspace_id=claim.workspace_id,
         required=claim.required,
     )
-    if scope.workspace_id is not None and field_kind("workspace_id") is None:
-        # Until tasks are stored with their workspace, a workspace scope could not be applied.
-        raise NotImplementedYet("workspace scopes: tasks are not stored by workspace yet")
-    return scope
 
 
 def _collector(rpc: str) -> bool:

@@ -184,10 +184,9 @@ def start_jobtask(uri: str, name: str, identity_endpoint: str, **overrides: str)
 
 @contextlib.contextmanager
 def serving(
-    uri: str, tasks: list[dict[str, Any]], identity_endpoint: str, **overrides: str
+    uri: str, name: str, tasks: list[dict[str, Any]], identity_endpoint: str, **overrides: str
 ) -> Iterator[Service]:
-    """`start_jobtask` over a database of its own holding `tasks`, dropped when done."""
-    name = f"test_identity_{uuid.uuid4().hex[:12]}"
+    """`start_jobtask` over a database of its own (`name`) holding `tasks`, dropped when done."""
     with pymongo.MongoClient[dict[str, Any]](uri) as mongo:
         mongo[name]["job_task"].insert_many([dict(t) for t in tasks])
     process, ports = start_jobtask(uri, name, identity_endpoint, **overrides)
@@ -207,7 +206,8 @@ def service(identity: Tenants, mongodb_uri: str) -> Iterator[Service]:
     tasks = tenant_tasks(identity)
     identity.tasks = [t for t in tasks if t["domain_id"] == identity.domain_id]
     ttl = {"IDENTITY_VERIFY_TTL_SECONDS": "0"}
-    with serving(mongodb_uri, tasks, identity.endpoint, **ttl) as ports:
+    name = f"test_identity_{uuid.uuid4().hex[:12]}"
+    with serving(mongodb_uri, name, tasks, identity.endpoint, **ttl) as ports:
         yield ports
 
 

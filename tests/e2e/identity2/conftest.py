@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,7 @@ class Tenants2:
     first: dict[str, Any]
     second: dict[str, Any]
     tasks: list[dict[str, Any]] = field(default_factory=list)
+    database: str = ""  # the service's (service2)
 
     @property
     def domain_id(self) -> str:
@@ -152,7 +154,10 @@ def service2(identity2: Tenants2, mongodb_uri: str) -> Iterator[Service]:
     (IDENTITY_VERIFY_TTL_SECONDS=0: a disabled app shows at once)."""
     tasks = tenant_tasks(identity2)
     identity2.tasks = [t for t in tasks if t["domain_id"] == identity2.domain_id]
-    with serving(mongodb_uri, tasks, identity2.endpoint, **line2(identity2)) as ports:
+    identity2.database = f"test_identity2_{uuid.uuid4().hex[:12]}"
+    with serving(
+        mongodb_uri, identity2.database, tasks, identity2.endpoint, **line2(identity2)
+    ) as ports:
         yield ports
 
 

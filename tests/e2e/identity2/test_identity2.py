@@ -15,6 +15,9 @@ from tests.e2e.identity.test_identity import forged
 from tests.e2e.identity2.conftest import Tenants2, as_, line2
 from tests.support.client_2x import JobTaskClient2x
 
+# The first test starts identity 2.x and fills it (about 20 s, more on a busy machine).
+pytestmark = pytest.mark.timeout(300)
+
 
 def ids(answer: dict[str, Any]) -> set[str]:
     return {t["job_task_id"] for t in answer.get("results", [])}

@@ -7,6 +7,9 @@ from __future__ import annotations
 import pytest
 from tests.e2e.identity2.conftest import Tenants2, claims
 
+# The first test starts identity 2.x and fills it (about 20 s, more on a busy machine).
+pytestmark = pytest.mark.timeout(300)
+
 
 def test_the_system_token_is_identitys_own(identity2: Tenants2) -> None:
     token = claims(identity2.system_token)
