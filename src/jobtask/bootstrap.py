@@ -160,9 +160,7 @@ class Application:
             log.info("serving the writer with mutual TLS on port %d", self.grpc.writer_port)
         if self.http is not None:
             self.http.start()
-            log.info("serving HTTP/JSON on port %d", self.http.port)
-        elif self.settings.http_enabled:
-            log.warning("HTTP/JSON is not served on the SpaceONE 2.x line yet: gRPC only")
+            log.info("serving HTTP/JSON%s on port %d", line, self.http.port)
         describe_security(self.settings, self.security)
 
     def stop(self) -> None:
@@ -230,7 +228,7 @@ def _open_endpoints(
                 tls=tls,
                 healthy=None if probe is None else lambda: probe.serving,
             )
-            if settings.http_enabled and settings.spaceone_api == 1
+            if settings.http_enabled
             else None
         )
     except OSError as error:

@@ -17,6 +17,7 @@ import grpc
 import httpx
 import pytest
 
+from tests.support.client_2x import JobTaskClient2x, scope_metadata
 from tests.support.dataset import DOMAIN, tasks_in
 from tests.support.independent_client import IndependentJobTaskClient
 from tests.support.processes import (
@@ -88,6 +89,30 @@ def test_one_command_serves_grpc_and_http_with_the_same_answers(served: Served) 
     assert health.json() == {"status": "SERVING"}
     assert over_http.json() == over_grpc
     assert over_grpc["total_count"] == len(tasks_in(DOMAIN))
+
+
+def test_a_2x_process_serves_the_2x_paths_with_the_same_answers_as_its_grpc_port(
+    mongodb_uri: str, database_name: str, seeded: Any
+) -> None:
+    running = _start(mongodb_uri, database_name, SPACEONE_API="2")
+    try:
+        with grpc.insecure_channel(f"127.0.0.1:{running.grpc_port}") as channel:
+            over_grpc = JobTaskClient2x(channel, scope_metadata(DOMAIN)).list({})
+        with httpx.Client(base_url=running.url, timeout=10) as http:
+            over_http = http.post(
+                "/inventory/v1/job-task/list", json={}, headers={"x_domain_id": DOMAIN}
+            )
+            v1_path = http.get("/inventory/v1/job-tasks", params={"domain_id": DOMAIN})
+            paths = set(http.get("/openapi.json").json()["paths"])
+    finally:
+        _stop(running)
+
+    assert over_http.status_code == 200
+    assert over_http.json() == over_grpc
+    assert over_grpc["total_count"] == len(tasks_in(DOMAIN))
+    assert v1_path.status_code == 404
+    assert "/inventory/v1/job-task/list" in paths
+    assert "/inventory/v1/job-tasks" not in paths
 
 
 def test_sigterm_finishes_http_requests_in_flight_and_exits_zero(served: Served) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Final
 
 import httpx
 import hypothesis
@@ -25,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
 from jobtask.auth.security import load_security
 from jobtask.edges.http.app import api_document
 from jobtask.edges.http.server import HttpServer
+from jobtask.lines.v1.rpcs import JOB_TASK_DESCRIPTOR
 from jobtask.services.reads import JobTaskService
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
@@ -50,10 +51,37 @@ def base_url(fuzzed_server: HttpServer) -> str:
     return f"http://127.0.0.1:{fuzzed_server.port}"
 
 
+# A few examples per operation, no Hypothesis database: well under a minute in all.
+FUZZED: Final = hypothesis.settings(
+    max_examples=25,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
+# None may be a 5xx; each answer as documented.
+CHECKS: Final = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+
+def settle_deadlines(case: Any) -> None:
+    """A deadline shorter than the call is answered 504 by design: the header's format is fuzzed,
+    its valid values are set to one that no call reaches."""
+    timeout = (case.headers or {}).get("grpc-timeout")
+    if timeout is not None and timeout[-1:] in ("H", "M", "S", "m", "u", "n"):
+        case.headers["grpc-timeout"] = "10S"
+    seconds = (case.headers or {}).get("x-request-timeout")
+    if seconds is not None and re.fullmatch(r"[0-9]{1,8}(\.[0-9]{1,6})?", seconds):
+        case.headers["x-request-timeout"] = "10"
+
+
 # The document is pure (generated from the descriptors), so it can be had at collection time
 # (schemathesis' lazy fixture loader does not work with pytest 9); the first test checks that the
 # server serves exactly this one.
-DOCUMENT = api_document()
+DOCUMENT = api_document((JOB_TASK_DESCRIPTOR,))
 schema = schemathesis.openapi.from_dict(DOCUMENT)
 
 
@@ -62,21 +90,9 @@ def test_the_fuzzed_document_is_the_served_one(base_url: str) -> None:
 
 
 @schema.parametrize()
-@hypothesis.settings(
-    max_examples=25,
-    deadline=None,
-    database=None,
-    suppress_health_check=list(hypothesis.HealthCheck),
-)
+@FUZZED
 def test_no_request_is_answered_with_a_server_error(case: Any, base_url: str) -> None:
-    # A deadline shorter than the call is answered 504 by design: the header's format is fuzzed,
-    # its valid values are set to one that no call reaches.
-    timeout = (case.headers or {}).get("grpc-timeout")
-    if timeout is not None and timeout[-1:] in ("H", "M", "S", "m", "u", "n"):
-        case.headers["grpc-timeout"] = "10S"
-    seconds = (case.headers or {}).get("x-request-timeout")
-    if seconds is not None and re.fullmatch(r"[0-9]{1,8}(\.[0-9]{1,6})?", seconds):
-        case.headers["x-request-timeout"] = "10"
+    settle_deadlines(case)
     # A request without the seeded domain stops at "domain_id is required" or finds nothing;
     # with it, the generated filters, sorts, pages and stages reach the database.
     if case.path.startswith("/inventory/"):
@@ -85,13 +101,4 @@ def test_no_request_is_answered_with_a_server_error(case: Any, base_url: str) ->
         fields = case.body if case.method == "POST" else case.query
         if isinstance(fields, dict) and isinstance(fields.get("domain_id", ""), str):
             fields["domain_id"] = DOMAIN
-    case.call_and_validate(
-        base_url=base_url,
-        checks=[
-            not_a_server_error,
-            status_code_conformance,
-            content_type_conformance,
-            response_schema_conformance,
-        ],
-        timeout=15,
-    )
+    case.call_and_validate(base_url=base_url, checks=CHECKS, timeout=15)

@@ -60,10 +60,11 @@ def build_http_server(
     metrics: Metrics | None = None,
     call_log: CallLog | None = None,
 ) -> http_server.HttpServer:
-    """A bound, not started HTTP server over the service, as `build` makes it."""
+    """A bound, not started HTTP server over the service, as `build` makes it: of the SpaceONE
+    line the settings name (SPACEONE_API)."""
     return http_server.build_http_server(
         settings,
-        build_calls(Access(security), service, None),
+        build_calls(Access(security), service, None, settings.spaceone_api),
         observation=Observation(metrics, call_log),
         tls=security.tls is not None,
         healthy=healthy,

@@ -62,3 +62,12 @@ def serve() -> Iterator[Serve]:
 @pytest.fixture
 def http(serve: Serve, service: JobTaskService) -> httpx.Client:
     return serve(service)
+
+
+@pytest.fixture
+def document(http: httpx.Client) -> dict[str, Any]:
+    """The OpenAPI document the `http` client's server serves (a module may serve another)."""
+    response = http.get("/openapi.json")
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body

@@ -1,4 +1,6 @@
-"""The ASGI app: JobTask's rpcs at their proto HTTP bindings, `/healthz` and `/openapi.json`.
+"""The ASGI app: the served line's rpcs at their proto HTTP bindings (the call layer's services':
+1.x's paths, or 2.x's `POST /inventory/v1/job-task/{get,list,delete,stat}`), `/healthz` and
+`/openapi.json`.
 
 Each rpc is the call layer's (`jobtask.calls.handlers`, as over gRPC: its access rules, the
 same token headers, permission table and scope) behind a JSON <-> message step (`transcode`);
@@ -13,15 +15,20 @@ and while it streams) and arrive within `read_timeout` (408); it is decoded on a
 its counts of conditions and stages checked before its values are converted. A client that hangs
 up is a client-closed request (499), not an error. Every call has a deadline: `X-Request-Timeout`
 (seconds) or `grpc-timeout`, at most (and by default) `max_deadline`.
+
+Every header reaches the call layer as metadata of the same (lower-case) name, as gRPC's metadata
+does: `token` or `Authorization: Bearer`, and on the 2.x line `x_domain_id` / `x_workspace_id`,
+from which the line takes the caller's scope when nobody authenticates it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 import anyio
+from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -42,7 +49,7 @@ from jobtask.edges.http.body import (
     require_json,
 )
 from jobtask.edges.http.openapi import openapi_document
-from jobtask.edges.http.routes import BINDINGS, Binding
+from jobtask.edges.http.routes import Binding, served_bindings
 from jobtask.edges.http.status import HTTP_STATUS, error_response, status_response
 from jobtask.edges.http.transcode import (
     SECONDS_PATTERN,
@@ -93,18 +100,42 @@ _TIMEZONE_PARAMETER: Final = _header(
     "IANA time zone of date_format buckets (default STAT_TIMEZONE)",
     {"type": "string"},
 )
-HEADERS: Final = {
-    "get": [_DEADLINE_PARAMETER, _TIMEOUT_PARAMETER],
-    "list": [_DEADLINE_PARAMETER, _TIMEOUT_PARAMETER],
-    "delete": [_DEADLINE_PARAMETER, _TIMEOUT_PARAMETER],
-    "stat": [_DEADLINE_PARAMETER, _TIMEOUT_PARAMETER, _TIMEZONE_PARAMETER],
-}
+# Where a request names no domain (2.x: the caller decides it), these headers do when nobody
+# authenticates the caller (AUTH_ENABLED=false), as SpaceONE's own metadata does for system callers.
+SCOPE_HEADERS: Final = (
+    _header(
+        "x_domain_id",
+        "the domain called in, when the caller's token does not decide it (no "
+        "authentication, AUTH_ENABLED=false; a SYSTEM token): required then",
+        {"type": "string"},
+    ),
+    _header(
+        "x_workspace_id",
+        "the workspace called in, when the caller's token does not decide it; without it, "
+        "the whole domain",
+        {"type": "string"},
+    ),
+)
 
 
-def api_document() -> dict[str, Any]:
-    """The OpenAPI document of what HttpApp serves."""
+def headers_of(binding: Binding) -> list[dict[str, Any]]:
+    """The header parameters the OpenAPI document lists for a binding's rpc."""
+    headers = [_DEADLINE_PARAMETER, _TIMEOUT_PARAMETER]
+    if binding.rpc == "stat":
+        headers.append(_TIMEZONE_PARAMETER)
+    if "domain_id" not in binding.request_descriptor.fields_by_name:
+        headers.extend(SCOPE_HEADERS)
+    return headers
+
+
+def api_document(services: Sequence[ServiceDescriptor]) -> dict[str, Any]:
+    """The OpenAPI document of what HttpApp serves over a call layer of these services."""
+    bindings = served_bindings(services)
     return openapi_document(
-        BINDINGS, headers=HEADERS, title="spaceone.api.inventory.v1.JobTask", version="v1"
+        bindings,
+        headers={binding.rpc: headers_of(binding) for binding in bindings},
+        title=", ".join(sorted({binding.target.service for binding in bindings})),
+        version="v1",
     )
 
 
@@ -191,9 +222,9 @@ class HttpApp:
         self._read_timeout = read_timeout
         self._max_deadline = max_deadline
         self._limits = calls.limits
-        self.openapi = api_document()
+        self.openapi = api_document(calls.services)
         by_path: dict[str, dict[str, Endpoint]] = {}
-        for binding in BINDINGS:
+        for binding in served_bindings(calls.services):
             by_path.setdefault(binding.path, {})[binding.method] = self._endpoint(binding)
         # One route per path, so a wrong method is 405 with every allowed one in `Allow`.
         routes = [

@@ -113,17 +113,21 @@ def _member(value: Any, name: str) -> Any:
 
 def _list_lengths(query: dict[str, Any]) -> Iterator[tuple[str, int]]:
     """The length of each condition value that is a list (filter, filter_or, a stat group's
-    field conditions), by the condition's `v` or `value`."""
+    field conditions; 2.x's unwind filters, of a list query or a stat stage), by the condition's
+    `v` or `value`."""
     conditions = [
         condition
         for name in ("filter", "filter_or")
         for condition in _items(query.get(name), f"query.{name}")
     ]
+    conditions.extend(_items(_member(query.get("unwind"), "filter"), "query.unwind.filter"))
     for at, stage in _items(query.get("aggregate"), "query.aggregate"):
         for field_at, field in _items(
             _member(_member(stage, "group"), "fields"), f"{at}.group.fields"
         ):
             conditions.extend(_items(_member(field, "conditions"), f"{field_at}.conditions"))
+        unwind_filter = _member(_member(stage, "unwind"), "filter")
+        conditions.extend(_items(unwind_filter, f"{at}.unwind.filter"))
     for where, condition in conditions:
         for key in ("v", "value"):
             value = _member(condition, key)

@@ -1,13 +1,17 @@
-"""The HTTP bindings of JobTask's rpcs, read from the proto's `google.api.http` annotations.
+"""The HTTP bindings of the served rpcs, read from their service descriptors' `google.api.http`
+annotations: 1.x's from the generated modules, 2.x's from the 2.x pool (`jobtask.lines.v2.wire`),
+whichever line the call layer serves.
 
 Paths, methods and bodies are the proto's, so the served routes, the OpenAPI document and the API
 document cannot disagree. Only plain `{field}` path variables and a body of `""` or `"*"` are
-supported (all SpaceONE's JobTask bindings are of that form); anything else fails at import.
+supported (all SpaceONE's JobTask bindings, of both lines, are of that form); anything else fails
+when the app is built.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -17,7 +21,6 @@ from google.protobuf.descriptor import Descriptor, MethodDescriptor, ServiceDesc
 from google.protobuf.message import Message
 
 from jobtask.rpcs import Rpc
-from spaceone.api.inventory.v1 import job_task_pb2
 
 _VARIABLE = re.compile(r"\{([^}]*)\}")
 _PLAIN_VARIABLE = re.compile(r"[a-z_][a-z0-9_]*")
@@ -78,6 +81,6 @@ def bindings_of(service: ServiceDescriptor) -> tuple[Binding, ...]:
     return tuple(found)
 
 
-BINDINGS: Final[tuple[Binding, ...]] = bindings_of(
-    job_task_pb2.DESCRIPTOR.services_by_name["JobTask"]
-)
+def served_bindings(services: Iterable[ServiceDescriptor]) -> tuple[Binding, ...]:
+    """The bindings of every service, in order; a service without any (the writer's) adds none."""
+    return tuple(binding for service in services for binding in bindings_of(service))
