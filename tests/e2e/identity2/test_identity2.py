@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import grpc
+import httpx
 import pytest
 from tests.e2e.identity.conftest import Cut, Service, start_jobtask, until_recovered
 from tests.e2e.identity.test_identity import forged
@@ -173,3 +174,51 @@ def test_identity_unreachable_is_unavailable_then_recovers(
         cut.cut()
         process.terminate()
         process.wait(timeout=20)
+
+
+# --- HTTP -----------------------------------------------------------------------------------
+
+
+def http(service2: Service, rpc: str, body: dict[str, Any], **headers: str) -> httpx.Response:
+    url = f"http://127.0.0.1:{service2.http_port}/inventory/v1/job-task/{rpc}"
+    return httpx.post(url, json=body, headers=headers, timeout=20)
+
+
+def test_over_http_a_bearer_or_token_header_scopes_as_over_grpc(
+    identity2: Tenants2, service2: Service
+) -> None:
+    member = http(service2, "list", {}, authorization=f"Bearer {identity2.token('member')}")
+    owner = http(service2, "list", {}, token=identity2.token("owner"))
+    system = http(
+        service2,
+        "list",
+        {},
+        token=identity2.system_token,
+        x_domain_id=identity2.domain_id,
+        x_workspace_id=identity2.workspace("two"),
+    )
+
+    assert member.status_code == owner.status_code == system.status_code == 200
+    assert ids(member.json()) == task_ids(identity2.where("one", "a"))
+    assert ids(owner.json()) == task_ids(identity2.where("one"))
+    assert ids(system.json()) == task_ids(identity2.where("two"))
+    outside = identity2.where("one", "c")[0]["job_task_id"]
+    got = http(service2, "get", {"job_task_id": outside}, token=identity2.token("member"))
+    assert got.status_code == 404
+    assert "ERROR_NOT_FOUND" in got.text
+
+
+def test_over_http_refusals_carry_spaceones_codes(identity2: Tenants2, service2: Service) -> None:
+    expired = http(service2, "list", {}, token=identity2.app("expired"))
+    nobody = http(service2, "list", {}, authorization=f"Bearer {identity2.token('nobody')}")
+    member = http(
+        service2, "delete", {"job_task_id": "job_task-x"}, token=identity2.token("member")
+    )
+    system = http(service2, "list", {}, token=identity2.system_token)
+
+    assert (expired.status_code, nobody.status_code, member.status_code) == (401, 403, 403)
+    assert "ERROR_AUTHENTICATE_FAILURE" in expired.text
+    assert "ERROR_PERMISSION_DENIED" in nobody.text
+    assert "ERROR_PERMISSION_DENIED" in member.text
+    assert system.status_code == 400
+    assert "ERROR_REQUIRED_PARAMETER" in system.text
