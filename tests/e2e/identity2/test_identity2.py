@@ -16,6 +16,8 @@ from tests.e2e.identity.test_identity import forged
 from tests.e2e.identity2.conftest import Tenants2, as_, line2
 from tests.support.client_2x import JobTaskClient2x
 
+from jobtask_internal.v1 import job_task_writer_pb2, job_task_writer_pb2_grpc
+
 # The first test starts identity 2.x and fills it (about 20 s, more on a busy machine).
 pytestmark = pytest.mark.timeout(300)
 
@@ -222,3 +224,57 @@ def test_over_http_refusals_carry_spaceones_codes(identity2: Tenants2, service2:
     assert "ERROR_PERMISSION_DENIED" in member.text
     assert system.status_code == 400
     assert "ERROR_REQUIRED_PARAMETER" in system.text
+
+
+# --- the writer -----------------------------------------------------------------------------
+
+
+def create(service2: Service, token: str, **fields: str) -> Any:
+    request = job_task_writer_pb2.CreateJobTaskRequest(job_id="job-identity2", **fields)
+    with grpc.insecure_channel(f"127.0.0.1:{service2.grpc_port}") as channel:
+        return job_task_writer_pb2_grpc.JobTaskWriterStub(channel).create(
+            request, metadata=as_(token), timeout=20
+        )
+
+
+def test_a_domain_admin_writes_into_its_domain_and_members_see_it(
+    identity2: Tenants2, service2: Service, jobtask2: JobTaskClient2x
+) -> None:
+    where = {"workspace_id": identity2.workspace("one"), "project_id": identity2.project("a")}
+
+    created = create(service2, identity2.token("admin"), **where)
+
+    assert created.domain_id == identity2.domain_id
+    got = jobtask2.get({"job_task_id": created.job_task_id}, as_(identity2.token("member")))
+    assert (got["workspace_id"], got["project_id"]) == (where["workspace_id"], where["project_id"])
+    assert (
+        jobtask2.delete({"job_task_id": created.job_task_id}, as_(identity2.token("owner"))) == {}
+    )
+
+
+def test_the_system_token_writes_into_the_domain_its_request_names(
+    identity2: Tenants2, service2: Service, jobtask2: JobTaskClient2x
+) -> None:
+    second = identity2.second["domain_id"]
+
+    created = create(service2, identity2.system_token, domain_id=second)
+
+    assert created.domain_id == second
+    admin = as_(identity2.second["admin"])
+    assert jobtask2.delete({"job_task_id": created.job_task_id}, admin) == {}
+
+
+@pytest.mark.parametrize(
+    ("who", "fields"),
+    [("owner", {}), ("member", {}), ("admin", {"domain_id": "second"}), ("nobody", {})],
+)
+def test_the_writer_is_denied_to_workspace_roles_and_other_domains(
+    identity2: Tenants2, service2: Service, who: str, fields: dict[str, str]
+) -> None:
+    if fields:
+        fields = {"domain_id": identity2.second["domain_id"]}
+
+    code, details = refused(create, service2, identity2.token(who), **fields)
+
+    assert code is grpc.StatusCode.PERMISSION_DENIED
+    assert details.startswith("ERROR_PERMISSION_DENIED: ")
