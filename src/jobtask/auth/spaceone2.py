@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from jobtask.auth.caches import TtlCache
@@ -90,7 +90,6 @@ class Caller2:
     permissions: tuple[str, ...]
     projects: tuple[str, ...]
     system: bool = False
-    token: str = field(default="", repr=False, compare=False)
 
     def authorize(self, rpc: str, project_id: str = "") -> Rule:
         """core's authorization handler: the rpc's role types, a non-empty `permissions` holding
@@ -173,7 +172,7 @@ class Spaceone2Auth:
         """The caller of `token` (a system token's domain is what its calls name)."""
         claims = verified_claims(self._keys, token, leeway=LEEWAY_SECONDS)
         if text_claim(claims, "typ") == SYSTEM_TOKEN:
-            return Caller2("", "", "", (), (), system=True, token=token)
+            return Caller2("", "", "", (), (), system=True)
         if claims.get("ver") != VERSION:
             raise Unauthenticated("invalid token version.")
         domain_id = text_claim(claims, "did")
@@ -182,7 +181,7 @@ class Spaceone2Auth:
             grant = self._check_app(text_claim(claims, "jti"), domain_id)
             permissions, projects = grant.permissions, grant.projects
         role_type, workspace_id = text_claim(claims, "rol"), text_claim(claims, "wid")
-        return Caller2(domain_id, role_type, workspace_id, permissions, projects, token=token)
+        return Caller2(domain_id, role_type, workspace_id, permissions, projects)
 
     def _check_app(self, client_id: str, domain_id: str) -> AppGrant:
         if self._identity is None:  # keys from files only: nobody to ask about the app
