@@ -58,7 +58,7 @@ def task_ids(tasks: list[dict[str, Any]]) -> set[str]:
 
 @pytest.mark.parametrize(
     ("user", "where"),
-    [("admin", None), ("owner", ("one",)), ("member", ("one", "a")), ("bare", ("one", "z"))],
+    [("admin", None), ("member", ("one", "a"))],  # the other roles: over gRPC, quicker
 )
 def test_each_users_spacectl_lists_its_scope(
     identity2: Tenants2,
@@ -70,13 +70,7 @@ def test_each_users_spacectl_lists_its_scope(
 
     out = spacectl("list", "inventory.JobTask", "-s", "-created_at", "-l", "100", "-o", "json")
 
-    if where is None:
-        expected = identity2.tasks
-    elif where[1:] == ("z",):
-        expected = []  # a member of no project
-    else:
-        expected = identity2.where(*where)
-    assert ids(out) == task_ids(expected)
+    assert ids(out) == task_ids(identity2.tasks if where is None else identity2.where(*where))
 
 
 def test_an_apps_client_secret_as_api_key(
