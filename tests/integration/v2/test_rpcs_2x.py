@@ -213,3 +213,52 @@ def test_stat_needs_a_query_with_aggregate_or_distinct(
 
     assert code is grpc.StatusCode.INVALID_ARGUMENT
     assert details == f"ERROR_REQUIRED_PARAMETER: Required parameter. (key = {missing})"
+
+
+@pytest.mark.parametrize(
+    ("condition", "code", "sent"),
+    [
+        (
+            {"k": "status", "v": ["SUCCESS"], "o": "eq"},
+            "ERROR_OPERATOR_VALUE_TYPE: Value of operator 'eq' must not be a list.",
+            '{"key": "status", "value": ["SUCCESS"], "operator": "eq"}',
+        ),
+        (
+            {"k": "status", "v": "SUCCESS", "o": "in"},
+            "ERROR_OPERATOR_LIST_VALUE_TYPE: Value of operator 'in' must be a non-empty list.",
+            '{"key": "status", "value": "SUCCESS", "operator": "in"}',
+        ),
+    ],
+)
+@pytest.mark.parametrize("rpc", ["list", "stat"])
+def test_a_condition_of_the_wrong_shape_is_shown_as_json_not_a_python_repr(
+    client_2x: JobTaskClient2x, rpc: str, condition: dict[str, Any], code: str, sent: str
+) -> None:
+    query = {"filter": [condition], **({"distinct": "status"} if rpc == "stat" else {})}
+
+    refused_code, details = _refused(lambda: client_2x.call(rpc, {"query": query}))
+
+    assert refused_code is grpc.StatusCode.INVALID_ARGUMENT
+    assert details == f"{code} (condition = {sent})"
+
+
+def test_stat_dates_are_bucketed_in_the_calls_timezone_and_rendered_as_strings(
+    client_2x: JobTaskClient2x,
+) -> None:
+    query = {
+        "filter": [{"k": "job_task_id", "v": TASK_ID, "o": "eq"}],
+        "aggregate": [
+            {
+                "group": {
+                    "keys": [{"key": "created_at", "name": "day", "date_format": "%Y-%m-%d %H"}],
+                    "fields": [{"key": "created_at", "name": "last", "operator": "max"}],
+                }
+            }
+        ],
+    }
+    seoul = [*scope_metadata(DOMAIN), ("timezone", "Asia/Seoul")]
+
+    answer = client_2x.stat({"query": query}, seoul)
+
+    # 2023-01-05 09:00:00.120 UTC is 18:00 in Seoul; a date is a string, never INTERNAL.
+    assert answer == {"results": [{"day": "2023-01-05 18", "last": "2023-01-05T09:00:00.120Z"}]}
