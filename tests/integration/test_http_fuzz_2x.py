@@ -14,7 +14,6 @@ import pytest
 import schemathesis
 
 from jobtask.auth.security import load_security
-from jobtask.domain import field_kind
 from jobtask.edges.http.app import api_document
 from jobtask.edges.http.server import HttpServer
 from jobtask.lines.v2 import wire
@@ -54,11 +53,9 @@ def test_no_request_is_answered_with_a_server_error(case: Any, base_url: str) ->
     settle_deadlines(case)
     # Without the seeded domain a call stops at "domain_id is required" or finds nothing; with
     # it, the generated queries and stages reach the database. The workspace header is left as
-    # generated, once tasks are stored by workspace (until then it is UNIMPLEMENTED by design).
+    # generated.
     headers = dict(case.headers or {})
     if case.path.startswith("/inventory/") and isinstance(headers.get("x_domain_id", ""), str):
         headers["x_domain_id"] = DOMAIN
-    if field_kind("workspace_id") is None:
-        headers.pop("x_workspace_id", None)
     case.headers = headers
     case.call_and_validate(base_url=base_url, checks=CHECKS, timeout=15)

@@ -42,7 +42,7 @@ def _heard(call: Invocation) -> dict[str, str]:
 def _get(scope: Scope, request: Message, call: Invocation) -> Message:
     job_task_id = wire.job_task_request(request).job_task_id
     if job_task_id == "job-task-missing":
-        raise NotFound({"job_task_id": job_task_id}, tuples=False)
+        raise NotFound({"job_task_id": job_task_id})
     heard = _heard(call)
     return wire.JobTaskInfo(
         job_task_id=job_task_id,

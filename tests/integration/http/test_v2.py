@@ -6,6 +6,8 @@ SpaceONE's `ERROR_*` codes, never a 500."""
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from jobtask.calls.status import Code
 from jobtask.edges.http.app import api_document
 from jobtask.edges.http.status import HTTP_STATUS
 from jobtask.lines.v2 import wire
+from jobtask.observability.logs import JsonFormatter
 from jobtask.settings import Settings
 from tests.support.client_2x import RPCS, JobTaskClient2x, Metadata, scope_metadata
 from tests.support.dataset import DOMAIN, FULL_VIEW_OF_FIRST, OTHER_DOMAIN, ids, tasks_in
@@ -36,9 +39,9 @@ PATH = "/inventory/v1/job-task/{}"
 
 
 def _start(settings: Settings, **overrides: Any) -> Application:
-    local = settings.model_copy(
-        update={"spaceone_api": 2, "http_host": "127.0.0.1", "http_port": 0, **overrides}
-    )
+    # No metrics endpoint (METRICS_PORT=0): its fixed port may be another server's.
+    update = {"spaceone_api": 2, "http_host": "127.0.0.1", "http_port": 0, "metrics_port": 0}
+    local = settings.model_copy(update={**update, **overrides})
     application = build(local, load_security(local))
     application.start()
     return application
@@ -177,6 +180,64 @@ def test_a_workspace_header_reaches_the_calls_scope_as_its_metadata_does(
         assert _over_http(http, rpc, request, metadata) == _over_grpc(
             grpc_2x, rpc, request, metadata
         )
+
+
+HERE, THERE = "workspace-here", "workspace-there"
+IN_WORKSPACES = {"job_task-aaaa0000a001": HERE, "job_task-aaaa0000a002": THERE}
+
+
+@pytest.fixture
+def in_workspaces(raw_collection: Any) -> None:
+    """Two more tasks of DOMAIN, one in each workspace (the seeded ones are in none)."""
+    first = tasks_in(DOMAIN)[0]
+    raw_collection.insert_many(
+        [
+            {**first, "job_task_id": job_task_id, "workspace_id": workspace_id}
+            for job_task_id, workspace_id in IN_WORKSPACES.items()
+        ]
+    )
+
+
+@pytest.mark.usefixtures("in_workspaces")
+def test_the_x_workspace_id_header_scopes_every_rpc_to_its_workspace(
+    http: httpx.Client, grpc_2x: JobTaskClient2x
+) -> None:
+    here = scope_metadata(DOMAIN, HERE)
+    there_id = next(i for i, w in IN_WORKSPACES.items() if w == THERE)
+    here_id = next(i for i, w in IN_WORKSPACES.items() if w == HERE)
+    calls: list[tuple[str, dict[str, Any]]] = [
+        ("list", {}),
+        ("list", {"workspace_id": THERE}),  # a filter cannot widen the scope
+        ("list", {"query": {"filter_or": [{"k": "workspace_id", "v": THERE, "o": "eq"}]}}),
+        ("get", {"job_task_id": here_id}),
+        ("get", {"job_task_id": there_id}),
+        ("stat", {"query": {"distinct": "workspace_id"}}),
+        ("delete", {"job_task_id": there_id}),
+    ]
+
+    answers = [_over_http(http, rpc, request, here) for rpc, request in calls]
+
+    listed = [{t["job_task_id"] for t in body.get("results", [])} for _, body in answers[:3]]
+    assert listed == [{here_id}, set(), set()]
+    assert answers[3][0] == 200
+    assert answers[3][1]["workspace_id"] == HERE
+    assert [answers[4][0], answers[6][0]] == [404, 404]
+    assert answers[5] == (200, {"results": [HERE]})
+    for (rpc, request), answer in zip(calls, answers, strict=True):
+        assert answer == _over_grpc(grpc_2x, rpc, request, here)
+
+
+@pytest.mark.usefixtures("in_workspaces")
+def test_without_the_workspace_header_a_domain_caller_sees_every_workspace(
+    http: httpx.Client,
+) -> None:
+    response = http.post(
+        PATH.format("list"), json={"workspace_id": THERE}, headers={"x_domain_id": DOMAIN}
+    )
+
+    assert {t["job_task_id"] for t in response.json()["results"]} == {
+        i for i, w in IN_WORKSPACES.items() if w == THERE
+    }
 
 
 def test_get_renders_the_full_2x_view(http: httpx.Client) -> None:
@@ -432,3 +493,26 @@ def test_each_operation_takes_its_request_as_the_body_and_the_scope_headers(
         assert {p["in"] for p in operation["parameters"]} == {"header"}
         expected = {"x_domain_id", "x_workspace_id", "x-request-timeout", "grpc-timeout"}
         assert headers == (expected | {"timezone"} if rpc == "stat" else expected)
+
+
+def test_each_2x_http_call_is_one_log_line_with_the_domain_its_header_named(
+    http: httpx.Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="jobtask.calls")
+    headers = {"x_domain_id": DOMAIN, "x-request-id": "req-2x-1"}
+
+    http.post(PATH.format("list"), json={"query": {"page": {"limit": 2}}}, headers=headers)
+    http.post(PATH.format("get"), json={"job_task_id": TASK_ID})
+
+    formatter = JsonFormatter()
+    listed, refused = (
+        json.loads(formatter.format(r)) for r in caplog.records if r.name == "jobtask.calls"
+    )
+    assert (listed["transport"], listed["method"], listed["http_status"]) == ("http", "list", 200)
+    assert (listed["request_id"], listed["domain_id"], listed["result_count"]) == (
+        "req-2x-1",
+        DOMAIN,
+        2,
+    )
+    assert (refused["http_status"], refused["error_code"]) == (400, "ERROR_REQUIRED_PARAMETER")
+    assert "domain_id" not in refused
