@@ -71,9 +71,10 @@ def build_writer(settings: Settings, repository: MongoJobTaskRepository) -> JobT
 
 
 def describe_security(settings: Settings, security: Security) -> None:
-    if security.spaceone is not None:
+    if security.spaceone is not None or security.spaceone2 is not None:
         log.info(
-            "authentication on: SpaceONE identity tokens (AUTH_MODE=spaceone), identity %s",
+            "authentication on: SpaceONE identity %s tokens (AUTH_MODE=spaceone), identity %s",
+            "2.x" if security.spaceone2 is not None else "1.x",
             settings.identity_endpoint or "not asked (IDENTITY_JWKS only)",
         )
     elif security.verifier is None:

@@ -5,6 +5,7 @@ own identity 2.x answers the same in tests/e2e/identity2."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from concurrent import futures
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from pydantic import SecretStr
 
 from jobtask.auth.security import load_security
 from jobtask.auth.spaceone2 import AppGrant
-from jobtask.bootstrap import identity_client
+from jobtask.bootstrap import describe_security, identity_client
 from jobtask.clients.identity import IdentityClient2
 from jobtask.errors import IdentityUnavailable, PermissionDenied, Unauthenticated
 from jobtask.settings import Settings
@@ -125,7 +126,7 @@ def test_identity_unreachable_is_unavailable() -> None:
 
 
 def test_a_2x_process_with_spaceone_identity_asks_identity_2x(
-    identity: tuple[FakeIdentity2, str],
+    identity: tuple[FakeIdentity2, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     _, endpoint = identity
     settings = Settings(
@@ -143,4 +144,7 @@ def test_a_2x_process_with_spaceone_identity_asks_identity_2x(
     assert (security.spaceone, security.verifier) == (None, None)
     assert security.spaceone2 is not None
     assert client.public_key("domain-1") == '{"kty": "RSA"}'  # with SPACEONE_TOKEN: answered
+    with caplog.at_level(logging.INFO, logger="jobtask"):
+        describe_security(settings, security)
+    assert "authentication on: SpaceONE identity 2.x tokens" in caplog.text
     client.close()
