@@ -210,11 +210,6 @@ class JobTaskService:
         self.limits = limits
         self._clock = clock
 
-    @property
-    def max_page_size(self) -> int:
-        """The largest page a list answers (MAX_PAGE_SIZE; the 2.x line's default page)."""
-        return self._max_page_size
-
     def get(
         self,
         scope: Scope,
