@@ -19,8 +19,10 @@ GENERATED := src/spaceone src/jobtask_internal $(PROTO_V2_SET)
 # for the real-client tier in tests/e2e/clients (2.0: the 2.x line's, issue #23).
 CLIENT_LINES := 1.10 1.12 2.0
 CLIENT_VENVS := $(CLIENT_LINES:%=.venv-clients/%/.installed)
-# SpaceONE's own identity service (spaceone-identity 1.10 on mongomock), for tests/e2e/identity.
+# SpaceONE's own identity service (spaceone-identity 1.10 on mongomock), for tests/e2e/identity;
+# and identity 2.x (spaceone-identity 2.0.227), for tests/e2e/identity2.
 IDENTITY_VENV := .venv-identity
+IDENTITY2_VENV := .venv-identity2
 # The image's runtime, built as the Dockerfile builds it (`make image-check`).
 IMAGE_VENV := .venv-image
 # A Python 3.11 that a non-root user can run, as the image's /usr/local/bin/python (one under a
@@ -36,7 +38,7 @@ GRPCURL := $(TOOLS)/grpcurl
 GOJQ_VERSION := v0.12.17
 JQ := $(if $(shell command -v jq),,$(TOOLS)/jq)
 
-.PHONY: clients clients-lock identity identity-lock install tools image-venv image-check proto proto-check fmt lint unit contract integration e2e test run db db-stop demo bench reliability lock clean
+.PHONY: clients clients-lock identity identity-lock identity2-lock install tools image-venv image-check proto proto-check fmt lint unit contract integration e2e test run db db-stop demo bench reliability lock clean
 
 install: $(VENV)/.installed $(VENV)/.checkout-on-path
 
@@ -156,7 +158,7 @@ clients-lock:  ## re-resolve the client stacks and pin everything they install i
 			> requirements/clients/$$line.lock && touch .venv-clients/$$line/.installed || exit 1; \
 	done
 
-identity: $(IDENTITY_VENV)/.installed  ## SpaceONE identity's venv (.venv-identity) for tests/e2e/identity
+identity: $(IDENTITY_VENV)/.installed $(IDENTITY2_VENV)/.installed  ## SpaceONE identity's venvs (.venv-identity: 1.10, .venv-identity2: 2.0) for tests/e2e/identity, identity2
 
 $(IDENTITY_VENV)/.installed: requirements/identity/identity.txt requirements/identity/identity.lock requirements/clients/constraints.txt
 	rm -rf $(IDENTITY_VENV)
@@ -170,6 +172,19 @@ identity-lock:  ## re-resolve identity's stack and pin everything it installs in
 	$(IDENTITY_VENV)/bin/pip install -q -c requirements/clients/constraints.txt -r requirements/identity/identity.txt && \
 	{ echo "# pip freeze of .venv-identity after 'make identity-lock'"; $(IDENTITY_VENV)/bin/pip freeze; } \
 		> requirements/identity/identity.lock && touch $(IDENTITY_VENV)/.installed
+
+$(IDENTITY2_VENV)/.installed: requirements/identity/2.0.txt requirements/identity/2.0.lock
+	rm -rf $(IDENTITY2_VENV)
+	$(PYTHON) -m venv $(IDENTITY2_VENV)
+	$(IDENTITY2_VENV)/bin/pip install -q --disable-pip-version-check \
+		-c requirements/identity/2.0.lock -r requirements/identity/2.0.txt
+	touch $@
+
+identity2-lock:  ## re-resolve identity 2.x's stack and pin everything it installs into requirements/identity/2.0.lock
+	rm -rf $(IDENTITY2_VENV) && $(PYTHON) -m venv $(IDENTITY2_VENV) && \
+	$(IDENTITY2_VENV)/bin/pip install -q -r requirements/identity/2.0.txt && \
+	{ echo "# pip freeze of .venv-identity2 after 'make identity2-lock'"; $(IDENTITY2_VENV)/bin/pip freeze; } \
+		> requirements/identity/2.0.lock && touch $(IDENTITY2_VENV)/.installed
 
 # --no-emit-find-links: a machine's own wheel directory (PIP_FIND_LINKS) never lands in the pins.
 # The runtime pins (the image's) are the dev pins' versions of the runtime dependencies: what was tested.
@@ -364,4 +379,4 @@ reliability: install  ## load, SIGTERM under load, outages, fuzz and hostile cal
 	$(BIN)/python tools/reliability.py $(RELIABILITY_ARGS)
 
 clean:
-	rm -rf $(VENV) $(IMAGE_VENV) .venv-clients $(IDENTITY_VENV) .tools .pytest_cache .mypy_cache .ruff_cache tools/devdb/target
+	rm -rf $(VENV) $(IMAGE_VENV) .venv-clients $(IDENTITY_VENV) $(IDENTITY2_VENV) .tools .pytest_cache .mypy_cache .ruff_cache tools/devdb/target

@@ -18,7 +18,7 @@ from typing import Protocol
 from jobtask.auth.permissions import Access
 from jobtask.auth.security import Security
 from jobtask.calls.handlers import Calls
-from jobtask.clients.identity import IdentityClient
+from jobtask.clients.identity import IdentityClient, IdentityClient2
 from jobtask.edges.grpc.server import RunningServer, build_server
 from jobtask.edges.http.server import HttpServer, build_http_server
 from jobtask.errors import JobTaskError
@@ -36,10 +36,14 @@ from jobtask.storage import MongoJobTaskRepository, connect_with, failure_detail
 log = logging.getLogger("jobtask")
 
 
-def identity_client(settings: Settings) -> IdentityClient | None:
-    """The identity client AUTH_MODE=spaceone asks, when IDENTITY_ENDPOINT names one."""
+def identity_client(settings: Settings) -> IdentityClient | IdentityClient2 | None:
+    """The identity client AUTH_MODE=spaceone asks, when IDENTITY_ENDPOINT names one: of identity
+    2.x on the 2.x line (asking with the service's system token), else of 1.x."""
     if settings.auth_enabled and settings.auth_mode == "spaceone" and settings.identity_endpoint:
-        return IdentityClient(settings.identity_endpoint, timeout=settings.identity_timeout_seconds)
+        endpoint, timeout = settings.identity_endpoint, settings.identity_timeout_seconds
+        if settings.spaceone_api == 2:
+            return IdentityClient2(endpoint, settings.identity_system_token, timeout=timeout)
+        return IdentityClient(endpoint, timeout=timeout)
     return None
 
 
@@ -74,9 +78,10 @@ def build_writer(settings: Settings, repository: MongoJobTaskRepository) -> JobT
 
 
 def describe_security(settings: Settings, security: Security) -> None:
-    if security.spaceone is not None:
+    if security.spaceone is not None or security.spaceone2 is not None:
         log.info(
-            "authentication on: SpaceONE identity tokens (AUTH_MODE=spaceone), identity %s",
+            "authentication on: SpaceONE identity %s tokens (AUTH_MODE=spaceone), identity %s",
+            "2.x" if security.spaceone2 is not None else "1.x",
             settings.identity_endpoint or "not asked (IDENTITY_JWKS only)",
         )
     elif security.verifier is None:

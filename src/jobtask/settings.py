@@ -134,6 +134,10 @@ class Settings(BaseSettings):
     identity_verify_ttl_seconds: float = Field(default=10, ge=0, le=3600)
     identity_verify_cache_size: int = Field(default=10_000, ge=0, le=10_000_000)
     identity_check_api_keys: bool = True
+    # AUTH_MODE=spaceone on the 2.x line (SPACEONE_API=2): the system token the service asks
+    # identity 2.x with (Domain.get_public_key, App.check), as SpaceONE 2.x services send their
+    # TOKEN; unset: SPACEONE_TOKEN. App.check answers are kept as Authorization.verify's above.
+    identity_token: SecretStr = Field(default=SecretStr(""))
     # TLS: the server's certificate and key (empty: plaintext). With a client CA, the writer
     # service is served with mutual TLS on WRITER_GRPC_PORT only, and refused on GRPC_PORT.
     tls_cert_file: str = ""
@@ -174,7 +178,8 @@ class Settings(BaseSettings):
     # REMOTE_URL name, as SpaceONE's charts mount them. They give MONGODB_URI, MONGODB_DATABASE,
     # MONGODB_MAX_POOL_SIZE, SPACEONE_TOKEN and IDENTITY_ENDPOINT; an environment variable wins.
     spaceone_config_file: str = ""
-    # SpaceONE's system token (TOKEN in SpaceONE's files). Read and kept; nothing sends it yet.
+    # SpaceONE's system token (TOKEN in SpaceONE's files): identity 2.x is asked with it when
+    # IDENTITY_TOKEN is unset.
     spaceone_token: SecretStr = Field(default=SecretStr(""))
     # The SpaceONE API line this process serves (1: spaceone.api.inventory.v1 as SpaceONE 1.x
     # serves it; 2: as SpaceONE 2.x does, its scope from the caller: docs/spaceone-2x.md). One
@@ -218,12 +223,20 @@ class Settings(BaseSettings):
     @classmethod
     def _served_line(cls, value: int, info: ValidationInfo) -> int:
         spaceone = info.data.get("auth_enabled") and info.data.get("auth_mode") == "spaceone"
-        if value == 2 and spaceone:
-            raise ValueError(
-                "the 2.x line does not take SpaceONE identity's tokens yet (AUTH_MODE=spaceone): "
-                "use AUTH_MODE=jwt, or AUTH_ENABLED=false with x_domain_id metadata"
-            )
+        if value == 2 and spaceone and info.data.get("identity_endpoint"):
+            tokens = (info.data.get("identity_token"), info.data.get("spaceone_token"))
+            if not any(token is not None and token.get_secret_value() for token in tokens):
+                raise ValueError(
+                    "AUTH_MODE=spaceone on the 2.x line asks identity with the service's system "
+                    "token, which identity 2.x requires: set IDENTITY_TOKEN (or SPACEONE_TOKEN)"
+                )
         return value
+
+    @property
+    def identity_system_token(self) -> str:
+        """The token identity 2.x is asked with: IDENTITY_TOKEN, else SPACEONE_TOKEN."""
+        token = self.identity_token.get_secret_value() or self.spaceone_token.get_secret_value()
+        return token.strip()
 
     @field_validator("log_level")
     @classmethod

@@ -186,10 +186,12 @@ def test_spaceone_api_is_1_or_2(monkeypatch: pytest.MonkeyPatch, value: str, val
             Settings()
 
 
-def test_spaceone_api_2_with_spaceone_identity_is_one_start_up_line(
+def test_spaceone_api_2_with_identity_needs_a_system_token(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.delenv("SPACEONE_CONFIG_FILE", raising=False)
+    monkeypatch.delenv("IDENTITY_TOKEN", raising=False)
+    monkeypatch.delenv("SPACEONE_TOKEN", raising=False)
     monkeypatch.setenv("SPACEONE_API", "2")
     monkeypatch.setenv("AUTH_ENABLED", "true")
     monkeypatch.setenv("AUTH_MODE", "spaceone")
@@ -197,9 +199,28 @@ def test_spaceone_api_2_with_spaceone_identity_is_one_start_up_line(
     assert load_settings() is None
     [line] = capsys.readouterr().err.splitlines()
     assert line == (
-        "jobtask: invalid SPACEONE_API='2': Value error, the 2.x line does not take SpaceONE "
-        "identity's tokens yet (AUTH_MODE=spaceone): use AUTH_MODE=jwt, or AUTH_ENABLED=false "
-        "with x_domain_id metadata"
+        "jobtask: invalid SPACEONE_API='2': Value error, AUTH_MODE=spaceone on the 2.x line asks "
+        "identity with the service's system token, which identity 2.x requires: set "
+        "IDENTITY_TOKEN (or SPACEONE_TOKEN)"
     )
     monkeypatch.setenv("SPACEONE_API", "1")
-    assert Settings().auth_mode == "spaceone"
+    assert Settings().auth_mode == "spaceone"  # 1.x identity asks for none
+
+
+@pytest.mark.parametrize("variable", ["IDENTITY_TOKEN", "SPACEONE_TOKEN"])
+def test_identity_2x_is_asked_with_identity_token_else_spaceone_token(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.delenv("SPACEONE_CONFIG_FILE", raising=False)
+    monkeypatch.delenv("IDENTITY_TOKEN", raising=False)
+    monkeypatch.delenv("SPACEONE_TOKEN", raising=False)
+    for name, value in {
+        "SPACEONE_API": "2",
+        "AUTH_ENABLED": "true",
+        "AUTH_MODE": "spaceone",
+    }.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("IDENTITY_ENDPOINT", "grpc://identity:50051")
+    monkeypatch.setenv(variable, " system-token ")
+
+    assert Settings().identity_system_token == "system-token"

@@ -19,6 +19,7 @@ from typing import Any, Final
 from jobtask.auth.jwt import ADMIN, READ, WRITE, Caller
 from jobtask.auth.security import Security
 from jobtask.auth.spaceone import PROJECT, Api, SpaceoneAuth, SpaceoneCaller
+from jobtask.auth.spaceone2 import Caller2
 from jobtask.errors import PermissionDenied, RequiredParameter, Unauthenticated
 from jobtask.rpcs import (
     CANCEL,
@@ -36,6 +37,8 @@ from jobtask.rpcs import (
 from jobtask.scope import Scope
 
 Metadata = Iterable[tuple[str, str | bytes]]
+# Who calls, as each authentication mode names it (None: no authentication).
+Authenticated = Caller | SpaceoneCaller | Caller2
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +150,18 @@ def spaceone_scope(auth: SpaceoneAuth, rpc: str, request: Any, caller: SpaceoneC
     return Scope(domain_id, access.projects)
 
 
+def spaceone2_scope(rpc: str, request: Any, caller: Caller2, claim: Claim) -> Scope:
+    """AUTH_MODE=spaceone on the 2.x line: the token's own claims (identity is not asked), of
+    what the call names (`claim`: a system token's domain and workspace)."""
+    return caller.scope(
+        rpc,
+        project_id=_requested_project(request),
+        domain_id=claim.domain_id,
+        workspace_id=claim.workspace_id,
+        required=claim.required,
+    )
+
+
 def _collector(rpc: str) -> bool:
     rule = RULES.get(rpc)
     return rule is not None and rule.collector
@@ -159,17 +174,18 @@ class Access:
     def __init__(self, security: Security) -> None:
         self._verifier = security.verifier
         self._spaceone = security.spaceone
+        self._spaceone2 = security.spaceone2
         self._mutual_tls = security.mutual_tls
 
     @property
     def may_block(self) -> bool:
         """Whether authenticating may wait on the network (AUTH_MODE=spaceone asks identity for a
-        domain's key): an event loop runs it on a worker thread."""
-        return self._spaceone is not None
+        domain's key, and 2.x for an app's grant): an event loop runs it on a worker thread."""
+        return self._spaceone is not None or self._spaceone2 is not None
 
     def authenticate(
         self, rpc: str, metadata: Metadata, *, client_certificate: bool = False
-    ) -> Caller | SpaceoneCaller | None:
+    ) -> Authenticated | None:
         """The caller its token names; None without authentication. With mutual TLS a writer
         call must come with a (verified) client certificate."""
         if self._mutual_tls and _collector(rpc) and not client_certificate:
@@ -178,6 +194,8 @@ class Access:
             )
         if self._spaceone is not None:  # may ask identity for the domain's key
             return self._spaceone.authenticate(token_of(metadata))
+        if self._spaceone2 is not None:  # the same, and App.check for an app
+            return self._spaceone2.authenticate(token_of(metadata))
         if self._verifier is not None:
             return self._verifier.verify(token_of(metadata))
         return None
@@ -186,13 +204,15 @@ class Access:
         self,
         rpc: str,
         request: Any,
-        caller: Caller | SpaceoneCaller | None,
+        caller: Authenticated | None,
         claim: Claim | None = None,
     ) -> Scope:
         """What the call may touch, of what it `claim`s (by default the request's `domain_id`;
         identity's verdict needs the request's domain and project)."""
         if isinstance(caller, SpaceoneCaller) and self._spaceone is not None:
             return spaceone_scope(self._spaceone, rpc, request, caller)
+        if isinstance(caller, Caller2):
+            return spaceone2_scope(rpc, request, caller, claim or request_claim(request))
         if isinstance(caller, Caller):
             return authorize(caller, rpc, request, claim)
         claim = claim or request_claim(request)

@@ -4,11 +4,13 @@ JWT verification, SpaceONE identity, TLS; each configured file checked at start-
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from jobtask.auth.caches import RateLimit
 from jobtask.auth.files import ConfigurationError, read_configured
 from jobtask.auth.jwt import TokenVerifier, load_public_keys
-from jobtask.auth.spaceone import Identity, KeyStore, SpaceoneAuth, parse_jwks
+from jobtask.auth.spaceone import Identity, KeySource, KeyStore, SpaceoneAuth, parse_jwks
+from jobtask.auth.spaceone2 import Identity2, Spaceone2Auth
 from jobtask.auth.tls import TlsFiles, load_tls
 from jobtask.settings import Settings
 
@@ -16,19 +18,21 @@ from jobtask.settings import Settings
 @dataclass(frozen=True)
 class Security:
     """What the server enforces: tokens when a verifier is set (AUTH_MODE=jwt) or SpaceONE's when
-    `spaceone` is (AUTH_MODE=spaceone), TLS when files are."""
+    `spaceone` (AUTH_MODE=spaceone) or, on the 2.x line, `spaceone2` is; TLS when files are."""
 
     verifier: TokenVerifier | None = None
     tls: TlsFiles | None = None
     spaceone: SpaceoneAuth | None = None
+    spaceone2: Spaceone2Auth | None = None
 
     @property
     def mutual_tls(self) -> bool:
         return self.tls is not None and self.tls.client_ca is not None
 
 
-def load_spaceone(settings: Settings, identity: Identity | None) -> SpaceoneAuth:
-    """AUTH_MODE=spaceone: the JWKS files read and checked, identity (when configured) asked."""
+def load_key_store(settings: Settings, identity: KeySource | None) -> KeyStore:
+    """AUTH_MODE=spaceone's domain keys (either line's): the JWKS files read and checked,
+    identity (when configured) asked."""
     if settings.identity_endpoint and identity is None:
         # Never silently weaker: without the client, calls would skip Authorization.verify.
         raise ConfigurationError(
@@ -43,7 +47,7 @@ def load_spaceone(settings: Settings, identity: Identity | None) -> SpaceoneAuth
     rate = RateLimit(
         settings.identity_lookups_per_second, max(1, int(settings.identity_lookups_per_second))
     )
-    keys = KeyStore(
+    return KeyStore(
         identity,
         files,
         ttl=settings.identity_key_ttl_seconds,
@@ -51,8 +55,12 @@ def load_spaceone(settings: Settings, identity: Identity | None) -> SpaceoneAuth
         refresh_interval=settings.identity_key_refresh_seconds,
         rate=rate,
     )
+
+
+def load_spaceone(settings: Settings, identity: Identity | None) -> SpaceoneAuth:
+    """AUTH_MODE=spaceone on the 1.x line."""
     return SpaceoneAuth(
-        keys,
+        load_key_store(settings, identity),
         identity,
         verify_ttl=settings.identity_verify_ttl_seconds,
         verify_size=settings.identity_verify_cache_size,
@@ -60,15 +68,30 @@ def load_spaceone(settings: Settings, identity: Identity | None) -> SpaceoneAuth
     )
 
 
-def load_security(settings: Settings, identity: Identity | None = None) -> Security:
+def load_spaceone2(settings: Settings, identity: Identity2 | None) -> Spaceone2Auth:
+    """AUTH_MODE=spaceone on the 2.x line (SPACEONE_API=2)."""
+    return Spaceone2Auth(
+        load_key_store(settings, identity),
+        identity,
+        app_ttl=settings.identity_verify_ttl_seconds,
+        app_size=settings.identity_verify_cache_size,
+    )
+
+
+def load_security(settings: Settings, identity: Identity | Identity2 | None = None) -> Security:
     """Reads and checks each configured key and certificate; ConfigurationError names a bad one.
 
-    `identity`: the client AUTH_MODE=spaceone asks (`jobtask.clients.identity` makes it)."""
-    spaceone = None
+    `identity`: the client AUTH_MODE=spaceone asks (`jobtask.clients.identity` makes the one of
+    the line served)."""
+    spaceone = spaceone2 = None
     if settings.auth_enabled and settings.auth_mode == "spaceone":
-        spaceone = load_spaceone(settings, identity)
+        if settings.spaceone_api == 2:
+            # The client of the line served (`jobtask.bootstrap.identity_client`).
+            spaceone2 = load_spaceone2(settings, cast("Identity2 | None", identity))
+        else:
+            spaceone = load_spaceone(settings, cast("Identity | None", identity))
     verifier = None
-    if settings.auth_enabled and spaceone is None:
+    if settings.auth_enabled and settings.auth_mode == "jwt":
         verifier = TokenVerifier(
             load_public_keys(settings.auth_public_key_files),
             audience=settings.auth_audience,
@@ -78,4 +101,4 @@ def load_security(settings: Settings, identity: Identity | None = None) -> Secur
     tls = None
     if settings.tls_cert_file:
         tls = load_tls(settings.tls_cert_file, settings.tls_key_file, settings.tls_client_ca_file)
-    return Security(verifier, tls, spaceone)
+    return Security(verifier, tls, spaceone, spaceone2)

@@ -95,15 +95,21 @@ class Access:
     projects: frozenset[str] | None  # PROJECT: only these; None: the whole domain
 
 
-class Identity(Protocol):
-    """SpaceONE identity, as `jobtask.clients.identity` asks it. Each raises IdentityUnavailable
-    when identity cannot be reached or fails, Unauthenticated/PermissionDenied when it says no."""
+class KeySource(Protocol):
+    """Where a domain's public key comes from (identity 1.x or 2.x): IdentityUnavailable when
+    identity cannot be reached or fails, Unauthenticated when it does not know the domain."""
 
     endpoint: str
 
     def public_key(self, domain_id: str) -> str:
         """Domain.get_public_key: the domain's JWK (JSON text)."""
         ...
+
+
+class Identity(KeySource, Protocol):
+    """SpaceONE identity 1.x, as `jobtask.clients.identity` asks it. Each raises
+    IdentityUnavailable when identity cannot be reached or fails, Unauthenticated/PermissionDenied
+    when it says no."""
 
     def verify(self, token: str, api: Api, domain_id: str, project_id: str) -> Grant:
         """Authorization.verify, sent with the caller's token."""
@@ -152,7 +158,7 @@ class KeyStore:
 
     def __init__(
         self,
-        identity: Identity | None,
+        identity: KeySource | None,
         files: Mapping[str, Sequence[jwt.PyJWK]],
         *,
         ttl: float,
@@ -215,10 +221,10 @@ def _unverified_domain(token: str) -> str:
     return domain_id
 
 
-def _decode(token: str, keys: Sequence[jwt.PyJWK]) -> dict[str, Any] | None:
+def _decode(token: str, keys: Sequence[jwt.PyJWK], leeway: float) -> dict[str, Any] | None:
     """The verified claims; None when no key's signature matches. Expired, not yet valid or
-    otherwise invalid: Unauthenticated. As python-jose in core: `aud` and `iat` are not checked,
-    `exp` and `nbf` are when present, without leeway."""
+    otherwise invalid: Unauthenticated. As core (python-jose in 1.x, jwcrypto in 2.x): `aud` and
+    `iat` are not checked, `exp` and `nbf` are when present, with `leeway` seconds."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
@@ -233,8 +239,9 @@ def _decode(token: str, keys: Sequence[jwt.PyJWK]) -> dict[str, Any] | None:
                 token,
                 key.key,
                 algorithms=["RS256"],
-                # python-jose, as core calls it: `iat` is not compared with the clock.
+                # As core calls its library: `iat` is not compared with the clock.
                 options={"verify_aud": False, "verify_iat": False},
+                leeway=leeway,
             )
         except jwt.InvalidSignatureError:
             continue
@@ -244,7 +251,24 @@ def _decode(token: str, keys: Sequence[jwt.PyJWK]) -> dict[str, Any] | None:
     return None
 
 
-def _text(claims: Mapping[str, Any], name: str) -> str:
+def verified_claims(keys: KeyStore, token: str, *, leeway: float = 0) -> dict[str, Any]:
+    """The claims of a SpaceONE token signed by its domain's (`did`) key; the domain's key is
+    fetched again (rate-limited) once when none verifies it. Unauthenticated when it is empty,
+    malformed, altered, signed by another key, expired or not yet valid (past `leeway`)."""
+    if not token:
+        raise Unauthenticated("Empty token provided.")
+    domain_id = _unverified_domain(token)
+    held = keys.keys(domain_id)
+    claims = _decode(token, held, leeway)
+    if claims is None:  # rotated? the key is fetched again (rate-limited), once
+        fresh = keys.keys(domain_id, stale=held)
+        claims = None if fresh is held else _decode(token, fresh, leeway)
+    if claims is None:
+        raise Unauthenticated(INVALID)
+    return claims
+
+
+def text_claim(claims: Mapping[str, Any], name: str) -> str:
     value = claims.get(name)
     if value is None:
         return ""
@@ -260,11 +284,11 @@ def caller_of(claims: Mapping[str, Any]) -> SpaceoneCaller:
     ):
         raise Unauthenticated(INVALID)
     return SpaceoneCaller(
-        domain_id=_text(claims, "did"),
-        user_id=_text(claims, "aud"),
-        user_type=_text(claims, "user_type"),
-        token_type=_text(claims, "cat"),
-        api_key_id=_text(claims, "api_key_id"),
+        domain_id=text_claim(claims, "did"),
+        user_id=text_claim(claims, "aud"),
+        user_type=text_claim(claims, "user_type"),
+        token_type=text_claim(claims, "cat"),
+        api_key_id=text_claim(claims, "api_key_id"),
         permissions=None if permissions is None else tuple(permissions),
     )
 
@@ -295,16 +319,7 @@ class SpaceoneAuth:
         )
 
     def authenticate(self, token: str) -> SpaceoneCaller:
-        if not token:
-            raise Unauthenticated("Empty token provided.")
-        domain_id = _unverified_domain(token)
-        keys = self._keys.keys(domain_id)
-        claims = _decode(token, keys)
-        if claims is None:  # rotated? the key is fetched again (rate-limited), once
-            fresh = self._keys.keys(domain_id, stale=keys)
-            claims = None if fresh is keys else _decode(token, fresh)
-        if claims is None:
-            raise Unauthenticated(INVALID)
+        claims = verified_claims(self._keys, token)
         return dataclasses.replace(caller_of(claims), token=token)
 
     def authorize(

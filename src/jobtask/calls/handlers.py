@@ -14,9 +14,7 @@ from typing import Any
 from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
 
-from jobtask.auth.jwt import Caller
-from jobtask.auth.permissions import Access, Claim, Metadata
-from jobtask.auth.spaceone import SpaceoneCaller
+from jobtask.auth.permissions import Access, Authenticated, Claim, Metadata
 from jobtask.calls.invocation import Invocation
 from jobtask.domain import Limits
 from jobtask.errors import NotImplementedYet
@@ -58,14 +56,14 @@ class Calls:
     def serves(self, service_name: str) -> bool:
         return any(service.full_name == service_name for service in self.services)
 
-    def authenticate(self, rpc: Rpc, call: Invocation) -> Caller | SpaceoneCaller | None:
+    def authenticate(self, rpc: Rpc, call: Invocation) -> Authenticated | None:
         """Who calls, before anything of the request is read (see `Access.authenticate`)."""
         return self.access.authenticate(
             rpc, call.metadata, client_certificate=call.client_certificate
         )
 
     def scope(
-        self, rpc: Rpc, request: Any, caller: Caller | SpaceoneCaller | None, call: Invocation
+        self, rpc: Rpc, request: Any, caller: Authenticated | None, call: Invocation
     ) -> Scope:
         """What the decoded request of an authenticated caller may touch, of what the call claims
         (its line's rule); an rpc not served here is refused first."""

@@ -1,5 +1,6 @@
-"""The client of SpaceONE identity for AUTH_MODE=spaceone (`jobtask.auth.spaceone.Identity`);
-`jobtask.bootstrap` builds it, when IDENTITY_ENDPOINT is set, for `load_security`.
+"""The clients of SpaceONE identity for AUTH_MODE=spaceone: 1.x's (`jobtask.auth.spaceone.Identity`)
+and 2.x's (`jobtask.auth.spaceone2.Identity2`); `jobtask.bootstrap` builds the one of the line it
+serves, when IDENTITY_ENDPOINT is set, for `load_security`.
 
 It asks identity what SpaceONE services ask it, with SpaceONE's own messages
 (`spaceone.api.core.v1.handler`): Domain.get_public_key, Authorization.verify (with the caller's
@@ -7,6 +8,10 @@ token as `token` metadata), and APIKey.get for API keys. Identity's refusals bec
 Unauthenticated/PermissionDenied; identity unreachable, too slow or failing becomes
 IdentityUnavailable (UNAVAILABLE), so a call is never let through unchecked. The channel reconnects
 by itself, with its backoff capped, so calls recover without a restart once identity is back.
+
+Identity 2.x has no Authorization.verify: it is asked Domain.get_public_key and, for app tokens,
+App.check, both with the service's own system token (IDENTITY_TOKEN) as `token` metadata, as
+SpaceONE 2.x services send their configured TOKEN; identity answers neither without it.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ from typing import Final
 import grpc
 
 from jobtask.auth.spaceone import INVALID, SERVICE, Api, Grant
+from jobtask.auth.spaceone2 import DENIED, AppGrant
 from jobtask.errors import IdentityUnavailable, PermissionDenied, Unauthenticated
 from jobtask_internal.v1 import identity_pb2
 from spaceone.api.core.v1 import handler_pb2
 
 IDENTITY: Final = "spaceone.api.identity.v1"
+IDENTITY2: Final = "spaceone.api.identity.v2"
 # Identity answering these said no; every other failure is identity not answering.
 _REFUSALS: Final = frozenset(
     {
@@ -43,8 +50,10 @@ def parse_endpoint(endpoint: str) -> tuple[str, bool]:
     return target, tls
 
 
-class IdentityClient:
-    def __init__(self, endpoint: str, *, timeout: float) -> None:
+class _Channel:
+    """A channel to identity that reconnects quickly, and its Domain.get_public_key."""
+
+    def __init__(self, endpoint: str, package: str, *, timeout: float) -> None:
         self.endpoint = endpoint
         target, tls = parse_endpoint(endpoint)
         options = [
@@ -58,21 +67,13 @@ class IdentityClient:
         else:
             self._channel = grpc.insecure_channel(target, options)
         self._timeout = timeout
+        # The v2 AuthenticationRequest/Response (spaceone.api.core.v2) are v1's on the wire.
         self._get_public_key = self._channel.unary_unary(
-            f"/{IDENTITY}.Domain/get_public_key",
+            f"/{package}.Domain/get_public_key",
             request_serializer=handler_pb2.AuthenticationRequest.SerializeToString,
             response_deserializer=handler_pb2.AuthenticationResponse.FromString,
         )
-        self._verify = self._channel.unary_unary(
-            f"/{IDENTITY}.Authorization/verify",
-            request_serializer=handler_pb2.AuthorizationRequest.SerializeToString,
-            response_deserializer=handler_pb2.AuthorizationResponse.FromString,
-        )
-        self._get_api_key = self._channel.unary_unary(
-            f"/{IDENTITY}.APIKey/get",
-            request_serializer=identity_pb2.GetAPIKeyRequest.SerializeToString,
-            response_deserializer=identity_pb2.APIKeyInfo.FromString,
-        )
+        self._key_metadata: tuple[tuple[str, str], ...] = ()
 
     def close(self) -> None:
         self._channel.close()
@@ -83,13 +84,32 @@ class IdentityClient:
     def public_key(self, domain_id: str) -> str:
         request = handler_pb2.AuthenticationRequest(domain_id=domain_id)
         try:
-            answer = self._get_public_key(request, timeout=self._timeout)
+            answer = self._get_public_key(
+                request, timeout=self._timeout, metadata=self._key_metadata
+            )
         except grpc.RpcError as error:
             if error.code() in _REFUSALS:
                 raise Unauthenticated(INVALID) from None
             raise self._unavailable(error) from None
         key: str = answer.public_key
         return key
+
+
+class IdentityClient(_Channel):
+    """Identity 1.x: Domain.get_public_key (unauthenticated), Authorization.verify, APIKey.get."""
+
+    def __init__(self, endpoint: str, *, timeout: float) -> None:
+        super().__init__(endpoint, IDENTITY, timeout=timeout)
+        self._verify = self._channel.unary_unary(
+            f"/{IDENTITY}.Authorization/verify",
+            request_serializer=handler_pb2.AuthorizationRequest.SerializeToString,
+            response_deserializer=handler_pb2.AuthorizationResponse.FromString,
+        )
+        self._get_api_key = self._channel.unary_unary(
+            f"/{IDENTITY}.APIKey/get",
+            request_serializer=identity_pb2.GetAPIKeyRequest.SerializeToString,
+            response_deserializer=identity_pb2.APIKeyInfo.FromString,
+        )
 
     def verify(self, token: str, api: Api, domain_id: str, project_id: str) -> Grant:
         request = handler_pb2.AuthorizationRequest(
@@ -119,3 +139,30 @@ class IdentityClient:
                 return False  # deleted (NOT_FOUND), or identity will not say: not a valid key
             raise self._unavailable(error) from None
         return bool(answer.state == identity_pb2.APIKeyInfo.ENABLED)
+
+
+class IdentityClient2(_Channel):
+    """Identity 2.x: Domain.get_public_key and App.check, with the service's system token. An
+    unknown domain is Unauthenticated; identity refusing the system token (INTERNAL "Invalid
+    System Token") is identity failing, IdentityUnavailable, as is identity unreachable."""
+
+    def __init__(self, endpoint: str, system_token: str, *, timeout: float) -> None:
+        super().__init__(endpoint, IDENTITY2, timeout=timeout)
+        self._key_metadata = (("token", system_token),)
+        self._check_app = self._channel.unary_unary(
+            f"/{IDENTITY2}.App/check",
+            request_serializer=identity_pb2.AppCheckRequest.SerializeToString,
+            response_deserializer=identity_pb2.CheckAppInfo.FromString,
+        )
+
+    def check_app(self, client_id: str, domain_id: str) -> AppGrant:
+        request = identity_pb2.AppCheckRequest(client_id=client_id, domain_id=domain_id)
+        try:
+            answer = self._check_app(request, timeout=self._timeout, metadata=self._key_metadata)
+        except grpc.RpcError as error:
+            if error.code() is grpc.StatusCode.UNAUTHENTICATED:
+                raise Unauthenticated(INVALID) from None
+            if error.code() in _REFUSALS:  # disabled, deleted, of a disabled workspace...
+                raise PermissionDenied(DENIED) from None
+            raise self._unavailable(error) from None
+        return AppGrant(tuple(answer.permissions), tuple(answer.projects))

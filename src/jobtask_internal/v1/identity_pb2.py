@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"jobtask_internal/v1/identity.proto\x12\x13jobtask_internal.v1\"9\n\x10GetAPIKeyRequest\x12\x12\n\napi_key_id\x18\x01 \x01(\t\x12\x11\n\tdomain_id\x18\x02 \x01(\t\"\xae\x01\n\nAPIKeyInfo\x12\x12\n\napi_key_id\x18\x01 \x01(\t\x12\x34\n\x05state\x18\x03 \x01(\x0e\x32%.jobtask_internal.v1.APIKeyInfo.State\x12\x0f\n\x07user_id\x18\x04 \x01(\t\x12\x11\n\tdomain_id\x18\x05 \x01(\t\"2\n\x05State\x12\x0e\n\nNONE_STATE\x10\x00\x12\x0b\n\x07\x45NABLED\x10\x01\x12\x0c\n\x08\x44ISABLED\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\"jobtask_internal/v1/identity.proto\x12\x13jobtask_internal.v1\"9\n\x10GetAPIKeyRequest\x12\x12\n\napi_key_id\x18\x01 \x01(\t\x12\x11\n\tdomain_id\x18\x02 \x01(\t\"\xae\x01\n\nAPIKeyInfo\x12\x12\n\napi_key_id\x18\x01 \x01(\t\x12\x34\n\x05state\x18\x03 \x01(\x0e\x32%.jobtask_internal.v1.APIKeyInfo.State\x12\x0f\n\x07user_id\x18\x04 \x01(\t\x12\x11\n\tdomain_id\x18\x05 \x01(\t\"2\n\x05State\x12\x0e\n\nNONE_STATE\x10\x00\x12\x0b\n\x07\x45NABLED\x10\x01\x12\x0c\n\x08\x44ISABLED\x10\x02\"7\n\x0f\x41ppCheckRequest\x12\x11\n\tclient_id\x18\x01 \x01(\t\x12\x11\n\tdomain_id\x18\x02 \x01(\t\"5\n\x0c\x43heckAppInfo\x12\x13\n\x0bpermissions\x18\x01 \x03(\t\x12\x10\n\x08projects\x18\x02 \x03(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -37,4 +37,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_APIKEYINFO']._serialized_end=293
   _globals['_APIKEYINFO_STATE']._serialized_start=243
   _globals['_APIKEYINFO_STATE']._serialized_end=293
+  _globals['_APPCHECKREQUEST']._serialized_start=295
+  _globals['_APPCHECKREQUEST']._serialized_end=350
+  _globals['_CHECKAPPINFO']._serialized_start=352
+  _globals['_CHECKAPPINFO']._serialized_end=405
 # @@protoc_insertion_point(module_scope)

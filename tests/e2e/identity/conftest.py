@@ -15,8 +15,9 @@ import os
 import socket
 import subprocess
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,17 +55,18 @@ CONFIG = """GLOBAL:
 """
 
 
-def identity_bin(program: str) -> Path:
+def identity_bin(program: str, venv: Path = VENV) -> Path:
     """A program of identity's venv; fails (never skips) when `make identity` has not run."""
-    path = VENV / "bin" / program
-    if not (VENV / ".installed").exists() or not path.exists():
+    path = venv / "bin" / program
+    if not (venv / ".installed").exists() or not path.exists():
         pytest.fail(f"{path} is missing: run `make identity` (make test builds it)")
     return path
 
 
-def run_bootstrap(plan: dict[str, Any]) -> dict[str, Any]:
+def run_bootstrap(plan: dict[str, Any], venv: Path = VENV, folder: Path = HERE) -> dict[str, Any]:
+    """`folder`'s bootstrap.py run with `plan` in identity's `venv`: its JSON answer."""
     done = subprocess.run(
-        [str(identity_bin("python")), str(HERE / "bootstrap.py"), json.dumps(plan)],
+        [str(identity_bin("python", venv)), str(folder / "bootstrap.py"), json.dumps(plan)],
         capture_output=True,
         text=True,
         env=IDENTITY_ENV,
@@ -104,30 +106,40 @@ class Tenants:
         return run_bootstrap({"endpoint": self.endpoint, "call": call})
 
 
-@pytest.fixture(scope="session")
-def identity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tenants]:
-    """SpaceONE identity serving gRPC on a free loopback port, with the tier's tenants in it."""
+@contextlib.contextmanager
+def identity_process(
+    command: list[str], config: str, folder: Path, directory: Path, **environment: str
+) -> Iterator[str]:
+    """SpaceONE identity (`command` of its venv's `spaceone`, then `-p PORT -c CONFIG -m FOLDER`)
+    serving gRPC on a free loopback port, with `config` (its `{port}` filled in) and its log in
+    `directory`: its endpoint."""
     port = free_port()
-    config = tmp_path_factory.mktemp("identity") / "identity.yml"
-    config.write_text(CONFIG.format(port=port))
-    log = (config.parent / "identity.log").open("w")
-    command = [str(identity_bin("spaceone")), "grpc", "spaceone.identity", "-p", str(port)]
+    path = directory / "identity.yml"
+    path.write_text(config.format(port=port))
+    log = (path.parent / "identity.log").open("w")
     process = subprocess.Popen(
-        [*command, "-c", str(config), "-m", str(HERE)],
+        [*command, "-p", str(port), "-c", str(path), "-m", str(folder)],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env=IDENTITY_ENV,
-        cwd=config.parent,
+        env={**IDENTITY_ENV, **environment},
+        cwd=path.parent,
     )
     try:
-        wait_health(port, SERVING, timeout=60)
-        endpoint = f"127.0.0.1:{port}"
-        made = run_bootstrap({"endpoint": endpoint})
-        yield Tenants(endpoint, made["first"], made["second"])
+        wait_health(port, SERVING, timeout=90)
+        yield f"127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(timeout=20)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def identity(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tenants]:
+    """SpaceONE identity serving gRPC on a free loopback port, with the tier's tenants in it."""
+    command = [str(identity_bin("spaceone")), "grpc", "spaceone.identity"]
+    with identity_process(command, CONFIG, HERE, tmp_path_factory.mktemp("identity")) as endpoint:
+        made = run_bootstrap({"endpoint": endpoint})
+        yield Tenants(endpoint, made["first"], made["second"])
 
 
 def tenant_tasks(tenants: Tenants) -> list[dict[str, Any]]:
@@ -170,25 +182,47 @@ def start_jobtask(uri: str, name: str, identity_endpoint: str, **overrides: str)
     return process, Service(grpc_port, http_port)
 
 
-@pytest.fixture(scope="session")
-def service(identity: Tenants, mongodb_uri: str) -> Iterator[Service]:
-    """`python -m jobtask` with AUTH_MODE=spaceone over the tenants' tasks, asking identity on
-    every call (IDENTITY_VERIFY_TTL_SECONDS=0: a revocation shows at once)."""
-    name = f"test_identity_{uuid.uuid4().hex[:12]}"
-    identity.tasks = tenant_tasks(identity)
-    with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as mongo:
-        mongo[name]["job_task"].insert_many([dict(t) for t in identity.tasks])
-    identity.tasks = [t for t in identity.tasks if t["domain_id"] == identity.domain_id]
-    process, ports = start_jobtask(
-        mongodb_uri, name, identity.endpoint, IDENTITY_VERIFY_TTL_SECONDS="0"
-    )
+@contextlib.contextmanager
+def serving(
+    uri: str, name: str, tasks: list[dict[str, Any]], identity_endpoint: str, **overrides: str
+) -> Iterator[Service]:
+    """`start_jobtask` over a database of its own (`name`) holding `tasks`, dropped when done."""
+    with pymongo.MongoClient[dict[str, Any]](uri) as mongo:
+        mongo[name]["job_task"].insert_many([dict(t) for t in tasks])
+    process, ports = start_jobtask(uri, name, identity_endpoint, **overrides)
     try:
         yield ports
     finally:
         process.terminate()
         process.wait(timeout=20)
-        with pymongo.MongoClient[dict[str, Any]](mongodb_uri) as mongo:
+        with pymongo.MongoClient[dict[str, Any]](uri) as mongo:
             mongo.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def service(identity: Tenants, mongodb_uri: str) -> Iterator[Service]:
+    """`python -m jobtask` with AUTH_MODE=spaceone over the tenants' tasks, asking identity on
+    every call (IDENTITY_VERIFY_TTL_SECONDS=0: a revocation shows at once)."""
+    tasks = tenant_tasks(identity)
+    identity.tasks = [t for t in tasks if t["domain_id"] == identity.domain_id]
+    ttl = {"IDENTITY_VERIFY_TTL_SECONDS": "0"}
+    name = f"test_identity_{uuid.uuid4().hex[:12]}"
+    with serving(mongodb_uri, name, tasks, identity.endpoint, **ttl) as ports:
+        yield ports
+
+
+def until_recovered(call: Callable[[], Any], expected: Any, *, timeout: float = 30) -> None:
+    """Calls until `call()` answers `expected`, each failure meanwhile UNAVAILABLE (the channel
+    to identity reconnects by itself, within its capped backoff)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            assert call() == expected
+            return
+        except grpc.RpcError as error:
+            assert error.code() is grpc.StatusCode.UNAVAILABLE
+            assert time.monotonic() < deadline, f"no recovery within {timeout} s"
+            time.sleep(0.2)
 
 
 class Cut:

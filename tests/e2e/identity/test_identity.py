@@ -14,7 +14,14 @@ import grpc
 import httpx
 import pytest
 from google.protobuf import json_format, struct_pb2
-from tests.e2e.identity.conftest import Cut, Service, Tenants, channel, start_jobtask
+from tests.e2e.identity.conftest import (
+    Cut,
+    Service,
+    Tenants,
+    channel,
+    start_jobtask,
+    until_recovered,
+)
 
 from jobtask_internal.v1 import job_task_writer_pb2, job_task_writer_pb2_grpc
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
@@ -274,15 +281,7 @@ def test_identity_unreachable_is_unavailable_then_recovers(
         assert code is grpc.StatusCode.UNAVAILABLE
         assert details.startswith("ERROR_GRPC_CONNECTION: ")
         cut.restore()
-        deadline = time.monotonic() + 30
-        while True:  # the channel reconnects by itself, within its capped backoff
-            try:
-                assert rpc(ports.grpc_port, "list", {}, token) == {}
-                break
-            except grpc.RpcError as error:
-                assert error.code() is grpc.StatusCode.UNAVAILABLE
-                assert time.monotonic() < deadline, "no recovery within 30 s"
-                time.sleep(0.2)
+        until_recovered(lambda: rpc(ports.grpc_port, "list", {}, token), {})
     finally:
         cut.cut()
         process.terminate()

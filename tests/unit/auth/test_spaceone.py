@@ -14,42 +14,21 @@ from jobtask.auth.caches import RateLimit, TtlCache
 from jobtask.auth.spaceone import PROJECT, Api, Grant, KeyStore, SpaceoneAuth, parse_jwks
 from jobtask.errors import IdentityUnavailable, PermissionDenied, Unauthenticated
 from tests.support.tokens import SigningKey, hs256_token, rsa_key, unsigned_token
+from tests.unit.auth.conftest import Clock, FakeKeys
 
 DOMAIN = "domain-111111111111"
 LIST = Api("JobTask", "list", PROJECT)
 DELETE = Api("JobTask", "delete", PROJECT)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @dataclass
-class FakeIdentity:
+class FakeIdentity(FakeKeys):
     """Answers as identity would, and counts what it was asked."""
 
-    keys: dict[str, SigningKey]
     grant: Grant = field(default_factory=lambda: Grant("DOMAIN", frozenset()))
-    down: bool = False
     api_key_ok: bool = True
     refuse: bool = False
-    endpoint: str = "grpc://identity:50051"
-    key_lookups: list[str] = field(default_factory=list)
     verifies: list[tuple[str, str, str]] = field(default_factory=list)
-
-    def public_key(self, domain_id: str) -> str:
-        self.key_lookups.append(domain_id)
-        if self.down:
-            raise IdentityUnavailable(self.endpoint, "UNAVAILABLE")
-        if domain_id not in self.keys:
-            raise Unauthenticated("Token is invalid or expired.")
-        entry = self.keys[domain_id].jwk()
-        del entry["alg"], entry["use"]  # identity's JWKs carry neither (nor a kid)
-        return json.dumps(entry)
 
     def verify(self, token: str, api: Api, domain_id: str, project_id: str) -> Grant:
         self.verifies.append((api.name, domain_id, project_id))
@@ -87,16 +66,6 @@ def make(
         clock=clock,
     )
     return SpaceoneAuth(keys, identity, verify_ttl=verify_ttl, verify_size=100, clock=clock)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def key() -> SigningKey:
-    return rsa_key()
 
 
 def test_the_claims_become_the_caller(key: SigningKey, clock: Clock) -> None:

@@ -36,8 +36,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from jobtask.auth.jwt import Caller
-from jobtask.auth.spaceone import SpaceoneCaller
+from jobtask.auth.permissions import Authenticated
 from jobtask.calls.handlers import Calls
 from jobtask.calls.invocation import OK, Invocation, Outcome
 from jobtask.calls.status import Code, status_of
@@ -243,7 +242,7 @@ class HttpApp:
         request: Request,
         body: bytes | None,
         call: Invocation,
-        caller: Caller | SpaceoneCaller | None,
+        caller: Authenticated | None,
         exchange: _Exchange,
     ) -> Response:
         """On a worker thread: decode, serve (the call layer authorizes the decoded request:
