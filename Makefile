@@ -312,7 +312,7 @@ SHARDED_HOSTILE := $(addprefix tests/integration/test_hostile_data.py::test_, \
 	a_report_onto_a_stored_counter_that_is_not_a_number_stores_nothing)
 SHARDED_TESTS := tests/integration/test_sharded.py tests/integration/test_sharded_indexes.py \
 	tests/integration/test_get_delete.py tests/integration/test_writer.py \
-	tests/integration/test_storage_compat.py $(SHARDED_HOSTILE)
+	tests/integration/test_storage_compat.py tests/integration/test_workspaces.py $(SHARDED_HOSTILE)
 
 .PHONY: integration-sharded
 integration-sharded: install  ## the sharded tier on $(SHARDEDDB); fails if it cannot start

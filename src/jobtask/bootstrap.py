@@ -22,6 +22,7 @@ from jobtask.edges.grpc.server import RunningServer, build_server
 from jobtask.edges.http.server import HttpServer, build_http_server
 from jobtask.errors import JobTaskError
 from jobtask.lines.v1 import rpcs as v1
+from jobtask.lines.v2 import rpcs as v2
 from jobtask.observability.logs import CallLog
 from jobtask.observability.metrics import Metrics, MetricsEndpoint, serve_metrics
 from jobtask.observability.observe import Observation
@@ -72,7 +73,8 @@ def describe_security(settings: Settings, security: Security) -> None:
             settings.identity_endpoint or "not asked (IDENTITY_JWKS only)",
         )
     elif security.verifier is None:
-        log.warning("authentication is off (AUTH_ENABLED=false): callers choose their domain_id")
+        where = "x_domain_id metadata" if settings.spaceone_api == 2 else "domain_id"
+        log.warning("authentication is off (AUTH_ENABLED=false): callers choose their %s", where)
     else:
         log.info(
             "authentication on: %d public key(s), audience %s",
@@ -148,12 +150,15 @@ class Application:
     def start(self) -> None:
         """gRPC first, then HTTP (the metrics endpoint serves from `build` on)."""
         self.grpc.start()
-        log.info("serving spaceone.api.inventory.v1.JobTask on port %d", self.grpc.port)
+        line = " (SpaceONE 2.x)" if self.settings.spaceone_api == 2 else ""
+        log.info("serving spaceone.api.inventory.v1.JobTask%s on port %d", line, self.grpc.port)
         if self.grpc.writer_port is not None:
             log.info("serving the writer with mutual TLS on port %d", self.grpc.writer_port)
         if self.http is not None:
             self.http.start()
             log.info("serving HTTP/JSON on port %d", self.http.port)
+        elif self.settings.http_enabled:
+            log.warning("HTTP/JSON is not served on the SpaceONE 2.x line yet: gRPC only")
         describe_security(self.settings, self.security)
 
     def stop(self) -> None:
@@ -182,11 +187,13 @@ class Application:
         self.owned.close()
 
 
-def build_calls(access: Access, service: JobTaskService, writer: JobTaskWriter | None) -> Calls:
-    """The call layer both edges serve: the 1.x rpcs (the writer's too, when given) behind the
-    access rules."""
-    handlers, services = v1.served(service, writer)
-    return Calls(access, handlers, services, service.limits)
+def build_calls(
+    access: Access, service: JobTaskService, writer: JobTaskWriter | None, line: int = 1
+) -> Calls:
+    """The call layer both edges serve: the rpcs of the SpaceONE `line` (1 or 2, SPACEONE_API;
+    the writer's too, when given, with its own messages on either line) behind the access rules."""
+    rpcs, services = (v2 if line == 2 else v1).served(service, writer)
+    return Calls(access, rpcs, services, service.limits)
 
 
 def _open_endpoints(
@@ -219,7 +226,7 @@ def _open_endpoints(
                 tls=tls,
                 healthy=None if probe is None else lambda: probe.serving,
             )
-            if settings.http_enabled
+            if settings.http_enabled and settings.spaceone_api == 1
             else None
         )
     except OSError as error:
@@ -242,7 +249,8 @@ def build(settings: Settings, security: Security, tracing: Tracing | None = None
     client, repository = connect_with(settings, observers=observers)  # no I/O yet
     counts = count_executor()
     service = build_service(settings, repository, counts)
-    calls = build_calls(Access(security), service, build_writer(settings, repository))
+    writer = build_writer(settings, repository)
+    calls = build_calls(Access(security), service, writer, settings.spaceone_api)
     owned = Owned(client, counts)
     try:
         running = build_server(

@@ -128,7 +128,7 @@ def drive(
         shape = demo_document(rng, ids[index % len(ids)], datetime.now(UTC), days=1)
         status = JobTaskStatus(shape["status"])
         created = stub.create(
-            writer_pb2.CreateJobTaskRequest(**{k: shape[k] or "" for k in IDENTITY_FIELDS}),
+            writer_pb2.CreateJobTaskRequest(**{k: shape.get(k) or "" for k in IDENTITY_FIELDS}),
             timeout=10,
         )
         ref = writer_pb2.JobTaskRef(job_task_id=created.job_task_id, domain_id=shape["domain_id"])

@@ -65,15 +65,29 @@ class Role(StrEnum):
 
     FILTER = "filter"  # an equality filter of a list request beside its query (JobTaskQuery's)
     IDENTITY = "identity"  # named by a collector's create; a retried create names the same
-    INDEXED = "indexed"  # (domain_id, field) has an index: the queries people run
+    INDEXED = "indexed"  # (domain_id, field, *then) has an index: the queries people run
 
 
 def _about(
-    kind: FieldKind, *roles: Role, minimal: bool = False, counter: int | None = None
+    kind: FieldKind,
+    *roles: Role,
+    minimal: bool = False,
+    counter: int | None = None,
+    since: int = 1,
+    then: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """What the catalogue knows of a field: its kind, its roles, whether the minimal view shows
-    it, and for a counter its place in a progress report (ReportProgressRequest's order)."""
-    return {"kind": kind, "roles": frozenset(roles), "minimal": minimal, "counter": counter}
+    it, for a counter its place in a progress report (ReportProgressRequest's order), the
+    SpaceONE line whose JobTaskInfo first carries it (`since`), and for an indexed field the
+    fields its index has after it (`then`)."""
+    return {
+        "kind": kind,
+        "roles": frozenset(roles),
+        "minimal": minimal,
+        "counter": counter,
+        "since": since,
+        "then": then,
+    }
 
 
 STRING, FILTER, IDENTITY, INDEXED = FieldKind.STRING, Role.FILTER, Role.IDENTITY, Role.INDEXED
@@ -116,6 +130,12 @@ class JobTask:
     service_account_id: str | None = field(default=None, metadata=_about(STRING, *_OWNER))
     project_id: str | None = field(default=None, metadata=_about(STRING, *_OWNER))
     domain_id: str | None = field(default=None, metadata=_about(STRING, IDENTITY))
+    # SpaceONE 2.x's: the workspace a task belongs to (absent in 1.x documents: "", no workspace).
+    # Indexed as 2.x's model declares it, (domain_id, workspace_id, project_id).
+    workspace_id: str | None = field(
+        default=None,
+        metadata=_about(STRING, FILTER, IDENTITY, INDEXED, since=2, then=("project_id",)),
+    )
     created_at: datetime | None = field(default=None, metadata=_about(FieldKind.DATE, minimal=True))
     started_at: datetime | None = field(default=None, metadata=_about(FieldKind.DATE, minimal=True))
     finished_at: datetime | None = field(
@@ -124,6 +144,8 @@ class JobTask:
 
 
 RETURNED_FIELDS: Final[tuple[str, ...]] = tuple(f.name for f in dataclasses.fields(JobTask))
+
+
 MINIMAL_FIELDS: Final[tuple[str, ...]] = tuple(
     f.name for f in dataclasses.fields(JobTask) if f.metadata["minimal"]
 )
@@ -176,6 +198,15 @@ def _having(role: Role) -> tuple[str, ...]:
     return tuple(f.name for f in _FIELDS if role in f.metadata["roles"])
 
 
+_SINCE: Final[Mapping[str, int]] = {f.name: f.metadata["since"] for f in _FIELDS}
+
+
+def on_line(names: tuple[str, ...], line: int) -> tuple[str, ...]:
+    """Those of `names` that SpaceONE line `line`'s messages carry, in their order (1.x's
+    JobTaskInfo and JobTaskQuery have no workspace_id)."""
+    return tuple(name for name in names if _SINCE[name] <= line)
+
+
 # The equality filters of a list request beside its query (the service's ListRequest), in
 # SpaceONE's order.
 QUERY_FILTERS: Final[tuple[str, ...]] = _having(Role.FILTER)
@@ -196,6 +227,10 @@ DATE_FIELDS: Final[tuple[str, ...]] = tuple(
 # The queries people run are always within one domain: each of these has an index on
 # (domain_id, field), beside the one of the default order (created_at, job_task_id).
 INDEXED_FIELDS: Final[tuple[str, ...]] = _having(Role.INDEXED)
+# The keys of each of those indexes after domain_id: (field, *then).
+INDEX_KEYS: Final[tuple[tuple[str, ...], ...]] = tuple(
+    (f.name, *f.metadata["then"]) for f in _FIELDS if Role.INDEXED in f.metadata["roles"]
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ This module imports nothing of ours; the gRPC mapping lives in `jobtask.edges.gr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 # A value a client sent is echoed in a message at most this long (repr, then cut), and a whole
@@ -140,8 +141,24 @@ class NotFound(JobTaskError):
 
     code = "ERROR_NOT_FOUND"
 
-    def __init__(self, keys: tuple[str, ...], values: tuple[str, ...]) -> None:
-        super().__init__(f"Value not found. ({keys} = ({', '.join(shown(v) for v in values)}))")
+    def __init__(self, looked_up: Mapping[str, str], *, tuples: bool = True) -> None:
+        """`looked_up`: what was looked up by name (job_task_id, domain_id, and for a
+        workspace-scoped caller its workspace_id), named in the message. `tuples`: SpaceONE
+        1.x's wording of a lookup by id and domain (False: the 2.x line's, always `plain`)."""
+        self.looked_up: Final = dict(looked_up)
+        if tuples and tuple(looked_up) == ("job_task_id", "domain_id"):
+            # SpaceONE 1.x's bytes: its tuples of keys and values, which 1.x clients may match.
+            keys, values = tuple(looked_up), ", ".join(shown(v) for v in looked_up.values())
+            super().__init__(f"Value not found. ({keys} = ({values}))")
+        else:
+            super().__init__(self.plain)
+
+    @property
+    def plain(self) -> str:
+        """The message without SpaceONE 1.x's tuples: `(job_task_id = 'x', domain_id = 'd')`
+        (for a line that does not repeat them: the 2.x reference's tuple reprs are a defect)."""
+        named = ", ".join(f"{key} = {shown(value)}" for key, value in self.looked_up.items())
+        return _bounded(f"Value not found. ({named})")
 
 
 class AlreadyExists(JobTaskError):

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class Scope:
     """The tasks a call may touch: one domain's (`domain_id`); of a workspace-scoped caller (the
-    SpaceONE 2.x line) only those of its `workspace_id` (None: the whole domain); and of a
-    project-scoped caller only those of its `projects` (none when empty; None: no project scope).
+    SpaceONE 2.x line) only those of its `workspace_id` (None: the whole domain; "": the tasks
+    of no workspace, stored without one as every 1.x task); and of a project-scoped caller only
+    those of its `projects` (none when empty; None: no project scope).
 
     An empty `domain_id` is every domain where the writer's purge allows that (a caller who may
     name any domain, or no authentication), and a missing parameter for every other rpc.

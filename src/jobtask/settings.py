@@ -152,8 +152,8 @@ class Settings(BaseSettings):
     # SpaceONE's system token (TOKEN in SpaceONE's files). Read and kept; nothing sends it yet.
     spaceone_token: SecretStr = Field(default=SecretStr(""))
     # The SpaceONE API line this process serves (1: spaceone.api.inventory.v1 as SpaceONE 1.x
-    # serves it; 2: SpaceONE 2.x). Only 1 is served today: 2 is refused at start-up rather than
-    # answered with the 1.x wire, which 2.x clients would read as nonsense.
+    # serves it; 2: as SpaceONE 2.x does, its scope from the caller: docs/spaceone-2x.md). One
+    # process serves one line: their wires share names but not field numbers.
     spaceone_api: int = Field(default=1, ge=1, le=2)
 
     @model_validator(mode="before")
@@ -178,9 +178,13 @@ class Settings(BaseSettings):
 
     @field_validator("spaceone_api")
     @classmethod
-    def _served_line(cls, value: int) -> int:
-        if value == 2:
-            raise ValueError("the SpaceONE 2.x line is not served yet (only 1)")
+    def _served_line(cls, value: int, info: ValidationInfo) -> int:
+        spaceone = info.data.get("auth_enabled") and info.data.get("auth_mode") == "spaceone"
+        if value == 2 and spaceone:
+            raise ValueError(
+                "the 2.x line does not take SpaceONE identity's tokens yet (AUTH_MODE=spaceone): "
+                "use AUTH_MODE=jwt, or AUTH_ENABLED=false with x_domain_id metadata"
+            )
         return value
 
     @field_validator("log_level")

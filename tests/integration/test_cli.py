@@ -426,6 +426,18 @@ def test_create_of_an_existing_id_with_other_content_is_already_exists(cli: Run)
     assert line.startswith("jobtask: ALREADY_EXISTS: ")
 
 
+def test_create_in_a_workspace_is_a_retry_only_in_that_workspace(cli: Run) -> None:
+    """--workspace-id is stored, and part of what a retried create must name again; the answer
+    is 1.x's JobTaskInfo, without it."""
+    task = ("create", "--job-id", "job-1", "--task-id", "job_task-0000000000bb")
+    created = _json(cli(*task, "--workspace-id", "workspace-1", "--json"))
+    assert "workspace_id" not in created
+
+    assert _json(cli(*task, "--workspace-id", "workspace-1", "--json")) == created
+    line = _failed(cli(*task, "--workspace-id", "workspace-2"))
+    assert line.startswith("jobtask: ALREADY_EXISTS: ")
+
+
 def test_purge_one_domain_then_all(cli: Run) -> None:
     def finished(domain_id: str) -> int:
         return sum(1 for t in tasks_in(domain_id) if t["status"] in FINISHED and t["finished_at"])

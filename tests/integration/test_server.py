@@ -38,7 +38,7 @@ REFLECTION_PATHS = (
 )
 
 
-def _reflect(
+def reflect(
     channel: grpc.Channel, path: str, request: reflection_pb2.ServerReflectionRequest
 ) -> reflection_pb2.ServerReflectionResponse:
     call = channel.stream_stream(
@@ -67,7 +67,7 @@ def test_reflection_lists_only_the_job_task_service(
 ) -> None:
     request = reflection_pb2.ServerReflectionRequest(list_services="")
 
-    response = _reflect(writer_channel, path, request)
+    response = reflect(writer_channel, path, request)
 
     # SpaceONE's clients build a stub for every listed service and abort on one they cannot load.
     names = [s.name for s in response.list_services_response.service]
@@ -89,7 +89,7 @@ def test_reflection_resolves_listed_and_unlisted_symbols(
 ) -> None:
     request = reflection_pb2.ServerReflectionRequest(file_containing_symbol=symbol)
 
-    response = _reflect(writer_channel, path, request)
+    response = reflect(writer_channel, path, request)
 
     first, *dependencies = response.file_descriptor_response.file_descriptor_proto
     assert descriptor_pb2.FileDescriptorProto.FromString(first).name == file

@@ -130,6 +130,24 @@ def test_create_without_optional_fields_stores_nulls(stub: Any, raw_collection: 
     assert stored["provider"] is None and stored["project_id"] is None
 
 
+def test_create_stores_the_workspace_and_answers_1x_job_task_info(
+    stub: Any, raw_collection: Any, reader: IndependentJobTaskClient
+) -> None:
+    """SpaceONE 2.x's workspace_id is stored (and scopes a 2.x process's reads); the answers,
+    the writer's and a 1.x get's, are 1.x's JobTaskInfo, which has none."""
+    task = _create(stub, workspace_id="workspace-1")
+
+    assert "workspace_id" not in task
+    stored = raw_collection.find_one({"job_task_id": task["job_task_id"]})
+    assert stored["workspace_id"] == "workspace-1"
+    got = reader.get({"job_task_id": task["job_task_id"], "domain_id": DOMAIN})
+    assert got["job_task_id"] == task["job_task_id"] and "workspace_id" not in got
+    assert (
+        raw_collection.find_one({"job_task_id": _create(stub)["job_task_id"]})["workspace_id"]
+        is None
+    )
+
+
 def test_create_twice_with_the_same_content_is_a_safe_retry(stub: Any) -> None:
     first = _create(stub, job_task_id="job_task-0123456789ab")
     again = _create(stub, job_task_id="job_task-0123456789ab")

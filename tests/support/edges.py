@@ -39,10 +39,11 @@ def build_server(
     tracing: Tracing | None = None,
     database: Pingable | None = None,
 ) -> grpc_server.RunningServer:
-    """A bound, not started gRPC server over the service (and the writer), as `build` makes it."""
+    """A bound, not started gRPC server over the service (and the writer), as `build` makes it:
+    of the SpaceONE line the settings name (SPACEONE_API)."""
     return grpc_server.build_server(
         settings,
-        build_calls(Access(security), service, writer),
+        build_calls(Access(security), service, writer, settings.spaceone_api),
         observation=Observation(metrics, call_log),
         tls=security.tls,
         tracing=tracing,

@@ -14,6 +14,7 @@ from jobtask.domain import (
     DATE_FIELDS,
     FIELD_KINDS,
     IDENTITY_FIELDS,
+    INDEX_KEYS,
     INDEXED_FIELDS,
     MINIMAL_FIELDS,
     QUERY_FILTERS,
@@ -24,8 +25,10 @@ from jobtask.domain import (
     JobTaskStatus,
     TaskError,
     field_kind,
+    on_line,
     to_task,
 )
+from jobtask.lines.v2 import wire
 from jobtask.services.collector import NewTask
 from jobtask.services.reads import ListRequest
 from jobtask_internal.v1 import job_task_writer_pb2
@@ -43,18 +46,25 @@ FREEFORM: Final = FieldKind.FREEFORM
 # The catalogue against the proto
 
 
-def test_returned_fields_are_the_fields_of_job_task_info() -> None:
+def test_returned_fields_of_1x_are_the_fields_of_its_job_task_info() -> None:
     proto_fields = job_task_pb2.JobTaskInfo.DESCRIPTOR.fields_by_name
 
-    assert set(RETURNED_FIELDS) == set(proto_fields)
+    assert set(on_line(RETURNED_FIELDS, 1)) == set(proto_fields)
     assert len(RETURNED_FIELDS) == len(set(RETURNED_FIELDS))
 
 
-def test_returned_fields_follow_the_proto_field_numbers() -> None:
+def test_returned_fields_are_the_fields_of_2x_job_task_info() -> None:
+    info = wire.POOL.FindMessageTypeByName(f"{wire.INVENTORY}.JobTaskInfo")
+
+    assert set(on_line(RETURNED_FIELDS, 2)) == set(RETURNED_FIELDS) == set(info.fields_by_name)
+    assert set(RETURNED_FIELDS) - set(on_line(RETURNED_FIELDS, 1)) == {"workspace_id"}
+
+
+def test_returned_fields_follow_the_1x_proto_field_numbers() -> None:
     info = job_task_pb2.DESCRIPTOR.message_types_by_name["JobTaskInfo"]
     by_number = sorted(info.fields, key=attrgetter("number"))
 
-    assert tuple(proto_field.name for proto_field in by_number) == RETURNED_FIELDS
+    assert tuple(proto_field.name for proto_field in by_number) == on_line(RETURNED_FIELDS, 1)
 
 
 def test_minimal_fields_are_the_minimal_view_of_the_spec() -> None:
@@ -82,15 +92,49 @@ def _proto_fields(message: Any) -> tuple[str, ...]:
 def test_query_filters_are_the_scalar_filters_of_job_task_query_in_its_order() -> None:
     fields = _proto_fields(job_task_pb2.JobTaskQuery)
 
-    assert fields == ("query", *QUERY_FILTERS, "domain_id")
+    assert fields == ("query", *on_line(QUERY_FILTERS, 1), "domain_id")
     assert set(QUERY_FILTERS) <= set(RETURNED_FIELDS)
 
 
-def test_list_request_carries_the_query_filters_and_nothing_else() -> None:
-    names = tuple(f.name for f in dataclasses.fields(ListRequest))
+def test_query_filters_are_the_filters_of_2x_job_task_query() -> None:
+    query = wire.POOL.FindMessageTypeByName(f"{wire.INVENTORY}.JobTaskQuery")
+
+    assert set(on_line(QUERY_FILTERS, 2)) == set(QUERY_FILTERS)
+    assert {"query", *QUERY_FILTERS} == set(query.fields_by_name)
+
+
+def _declared(cls: type[Any]) -> list[str]:
+    """A dataclass's fields as the lines of its declaration: `name: type` and ` = default`."""
+    lines = []
+    for f in dataclasses.fields(cls):
+        given = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
+        default = repr(f.default) if f.default is not dataclasses.MISSING else "(factory)"
+        lines.append(f"{f.name}: {f.type}" + (f" = {default}" if given else ""))
+    return lines
+
+
+def test_list_request_is_the_declaration_the_filter_roles_give() -> None:
+    """ListRequest is written out (typed for mypy --strict: services/reads.py says why), and must
+    be what the roles give: the query, then each filter in order, "" (status None) not given."""
+    filters = [
+        "status: JobTaskStatus | None = None" if name == "status" else f"{name}: str = ''"
+        for name in QUERY_FILTERS
+    ]
 
     # The domain is not the request's: it is the call's Scope, given to the service beside it.
-    assert names == ("query", *QUERY_FILTERS)
+    assert _declared(ListRequest) == ["query: Query = (factory)", *filters]
+
+
+def test_new_task_is_the_declaration_the_identity_roles_give() -> None:
+    """NewTask (written out as ListRequest is): the two a create requires, then the other
+    identity fields in their order, and the id the caller may choose; "" is not given."""
+    required = ("domain_id", "job_id")
+    optional = [name for name in (*IDENTITY_FIELDS, "job_task_id") if name not in required]
+
+    assert _declared(NewTask) == [
+        *(f"{name}: str" for name in required),
+        *(f"{name}: str = ''" for name in optional),
+    ]
 
 
 def test_identity_fields_are_what_a_create_request_names_beside_its_id() -> None:
@@ -99,7 +143,6 @@ def test_identity_fields_are_what_a_create_request_names_beside_its_id() -> None
     assert set(fields) == {"job_task_id", *IDENTITY_FIELDS}
     assert len(fields) == len(IDENTITY_FIELDS) + 1
     assert set(IDENTITY_FIELDS) <= set(FIELD_KINDS)
-    assert {f.name for f in dataclasses.fields(NewTask)} == set(fields)
 
 
 def test_counters_are_the_increments_of_a_progress_report_in_its_order() -> None:
@@ -123,6 +166,14 @@ def test_date_and_indexed_fields_are_fields_of_the_resource() -> None:
     assert DATE_FIELDS == ("created_at", "started_at", "finished_at")
     assert set(INDEXED_FIELDS) <= set(QUERY_FILTERS)
     assert len(set(INDEXED_FIELDS)) == len(INDEXED_FIELDS)
+    assert {keys[0] for keys in INDEX_KEYS} == set(INDEXED_FIELDS)
+    assert {key for keys in INDEX_KEYS for key in keys} <= set(QUERY_FILTERS)
+
+
+def test_workspace_index_is_spaceone_2x_models() -> None:
+    """inventory 2.x's JobTask model: {fields: [domain_id, workspace_id, project_id]}."""
+    assert ("workspace_id", "project_id") in INDEX_KEYS
+    assert all(len(keys) == 1 for keys in INDEX_KEYS if keys[0] != "workspace_id")
 
 
 def test_statuses_are_the_proto_enum_names_except_none() -> None:

@@ -175,11 +175,9 @@ def test_an_unusable_file_is_one_start_up_line_naming_it(
 
 
 @pytest.mark.parametrize(
-    ("value", "valid"), [("1", True), ("2", False), ("3", False), ("x", False)]
+    ("value", "valid"), [("1", True), ("2", True), ("3", False), ("0", False), ("x", False)]
 )
-def test_spaceone_api_is_1_until_the_2x_line_is_served(
-    monkeypatch: pytest.MonkeyPatch, value: str, valid: bool
-) -> None:
+def test_spaceone_api_is_1_or_2(monkeypatch: pytest.MonkeyPatch, value: str, valid: bool) -> None:
     monkeypatch.setenv("SPACEONE_API", value)
     if valid:
         assert Settings().spaceone_api == int(value)
@@ -188,7 +186,20 @@ def test_spaceone_api_is_1_until_the_2x_line_is_served(
             Settings()
 
 
-def test_spaceone_api_2_says_the_line_is_not_served_yet(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_spaceone_api_2_with_spaceone_identity_is_one_start_up_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("SPACEONE_CONFIG_FILE", raising=False)
     monkeypatch.setenv("SPACEONE_API", "2")
-    with pytest.raises(ValidationError, match=r"the SpaceONE 2\.x line is not served yet"):
-        Settings()
+    monkeypatch.setenv("AUTH_ENABLED", "true")
+    monkeypatch.setenv("AUTH_MODE", "spaceone")
+    monkeypatch.setenv("IDENTITY_ENDPOINT", "grpc://identity:50051")
+    assert load_settings() is None
+    [line] = capsys.readouterr().err.splitlines()
+    assert line == (
+        "jobtask: invalid SPACEONE_API='2': Value error, the 2.x line does not take SpaceONE "
+        "identity's tokens yet (AUTH_MODE=spaceone): use AUTH_MODE=jwt, or AUTH_ENABLED=false "
+        "with x_domain_id metadata"
+    )
+    monkeypatch.setenv("SPACEONE_API", "1")
+    assert Settings().auth_mode == "spaceone"

@@ -4,6 +4,10 @@ and the `Scope` a call is given (the token's domain, and a project-scoped caller
 AUTH_MODE=jwt verifies the call's token (`jobtask.auth.jwt`); AUTH_MODE=spaceone authenticates it
 and asks identity (`jobtask.auth.spaceone`); with mutual TLS the writer service is kept to callers
 holding a client certificate. Without authentication a call's scope is the domain it names.
+
+Where a call names its domain (and workspace) is its line's: a `Claim`, which the line reads off
+the call (1.x: the request's `domain_id`; 2.x: the `x_domain_id` / `x_workspace_id` metadata) and
+the rules here judge.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import Any, Final
 from jobtask.auth.jwt import ADMIN, READ, WRITE, Caller
 from jobtask.auth.security import Security
 from jobtask.auth.spaceone import PROJECT, Api, SpaceoneAuth, SpaceoneCaller
-from jobtask.errors import PermissionDenied, Unauthenticated
+from jobtask.errors import PermissionDenied, RequiredParameter, Unauthenticated
 from jobtask.rpcs import (
     CANCEL,
     CREATE,
@@ -32,6 +36,23 @@ from jobtask.rpcs import (
 from jobtask.scope import Scope
 
 Metadata = Iterable[tuple[str, str | bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The scope a call names for itself, before the access rules judge it: a domain ("" when it
+    names none) and, on the 2.x line, a workspace (None: the whole domain). `required`: without
+    authentication a call naming no domain is refused here, before its request is looked at (the
+    2.x line's caller metadata), instead of by the service (the 1.x line's request field)."""
+
+    domain_id: str
+    workspace_id: str | None = None
+    required: bool = False
+
+
+def request_claim(request: Any) -> Claim:
+    """The 1.x line's claim: the request's own `domain_id`."""
+    return Claim(request.domain_id)
 
 
 @dataclass(frozen=True)
@@ -88,14 +109,17 @@ def token_of(metadata: Metadata) -> str:
     return tokens.pop() if tokens else ""
 
 
-def authorize(caller: Caller, rpc: str, request: Any) -> Scope:
-    """AUTH_MODE=jwt: checks the rpc's permission; the scope is the request's `domain_id` when the
-    caller may name it, else the token's."""
+def authorize(caller: Caller, rpc: str, request: Any, claim: Claim | None = None) -> Scope:
+    """AUTH_MODE=jwt: checks the rpc's permission; the scope is the claimed domain (by default the
+    request's `domain_id`) when the caller may name it, else the token's, narrowed to the claimed
+    workspace when there is one."""
     rule = RULES.get(rpc)
     if rule is None:
         raise PermissionDenied(f"no permission is defined for {rpc}")
     caller.require(rule.permission)
-    return Scope(caller.scoped(request.domain_id, every_domain=rule.every_domain))
+    claim = claim or request_claim(request)
+    domain_id = caller.scoped(claim.domain_id, every_domain=rule.every_domain)
+    return Scope(domain_id, workspace_id=claim.workspace_id)
 
 
 def _requested_project(request: Any) -> str:
@@ -158,10 +182,20 @@ class Access:
             return self._verifier.verify(token_of(metadata))
         return None
 
-    def scope(self, rpc: str, request: Any, caller: Caller | SpaceoneCaller | None) -> Scope:
-        """What the call may touch (identity's verdict needs the request's domain and project)."""
+    def scope(
+        self,
+        rpc: str,
+        request: Any,
+        caller: Caller | SpaceoneCaller | None,
+        claim: Claim | None = None,
+    ) -> Scope:
+        """What the call may touch, of what it `claim`s (by default the request's `domain_id`;
+        identity's verdict needs the request's domain and project)."""
         if isinstance(caller, SpaceoneCaller) and self._spaceone is not None:
             return spaceone_scope(self._spaceone, rpc, request, caller)
         if isinstance(caller, Caller):
-            return authorize(caller, rpc, request)
-        return Scope(request.domain_id)
+            return authorize(caller, rpc, request, claim)
+        claim = claim or request_claim(request)
+        if claim.required and not claim.domain_id:
+            raise RequiredParameter("domain_id")
+        return Scope(claim.domain_id, workspace_id=claim.workspace_id)

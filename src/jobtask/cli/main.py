@@ -215,6 +215,9 @@ def create(
     service_account_id: Annotated[str, typer.Option("--service-account-id")] = "",
     project_id: Annotated[str, typer.Option("--project-id")] = "",
     collector_id: Annotated[str, typer.Option("--collector-id")] = "",
+    workspace_id: Annotated[
+        str, typer.Option("--workspace-id", help="SpaceONE 2.x's workspace of the task.")
+    ] = "",
     task_id: Annotated[
         str, typer.Option("--task-id", help="Choose the job_task_id (a retry returns it).")
     ] = "",
@@ -230,6 +233,7 @@ def create(
         service_account_id=service_account_id,
         project_id=project_id,
         collector_id=collector_id,
+        workspace_id=workspace_id,
         job_task_id=task_id,
     )
     with remote.session() as client:

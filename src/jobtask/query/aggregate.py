@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Final
 
 from jobtask.domain import PATH_SEGMENT, FieldKind, field_kind
@@ -54,12 +55,17 @@ class Context:
     shape: Shape
     where: str
     timezone: str
+    now: datetime  # what timediff conditions count from (an unwind's filter)
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
+    """A stage, the shape of its output, and the stage after it if it takes two (core.v2's
+    unwind: $unwind, then its filter's $match)."""
+
     stage: Document
     shape: Shape
+    then: Document | None = None
 
 
 def resolve(key: str, shape: Shape, where: str) -> Reference:

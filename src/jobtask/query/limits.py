@@ -19,6 +19,7 @@ from jobtask.query.stat_model import (
     AggregateGroup,
     AggregateProject,
     AggregateSort,
+    AggregateUnwind,
     Stage,
     StatisticsQuery,
 )
@@ -32,7 +33,8 @@ _PATTERN_OPERATORS: Final[frozenset[str]] = frozenset(
 )
 
 
-def _at_most(count: int, limit: int, where: str, what: str) -> None:
+def at_most(count: int, limit: int, where: str, what: str) -> None:
+    """`count` of `what` at `where` within `limit`, or InvalidParameter saying so."""
     if count > limit:
         raise InvalidParameter(where, f"{count} {what}; at most {limit} are allowed")
 
@@ -66,7 +68,7 @@ def _walk(
             children: Iterable[Any] = current.values()
         elif isinstance(current, list):
             if max_list_values is not None:
-                _at_most(len(current), max_list_values, where, "values in a list")
+                at_most(len(current), max_list_values, where, "values in a list")
             children = current
         else:
             if isinstance(current, float) and not math.isfinite(current):
@@ -118,8 +120,15 @@ def _check_condition(condition: Condition, limits: Limits, where: str) -> None:
             _pattern_length(value, limits.max_regex_length, f"{where}.value")
 
 
+def _check_conditions(conditions: Sequence[Condition], limits: Limits, where: str) -> None:
+    """Conditions of their own (an unwind's filter): how many, and each value."""
+    at_most(len(conditions), limits.max_filters, where, "conditions")
+    for index, condition in enumerate(conditions):
+        _check_condition(condition, limits, f"{where}[{index}]")
+
+
 def _check_filter_count(count: int, limits: Limits) -> None:
-    _at_most(count, limits.max_filters, "query.filter", "conditions in filter and filter_or")
+    at_most(count, limits.max_filters, "query.filter", "conditions in filter and filter_or")
 
 
 def _check_filters(
@@ -136,7 +145,7 @@ def check_counts(filters: int, filters_or: int, stages: int, limits: Limits) -> 
     before its values are converted: a request within the size limit can still carry 190,000
     conditions, whose conversion alone would cost seconds of CPU."""
     _check_filter_count(filters + filters_or, limits)
-    _at_most(stages, limits.max_aggregate_stages, "query.aggregate", "stages")
+    at_most(stages, limits.max_aggregate_stages, "query.aggregate", "stages")
 
 
 def check_list_lengths(lengths: Iterable[tuple[str, int]], limits: Limits) -> None:
@@ -144,7 +153,7 @@ def check_list_lengths(lengths: Iterable[tuple[str, int]], limits: Limits) -> No
     request as it arrived, before its values are converted: one list within the size limit can
     hold 300,000 values, whose conversion alone cost half a CPU-second."""
     for where, length in lengths:
-        _at_most(length, limits.max_list_values, where, "values in a list")
+        at_most(length, limits.max_list_values, where, "values in a list")
 
 
 def _check_keyword(keyword: str, limits: Limits) -> None:
@@ -169,7 +178,7 @@ def _check_page(page: Page) -> None:
 
 
 def check_only(only: Sequence[str], limits: Limits, *, where: str = "only") -> None:
-    _at_most(len(only), limits.max_only_fields, where, "fields")
+    at_most(len(only), limits.max_only_fields, where, "fields")
 
 
 def check_query(query: Query, limits: Limits) -> None:
@@ -178,15 +187,20 @@ def check_query(query: Query, limits: Limits) -> None:
     _check_keyword(query.keyword, limits)
     _check_page(query.page)
     check_only(query.only, limits, where="query.only")
-    _at_most(len(query.sort), limits.max_stage_fields, "query.sort.keys", "sort keys")
+    at_most(len(query.sort), limits.max_stage_fields, "query.sort.keys", "sort keys")
+    if query.unwind is not None:
+        _check_conditions(query.unwind.filter, limits, "query.unwind.filter")
+    at_most(len(query.add_fields), limits.max_stage_fields, "query.add_fields", "fields")
+    for name, value in query.add_fields.items():
+        _check_value(value, limits, f"query.add_fields.{name}")
 
 
 def _check_group(stage: AggregateGroup, limits: Limits, where: str) -> None:
-    _at_most(len(stage.keys) + len(stage.fields), limits.max_stage_fields, where, "keys and fields")
+    at_most(len(stage.keys) + len(stage.fields), limits.max_stage_fields, where, "keys and fields")
     for index, group_field in enumerate(stage.fields):
         at = f"{where}.fields[{index}]"
-        _at_most(len(group_field.fields), limits.max_stage_fields, f"{at}.fields", "fields")
-        _at_most(len(group_field.conditions), limits.max_filters, f"{at}.conditions", "conditions")
+        at_most(len(group_field.fields), limits.max_stage_fields, f"{at}.fields", "fields")
+        at_most(len(group_field.conditions), limits.max_filters, f"{at}.conditions", "conditions")
         for number, condition in enumerate(group_field.conditions):
             _check_value(condition.value, limits, f"{at}.conditions[{number}].value")
 
@@ -195,9 +209,11 @@ def _check_stage(stage: Stage, limits: Limits, where: str) -> None:
     if isinstance(stage, AggregateGroup):
         _check_group(stage, limits, f"{where}.group")
     elif isinstance(stage, AggregateProject):
-        _at_most(len(stage.fields), limits.max_stage_fields, f"{where}.project", "fields")
+        at_most(len(stage.fields), limits.max_stage_fields, f"{where}.project", "fields")
     elif isinstance(stage, AggregateSort):
-        _at_most(len(stage.keys), limits.max_stage_fields, f"{where}.sort", "sort keys")
+        at_most(len(stage.keys), limits.max_stage_fields, f"{where}.sort", "sort keys")
+    elif isinstance(stage, AggregateUnwind):
+        _check_conditions(stage.filter, limits, f"{where}.unwind.filter")
 
 
 def check_statistics_query(query: StatisticsQuery, limits: Limits) -> None:
@@ -205,6 +221,6 @@ def check_statistics_query(query: StatisticsQuery, limits: Limits) -> None:
     _check_filters(query.filter, query.filter_or, limits)
     _check_keyword(query.keyword, limits)
     _check_page(query.page)
-    _at_most(len(query.aggregate), limits.max_aggregate_stages, "query.aggregate", "stages")
+    at_most(len(query.aggregate), limits.max_aggregate_stages, "query.aggregate", "stages")
     for index, stage in enumerate(query.aggregate):
         _check_stage(stage, limits, f"query.aggregate[{index}]")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from jobtask.query.filters import all_of_documents, build_condition, build_filter
+from jobtask.query.list_pipeline import ListPipeline, build_list_pipeline
 from jobtask.query.model import Condition, Query
 from jobtask.query.options import (
     Projection,
@@ -25,7 +26,8 @@ from jobtask.query.values import Document
 class ListPlan:
     """`filter`: the request's own conditions (filter, filter_or, the equality filters, the
     keyword), ANDed, without the caller's scope; `sort` ends with the tie-breaker; `limit` 0 is
-    no limit; `count_only`: count, read no page."""
+    no limit; `count_only`: count, read no page; `pipeline`: the stages after the $match when
+    the list is an aggregation (core.v2's unwind and add_fields), None for a find."""
 
     filter: Document
     sort: Sort
@@ -33,6 +35,7 @@ class ListPlan:
     limit: int
     projection: Projection
     count_only: bool
+    pipeline: ListPipeline | None = None
 
 
 def keyword_condition(keyword: str) -> Condition | None:
@@ -72,11 +75,15 @@ def build_list_plan(
     match = build_match(query, now=now, equals=equals)
     window = build_window(query.page, max_limit=max_limit)
     projection = build_projection(query.only, minimal=query.minimal, where="query.only")
+    sort = build_sort(query.sort)
     return ListPlan(
         filter=match,
-        sort=build_sort(query.sort),
+        sort=sort,
         skip=window.skip,
         limit=window.limit,
         projection=projection,
         count_only=query.count_only,
+        pipeline=build_list_pipeline(
+            query, sort=sort, window=window, projection=projection, now=now
+        ),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,8 +31,19 @@ class Page:
 
 
 @dataclass(frozen=True, slots=True)
+class Unwind:
+    """core.v2's unwind: one row per element of the array at `path`, kept when it meets each
+    condition of `filter` (read on the row, where the path holds one element)."""
+
+    path: str = ""
+    filter: tuple[Condition, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Query:
-    """SpaceONE's core.v1.Query; `sort` holds the effective keys (`sort.key` wins over `keys`)."""
+    """SpaceONE's core.v1.Query, and core.v2's: `sort` holds the effective keys (1.x: `sort.key`
+    wins over `keys`; 2.x: the list). `unwind` and `add_fields` (name -> the client's value,
+    core.v2's `if`/`then`/`else` form included) are 2.x's; 1.x never sets them."""
 
     filter: tuple[Condition, ...] = ()
     filter_or: tuple[Condition, ...] = ()
@@ -41,3 +53,5 @@ class Query:
     count_only: bool = False
     only: tuple[str, ...] = ()
     keyword: str = ""
+    unwind: Unwind | None = None
+    add_fields: Mapping[str, Any] = field(default_factory=dict)

@@ -13,7 +13,10 @@ from jobtask.query.model import Condition, Page, SortKey
 
 @dataclass(frozen=True, slots=True)
 class AggregateUnwind:
+    """core.v1's unwind has a path; core.v2's (the `Unwind` message) conditions on the rows too."""
+
     path: str = ""
+    filter: tuple[Condition, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from jobtask.domain import FieldKind, field_kind
@@ -22,6 +23,7 @@ from jobtask.query.aggregate import (
     group_key,
     resolve,
 )
+from jobtask.query.filters import build_filter
 from jobtask.query.model import Page
 from jobtask.query.stat_model import (
     AggregateCount,
@@ -105,8 +107,22 @@ def _project(stage: AggregateProject, context: Context) -> Step:
 
 
 def _unwind(stage: AggregateUnwind, context: Context) -> Step:
-    path = resolve(stage.path, context.shape, f"{context.where}.path")
-    return Step({"$unwind": path.expression}, context.shape)
+    """$unwind, then (core.v2) the rows that meet the unwind's filter. The filter is a list
+    filter (its operators, checks and meanings) over the job task's fields, so it may follow
+    only stages that keep them (unwinds, sorts, limits, skips)."""
+    where, shape = context.where, context.shape
+    path = resolve(stage.path, shape, f"{where}.path")
+    unwind = {"$unwind": path.expression}
+    if not stage.filter:
+        return Step(unwind, shape)
+    if not shape.stored:
+        raise InvalidParameter(
+            f"{where}.filter",
+            "an unwind's filter reads the job task's fields: unwind before any group, project "
+            "or count",
+        )
+    match = build_filter(stage.filter, now=context.now, prefix=where)
+    return Step(unwind, shape, then={"$match": match})
 
 
 def _count(stage: AggregateCount, context: Context) -> Step:
@@ -158,8 +174,12 @@ STAGES: Final[Mapping[type[Any], StageRule]] = {
 }
 
 
-def build_stages(aggregate: Sequence[Stage], *, timezone: str) -> list[Document]:
-    """The MongoDB stages for `query.aggregate`, in order, each checked against what precedes it."""
+def build_stages(
+    aggregate: Sequence[Stage], *, timezone: str, now: datetime | None = None
+) -> list[Document]:
+    """The MongoDB stages for `query.aggregate`, in order, each checked against what precedes it.
+    `now`: what timediff conditions count from (the current time if not given)."""
+    now = now or datetime.now(UTC).replace(tzinfo=None)
     shape = Shape()
     stages: list[Document] = []
     for index, stage in enumerate(aggregate):
@@ -167,8 +187,11 @@ def build_stages(aggregate: Sequence[Stage], *, timezone: str) -> list[Document]
         if rule is None:
             names = ", ".join(r.name for r in STAGES.values())
             raise InvalidParameter(f"query.aggregate[{index}]", f"set one stage of: {names}")
-        step = rule.build(stage, Context(shape, f"query.aggregate[{index}].{rule.name}", timezone))
+        where = f"query.aggregate[{index}].{rule.name}"
+        step = rule.build(stage, Context(shape, where, timezone, now))
         stages.append(step.stage)
+        if step.then is not None:
+            stages.append(step.then)
         shape = step.shape
     return stages
 
@@ -212,14 +235,19 @@ def _window(page: Page, max_rows: int) -> tuple[list[Document], bool]:
 
 
 def build_pipeline(
-    query: StatisticsQuery, *, match: Document, timezone: str, max_rows: int
+    query: StatisticsQuery,
+    *,
+    match: Document,
+    timezone: str,
+    max_rows: int,
+    now: datetime | None = None,
 ) -> StatPlan:
     """[$match, the aggregate stages (or distinct's), then the page or the row cap]."""
     distinct = not query.aggregate
     stages = (
         build_distinct(query.distinct)
         if distinct
-        else build_stages(query.aggregate, timezone=timezone)
+        else build_stages(query.aggregate, timezone=timezone, now=now)
     )
     window, paged = _window(query.page, max_rows)
     return StatPlan([{"$match": match}, *stages, *window], paged, distinct, max_rows)

@@ -51,12 +51,18 @@ def new_job_task_id() -> str:
 
 @dataclass(frozen=True, slots=True)
 class NewTask:
+    """A create: domain.IDENTITY_FIELDS (the two it requires first), then the id the caller may
+    choose; "" is not given (stored as null). Written out, not built from the roles, for the
+    reason ListRequest is (jobtask.services.reads' docstring); tests/unit/test_domain.py checks
+    that it is exactly the declaration the roles give."""
+
     domain_id: str
     job_id: str
     secret_id: str = ""
     provider: str = ""
     service_account_id: str = ""
     project_id: str = ""
+    workspace_id: str = ""  # SpaceONE 2.x's; none in 1.x
     collector_id: str = ""
     job_task_id: str = ""
 
@@ -246,7 +252,7 @@ class JobTaskWriter:
         when the task is in that status."""
         current = self._store.find_status(job_task_id, domain_id, timeout=timeout)
         if current is None:
-            return NotFound(("job_task_id", "domain_id"), (job_task_id, domain_id))
+            return NotFound({"job_task_id": job_task_id, "domain_id": domain_id})
         if guard is not None and current == guard[0]:
             return guard[1]
         return FailedPrecondition(f"the task is {current}: cannot {action}")

@@ -2,7 +2,17 @@
 
 Every read and delete is ANDed with the call's `Scope` here (its domain, given by the edge
 explicitly), below any user filter, so no query (filter_or and keyword included) can reach another
-domain's tasks; for a project-scoped caller with `project_id in <its projects>` too, the same way.
+domain's tasks; for a workspace-scoped caller (SpaceONE 2.x) with its `workspace_id`, and for a
+project-scoped caller with `project_id in <its projects>` too, the same way: get and delete
+included (the 2.x reference's get ignores a member's projects; ours does not).
+
+`ListRequest` (like the collector's `NewTask`) is written out rather than built from the field
+roles with `dataclasses.make_dataclass`: a class built at run time is a plain `type` to mypy, so
+every construction and attribute of it would go unchecked under --strict; a generator writing the
+declaration would add a build step and a generated file for one line per field. Instead
+tests/unit/test_domain.py derives each declaration from the roles (names, order, types, defaults)
+and checks the written one against it line by line: a field given a role fails there, showing the
+line to add, until it is added here.
 """
 
 from __future__ import annotations
@@ -15,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
 from jobtask.deadline import countdown
-from jobtask.domain import QUERY_FILTERS, JobTask, JobTaskStatus, Limits, is_time_zone
+from jobtask.domain import QUERY_FILTERS, JobTask, JobTaskStatus, Limits, is_time_zone, to_task
 from jobtask.errors import InvalidParameter, NotFound, RequiredParameter, require, shown
 from jobtask.query.filters import all_of_documents
 from jobtask.query.limits import (
@@ -24,7 +34,8 @@ from jobtask.query.limits import (
     check_query,
     check_statistics_query,
 )
-from jobtask.query.list_plan import build_list_plan, build_match
+from jobtask.query.list_pipeline import read_rows, read_total
+from jobtask.query.list_plan import ListPlan, build_list_plan, build_match
 from jobtask.query.model import Query
 from jobtask.query.options import build_projection
 from jobtask.query.stat_model import StatisticsQuery
@@ -72,8 +83,9 @@ class TaskReads(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ListRequest:
-    """JobTaskQuery: a Query plus the equality filters of domain.QUERY_FILTERS; empty strings
-    mean not given."""
+    """JobTaskQuery: a Query plus the equality filters of domain.QUERY_FILTERS (workspace_id:
+    SpaceONE 2.x's; the 1.x line never sets it); empty strings mean not given. Written out, and
+    checked against the roles (see the module's docstring)."""
 
     query: Query = field(default_factory=Query)
     job_task_id: str = ""
@@ -83,6 +95,7 @@ class ListRequest:
     provider: str = ""
     service_account_id: str = ""
     project_id: str = ""
+    workspace_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +117,24 @@ def _utcnow() -> datetime:
 
 
 def _caller_scope(scope: Scope) -> dict[str, Any]:
-    """The domain, and for a project-scoped caller its projects: ANDed into every query."""
-    if scope.projects is None:
-        return {"domain_id": scope.domain_id}
-    return {"domain_id": scope.domain_id, "project_id": {"$in": sorted(scope.projects)}}
+    """The domain, a workspace-scoped caller's workspace and a project-scoped caller's projects:
+    ANDed into every query. Workspace "" is the tasks of none (stored without one, as 1.x's
+    are, or with null or "")."""
+    match: dict[str, Any] = {"domain_id": scope.domain_id}
+    if scope.workspace_id is not None:
+        match["workspace_id"] = scope.workspace_id or {"$in": [None, ""]}
+    if scope.projects is not None:
+        match["project_id"] = {"$in": sorted(scope.projects)}
+    return match
+
+
+def _not_found(job_task_id: str, scope: Scope) -> NotFound:
+    """What a get or delete looked up: the id, the domain, and a workspace-scoped caller's
+    workspace (a member's projects are its token's own, not named)."""
+    looked_up = {"job_task_id": job_task_id, "domain_id": scope.domain_id}
+    if scope.workspace_id is not None:
+        looked_up["workspace_id"] = scope.workspace_id
+    return NotFound(looked_up)
 
 
 def _scoped(query: dict[str, Any], scope: Scope) -> dict[str, Any]:
@@ -121,6 +148,38 @@ def _time_zone(name: str) -> str:
             "timezone", f"{shown(name)} is not an IANA time zone name such as UTC or Asia/Seoul"
         )
     return name
+
+
+def _reading(
+    repository: TaskReads,
+    plan: ListPlan,
+    match: dict[str, Any],
+    remaining: Callable[[], float | None],
+) -> tuple[Callable[[], list[JobTask]], Callable[[], int]]:
+    """How a list's page is read and its total counted: a find and a count, or (core.v2's
+    unwind and add_fields) an aggregation pipeline after the scoped $match."""
+    pipeline = plan.pipeline
+
+    def find() -> list[JobTask]:
+        if pipeline is None:
+            return repository.find(
+                match,
+                plan.projection,
+                sort=plan.sort,
+                skip=plan.skip,
+                limit=plan.limit,
+                timeout=remaining(),
+            )
+        documents = repository.aggregate([{"$match": match}, *pipeline.rows], timeout=remaining())
+        return [to_task(row) for row in read_rows(pipeline, documents)]
+
+    def count() -> int:
+        if pipeline is None or pipeline.count is None:
+            return repository.count(match, timeout=remaining())
+        counted = repository.aggregate([{"$match": match}, *pipeline.count], timeout=remaining())
+        return read_total(counted)
+
+    return find, count
 
 
 class JobTaskService:
@@ -149,6 +208,11 @@ class JobTaskService:
         self.limits = limits
         self._clock = clock
 
+    @property
+    def max_page_size(self) -> int:
+        """The largest page a list answers (MAX_PAGE_SIZE; the 2.x line's default page)."""
+        return self._max_page_size
+
     def get(
         self,
         scope: Scope,
@@ -163,14 +227,14 @@ class JobTaskService:
         query = _scoped({"job_task_id": job_task_id}, scope)
         task = self._repository.find_one(query, projection, timeout=timeout)
         if task is None:
-            raise NotFound(("job_task_id", "domain_id"), (job_task_id, scope.domain_id))
+            raise _not_found(job_task_id, scope)
         return task
 
     def delete(self, scope: Scope, job_task_id: str, *, timeout: float | None = None) -> None:
         require(job_task_id=job_task_id, domain_id=scope.domain_id)
         query = _scoped({"job_task_id": job_task_id}, scope)
         if not self._repository.delete_one(query, timeout=timeout):
-            raise NotFound(("job_task_id", "domain_id"), (job_task_id, scope.domain_id))
+            raise _not_found(job_task_id, scope)
 
     def list(
         self, scope: Scope, request: ListRequest, *, timeout: float | None = None
@@ -183,33 +247,21 @@ class JobTaskService:
             request.query, equals=equals, max_limit=self._max_page_size, now=self._clock()
         )
         match = _scoped(plan.filter, scope)
-
-        def find() -> list[JobTask]:
-            return self._repository.find(
-                match,
-                plan.projection,
-                sort=plan.sort,
-                skip=plan.skip,
-                limit=plan.limit,
-                timeout=remaining(),
-            )
+        find, count = _reading(self._repository, plan, match, remaining)
 
         if plan.limit and not plan.count_only:
             # A bounded page: its count runs beside its find (one round trip's wait instead of
             # two; docs/performance.md). Without a limit the total decides first whether the
             # page may be read at all, so it is counted before.
             # The deadline is read when the count starts, should it wait for a thread.
-            count = self._repository.count
-            counting = self._counts.submit(
-                contextvars.copy_context().run, lambda: count(match, timeout=remaining())
-            )
+            counting = self._counts.submit(contextvars.copy_context().run, count)
             try:
                 results = find()
             except BaseException:
                 futures.wait([counting])
                 raise
             return ListResult(results, counting.result())
-        total_count = self._repository.count(match, timeout=remaining())
+        total_count = count()
         if plan.count_only:
             return ListResult([], total_count)
         if not plan.limit and total_count - plan.skip > self._max_page_size:
@@ -234,8 +286,11 @@ class JobTaskService:
             raise RequiredParameter("aggregate")
         check_statistics_query(query, self.limits)
         timezone = _time_zone(request.timezone) if request.timezone else self._stat_timezone
-        match = _scoped(build_match(query, now=self._clock()), scope)
-        plan = build_pipeline(query, match=match, timezone=timezone, max_rows=self._stat_max_rows)
+        now = self._clock()
+        match = _scoped(build_match(query, now=now), scope)
+        plan = build_pipeline(
+            query, match=match, timezone=timezone, max_rows=self._stat_max_rows, now=now
+        )
         # The configured limit, shortened by the client's deadline when that is sooner.
         limit = self._stat_max_time if timeout is None else min(timeout, self._stat_max_time)
         documents = self._repository.aggregate(plan.pipeline, timeout=limit)

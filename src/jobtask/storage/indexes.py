@@ -10,7 +10,7 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.collection import Collection
 from pymongo.errors import OperationFailure
 
-from jobtask.domain import INDEXED_FIELDS
+from jobtask.domain import INDEX_KEYS
 
 log = logging.getLogger("jobtask.storage")
 
@@ -21,9 +21,14 @@ _SCOPED_INDEXES: Final[tuple[IndexModel, ...]] = (
         [("domain_id", ASCENDING), ("created_at", DESCENDING), ("job_task_id", DESCENDING)],
         name="domain_id_1_created_at_-1_job_task_id_-1",
     ),
+    # One per indexed field (domain.INDEX_KEYS): (domain_id, field), or for workspace_id
+    # SpaceONE 2.x's (domain_id, workspace_id, project_id).
     *(
-        IndexModel([("domain_id", ASCENDING), (field, ASCENDING)], name=f"domain_id_1_{field}_1")
-        for field in INDEXED_FIELDS
+        IndexModel(
+            [("domain_id", ASCENDING), *((key, ASCENDING) for key in keys)],
+            name="_".join(f"{key}_1" for key in ("domain_id", *keys)),
+        )
+        for keys in INDEX_KEYS
     ),
 )
 # SpaceONE's: job_task_id unique across domains.

@@ -26,7 +26,7 @@ from spaceone.api.inventory.v1 import collector_pb2 as spaceone_dot_api_dot_inve
 from spaceone.api.inventory.v1 import job_task_pb2 as spaceone_dot_api_dot_inventory_dot_v1_dot_job__task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)jobtask_internal/v1/job_task_writer.proto\x12\x13jobtask_internal.v1\x1a)spaceone/api/inventory/v1/collector.proto\x1a(spaceone/api/inventory/v1/job_task.proto\"\xb9\x01\n\x14\x43reateJobTaskRequest\x12\x13\n\x0bjob_task_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x11\n\tsecret_id\x18\x03 \x01(\t\x12\x10\n\x08provider\x18\x04 \x01(\t\x12\x1a\n\x12service_account_id\x18\x05 \x01(\t\x12\x12\n\nproject_id\x18\x06 \x01(\t\x12\x11\n\tdomain_id\x18\x07 \x01(\t\x12\x14\n\x0c\x63ollector_id\x18\x08 \x01(\t\"4\n\nJobTaskRef\x12\x13\n\x0bjob_task_id\x18\x01 \x01(\t\x12\x11\n\tdomain_id\x18\x02 \x01(\t\"\xed\x01\n\x15ReportProgressRequest\x12\x13\n\x0bjob_task_id\x18\x01 \x01(\t\x12\x11\n\tdomain_id\x18\x02 \x01(\t\x12\x15\n\rcreated_count\x18\x03 \x01(\x05\x12\x15\n\rupdated_count\x18\x04 \x01(\x05\x12\x15\n\rdeleted_count\x18\x05 \x01(\x05\x12\x1a\n\x12\x64isconnected_count\x18\x06 \x01(\x05\x12\x15\n\rfailure_count\x18\x07 \x01(\x05\x12\x34\n\x06\x65rrors\x18\x08 \x03(\x0b\x32$.spaceone.api.inventory.v1.ErrorInfo\"\xb8\x01\n\x14\x46inishJobTaskRequest\x12\x13\n\x0bjob_task_id\x18\x01 \x01(\t\x12\x11\n\tdomain_id\x18\x02 \x01(\t\x12\x41\n\x06status\x18\x03 \x01(\x0e\x32\x31.jobtask_internal.v1.FinishJobTaskRequest.Outcome\"5\n\x07Outcome\x12\x10\n\x0cOUTCOME_NONE\x10\x00\x12\x0b\n\x07SUCCESS\x10\x01\x12\x0b\n\x07\x46\x41ILURE\x10\x02\"!\n\x0cPurgeRequest\x12\x11\n\tdomain_id\x18\x01 \x01(\t\"&\n\rPurgeResponse\x12\x15\n\rdeleted_count\x18\x01 \x01(\x05\x32\x9c\x04\n\rJobTaskWriter\x12[\n\x06\x63reate\x12).jobtask_internal.v1.CreateJobTaskRequest\x1a&.spaceone.api.inventory.v1.JobTaskInfo\x12P\n\x05start\x12\x1f.jobtask_internal.v1.JobTaskRef\x1a&.spaceone.api.inventory.v1.JobTaskInfo\x12\\\n\x06report\x12*.jobtask_internal.v1.ReportProgressRequest\x1a&.spaceone.api.inventory.v1.JobTaskInfo\x12[\n\x06\x66inish\x12).jobtask_internal.v1.FinishJobTaskRequest\x1a&.spaceone.api.inventory.v1.JobTaskInfo\x12Q\n\x06\x63\x61ncel\x12\x1f.jobtask_internal.v1.JobTaskRef\x1a&.spaceone.api.inventory.v1.JobTaskInfo\x12N\n\x05purge\x12!.jobtask_internal.v1.PurgeRequest\x1a\".jobtask_internal.v1.PurgeResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n)jobtask_internal/v1/job_task_writer.proto\x12\x13jobtask_internal.v1\x1a)spaceone/api/inventory/v1/collector.proto\x1a(spaceone/api/inventory/v1/job_task.proto\"\xcf\x01\n\x14\x43reateJobTaskRequest\x12\x13\n\x0bjob_task_id\x18\x01 \x01(\t\x12\x0e\n\x06job_id\x18\x02 \x01(\t\x12\x11\n\tsecret_id\x18\x03 \x01(\t\x12\x10\n\x08provider\x18\x04 \x01(\t\x12\x1a\n\x12service_account_id\x18\x05 \x01(\t\x12\x12\n\nproject_id\x18\x06 \x01(\t\x12\x11\n\tdomain_id\x18\x07 \x01(\t\x12\x14\n\x0c\x63ollector_id\x18\x08 \x01(\t\x12\x14\n\x0cworkspace_id\x18\t \x01(\t\"4\n\nJobTaskRef\x12\x13\n\x0bjob_task_id\x18\x01 \x01(\t\x12\x11\n\tdomain_id\x18\x02 \x01(\t\"\xed\x01\n\x15ReportProgressRequest\x12\x13\n\x0bjob_task_id\x18\x01 \x01(\t\x12\x11\n\tdomain_id\x18\x02 \x01(\t\x12\x15\n\rcreated_count\x18\x03 \x01(\x05\x12\x15\n\rupdated_count\x18\x04 \x01(\x05\x12\x15\n\rdeleted_count\x18\x05 \x01(\x05\x12\x1a\n\x12\x64isconnected_count\x18\x06 \x01(\x05\x12\x15\n\rfailure_count\x18\x07 \x01(\x05\x12\x34\n\x06\x65rrors\x18\x08 \x03(\x0b\x32$.spaceone.api.inventory.v1.ErrorInfo\"\xb8\x01\n\x14\x46inishJobTaskRequest\x12\x13\n\x0bjob_task_id\x18\x01 \x01(\t\x12\x11\n\tdomain_id\x18\x02 \x01(\t\x12\x41\n\x06status\x18\x03 \x01(\x0e\x32\x31.jobtask_internal.v1.FinishJobTaskRequest.Outcome\"5\n\x07Outcome\x12\x10\n\x0cOUTCOME_NONE\x10\x00\x12\x0b\n\x07SUCCESS\x10\x01\x12\x0b\n\x07\x46\x41ILURE\x10\x02\"!\n\x0cPurgeRequest\x12\x11\n\tdomain_id\x18\x01 \x01(\t\"&\n\rPurgeResponse\x12\x15\n\rdeleted_count\x18\x01 \x01(\x05\x32\x9c\x04\n\rJobTaskWriter\x12[\n\x06\x63reate\x12).jobtask_internal.v1.CreateJobTaskRequest\x1a&.spaceone.api.inventory.v1.JobTaskInfo\x12P\n\x05start\x12\x1f.jobtask_internal.v1.JobTaskRef\x1a&.spaceone.api.inventory.v1.JobTaskInfo\x12\\\n\x06report\x12*.jobtask_internal.v1.ReportProgressRequest\x1a&.spaceone.api.inventory.v1.JobTaskInfo\x12[\n\x06\x66inish\x12).jobtask_internal.v1.FinishJobTaskRequest\x1a&.spaceone.api.inventory.v1.JobTaskInfo\x12Q\n\x06\x63\x61ncel\x12\x1f.jobtask_internal.v1.JobTaskRef\x1a&.spaceone.api.inventory.v1.JobTaskInfo\x12N\n\x05purge\x12!.jobtask_internal.v1.PurgeRequest\x1a\".jobtask_internal.v1.PurgeResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,19 +34,19 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'jobtask_internal.v1.job_tas
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_CREATEJOBTASKREQUEST']._serialized_start=152
-  _globals['_CREATEJOBTASKREQUEST']._serialized_end=337
-  _globals['_JOBTASKREF']._serialized_start=339
-  _globals['_JOBTASKREF']._serialized_end=391
-  _globals['_REPORTPROGRESSREQUEST']._serialized_start=394
-  _globals['_REPORTPROGRESSREQUEST']._serialized_end=631
-  _globals['_FINISHJOBTASKREQUEST']._serialized_start=634
-  _globals['_FINISHJOBTASKREQUEST']._serialized_end=818
-  _globals['_FINISHJOBTASKREQUEST_OUTCOME']._serialized_start=765
-  _globals['_FINISHJOBTASKREQUEST_OUTCOME']._serialized_end=818
-  _globals['_PURGEREQUEST']._serialized_start=820
-  _globals['_PURGEREQUEST']._serialized_end=853
-  _globals['_PURGERESPONSE']._serialized_start=855
-  _globals['_PURGERESPONSE']._serialized_end=893
-  _globals['_JOBTASKWRITER']._serialized_start=896
-  _globals['_JOBTASKWRITER']._serialized_end=1436
+  _globals['_CREATEJOBTASKREQUEST']._serialized_end=359
+  _globals['_JOBTASKREF']._serialized_start=361
+  _globals['_JOBTASKREF']._serialized_end=413
+  _globals['_REPORTPROGRESSREQUEST']._serialized_start=416
+  _globals['_REPORTPROGRESSREQUEST']._serialized_end=653
+  _globals['_FINISHJOBTASKREQUEST']._serialized_start=656
+  _globals['_FINISHJOBTASKREQUEST']._serialized_end=840
+  _globals['_FINISHJOBTASKREQUEST_OUTCOME']._serialized_start=787
+  _globals['_FINISHJOBTASKREQUEST_OUTCOME']._serialized_end=840
+  _globals['_PURGEREQUEST']._serialized_start=842
+  _globals['_PURGEREQUEST']._serialized_end=875
+  _globals['_PURGERESPONSE']._serialized_start=877
+  _globals['_PURGERESPONSE']._serialized_end=915
+  _globals['_JOBTASKWRITER']._serialized_start=918
+  _globals['_JOBTASKWRITER']._serialized_end=1458
 # @@protoc_insertion_point(module_scope)

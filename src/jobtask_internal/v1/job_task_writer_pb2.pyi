@@ -10,7 +10,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class CreateJobTaskRequest(_message.Message):
-    __slots__ = ("job_task_id", "job_id", "secret_id", "provider", "service_account_id", "project_id", "domain_id", "collector_id")
+    __slots__ = ("job_task_id", "job_id", "secret_id", "provider", "service_account_id", "project_id", "domain_id", "collector_id", "workspace_id")
     JOB_TASK_ID_FIELD_NUMBER: _ClassVar[int]
     JOB_ID_FIELD_NUMBER: _ClassVar[int]
     SECRET_ID_FIELD_NUMBER: _ClassVar[int]
@@ -19,6 +19,7 @@ class CreateJobTaskRequest(_message.Message):
     PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     DOMAIN_ID_FIELD_NUMBER: _ClassVar[int]
     COLLECTOR_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
     job_task_id: str
     job_id: str
     secret_id: str
@@ -27,7 +28,8 @@ class CreateJobTaskRequest(_message.Message):
     project_id: str
     domain_id: str
     collector_id: str
-    def __init__(self, job_task_id: _Optional[str] = ..., job_id: _Optional[str] = ..., secret_id: _Optional[str] = ..., provider: _Optional[str] = ..., service_account_id: _Optional[str] = ..., project_id: _Optional[str] = ..., domain_id: _Optional[str] = ..., collector_id: _Optional[str] = ...) -> None: ...
+    workspace_id: str
+    def __init__(self, job_task_id: _Optional[str] = ..., job_id: _Optional[str] = ..., secret_id: _Optional[str] = ..., provider: _Optional[str] = ..., service_account_id: _Optional[str] = ..., project_id: _Optional[str] = ..., domain_id: _Optional[str] = ..., collector_id: _Optional[str] = ..., workspace_id: _Optional[str] = ...) -> None: ...
 
 class JobTaskRef(_message.Message):
     __slots__ = ("job_task_id", "domain_id")

@@ -9,7 +9,7 @@ import grpc
 import pytest
 
 from jobtask.auth.jwt import Caller
-from jobtask.auth.permissions import RULES, authorize, token_of
+from jobtask.auth.permissions import RULES, Claim, authorize, token_of
 from jobtask.calls.status import code_of
 from jobtask.edges.grpc.status import GRPC_CODES
 from jobtask.errors import PermissionDenied, Unauthenticated
@@ -167,3 +167,16 @@ def test_refusals_map_to_their_status_codes(
 ) -> None:
     assert GRPC_CODES[code_of(error)] is code
     assert str(error) == details
+
+
+def test_a_claim_of_the_2x_line_is_judged_as_the_request_of_the_1x_line() -> None:
+    caller = Caller(DOMAIN, frozenset({READ, WRITE}))
+    path = f"/{JOB_TASK}/list"
+    request = object()  # a 2.x request names no domain: the claim does
+
+    assert authorize(caller, path, request, Claim("", required=True)) == Scope(DOMAIN)
+    assert authorize(caller, path, request, Claim(DOMAIN, "workspace-1")) == Scope(
+        DOMAIN, workspace_id="workspace-1"
+    )
+    with pytest.raises(PermissionDenied, match=f"{OTHER} is not the token's domain"):
+        authorize(caller, path, request, Claim(OTHER, required=True))

@@ -15,7 +15,7 @@ from jobtask.errors import NotFound, StorageError
 def test_a_client_mistake_is_answered_as_it_is_and_not_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    error = NotFound(("job_task_id",), ("x",))
+    error = NotFound({"job_task_id": "x"})
 
     with caplog.at_level(logging.INFO, logger="jobtask.calls.status"):
         status = status_of(error, "get")

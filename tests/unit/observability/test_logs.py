@@ -118,7 +118,7 @@ def test_a_failed_call_names_its_status_and_spaceone_error_code(lines: Lines) ->
     call_log = CallLog(logger=make_logger(lines))
 
     def not_found(request: Any, context: Any) -> Any:
-        raise NotFound(("job_task_id",), ("x",))
+        raise NotFound({"job_task_id": "x"})
 
     with pytest.raises(Aborted):
         call(call_log, "get", not_found, job_task_pb2.GetJobTaskRequest(domain_id=DOMAIN))

@@ -58,7 +58,7 @@ def test_calls_are_counted_and_timed_by_service_method_and_code(
     call(metrics, "get", lambda r, c: "ok")
     call(metrics, "get", lambda r, c: "ok")
     with pytest.raises(Aborted):
-        call(metrics, "get", aborting(NotFound(("job_task_id",), ("x",))))
+        call(metrics, "get", aborting(NotFound({"job_task_id": "x"})))
 
     value = registry.get_sample_value
     assert value("jobtask_grpc_requests_total", labels("get", "OK")) == 2

@@ -16,7 +16,7 @@ from jobtask.query.limits import (
     check_statistics_query,
     check_stored_value,
 )
-from jobtask.query.model import Condition, Page, Query, SortKey
+from jobtask.query.model import Condition, Page, Query, SortKey, Unwind
 from jobtask.query.stat_model import (
     AggregateGroup,
     AggregateGroupField,
@@ -26,6 +26,7 @@ from jobtask.query.stat_model import (
     AggregateProject,
     AggregateProjectField,
     AggregateSort,
+    AggregateUnwind,
     StatisticsQuery,
 )
 from jobtask.scope import Scope
@@ -348,3 +349,59 @@ def test_a_stored_value_within_the_limits_passes() -> None:
     check_stored_value(
         {"a": {"b": [1, "x", None, 2.5]}, "ok": True}, max_depth=3, where="additional"
     )
+
+
+# --- core.v2's parts: the unwind's filter and add_fields ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "key"),
+    [
+        (Query(unwind=Unwind("errors", conditions(4))), "query.unwind.filter"),
+        (
+            Query(unwind=Unwind("errors", conditions(1, "in", ["a"] * 5))),
+            "query.unwind.filter[0].value",
+        ),
+        (
+            Query(unwind=Unwind("errors", conditions(1, "contain", "x" * 6))),
+            "query.unwind.filter[0].value",
+        ),
+        (Query(add_fields={f"f{i}": 1 for i in range(4)}), "query.add_fields"),
+        (Query(add_fields={"provider": nested(4)}), "query.add_fields.provider"),
+        (Query(add_fields={"provider": [float("nan")]}), "query.add_fields.provider"),
+    ],
+    ids=["unwind conditions", "unwind list", "unwind pattern", "fields", "depth", "nan"],
+)
+def test_core_v2_list_parts_past_a_limit_are_refused(query: Query, key: str) -> None:
+    with pytest.raises(InvalidParameter) as raised:
+        check_query(query, LIMITS)
+
+    assert raised.value.key == key
+
+
+def test_core_v2_list_parts_at_the_limits_pass() -> None:
+    check_query(
+        Query(
+            unwind=Unwind("errors", conditions(3, "in", ["a"] * 4)),
+            add_fields={f"f{i}": nested(3) for i in range(3)},
+        ),
+        LIMITS,
+    )
+
+
+def test_a_stat_unwinds_filter_past_a_limit_is_refused() -> None:
+    query = StatisticsQuery(aggregate=(AggregateUnwind("errors", conditions(4)),))
+
+    with pytest.raises(InvalidParameter) as raised:
+        check_statistics_query(query, LIMITS)
+
+    assert raised.value.key == "query.aggregate[0].unwind.filter"
+
+
+def test_a_stat_unwinds_filter_values_are_checked() -> None:
+    query = StatisticsQuery(aggregate=(AggregateUnwind("errors", conditions(1, "in", ["a"] * 5)),))
+
+    with pytest.raises(InvalidParameter) as raised:
+        check_statistics_query(query, LIMITS)
+
+    assert raised.value.key == "query.aggregate[0].unwind.filter[0].value"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any, Final
 
@@ -1102,3 +1103,65 @@ def test_every_documented_date_to_string_specifier_passes() -> None:
     built = one(AggregateGroup(keys=(date_key(date_format),)))
 
     assert built["$group"]["_id"]["d"]["$dateToString"]["format"] == date_format
+
+
+# --- core.v2's unwind: the Unwind message's filter ------------------------------------------
+
+NOW: Final = datetime(2024, 5, 1, 12, 0)
+
+
+def test_unwind_filter_matches_the_rows_after_the_unwind() -> None:
+    unwind = AggregateUnwind(
+        "errors",
+        (
+            Condition("errors.error_code", "E1", "eq"),
+            Condition("errors.message", "time", "contain"),
+        ),
+    )
+
+    built = build_stages((unwind, by_status()), timezone=TZ, now=NOW)
+
+    assert built[:2] == [
+        {"$unwind": "$errors"},
+        {"$match": {"errors.error_code": "E1", "errors.message": re.compile("time", re.I)}},
+    ]
+    assert "$group" in built[2]
+
+
+def test_unwind_filter_counts_timediff_from_now() -> None:
+    unwind = AggregateUnwind("errors", (Condition("created_at", "now - 1d", "timediff_gt"),))
+
+    [_, match] = build_stages((unwind,), timezone=TZ, now=NOW)
+
+    assert match == {"$match": {"created_at": {"$gt": datetime(2024, 4, 30, 12, 0)}}}
+
+
+def test_unwind_filter_is_checked_as_a_list_filter() -> None:
+    unwind = AggregateUnwind("errors", (Condition("nope", "x", "eq"),))
+
+    with pytest.raises(InvalidParameter) as raised:
+        build_stages((unwind,), timezone=TZ, now=NOW)
+
+    assert raised.value.key == "query.aggregate[0].unwind.filter[0].key"
+
+
+def test_unwind_filter_after_a_group_is_refused() -> None:
+    pushed = AggregateGroup(
+        keys=(AggregateGroupKey("status", "s"),),
+        fields=(AggregateGroupField("errors", "e", "push"),),
+    )
+    unwind = AggregateUnwind("e", (Condition("errors.error_code", "E1", "eq"),))
+
+    with pytest.raises(InvalidParameter) as raised:
+        build_stages((pushed, unwind), timezone=TZ, now=NOW)
+
+    assert raised.value.key == "query.aggregate[1].unwind.filter"
+
+
+def test_an_unwind_without_filter_is_one_stage_in_the_pipeline() -> None:
+    query = StatisticsQuery(aggregate=(AggregateUnwind("errors"), by_status()))
+
+    plan = build_pipeline(query, match=MATCH, timezone=TZ, max_rows=100, now=NOW)
+
+    assert plan.pipeline[1] == {"$unwind": "$errors"}
+    assert "$group" in plan.pipeline[2]

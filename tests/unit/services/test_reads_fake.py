@@ -4,10 +4,11 @@ one deadline for a list's count and page, stat's time limit), told by what the p
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 import pytest
 
@@ -33,7 +34,7 @@ class Asked:
 
 @dataclass
 class FakeReads:
-    """Tasks in a list, answering the plain equalities (and `$in`) of the filters it gets; any
+    """Tasks in a list, answering the plain equalities (`$in`, `$and`) of the filters it gets; any
     other operator fails the test (the tests below send none). Remembers every question."""
 
     tasks: list[JobTask]
@@ -82,6 +83,8 @@ class FakeReads:
 
 
 def _holds(task: JobTask, key: str, wanted: Any) -> bool:
+    if key == "$and":
+        return all(_holds(task, k, v) for part in wanted for k, v in part.items())
     value = getattr(task, key)
     if isinstance(wanted, Mapping):
         if set(wanted) != {"$in"}:
@@ -206,3 +209,54 @@ def test_stat_runs_within_the_smaller_of_its_limit_and_the_deadline(
     (asked,) = reads.asked
     assert asked.timeout == limit
     assert asked.query == {"domain_id": DOMAIN}
+
+
+SCOPED_CALLS: Final = {
+    "get": lambda s, scope: s.get(scope, "job_task-x"),
+    "delete": lambda s, scope: s.delete(scope, "job_task-x"),
+    "list": lambda s, scope: s.list(scope, ListRequest(Query(page=Page(limit=2)))),
+    "list-unbounded": lambda s, scope: s.list(scope, ListRequest(provider="aws")),
+    "stat": lambda s, scope: s.stat(scope, StatRequest(StatisticsQuery(distinct="status"))),
+}
+
+
+@pytest.mark.parametrize(
+    ("scope", "scoped"),
+    [
+        (Scope(DOMAIN), {"domain_id": DOMAIN}),
+        (Scope(DOMAIN, workspace_id="ws-1"), {"domain_id": DOMAIN, "workspace_id": "ws-1"}),
+        (
+            Scope(DOMAIN, frozenset({"p2", "p1"}), workspace_id="ws-1"),
+            {"domain_id": DOMAIN, "workspace_id": "ws-1", "project_id": {"$in": ["p1", "p2"]}},
+        ),
+        (Scope(DOMAIN, frozenset({"p1"})), {"domain_id": DOMAIN, "project_id": {"$in": ["p1"]}}),
+        (
+            Scope(DOMAIN, workspace_id=""),
+            {"domain_id": DOMAIN, "workspace_id": {"$in": [None, ""]}},
+        ),
+    ],
+    ids=["domain", "workspace", "member", "projects", "no-workspace"],
+)
+@pytest.mark.parametrize("call", list(SCOPED_CALLS))
+def test_every_rpc_asks_within_the_whole_scope(
+    service: JobTaskService, reads: FakeReads, scope: Scope, scoped: dict[str, Any], call: str
+) -> None:
+    """The domain, the workspace and the projects, each in every question an rpc asks."""
+    with contextlib.suppress(NotFound):  # get and delete of a task not there
+        SCOPED_CALLS[call](service, scope)
+
+    assert reads.asked
+    for asked in reads.asked:
+        assert {k: asked.query[k] for k in scoped if k in asked.query} == scoped, asked
+        assert set(asked.query) - set(scoped) <= {"job_task_id", "provider"}, asked
+
+
+def test_a_request_workspace_beside_a_workspace_scope_is_anded(
+    service: JobTaskService, reads: FakeReads
+) -> None:
+    """Both constrain workspace_id: the scope and the filter are both kept ($and)."""
+    service.list(Scope(DOMAIN, workspace_id="ws-1"), ListRequest(workspace_id="ws-2"))
+
+    assert reads.asked[0].query == {
+        "$and": [{"domain_id": DOMAIN, "workspace_id": "ws-1"}, {"workspace_id": "ws-2"}]
+    }

@@ -4,19 +4,16 @@ through every rpc of the service, whatever it filters on; every other caller, it
 from __future__ import annotations
 
 import copy
-from datetime import datetime
 from typing import Any
 
-import mongomock
 import pytest
 
-from jobtask.errors import NotFound
 from jobtask.query.model import Condition, Query
 from jobtask.query.stat_model import AggregateCount, StatisticsQuery
 from jobtask.scope import Scope
 from jobtask.services.reads import JobTaskService, ListRequest, StatRequest
-from jobtask.storage import MongoJobTaskRepository
 from tests.support.dataset import DOMAIN, TASKS
+from tests.support.scoped import assert_out_of_reach, service_holding
 
 MINE, OTHER = "project-aaaaaaaaaaaa", "project-cccccccccccc"
 
@@ -37,11 +34,7 @@ OTHER_ID = next(t["job_task_id"] for t in TENANT if t["project_id"] == OTHER)
 
 @pytest.fixture
 def service() -> JobTaskService:
-    collection: Any = mongomock.MongoClient()["inventory"]["job_task"]
-    collection.insert_many([dict(t) for t in TENANT])
-    return JobTaskService(
-        MongoJobTaskRepository(collection), max_page_size=50, clock=lambda: datetime(2024, 1, 1)
-    )
+    return service_holding(TENANT)
 
 
 MY_SCOPE = Scope(DOMAIN, frozenset({MINE}))
@@ -85,10 +78,7 @@ def test_no_projects_see_nothing(service: JobTaskService) -> None:
 
 
 def test_get_and_delete_outside_the_projects_are_not_found(service: JobTaskService) -> None:
-    with pytest.raises(NotFound):
-        service.get(MY_SCOPE, OTHER_ID)
-    with pytest.raises(NotFound):
-        service.delete(MY_SCOPE, OTHER_ID)
+    assert_out_of_reach(service, MY_SCOPE, OTHER_ID)
     assert service.get(WHOLE_DOMAIN, OTHER_ID).job_task_id == OTHER_ID
 
 

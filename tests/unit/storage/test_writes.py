@@ -13,6 +13,7 @@ import mongomock
 import pytest
 
 from jobtask.domain import JobTask, JobTaskStatus, StoredTask, TaskError
+from jobtask.errors import AlreadyExists
 from jobtask.services.collector import JobTaskWriter, NewTask, Progress, WriterLimits
 from jobtask.storage import MongoJobTaskRepository
 from jobtask.storage.writes import stored_document
@@ -73,6 +74,7 @@ def test_a_create_stores_every_field_with_nulls_as_spaceone_does(
         "project_id": None,
         "collector_id": "collector-1",
         "domain_id": DOMAIN,
+        "workspace_id": None,  # SpaceONE 2.x's: none named
         "created_at": NOW,
         "started_at": None,
         "finished_at": None,
@@ -100,8 +102,34 @@ def test_a_stored_spaceone_document_maps_to_a_stored_task_and_back(collection: A
     )
     assert (found.collector_id, found.total_count) == ("collector-0a1b2c3d4e5f", 0)
     assert found.reported_error_count is None  # SpaceONE does not store it
-    # Mapped back, it is the document SpaceONE stored, and a null for the field it lacks.
-    assert stored_document(found) == {**SPACEONE_EXAMPLE, "reported_error_count": None}
+    assert found.task.workspace_id is None  # a 1.x document has none
+    # Mapped back, it is the document SpaceONE stored, and a null for the fields it lacks.
+    assert stored_document(found) == {
+        **SPACEONE_EXAMPLE,
+        "reported_error_count": None,
+        "workspace_id": None,
+    }
+
+
+def test_a_create_stores_its_workspace_and_a_retry_must_name_it(
+    writer: JobTaskWriter, collection: Any
+) -> None:
+    collection.create_index("job_task_id", unique=True)  # what a taken id is told by
+    created = writer.create(
+        NewTask(domain_id=DOMAIN, job_id="job-1", workspace_id="workspace-1", job_task_id="jt-1")
+    )
+
+    assert created.workspace_id == "workspace-1"
+    assert _stored(collection, "jt-1")["workspace_id"] == "workspace-1"
+    again = NewTask(
+        domain_id=DOMAIN, job_id="job-1", workspace_id="workspace-1", job_task_id="jt-1"
+    )
+    assert writer.create(again) == created
+    for other in ("workspace-2", ""):
+        with pytest.raises(AlreadyExists):
+            writer.create(
+                NewTask(domain_id=DOMAIN, job_id="job-1", workspace_id=other, job_task_id="jt-1")
+            )
 
 
 def test_find_stored_is_within_the_domain(writer: JobTaskWriter, collection: Any) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
+from google.protobuf.descriptor import ServiceDescriptor
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection, reflection_pb2, reflection_pb2_grpc
 
@@ -106,7 +107,7 @@ def build_server(
     health_pool = futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="health")
     health_servicer = OwnPoolHealth(health_pool)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    _add_reflection(server)
+    _add_reflection(server, calls.services)
     credentials = None if tls is None else server_credentials(tls)
     port = _bind(server, f"{settings.grpc_host}:{settings.grpc_port}", credentials)
     writer_port = None
@@ -149,11 +150,14 @@ def _tracing_interceptor(
     return server_interceptor(tracer_provider=tracing.provider, filter_=guarded)
 
 
-def _add_reflection(server: grpc.Server) -> None:
+def _add_reflection(server: grpc.Server, services: tuple[ServiceDescriptor, ...]) -> None:
     """Reflection v1alpha and v1 (wire-identical messages: v1 is served by the same behaviour),
-    listing LISTED_SERVICES; every symbol of the process resolves, listed or not (the writer's and
-    health's too, for grpcurl)."""
-    servicer = reflection.ReflectionServicer(LISTED_SERVICES)
+    listing LISTED_SERVICES, from the descriptor pool of the line's JobTask (1.x: protobuf's
+    default pool, where every symbol of the process resolves, listed or not: the writer's and
+    health's too, for grpcurl; 2.x: the 2.x pool, JobTask's files only, `jobtask.lines.v2.wire`).
+    """
+    pools = [d.file.pool for d in services if d.full_name in LISTED_SERVICES]
+    servicer = reflection.ReflectionServicer(LISTED_SERVICES, pool=pools[0] if pools else None)
     reflection_pb2_grpc.add_ServerReflectionServicer_to_server(servicer, server)
     v1 = grpc.stream_stream_rpc_method_handler(
         servicer.ServerReflectionInfo,

@@ -100,7 +100,7 @@ def _serving(calls: Calls, rpc: Rpc) -> Serve:
         if isinstance(request, Undecodable):
             raise request.error()
         call = invocation(context)
-        scope = calls.scope(rpc, request, calls.authenticate(rpc, call))
+        scope = calls.scope(rpc, request, calls.authenticate(rpc, call), call)
         scoped(scope)
         return calls.handle(rpc, scope, request, call)
 

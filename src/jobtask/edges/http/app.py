@@ -220,7 +220,7 @@ class HttpApp:
         loop)."""
         rpc = binding.target
         exchange.message = message = request_message(binding, request, body, self._limits)
-        exchange.scope = scope = self._calls.scope(rpc, message, caller)
+        exchange.scope = scope = self._calls.scope(rpc, message, caller, call)
         exchange.answer = self._calls.handle(rpc, scope, message, call)
         return JSONResponse(to_json(exchange.answer))
 

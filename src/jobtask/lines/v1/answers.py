@@ -14,9 +14,11 @@ from jobtask.domain import (
     INT32_MAX,
     INT32_MIN,
     RETURNED_FIELD_KINDS,
+    RETURNED_FIELDS,
     FieldKind,
     JobTask,
     TaskError,
+    on_line,
 )
 from jobtask.query.stat_plan import StatResult
 from spaceone.api.inventory.v1 import collector_pb2, job_task_pb2
@@ -128,7 +130,8 @@ _RENDER_SCALAR: Final[Mapping[FieldKind, Callable[[Any], Any]]] = {
 }
 
 
-# (field, its kind, the type its values usually have) for every field rendered as a plain value.
+# (field, its kind, the type its values usually have) for every field of 1.x's JobTaskInfo
+# rendered as a plain value (not workspace_id: 2.x's).
 _USUAL_TYPES: Final[Mapping[FieldKind, type[Any]]] = {
     FieldKind.STRING: str,
     FieldKind.INTEGER: int,
@@ -136,17 +139,27 @@ _USUAL_TYPES: Final[Mapping[FieldKind, type[Any]]] = {
 }
 
 
-_SCALARS: Final = tuple(
-    (name, kind, _USUAL_TYPES[kind])
-    for name, kind in RETURNED_FIELD_KINDS.items()
-    if kind in _RENDER_SCALAR and name != "status"
-)
+Scalars = tuple[tuple[str, FieldKind, type[Any]], ...]
 
 
-def _task_fields(task: JobTask) -> dict[str, Any]:
-    """A task's rendered scalar fields and status, as JobTaskInfo's keyword arguments."""
+def scalars_of(line: int) -> Scalars:
+    """The task's fields SpaceONE `line`'s JobTaskInfo renders as plain values (status and
+    errors are rendered on their own; 1.x's has no workspace_id)."""
+    return tuple(
+        (name, kind, _USUAL_TYPES[kind])
+        for name in on_line(RETURNED_FIELDS, line)
+        if (kind := RETURNED_FIELD_KINDS[name]) in _RENDER_SCALAR and name != "status"
+    )
+
+
+_SCALARS: Final = scalars_of(1)
+
+
+def task_fields(task: JobTask, scalars: Scalars = _SCALARS) -> dict[str, Any]:
+    """A task's rendered scalar fields and status, as JobTaskInfo's keyword arguments (the 1.x
+    line's, or those of the line whose `scalars_of` is given)."""
     fields: dict[str, Any] = {}
-    for name, kind, usual in _SCALARS:
+    for name, kind, usual in scalars:
         value: Any = getattr(task, name)
         if value is None:
             continue
@@ -167,16 +180,17 @@ def _task_fields(task: JobTask) -> dict[str, Any]:
     return fields
 
 
-def _add_errors(info: job_task_pb2.JobTaskInfo, errors: tuple[TaskError, ...]) -> None:
+def add_errors(info: job_task_pb2.JobTaskInfo, errors: tuple[TaskError, ...]) -> None:
+    """The task's errors, each built in place in `info` (a JobTaskInfo of either line)."""
     add = info.errors.add
     for error in errors:
         _fill_error(add(), error)
 
 
 def to_task_info(task: JobTask) -> job_task_pb2.JobTaskInfo:
-    info = job_task_pb2.JobTaskInfo(**_task_fields(task))
+    info = job_task_pb2.JobTaskInfo(**task_fields(task))
     if task.errors:
-        _add_errors(info, task.errors)
+        add_errors(info, task.errors)
     return info
 
 
@@ -186,9 +200,9 @@ def to_tasks_info(results: list[JobTask], total_count: int) -> job_task_pb2.JobT
     answer = job_task_pb2.JobTasksInfo(total_count=total_count)
     add = answer.results.add
     for task in results:
-        info = add(**_task_fields(task))
+        info = add(**task_fields(task))
         if task.errors:
-            _add_errors(info, task.errors)
+            add_errors(info, task.errors)
     return answer
 
 
@@ -205,10 +219,13 @@ def _plain_rows(rows: list[Any]) -> bool:
     return True
 
 
-def to_stat_struct(result: StatResult) -> struct_pb2.Struct:
-    """{results, total_count?} as a Struct: numbers become doubles, dates `.mmmZ` at any depth."""
+def to_stat_struct(
+    result: StatResult, struct_class: type[struct_pb2.Struct] = struct_pb2.Struct
+) -> struct_pb2.Struct:
+    """{results, total_count?} as a Struct (`struct_class`: of the line's pool): numbers become
+    doubles, dates `.mmmZ` at any depth."""
     rows = result.results
-    struct = struct_pb2.Struct()
+    struct = struct_class()
     # Most answers are flat rows of strings and numbers: set value by value (half the cost of
     # Struct.update's dispatch on each); only the others are converted first.
     if not _set_flat_rows(struct.fields["results"].list_value, rows):

@@ -9,7 +9,8 @@ from typing import Final, Protocol
 from google.protobuf import empty_pb2, struct_pb2
 from google.protobuf.descriptor import ServiceDescriptor
 
-from jobtask.calls.handlers import Handler
+from jobtask.auth.permissions import Claim, Metadata, request_claim
+from jobtask.calls.handlers import ClaimOf, Served
 from jobtask.calls.invocation import Invocation
 from jobtask.domain import JobTask
 from jobtask.lines.v1 import answers, requests
@@ -126,18 +127,38 @@ class WriterRpcs:
         return job_task_writer_pb2.PurgeResponse(deleted_count=deleted)
 
 
-def _by_rpc(service: ServiceDescriptor, rpcs: object) -> dict[Rpc, Handler]:
-    """Each rpc of the service's descriptor (a missing one fails here, at start-up)."""
-    return {Rpc(service.full_name, m.name): getattr(rpcs, m.name) for m in service.methods}
+def claim(request: object, metadata: Metadata) -> Claim:
+    """Where a 1.x call names its domain: its request's `domain_id` (the writer's too, on either
+    line)."""
+    return request_claim(request)
+
+
+def by_rpc(
+    rpcs: list[tuple[ServiceDescriptor, object, ClaimOf]],
+) -> tuple[dict[Rpc, Served], tuple[ServiceDescriptor, ...]]:
+    """Each rpc of each service's descriptor, with its service's claim rule (a missing handler
+    fails here, at start-up), and the services."""
+    served = {
+        Rpc(d.full_name, m.name): Served(getattr(handlers, m.name), rule)
+        for d, handlers, rule in rpcs
+        for m in d.methods
+    }
+    return served, tuple(d for d, _, _ in rpcs)
 
 
 def served(
     service: JobTaskService, writer: JobTaskWriter | None = None
-) -> tuple[dict[Rpc, Handler], tuple[ServiceDescriptor, ...]]:
-    """The 1.x rpcs' handlers, and their services: JobTask's, and the writer's when
-    given (`jobtask.bootstrap` builds the call layer over them)."""
-    rpcs: list[tuple[ServiceDescriptor, object]] = [(JOB_TASK_DESCRIPTOR, JobTaskRpcs(service))]
+) -> tuple[dict[Rpc, Served], tuple[ServiceDescriptor, ...]]:
+    """The 1.x rpcs, and their services: JobTask's, and the writer's when given
+    (`jobtask.bootstrap` builds the call layer over them)."""
+    rpcs: list[tuple[ServiceDescriptor, object, ClaimOf]] = [
+        (JOB_TASK_DESCRIPTOR, JobTaskRpcs(service), claim)
+    ]
     if writer is not None:
-        rpcs.append((WRITER_DESCRIPTOR, WriterRpcs(writer)))
-    handlers = {rpc: handler for d, served in rpcs for rpc, handler in _by_rpc(d, served).items()}
-    return handlers, tuple(d for d, _ in rpcs)
+        rpcs.append(writer_rpcs(writer))
+    return by_rpc(rpcs)
+
+
+def writer_rpcs(writer: JobTaskWriter) -> tuple[ServiceDescriptor, object, ClaimOf]:
+    """The writer (our collector API, 1.x's messages), as either line serves it."""
+    return WRITER_DESCRIPTOR, WriterRpcs(writer), claim

@@ -27,7 +27,7 @@ from jobtask.errors import (
         (InvalidParameter("k", "r"), grpc.StatusCode.INVALID_ARGUMENT),
         (UnsupportedOperator("x", ["eq"]), grpc.StatusCode.INVALID_ARGUMENT),
         (OperatorListValueType("in", {}), grpc.StatusCode.INVALID_ARGUMENT),
-        (NotFound(("a",), ("b",)), grpc.StatusCode.NOT_FOUND),
+        (NotFound({"a": "b"}), grpc.StatusCode.NOT_FOUND),
         (StorageUnavailable("down"), grpc.StatusCode.UNAVAILABLE),
         (StorageTimeout("slow"), grpc.StatusCode.DEADLINE_EXCEEDED),
         (StorageError("boom"), grpc.StatusCode.INTERNAL),

@@ -34,7 +34,7 @@ CASES = [
     (InvalidParameter("k", "r"), 400),
     (UnsupportedOperator("x", ["eq"]), 400),
     (OperatorListValueType("in", {}), 400),
-    (NotFound(("job_task_id",), ("x",)), 404),
+    (NotFound({"job_task_id": "x"}), 404),
     (AlreadyExists("job_task_id", "x"), 409),
     (FailedPrecondition("the task is FAILURE"), 412),
     (StorageUnavailable("down"), 503),

@@ -11,6 +11,7 @@ from google.protobuf import json_format, struct_pb2
 
 from jobtask.domain import JobTask, JobTaskStatus, TaskError
 from jobtask.errors import InvalidParameter
+from jobtask.lines import query_messages
 from jobtask.lines.v1 import answers, requests
 from jobtask.query.model import Condition, Page, SortKey
 from jobtask.query.stat_plan import StatResult
@@ -92,6 +93,26 @@ def test_task_info_renders_only_loaded_fields() -> None:
     info = answers.to_task_info(JobTask(job_id="job-1", created_count=0))
 
     assert json_format.MessageToDict(info, preserving_proto_field_name=True) == {"job_id": "job-1"}
+
+
+def test_1x_answers_never_carry_the_workspace() -> None:
+    """SpaceONE 2.x's workspace_id is stored and returned by the services; 1.x's JobTaskInfo has
+    no such field, so a task with one renders exactly as without it, alone or in a page."""
+    task = JobTask(job_task_id="t", job_id="job-1", project_id="p")
+    in_workspace = JobTask(job_task_id="t", job_id="job-1", project_id="p", workspace_id="ws-1")
+
+    assert answers.to_task_info(in_workspace) == answers.to_task_info(task)
+    assert answers.to_tasks_info([in_workspace], 1) == answers.to_tasks_info([task], 1)
+
+
+def test_a_1x_list_request_never_filters_by_workspace() -> None:
+    """1.x's JobTaskQuery has no workspace_id: the request's filter is never set on this line
+    (a query condition on the stored field is accepted, as on collector_id: docs/queries.md)."""
+    message = job_task_pb2.JobTaskQuery(project_id="p", provider="aws", domain_id="d")
+
+    request = requests.to_list_request(message)
+
+    assert (request.project_id, request.provider, request.workspace_id) == ("p", "aws", "")
 
 
 def test_task_info_renders_errors_with_struct_additional() -> None:
@@ -230,7 +251,7 @@ def test_a_value_with_nan_converts_for_the_one_value_check() -> None:
     value = struct_pb2.Value()
     value.list_value.values.add().number_value = float("nan")
 
-    (converted,) = requests.to_value(value)
+    (converted,) = query_messages.to_value(value)
 
     assert converted != converted  # NaN, left for jobtask.query.limits to refuse
 
@@ -374,7 +395,7 @@ def test_a_list_past_max_list_values_is_refused_before_any_value_is_converted(
     monkeypatch: pytest.MonkeyPatch, query: dict[str, Any], where: str, to: str
 ) -> None:
     converted: list[Any] = []
-    monkeypatch.setattr(requests, "to_value", lambda value: converted.append(value))
+    monkeypatch.setattr(query_messages, "to_value", lambda value: converted.append(value))
 
     with pytest.raises(InvalidParameter) as raised:
         if to == "list":

@@ -1,0 +1,102 @@
+"""Each SpaceONE 2.x rpc of JobTask: the 2.x request (`requests`) -> the service, given the call's
+`Scope` -> the 2.x answer (`answers`), every message of the 2.x pool (`wire`).
+
+2.x requests name no domain: the caller does (`claim`). Without authentication that is the
+`x_domain_id` metadata (required) and `x_workspace_id` (optional), as SpaceONE's handlers take
+them from a system caller; with AUTH_MODE=jwt the token's domain, as on the 1.x line, which those
+keys may name again (another domain is refused) and narrow to a workspace. A 2.x process serves
+our writer too, with its own (1.x-pool) messages and the 1.x line's claim (`served`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final, TypeVar
+
+from google.protobuf.descriptor import ServiceDescriptor
+from google.protobuf.message import Message
+
+from jobtask.auth.permissions import Claim, Metadata
+from jobtask.calls.handlers import ClaimOf, Served
+from jobtask.calls.invocation import Invocation
+from jobtask.errors import NotFound
+from jobtask.lines.v1 import rpcs as v1
+from jobtask.lines.v2 import answers, requests, wire
+from jobtask.rpcs import Rpc
+from jobtask.scope import Scope
+from jobtask.services.collector import JobTaskWriter
+from jobtask.services.reads import JobTaskService
+
+# The metadata (HTTP: headers) a 2.x call names its domain and workspace in; SpaceONE reads these
+# spellings only (dashed forms are not the same key).
+X_DOMAIN_ID: Final = "x_domain_id"
+X_WORKSPACE_ID: Final = "x_workspace_id"
+
+T = TypeVar("T")
+
+
+def _first(metadata: Metadata, key: str) -> str:
+    """The first text value of `key` the caller sent, or ""."""
+    for name, value in metadata:
+        if name == key and isinstance(value, str):
+            return value.strip()
+    return ""
+
+
+def claim(request: object, metadata: Metadata) -> Claim:
+    """Where a 2.x call names its scope: its caller's metadata, never the request."""
+    workspace_id = _first(metadata, X_WORKSPACE_ID) or None
+    return Claim(_first(metadata, X_DOMAIN_ID), workspace_id, required=True)
+
+
+def _found(find: Callable[[], T]) -> T:
+    """NotFound worded as the 2.x line words it (each key beside its value)."""
+    try:
+        return find()
+    except NotFound as error:
+        raise NotFound(error.looked_up, tuples=False) from None
+
+
+class JobTaskRpcs:
+    """spaceone.api.inventory.v1.JobTask, 2.x."""
+
+    def __init__(self, service: JobTaskService) -> None:
+        self._service = service
+
+    def get(self, scope: Scope, request: Message, call: Invocation) -> Message:
+        job_task_id = requests.to_job_task_id(request)
+        task = _found(lambda: self._service.get(scope, job_task_id, timeout=call.remaining()))
+        return answers.to_task_info(task)
+
+    def list(self, scope: Scope, request: Message, call: Invocation) -> Message:
+        service = self._service
+        list_request = requests.to_list_request(
+            request, service.limits, max_page_size=service.max_page_size
+        )
+        result = service.list(scope, list_request, timeout=call.remaining())
+        return answers.to_tasks_info(result.results, result.total_count)
+
+    def delete(self, scope: Scope, request: Message, call: Invocation) -> Message:
+        job_task_id = requests.to_job_task_id(request)
+        _found(lambda: self._service.delete(scope, job_task_id, timeout=call.remaining()))
+        return wire.Empty()
+
+    def stat(self, scope: Scope, request: Message, call: Invocation) -> Message:
+        stat_request = requests.to_stat_request(
+            request, timezone=call.header(v1.TIMEZONE), limits=self._service.limits
+        )
+        result = self._service.stat(scope, stat_request, timeout=call.remaining())
+        return answers.to_stat_struct(result)
+
+
+def served(
+    service: JobTaskService, writer: JobTaskWriter | None = None
+) -> tuple[dict[Rpc, Served], tuple[ServiceDescriptor, ...]]:
+    """The 2.x rpcs of JobTask (`wire.SERVICE`), and the writer's when given, and their services
+    (`jobtask.bootstrap` builds the call layer over them)."""
+    rpcs: list[tuple[ServiceDescriptor, object, ClaimOf]] = [
+        (wire.SERVICE, JobTaskRpcs(service), claim)
+    ]
+    if writer is not None:
+        rpcs.append(v1.writer_rpcs(writer))
+    return v1.by_rpc(rpcs)

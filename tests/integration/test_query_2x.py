@@ -1,0 +1,339 @@
+"""core.v2 queries (SpaceONE 2.x's Query / StatisticsQuery, converted by lines/v2/query.py) through
+the service over the database under test: unwind (with its filter, paging, count_only and the
+scope), add_fields, the sort list with the id as the last tie-breaker, and stat's Unwind and
+sort list. (The 2.x gRPC edge is tested with the server; these run below it.)
+
+Every expectation is computed here with plain Python from `TASKS`, never by the code under test.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any, Final, cast
+
+import pytest
+from google.protobuf import json_format
+
+from jobtask.errors import InvalidParameter
+from jobtask.lines.v2 import wire
+from jobtask.lines.v2.query import to_query, to_statistics_query
+from jobtask.scope import Scope
+from jobtask.services.reads import JobTaskService, ListRequest, ListResult, StatRequest
+from jobtask.storage import MongoJobTaskRepository
+from tests.support.dataset import DOMAIN, OTHER_DOMAIN, tasks_in
+
+pytestmark = pytest.mark.usefixtures("seeded")
+
+Task = dict[str, Any]
+MINE: Final = tasks_in(DOMAIN)
+SCOPE: Final = Scope(DOMAIN)
+
+
+@pytest.fixture
+def service(repository: MongoJobTaskRepository) -> JobTaskService:
+    return JobTaskService(repository, max_page_size=1000)
+
+
+def _list(service: JobTaskService, query: dict[str, Any], scope: Scope = SCOPE) -> ListResult:
+    message = json_format.ParseDict(query, wire.message_class(f"{wire.CORE}.Query")())
+    return service.list(scope, ListRequest(query=to_query(cast(wire.QueryMessage, message))))
+
+
+def _stat(service: JobTaskService, query: dict[str, Any]) -> list[Any]:
+    message = json_format.ParseDict(query, wire.message_class(f"{wire.CORE}.StatisticsQuery")())
+    converted = to_statistics_query(cast(wire.StatisticsQueryMessage, message))
+    return service.stat(SCOPE, StatRequest(query=converted)).results
+
+
+def _newest_first(tasks: list[Task]) -> list[Task]:
+    """created_at descending, ties by job_task_id descending (the default order)."""
+    return sorted(tasks, key=lambda t: (t["created_at"], t["job_task_id"]), reverse=True)
+
+
+def _unwound(tasks: list[Task]) -> list[tuple[str, dict[str, Any]]]:
+    """(id, error) per error of each task, newest task first, errors in their order."""
+    return [(t["job_task_id"], e) for t in _newest_first(tasks) for e in t["errors"]]
+
+
+def _rows(result: ListResult) -> list[tuple[str | None, dict[str, Any]]]:
+    rows = []
+    for task in result.results:
+        assert task.errors is not None and len(task.errors) == 1  # a list of one, as SpaceONE
+        (error,) = task.errors
+        rows.append((task.job_task_id, {"error_code": error.error_code, "message": error.message}))
+    return rows
+
+
+def _codes(rows: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
+    return [(i, {"error_code": e["error_code"], "message": e["message"]}) for i, e in rows]
+
+
+# --- unwind ---------------------------------------------------------------------------------
+
+
+def test_unwind_lists_one_row_per_error_of_the_callers_tasks(service: JobTaskService) -> None:
+    result = _list(service, {"unwind": {"path": "errors"}, "only": ["job_task_id", "errors"]})
+
+    expected = _unwound(MINE)
+    assert _rows(result) == _codes(expected)
+    assert result.total_count == len(expected) == 3
+
+
+def test_unwind_filter_keeps_the_rows_that_meet_it(service: JobTaskService) -> None:
+    unwind = {
+        "path": "errors",
+        "filter": [{"k": "errors.error_code", "v": "ERROR_AUTH", "o": "eq"}],
+    }
+
+    result = _list(service, {"unwind": unwind, "only": ["job_task_id", "errors"]})
+
+    expected = [(i, e) for i, e in _unwound(MINE) if e["error_code"] == "ERROR_AUTH"]
+    assert _rows(result) == _codes(expected)
+    assert result.total_count == 1
+
+
+def test_unwind_pages_its_rows_and_counts_them_all(service: JobTaskService) -> None:
+    only = ["job_task_id", "errors"]
+    pages = [
+        _list(
+            service, {"unwind": {"path": "errors"}, "only": only, "page": {"start": s, "limit": 1}}
+        )
+        for s in (1, 2, 3)
+    ]
+
+    assert [row for page in pages for row in _rows(page)] == _codes(_unwound(MINE))
+    assert {page.total_count for page in pages} == {3}
+
+
+def test_unwind_honours_count_only(service: JobTaskService) -> None:
+    result = _list(service, {"unwind": {"path": "errors"}, "only": ["errors"], "count_only": True})
+
+    assert (result.results, result.total_count) == ([], 3)
+
+
+def test_unwind_with_a_filter_and_sort_on_the_element(service: JobTaskService) -> None:
+    result = _list(
+        service,
+        {
+            "filter": [{"k": "status", "v": "FAILURE", "o": "eq"}],
+            "unwind": {"path": "errors"},
+            "only": ["job_task_id", "errors.error_code"],
+            "sort": [{"key": "errors.error_code"}],
+        },
+    )
+
+    rows = sorted(
+        ((e["error_code"], i) for i, e in _unwound(MINE)), key=lambda row: (row[0], row[1])
+    )
+    assert [(t.job_task_id, t.errors[0].error_code) for t in result.results if t.errors] == [
+        (i, code) for code, i in rows
+    ]
+
+
+def test_unwind_never_reads_another_domain(service: JobTaskService) -> None:
+    result = _list(
+        service,
+        {"unwind": {"path": "errors"}, "only": ["job_task_id", "errors"]},
+        Scope(OTHER_DOMAIN),
+    )
+
+    assert _rows(result) == _codes(_unwound(tasks_in(OTHER_DOMAIN)))
+
+
+def test_unwind_without_only_is_an_invalid_argument(service: JobTaskService) -> None:
+    with pytest.raises(InvalidParameter) as raised:
+        _list(service, {"unwind": {"path": "errors"}})
+
+    assert raised.value.key == "query.only"
+
+
+# --- add_fields -----------------------------------------------------------------------------
+
+BROKEN: Final = {"if": {"__gt": ["$failure_count", 0]}, "then": "broken", "else": "$provider"}
+
+
+def _provider(task: Task) -> Any:
+    return "broken" if task["failure_count"] > 0 else task["provider"]
+
+
+def test_add_fields_computes_a_field_per_task(service: JobTaskService) -> None:
+    result = _list(service, {"add_fields": {"provider": BROKEN}})
+
+    assert [(t.job_task_id, t.provider) for t in result.results] == [
+        (t["job_task_id"], _provider(t)) for t in _newest_first(MINE)
+    ]
+    assert result.total_count == len(MINE)
+
+
+def test_add_fields_with_only_and_a_page(service: JobTaskService) -> None:
+    result = _list(
+        service,
+        {
+            "add_fields": {"provider": BROKEN},
+            "only": ["job_task_id", "provider"],
+            "page": {"start": 2, "limit": 3},
+        },
+    )
+
+    expected = _newest_first(MINE)[1:4]
+    assert [(t.job_task_id, t.provider, t.status) for t in result.results] == [
+        (t["job_task_id"], _provider(t), None) for t in expected
+    ]
+    assert result.total_count == len(MINE)
+
+
+def test_add_fields_orders_by_the_computed_value(service: JobTaskService) -> None:
+    result = _list(
+        service,
+        {
+            "add_fields": {
+                "provider": {"if": {"__eq": ["$status", "FAILURE"]}, "then": "a", "else": "b"}
+            },
+            "sort": [{"key": "provider"}, {"key": "created_at", "desc": True}],
+            "only": ["job_task_id"],
+        },
+    )
+
+    def key(t: Task) -> tuple[Any, ...]:
+        return (
+            "a" if t["status"] == "FAILURE" else "b",
+            -t["created_at"].timestamp(),
+            t["job_task_id"],
+        )
+
+    # The tie-breaker runs in the last key's direction (descending here).
+    expected = sorted(MINE, key=lambda t: (key(t)[0], key(t)[1], _desc(t["job_task_id"])))
+    assert [t.job_task_id for t in result.results] == [t["job_task_id"] for t in expected]
+
+
+def _desc(text: str) -> tuple[int, ...]:
+    return tuple(-ord(c) for c in text)
+
+
+def test_add_fields_of_a_field_the_model_lacks_is_an_invalid_argument(
+    service: JobTaskService,
+) -> None:
+    with pytest.raises(InvalidParameter) as raised:
+        _list(service, {"add_fields": {"severity": 1}})
+
+    assert raised.value.key == "query.add_fields"
+
+
+def test_an_add_fields_expression_the_data_cannot_take_is_an_invalid_argument(
+    service: JobTaskService,
+) -> None:
+    value = {"if": {"__gt": [{"$add": ["$provider", 1]}, 0]}, "then": 1, "else": 0}
+
+    with pytest.raises(InvalidParameter) as raised:
+        _list(service, {"add_fields": {"provider": value}})
+
+    assert raised.value.key == "query"
+
+
+# --- the sort list and its tie-breaker ------------------------------------------------------
+
+
+def test_the_default_order_is_newest_first_with_the_id_breaking_ties(
+    service: JobTaskService,
+) -> None:
+    result = _list(service, {})
+
+    assert [t.job_task_id for t in result.results] == [
+        t["job_task_id"] for t in _newest_first(MINE)
+    ]
+
+
+def test_a_sort_list_orders_by_each_key_then_the_id_in_the_last_keys_direction(
+    service: JobTaskService,
+) -> None:
+    result = _list(service, {"sort": [{"key": "provider"}, {"key": "status"}]})
+
+    def key(t: Task) -> tuple[Any, ...]:
+        # null sorts first in MongoDB's order.
+        provider = t["provider"]
+        return (provider is not None, provider or "", t["status"], t["job_task_id"])
+
+    assert [t.job_task_id for t in result.results] == [
+        t["job_task_id"] for t in sorted(MINE, key=key)
+    ]
+
+
+def test_pages_of_equal_sort_values_never_repeat_or_skip_a_task(service: JobTaskService) -> None:
+    sort = [{"key": "status", "desc": True}]
+    pages = [
+        _list(service, {"sort": sort, "page": {"start": s, "limit": 2}}).results
+        for s in range(1, len(MINE) + 1, 2)
+    ]
+
+    listed = [str(t.job_task_id) for page in pages for t in page]
+    assert sorted(listed) == sorted(t["job_task_id"] for t in MINE)
+    whole = [t.job_task_id for t in _list(service, {"sort": sort}).results]
+    assert listed == whole
+
+
+def test_an_unknown_sort_key_is_an_invalid_argument(service: JobTaskService) -> None:
+    with pytest.raises(InvalidParameter) as raised:
+        _list(service, {"sort": [{"key": "severity"}]})
+
+    assert raised.value.key == "query.sort"
+
+
+def test_the_default_page_is_1000(service: JobTaskService) -> None:
+    result = _list(service, {"page": {"start": 2}})
+
+    assert len(result.results) == len(MINE) - 1
+
+
+# --- stat: Unwind (with its filter) and the sort list ---------------------------------------
+
+
+def test_stat_unwind_filter_then_group_sorted_by_a_list(service: JobTaskService) -> None:
+    results = _stat(
+        service,
+        {
+            "aggregate": [
+                {
+                    "unwind": {
+                        "path": "errors",
+                        "filter": [{"k": "errors.error_code", "v": "ERROR_AUTH", "o": "not"}],
+                    }
+                },
+                {
+                    "group": {
+                        "keys": [{"key": "errors.error_code", "name": "code"}],
+                        "fields": [{"operator": "count", "name": "n"}],
+                    }
+                },
+                {"sort": [{"key": "n", "desc": True}, {"key": "code"}]},
+            ]
+        },
+    )
+
+    counts = Counter(
+        e["error_code"] for t in MINE for e in t["errors"] if e["error_code"] != "ERROR_AUTH"
+    )
+    expected = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    assert results == [{"code": code, "n": n} for code, n in expected]
+
+
+def test_stat_results_keep_dates_for_the_line_to_render(service: JobTaskService) -> None:
+    results = _stat(
+        service,
+        {
+            "aggregate": [
+                {
+                    "group": {
+                        "fields": [
+                            {"operator": "max", "key": "created_at", "name": "last"},
+                            {"operator": "push", "key": "created_at", "name": "all"},
+                        ]
+                    }
+                }
+            ]
+        },
+    )
+
+    [row] = results
+    assert row["last"] == max(t["created_at"] for t in MINE)
+    assert all(isinstance(value, datetime) for value in row["all"])
