@@ -86,7 +86,7 @@ SCOPES_2X: Final[dict[str, dict[str, str]]] = {
 
 @pytest.fixture(scope="session")
 def spacectls(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, mongodb_uri: str
 ) -> Callable[..., Spacectl]:
     """(line, scope="domain") -> spacectl of the line, configured for its line's server in a HOME
     of its own, made once, when first asked; it returns its stdout.
@@ -94,7 +94,11 @@ def spacectls(
     1.x: `spacectl config init` and `config endpoint add inventory grpc://…`, as its README says
     (a 1.x request names its domain). 2.x: the scope (SCOPES_2X) is the environment file's
     x_domain_id / x_workspace_id, which spacectl 2.x sends as metadata: the file, with
-    `endpoints.inventory`, is imported with `spacectl config init -e jobtask -f <file>`.
+    `endpoints.inventory`, is imported with `spacectl config init -e jobtask -f <file>` (JSON,
+    which is YAML).
+
+    A line's server starts when its spacectl is first asked for; `mongodb_uri` is named here so
+    that the tests using spacectl are marked `database` (tests/conftest.py) as they reach it.
     """
     made: dict[tuple[str, str], Spacectl] = {}
 

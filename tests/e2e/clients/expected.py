@@ -127,3 +127,12 @@ def updated_by_provider(tasks: Iterable[dict[str, Any]] = MINE) -> dict[str, int
         if task["provider"] is not None:
             sums[task["provider"]] = sums.get(task["provider"], 0) + task["updated_count"]
     return sums
+
+
+def not_found_2x(job_task_id: str, domain_id: str, workspace_id: str | None = None) -> str:
+    """The 2.x line's NOT_FOUND message for a task the scope does not hold (docs/spaceone-2x.md):
+    each key of the scope beside its value, where SpaceONE's reference puts the tuple of keys
+    beside the tuple of values."""
+    scope = {"job_task_id": job_task_id, "domain_id": domain_id, "workspace_id": workspace_id}
+    named = ", ".join(f"{k} = {v!r}" for k, v in scope.items() if v is not None)
+    return f"Value not found. ({named})"

@@ -57,7 +57,7 @@ class Line:
         return {"sort": [{"key": key}] if self.name == LINE_2X else {"key": key}}
 
 
-@pytest.fixture(scope="module", params=LINES)  # 2.0: once a 2.x process serves
+@pytest.fixture(scope="module", params=[*LINES, LINE_2X])
 def line(request: pytest.FixtureRequest, spacectls: Callable[..., Spacectl]) -> Line:
     name = str(request.param)
     return Line(name, spacectls(name), x.MINE_2X if name == LINE_2X else x.MINE)
