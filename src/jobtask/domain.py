@@ -143,9 +143,8 @@ class JobTask:
     )
 
 
+# What the services return; each line's JobTaskInfo renders on_line(RETURNED_FIELDS, line).
 RETURNED_FIELDS: Final[tuple[str, ...]] = tuple(f.name for f in dataclasses.fields(JobTask))
-
-
 MINIMAL_FIELDS: Final[tuple[str, ...]] = tuple(
     f.name for f in dataclasses.fields(JobTask) if f.metadata["minimal"]
 )

@@ -22,6 +22,7 @@ This module imports nothing of ours; the gRPC mapping lives in `jobtask.edges.gr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
@@ -37,6 +38,14 @@ MAX_MESSAGE_BYTES: Final = 2000
 def shown(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
     """`repr(value)`, cut to about `limit` characters with how long it was."""
     text = repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
+
+
+def shown_json(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
+    """`value` as JSON (anything JSON has no type for as its text), cut as `shown` cuts."""
+    text = json.dumps(value, ensure_ascii=False, default=str)
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text)} characters)"
@@ -114,11 +123,15 @@ class OperatorValueType(InvalidRequest):
     code = "ERROR_OPERATOR_VALUE_TYPE"
     expected: ClassVar[str] = "must not be a list"
 
-    def __init__(self, operator: str, condition: dict[str, Any]) -> None:
+    def __init__(self, operator: str, condition: dict[str, Any], *, as_json: bool = False) -> None:
+        """`as_json`: the condition as JSON (the 2.x line), not SpaceONE 1.x's Python repr."""
+        limit = 4 * MAX_SHOWN_CHARS
+        sent = shown_json(condition, limit) if as_json else shown(condition, limit)
         super().__init__(
-            f"Value of operator {shown(operator)} {self.expected}. "
-            f"(condition = {shown(condition, 4 * MAX_SHOWN_CHARS)})"
+            f"Value of operator {shown(operator)} {self.expected}. (condition = {sent})"
         )
+        self.operator = operator
+        self.condition = condition
 
 
 class OperatorListValueType(OperatorValueType):

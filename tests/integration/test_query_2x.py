@@ -15,7 +15,7 @@ from typing import Any, Final, cast
 import pytest
 from google.protobuf import json_format
 
-from jobtask.errors import InvalidParameter
+from jobtask.errors import InvalidParameter, RequiredParameter
 from jobtask.lines.v2 import wire
 from jobtask.lines.v2.query import to_query, to_statistics_query
 from jobtask.scope import Scope
@@ -337,3 +337,101 @@ def test_stat_results_keep_dates_for_the_line_to_render(service: JobTaskService)
     [row] = results
     assert row["last"] == max(t["created_at"] for t in MINE)
     assert all(isinstance(value, datetime) for value in row["all"])
+
+
+# Each operator add_fields takes, in an `if` (SpaceONE's form), with what it means per task.
+OPERATOR_CASES: Final[list[tuple[str, dict[str, Any], Any]]] = [
+    ("eq", {"__eq": ["$provider", "aws"]}, lambda t: t["provider"] == "aws"),
+    ("ne", {"__ne": ["$provider", "aws"]}, lambda t: t["provider"] != "aws"),
+    ("gt", {"__gt": ["$failure_count", 0]}, lambda t: t["failure_count"] > 0),
+    ("gte", {"__gte": ["$failure_count", 2]}, lambda t: t["failure_count"] >= 2),
+    ("lt", {"__lt": ["$failure_count", 1]}, lambda t: t["failure_count"] < 1),
+    ("lte", {"__lte": ["$failure_count", 1]}, lambda t: t["failure_count"] <= 1),
+    ("cmp", {"__eq": [{"$cmp": ["$failure_count", 1]}, 1]}, lambda t: t["failure_count"] > 1),
+    (
+        "and",
+        {"__and": [{"$gt": ["$failure_count", 0]}, {"$eq": ["$provider", "aws"]}]},
+        lambda t: t["failure_count"] > 0 and t["provider"] == "aws",
+    ),
+    (
+        "or",
+        {"__or": [{"$gt": ["$failure_count", 0]}, {"$eq": ["$provider", "azure"]}]},
+        lambda t: t["failure_count"] > 0 or t["provider"] == "azure",
+    ),
+    ("not", {"__not": [{"$gt": ["$failure_count", 0]}]}, lambda t: t["failure_count"] == 0),
+    (
+        "cond",
+        {"__eq": [{"$cond": [{"$gt": ["$failure_count", 0]}, "f", "ok"]}, "f"]},
+        lambda t: t["failure_count"] > 0,
+    ),
+    ("ifNull", {"__eq": [{"$ifNull": ["$provider", "none"]}, "none"]}, lambda t: not t["provider"]),
+    ("add", {"__eq": [{"$add": ["$failure_count", 1]}, 2]}, lambda t: t["failure_count"] == 1),
+    (
+        "subtract",
+        {"__lt": [{"$subtract": ["$failure_count", 1]}, 0]},
+        lambda t: not t["failure_count"],
+    ),
+    (
+        "multiply",
+        {"__eq": [{"$multiply": ["$failure_count", 2]}, 4]},
+        lambda t: t["failure_count"] == 2,
+    ),
+    (
+        "abs",
+        {"__eq": [{"$abs": {"$subtract": [0, "$failure_count"]}}, 1]},
+        lambda t: t["failure_count"] == 1,
+    ),
+    ("size", {"__gt": [{"$size": "$errors"}, 1]}, lambda t: len(t["errors"]) > 1),
+    (
+        "in",
+        {"__in": ["$provider", ["azure", "google_cloud"]]},
+        lambda t: t["provider"] in ("azure", "google_cloud"),
+    ),
+    (
+        "concat",
+        {
+            "__eq": [
+                {"$concat": ["$job_id", "/", "$secret_id"]},
+                "job-000000000002/secret-000000000001",
+            ]
+        },
+        lambda t: t["job_id"] == "job-000000000002",
+    ),
+    (
+        "toLower",
+        {"__eq": [{"$toLower": "$job_task_id"}, "job_task-abcd00000005"]},
+        lambda t: t["job_task_id"] == "job_task-ABCD00000005",
+    ),
+    (
+        "toUpper",
+        {"__eq": [{"$toUpper": "$provider"}, "AWS"]},
+        lambda t: t["provider"] == "aws",
+    ),
+    ("literal", {"__eq": ["$provider", {"$literal": "$provider"}]}, lambda t: False),
+]
+
+
+@pytest.mark.parametrize(
+    ("condition", "means"),
+    [case[1:] for case in OPERATOR_CASES],
+    ids=[c[0] for c in OPERATOR_CASES],
+)
+def test_each_add_fields_operator_means_what_mongodb_says(
+    service: JobTaskService, condition: dict[str, Any], means: Any
+) -> None:
+    value = {"if": condition, "then": "y", "else": "n"}
+
+    result = _list(
+        service, {"add_fields": {"provider": value}, "only": ["job_task_id", "provider"]}
+    )
+
+    assert [(t.job_task_id, t.provider) for t in result.results] == [
+        (t["job_task_id"], "y" if means(t) else "n") for t in _newest_first(MINE)
+    ]
+
+
+def test_stat_without_aggregate_or_distinct_is_required(service: JobTaskService) -> None:
+    with pytest.raises(RequiredParameter) as raised:
+        _stat(service, {"filter": [{"k": "status", "v": "FAILURE", "o": "eq"}]})
+
+    assert raised.value.key == "aggregate"

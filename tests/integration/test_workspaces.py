@@ -6,12 +6,16 @@ query says; the index (domain_id, workspace_id, project_id) is there."""
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from typing import Any, Final
 
+import pymongo
 import pytest
+from pymongo import monitoring
 from pymongo.collection import Collection
 
+from jobtask.demo import demo_documents
 from jobtask.query.model import Condition, Page, Query
 from jobtask.query.stat_model import (
     AggregateCount,
@@ -22,6 +26,7 @@ from jobtask.query.stat_model import (
 from jobtask.scope import Scope
 from jobtask.services.collector import JobTaskWriter, NewTask, WriterLimits
 from jobtask.services.reads import JobTaskService, ListRequest, StatRequest
+from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository
 from tests.support.scoped import assert_out_of_reach
 
@@ -158,3 +163,52 @@ def test_the_workspace_index_is_spaceone_2x_models(
         ("workspace_id", 1),
         ("project_id", 1),
     ]
+
+
+class _Finds(monitoring.CommandListener):
+    """The find commands a client sent."""
+
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        if event.command_name == "find":
+            self.sent.append(dict(event.command))
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        pass
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        pass
+
+
+def _indexes_scanned(plan: Any) -> set[str]:
+    if isinstance(plan, dict):
+        found = {str(plan["indexName"])} if plan.get("stage") == "IXSCAN" else set()
+        return found.union(*(_indexes_scanned(v) for v in plan.values()))
+    if isinstance(plan, list):
+        return set().union(*(_indexes_scanned(v) for v in plan))
+    return set()
+
+
+@pytest.mark.gap("mongo-java-server", "has no explain command (and ignores these indexes)")
+@pytest.mark.parametrize("scope", [WORKSPACE, MEMBER], ids=["workspace", "member"])
+def test_a_workspace_scoped_page_is_planned_over_the_workspace_index(
+    settings: Settings, raw_collection: Collection[dict[str, Any]], scope: Scope
+) -> None:
+    rng = random.Random(5)
+    documents = list(demo_documents(2000, domains=4, seed=5))
+    for document in documents:
+        document.update(domain_id=DOMAIN, workspace_id=rng.choice((HERE, THERE, "w3", "w4")))
+    raw_collection.insert_many(documents)
+    finds = _Finds()
+    uri = settings.mongodb_uri.get_secret_value()
+    with pymongo.MongoClient[dict[str, Any]](uri, event_listeners=[finds]) as client:
+        collection = client[settings.mongodb_database]["job_task"]
+        service = JobTaskService(MongoJobTaskRepository(collection), max_page_size=50)
+        service.list(scope, ListRequest(Query(page=Page(limit=20))))
+        (sent,) = finds.sent
+        command = {k: sent[k] for k in ("find", "filter", "sort", "limit")}
+        plan = client[settings.mongodb_database].command("explain", command)
+
+    assert _indexes_scanned(plan) == {"domain_id_1_workspace_id_1_project_id_1"}

@@ -213,3 +213,30 @@ def test_stat_needs_a_query_with_aggregate_or_distinct(
 
     assert code is grpc.StatusCode.INVALID_ARGUMENT
     assert details == f"ERROR_REQUIRED_PARAMETER: Required parameter. (key = {missing})"
+
+
+@pytest.mark.parametrize(
+    ("condition", "code", "sent"),
+    [
+        (
+            {"k": "status", "v": ["SUCCESS"], "o": "eq"},
+            "ERROR_OPERATOR_VALUE_TYPE: Value of operator 'eq' must not be a list.",
+            '{"key": "status", "value": ["SUCCESS"], "operator": "eq"}',
+        ),
+        (
+            {"k": "status", "v": "SUCCESS", "o": "in"},
+            "ERROR_OPERATOR_LIST_VALUE_TYPE: Value of operator 'in' must be a non-empty list.",
+            '{"key": "status", "value": "SUCCESS", "operator": "in"}',
+        ),
+    ],
+)
+@pytest.mark.parametrize("rpc", ["list", "stat"])
+def test_a_condition_of_the_wrong_shape_is_shown_as_json_not_a_python_repr(
+    client_2x: JobTaskClient2x, rpc: str, condition: dict[str, Any], code: str, sent: str
+) -> None:
+    query = {"filter": [condition], **({"distinct": "status"} if rpc == "stat" else {})}
+
+    refused_code, details = _refused(lambda: client_2x.call(rpc, {"query": query}))
+
+    assert refused_code is grpc.StatusCode.INVALID_ARGUMENT
+    assert details == f"{code} (condition = {sent})"

@@ -127,6 +127,18 @@ def test_a_members_projects_apply_to_get_and_delete(service: JobTaskService) -> 
     assert_out_of_reach(service, WORKSPACE, mine)
 
 
+def test_a_member_without_projects_reaches_nothing(service: JobTaskService) -> None:
+    """The 2.x reference's member without projects sees nothing in list and stat, yet gets any
+    task of its workspace: ours reaches nothing through any rpc."""
+    nobody = Scope(DOMAIN, frozenset(), workspace_id=HERE)
+
+    assert _ids(service, ListRequest(), nobody) == set()
+    counted = service.stat(nobody, StatRequest(StatisticsQuery(aggregate=(AggregateCount("n"),))))
+    assert counted.results == [{"n": 0}]
+    for task_id in HERE_IDS:
+        assert_out_of_reach(service, nobody, task_id)
+
+
 def test_delete_within_the_workspace_leaves_the_others(service: JobTaskService) -> None:
     service.delete(WORKSPACE, HERE_OTHER_ID)
 

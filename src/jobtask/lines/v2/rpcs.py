@@ -10,8 +10,9 @@ our writer too, with its own (1.x-pool) messages and the 1.x line's claim (`serv
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Final, TypeVar
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Final
 
 from google.protobuf.descriptor import ServiceDescriptor
 from google.protobuf.message import Message
@@ -19,7 +20,7 @@ from google.protobuf.message import Message
 from jobtask.auth.permissions import Claim, Metadata
 from jobtask.calls.handlers import ClaimOf, Served
 from jobtask.calls.invocation import Invocation
-from jobtask.errors import NotFound
+from jobtask.errors import NotFound, OperatorValueType
 from jobtask.lines.v1 import rpcs as v1
 from jobtask.lines.v2 import answers, requests, wire
 from jobtask.rpcs import Rpc
@@ -31,8 +32,6 @@ from jobtask.services.reads import JobTaskService
 # spellings only (dashed forms are not the same key).
 X_DOMAIN_ID: Final = "x_domain_id"
 X_WORKSPACE_ID: Final = "x_workspace_id"
-
-T = TypeVar("T")
 
 
 def _first(metadata: Metadata, key: str) -> str:
@@ -49,12 +48,17 @@ def claim(request: object, metadata: Metadata) -> Claim:
     return Claim(_first(metadata, X_DOMAIN_ID), workspace_id, required=True)
 
 
-def _found(find: Callable[[], T]) -> T:
-    """NotFound worded as the 2.x line words it (each key beside its value)."""
+@contextmanager
+def _worded() -> Iterator[None]:
+    """Errors worded as the 2.x line words them: never the Python reprs SpaceONE 1.x's messages
+    carry (which the 1.x line repeats byte for byte): NOT_FOUND names each key beside its value,
+    a condition of the wrong shape is shown as JSON."""
     try:
-        return find()
+        yield
     except NotFound as error:
         raise NotFound(error.looked_up, tuples=False) from None
+    except OperatorValueType as error:
+        raise type(error)(error.operator, error.condition, as_json=True) from None
 
 
 class JobTaskRpcs:
@@ -65,27 +69,31 @@ class JobTaskRpcs:
 
     def get(self, scope: Scope, request: Message, call: Invocation) -> Message:
         job_task_id = requests.to_job_task_id(request)
-        task = _found(lambda: self._service.get(scope, job_task_id, timeout=call.remaining()))
+        with _worded():
+            task = self._service.get(scope, job_task_id, timeout=call.remaining())
         return answers.to_task_info(task)
 
     def list(self, scope: Scope, request: Message, call: Invocation) -> Message:
         service = self._service
-        list_request = requests.to_list_request(
-            request, service.limits, max_page_size=service.max_page_size
-        )
-        result = service.list(scope, list_request, timeout=call.remaining())
+        with _worded():
+            list_request = requests.to_list_request(
+                request, service.limits, max_page_size=service.max_page_size
+            )
+            result = service.list(scope, list_request, timeout=call.remaining())
         return answers.to_tasks_info(result.results, result.total_count)
 
     def delete(self, scope: Scope, request: Message, call: Invocation) -> Message:
         job_task_id = requests.to_job_task_id(request)
-        _found(lambda: self._service.delete(scope, job_task_id, timeout=call.remaining()))
+        with _worded():
+            self._service.delete(scope, job_task_id, timeout=call.remaining())
         return wire.Empty()
 
     def stat(self, scope: Scope, request: Message, call: Invocation) -> Message:
-        stat_request = requests.to_stat_request(
-            request, timezone=call.header(v1.TIMEZONE), limits=self._service.limits
-        )
-        result = self._service.stat(scope, stat_request, timeout=call.remaining())
+        with _worded():
+            stat_request = requests.to_stat_request(
+                request, timezone=call.header(v1.TIMEZONE), limits=self._service.limits
+            )
+            result = self._service.stat(scope, stat_request, timeout=call.remaining())
         return answers.to_stat_struct(result)
 
 

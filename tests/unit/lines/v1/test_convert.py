@@ -15,6 +15,8 @@ from jobtask.lines import query_messages
 from jobtask.lines.v1 import answers, requests
 from jobtask.query.model import Condition, Page, SortKey
 from jobtask.query.stat_plan import StatResult
+from jobtask.services.collector import NewTask
+from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.core.v1 import query_pb2
 from spaceone.api.inventory.v1 import collector_pb2, job_task_pb2
 
@@ -113,6 +115,34 @@ def test_a_1x_list_request_never_filters_by_workspace() -> None:
     request = requests.to_list_request(message)
 
     assert (request.project_id, request.provider, request.workspace_id) == ("p", "aws", "")
+
+
+def test_a_create_request_becomes_a_new_task_in_the_calls_domain() -> None:
+    """Every identity field the writer's CreateJobTaskRequest names, workspace_id included; the
+    domain is the call's scope (the request's own, authorized)."""
+    message = job_task_writer_pb2.CreateJobTaskRequest(
+        job_task_id="job_task-1",
+        job_id="job-1",
+        secret_id="secret-1",
+        provider="aws",
+        service_account_id="sa-1",
+        project_id="project-1",
+        domain_id="domain-sent",
+        collector_id="collector-1",
+        workspace_id="workspace-1",
+    )
+
+    assert requests.to_new_task(message, "domain-scope") == NewTask(
+        domain_id="domain-scope",
+        job_id="job-1",
+        secret_id="secret-1",
+        provider="aws",
+        service_account_id="sa-1",
+        project_id="project-1",
+        workspace_id="workspace-1",
+        collector_id="collector-1",
+        job_task_id="job_task-1",
+    )
 
 
 def test_task_info_renders_errors_with_struct_additional() -> None:

@@ -13,7 +13,7 @@ from google.protobuf.message import Message
 from jobtask.auth.permissions import Access, Claim
 from jobtask.auth.security import Security
 from jobtask.domain import JobTask, JobTaskStatus, TaskError
-from jobtask.errors import InvalidParameter, RequiredParameter
+from jobtask.errors import InvalidParameter, OperatorValueType, RequiredParameter
 from jobtask.lines.v2 import answers, requests, rpcs, wire
 from jobtask.query.model import Condition, Page, SortKey
 from jobtask.query.stat_model import AggregateSort, AggregateUnwind
@@ -192,3 +192,15 @@ def test_without_authentication_the_claim_is_the_scope_and_a_domain_is_required(
     assert access.scope(GET, wire.JobTaskRequest(), None, claimed) == Scope("domain-1")
     with pytest.raises(RequiredParameter, match="key = domain_id"):
         access.scope(GET, wire.JobTaskRequest(), None, Claim("", required=True))
+
+
+def test_a_condition_shown_as_json_is_cut_as_a_repr_is() -> None:
+    condition = {"key": "job_id", "value": ["x" * 400], "operator": "eq"}
+
+    as_json = OperatorValueType("eq", condition, as_json=True).message
+    as_repr = OperatorValueType("eq", condition).message
+
+    assert as_json.startswith("Value of operator 'eq' must not be a list. (condition = {\"key\": ")
+    assert as_json.endswith("… (450 characters))")  # the JSON's length, as the repr's below
+    assert as_repr.endswith("… (450 characters))")
+    assert "{'key': " in as_repr
