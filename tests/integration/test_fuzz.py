@@ -8,7 +8,6 @@ runs the same properties thousands of times with a random seed (tools/reliabilit
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any, Final
@@ -17,7 +16,7 @@ import grpc
 import pymongo
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
@@ -29,17 +28,9 @@ from jobtask.storage import connect_with
 from tests.support import hostile
 from tests.support.dataset import DOMAIN, tasks_in
 from tests.support.edges import build_server
+from tests.support.hostile import FUZZ
 from tests.support.independent_client import IndependentJobTaskClient
 
-EXAMPLES: Final = int(os.environ.get("JOBTASK_FUZZ_EXAMPLES", "300"))
-FUZZ: Final = settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    # JOBTASK_FUZZ_RANDOM=1: new examples each run, for exploring (hypothesis prints the seed).
-    derandomize=not os.environ.get("JOBTASK_FUZZ_RANDOM"),
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
 MAX_MESSAGE_BYTES: Final = 256 * 1024
 LIST: Final = "/spaceone.api.inventory.v1.JobTask/list"
 

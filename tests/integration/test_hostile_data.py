@@ -660,3 +660,25 @@ def test_a_report_onto_a_stored_counter_that_is_not_a_number_stores_nothing(
 
     assert error.code() in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.FAILED_PRECONDITION)
     assert raw_collection.find_one({"job_task_id": task_id})["created_count"] == stored
+
+
+def test_a_date_format_over_a_date_past_year_9999_is_the_clients_to_filter_out(
+    raw_collection: Any, reader: IndependentJobTaskClient
+) -> None:
+    raw_collection.insert_one(
+        {
+            "job_task_id": "job_task-poisoned0004",
+            "domain_id": DOMAIN,
+            "started_at": DatetimeMS(2**50),  # year 37,648
+        }
+    )
+    key = {"key": "started_at", "name": "d", "date_format": "%Y-%m-%d"}
+    query = {
+        "aggregate": [{"group": {"keys": [key], "fields": [{"operator": "count", "name": "n"}]}}]
+    }
+
+    with pytest.raises(grpc.RpcError) as raised:
+        reader.stat({"domain_id": DOMAIN, "query": query})
+
+    assert raised.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert "date_format met a date the database cannot convert" in (raised.value.details() or "")

@@ -435,3 +435,66 @@ def test_stat_without_aggregate_or_distinct_is_required(service: JobTaskService)
         _stat(service, {"filter": [{"k": "status", "v": "FAILURE", "o": "eq"}]})
 
     assert raised.value.key == "aggregate"
+
+
+@pytest.mark.gap(
+    "mongo-java-server",
+    "closes the connection on a $group key through an array that yields [] (docs/compatibility.md)",
+)
+def test_stat_group_key_through_errors_lacking_the_field_is_an_empty_list(
+    service: JobTaskService, raw_collection: Any
+) -> None:
+    raw_collection.insert_one(
+        {"job_task_id": "job_task-noerrorcode", "domain_id": DOMAIN, "errors": [{"message": "m"}]}
+    )
+
+    results = _stat(
+        service,
+        {
+            "filter": [{"k": "job_task_id", "v": "job_task-noerrorcode", "o": "eq"}],
+            "aggregate": [
+                {
+                    "group": {
+                        "keys": [{"key": "errors.error_code", "name": "codes"}],
+                        "fields": [{"operator": "count", "name": "n"}],
+                    }
+                }
+            ],
+        },
+    )
+
+    assert results == [{"codes": [], "n": 1}]
+
+
+def test_unwind_and_add_fields_stay_within_a_workspace_and_projects(
+    service: JobTaskService, raw_collection: Any
+) -> None:
+    def task(suffix: str, workspace: str, project: str) -> dict[str, Any]:
+        return {
+            "job_task_id": f"job_task-ws{suffix}",
+            "domain_id": "domain-workspaces",
+            "workspace_id": workspace,
+            "project_id": project,
+            "provider": "aws",
+            "created_at": datetime(2024, 1, 1),
+            "errors": [{"error_code": f"E{suffix}"}],
+        }
+
+    raw_collection.insert_many(
+        [task("1", "ws-a", "p-1"), task("2", "ws-a", "p-2"), task("3", "ws-b", "p-1")]
+    )
+    unwind = {"unwind": {"path": "errors"}, "only": ["job_task_id", "errors"]}
+    added = {"add_fields": {"provider": "$workspace_id"}, "only": ["job_task_id", "provider"]}
+
+    workspace = Scope("domain-workspaces", workspace_id="ws-a")
+    member = Scope("domain-workspaces", workspace_id="ws-a", projects=frozenset({"p-1"}))
+
+    assert {t.job_task_id for t in _list(service, unwind, workspace).results} == {
+        "job_task-ws1",
+        "job_task-ws2",
+    }
+    assert _list(service, unwind, workspace).total_count == 2
+    assert [t.job_task_id for t in _list(service, unwind, member).results] == ["job_task-ws1"]
+    assert [(t.job_task_id, t.provider) for t in _list(service, added, member).results] == [
+        ("job_task-ws1", "ws-a")
+    ]

@@ -11,15 +11,28 @@ bytes, malformed patterns and dates. Used by the fuzz tests and by `make reliabi
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
 import grpc
 from bson import DatetimeMS
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from tests.support.dataset import DOMAIN, OTHER_DOMAIN, tasks_in
+
+# The fuzz properties' settings: derandomized, JOBTASK_FUZZ_EXAMPLES (default 300) examples each.
+EXAMPLES: Final = int(os.environ.get("JOBTASK_FUZZ_EXAMPLES", "300"))
+FUZZ: Final = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    # JOBTASK_FUZZ_RANDOM=1: new examples each run, for exploring (hypothesis prints the seed).
+    derandomize=not os.environ.get("JOBTASK_FUZZ_RANDOM"),
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 # Every string stored in the other domain contains this, and every counter is at least
 # LEAK_NUMBER: a response carrying either has read the other domain.

@@ -83,32 +83,38 @@ def _field_reference(value: str, where: str) -> None:
 
 def _check_expression(value: Any, where: str) -> None:
     """A MongoDB expression of allowed operators over the job task's own fields (an iterative
-    walk: the value's depth was checked, but its width is the client's)."""
-    pending: list[Any] = [value]
+    walk: the value's depth was checked, but its width is the client's). Inside `$literal`
+    nothing is evaluated; its objects' keys are still keys BSON and a path can carry."""
+    pending: list[tuple[Any, bool]] = [(value, False)]  # (value, inside $literal)
     while pending:
-        current = pending.pop()
-        if isinstance(current, str) and current.startswith("$"):
+        current, literal = pending.pop()
+        if isinstance(current, str) and current.startswith("$") and not literal:
             _field_reference(current, where)
         elif isinstance(current, list):
-            pending.extend(current)
+            pending.extend((inner, literal) for inner in current)
         elif isinstance(current, Mapping):
-            operators = [k for k in current if str(k).startswith("$")]
+            operators = [] if literal else [k for k in current if str(k).startswith("$")]
             if operators:
-                operator = operators[0]
-                if len(current) > 1 or operator not in EXPRESSION_OPERATORS:
-                    allowed = ", ".join(sorted(EXPRESSION_OPERATORS))
-                    raise InvalidParameter(
-                        where,
-                        f"{shown(operator)} is not an expression add_fields takes (an object "
-                        f"with an operator has that one key, one of: {allowed})",
-                    )
-                if operator != "$literal":  # its operand is a value, never evaluated
-                    pending.append(current[operator])
+                operator = _operator(current, operators[0], where)
+                # $literal's operand is a value, never evaluated.
+                pending.append((current[operator], operator == "$literal"))
                 continue
             for key, inner in current.items():
                 if not PATH_SEGMENT.match(str(key)):
                     raise InvalidParameter(where, f"{shown(key)} cannot be an object's key")
-                pending.append(inner)
+                pending.append((inner, literal))
+
+
+def _operator(expression: Mapping[str, Any], operator: str, where: str) -> str:
+    """The one operator of an expression object, if add_fields takes it."""
+    if len(expression) > 1 or operator not in EXPRESSION_OPERATORS:
+        allowed = ", ".join(sorted(EXPRESSION_OPERATORS))
+        raise InvalidParameter(
+            where,
+            f"{shown(operator)} is not an expression add_fields takes (an object with an "
+            f"operator has that one key, one of: {allowed})",
+        )
+    return operator
 
 
 def _expression(value: Any, where: str) -> Any:

@@ -200,7 +200,9 @@ class JobTaskService:
         service's own."""
         self._repository = repository
         self._counts = counts or count_executor()
-        self._max_page_size = max_page_size
+        # The largest page a list may ask for (a line whose queries have a default page, 2.x's,
+        # keeps that default within it).
+        self.max_page_size = max_page_size
         self._stat_max_rows = stat_max_rows
         self._stat_max_time = stat_max_time
         self._stat_timezone = _time_zone(stat_timezone)
@@ -244,7 +246,7 @@ class JobTaskService:
         check_query(request.query, self.limits)
         equals = {name: str(value) for name in QUERY_FILTERS if (value := getattr(request, name))}
         plan = build_list_plan(
-            request.query, equals=equals, max_limit=self._max_page_size, now=self._clock()
+            request.query, equals=equals, max_limit=self.max_page_size, now=self._clock()
         )
         match = _scoped(plan.filter, scope)
         find, count = _reading(self._repository, plan, match, remaining)
@@ -264,13 +266,13 @@ class JobTaskService:
         total_count = count()
         if plan.count_only:
             return ListResult([], total_count)
-        if not plan.limit and total_count - plan.skip > self._max_page_size:
+        if not plan.limit and total_count - plan.skip > self.max_page_size:
             # Without a limit SpaceONE returns everything; past the server's cap that is an
             # answer no client can receive, so say how to page instead of truncating silently.
             raise InvalidParameter(
                 "query.page.limit",
                 f"the query matches {total_count} tasks, more than the maximum page size "
-                f"{self._max_page_size}: page through them with query.page.limit",
+                f"{self.max_page_size}: page through them with query.page.limit",
             )
         return ListResult(find(), total_count)
 

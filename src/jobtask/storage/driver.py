@@ -56,11 +56,16 @@ _ARRAY_OBJECT: Final = (
     "array_to_object needs arrays of [key, value] pairs or of {k, v} objects, and "
     "object_to_array an object: a value is not one"
 )
+_DATE_NOT_PRINTABLE: Final = 18537
+_DATE_RANGE: Final = (
+    "date_format met a date the database cannot convert (out of its range): filter it out"
+)
 PIPELINE_REJECTIONS: Final[Mapping[int, str]] = {
     **QUERY_REJECTIONS,
     16006: "date_format needs dates: a value of that key is not a date",
-    # The real engine (DocumentDB) cannot take a stored date far beyond year 9999 apart.
-    15: "date_format met a date the database cannot convert (out of its range): filter it out",
+    # The real engine (DocumentDB) cannot take a stored date far beyond year 9999 apart, and
+    # MongoDB's $dateToString cannot print one (18537).
+    **dict.fromkeys((15, _DATE_NOT_PRINTABLE), _DATE_RANGE),
     **dict.fromkeys(range(18533, 18537), "date_format is not a format the database accepts"),
     40485: "the time zone is not one the database knows",
     40517: "the time zone is not one the database knows",
@@ -78,6 +83,9 @@ PIPELINE_REJECTIONS: Final[Mapping[int, str]] = {
 # The dev database (mongo-java-server) rejects a pattern its Java regex engine cannot compile
 # without a code, as "... near index N"; MongoDB's regex errors carry 51091 (above).
 _UNCODED_PATTERN_ERROR: Final = re.compile(r" near index \d+")
+# ... and a date its Java formatter cannot print (a year past 9999) as "Field Year cannot be
+# printed as the value ...".
+_UNCODED_DATE_ERROR: Final = re.compile(r"Field \w+ cannot be printed as the value")
 
 
 @contextmanager
@@ -122,6 +130,8 @@ def _rejection(error: PyMongoError, rejected: Mapping[int, str]) -> str | None:
         return None
     if error.code is None and _UNCODED_PATTERN_ERROR.search(str(error)):
         return _PATTERN
+    if error.code is None and _UNCODED_DATE_ERROR.search(str(error)):
+        return rejected.get(_DATE_NOT_PRINTABLE)  # the dev database's uncoded 18537
     return rejected.get(error.code) if error.code is not None else None
 
 

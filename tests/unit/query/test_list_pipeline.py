@@ -195,6 +195,7 @@ def test_conditionals_nest_in_then_and_else() -> None:
         {"if": {"__gt": [{"$size": {"$ifNull": ["$errors", []]}}, 0]}, "then": 1, "else": 0},
         {"if": True, "then": [{"$toUpper": "$provider"}], "else": 0},
         {"if": {"__eq": [{"job": "$job_id"}, {"job": "j"}]}, "then": 1, "else": 0},
+        {"if": {"__eq": [{"$literal": ["$x", {"y": "$z"}]}, []]}, "then": 1, "else": 0},
     ],
 )
 def test_expressions_of_allowed_operators_over_fields_are_taken(value: Any) -> None:
@@ -233,6 +234,11 @@ def test_expressions_of_allowed_operators_over_fields_are_taken(value: Any) -> N
         ),
         (
             {"provider": {"if": {"__eq": [{"a.b": 1}, 1]}, "then": 1, "else": 0}},
+            "query.add_fields.provider.if",
+            "cannot be an object's key",
+        ),
+        (
+            {"provider": {"if": {"__eq": [{"$literal": {"a\x00": 1}}, 1]}, "then": 1, "else": 0}},
             "query.add_fields.provider.if",
             "cannot be an object's key",
         ),

@@ -18,6 +18,9 @@ class FailingCollection:
     def find(self, *args: Any, **kwargs: Any) -> Any:
         raise self._error
 
+    def aggregate(self, *args: Any, **kwargs: Any) -> Any:
+        raise self._error
+
 
 def find_with(error: Exception) -> None:
     repository = MongoJobTaskRepository(FailingCollection(error))  # type: ignore[arg-type]
@@ -57,3 +60,32 @@ def test_no_message_carries_the_databases_error_document(error: Exception, kind:
 def test_other_uncoded_failures_stay_the_databases() -> None:
     with pytest.raises(StorageError):
         find_with(OperationFailure("Unknown error: something else", None))
+
+
+def aggregate_with(error: Exception) -> None:
+    repository = MongoJobTaskRepository(FailingCollection(error))  # type: ignore[arg-type]
+    repository.aggregate([], timeout=None)
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        # MongoDB's $dateToString over a year past 9999; the dev database's (Java's) without a code.
+        OperationFailure("Could not convert date to string: date component ... 37648", 18537),
+        OperationFailure("Unknown error: Field Year cannot be printed as the value 37648", None),
+    ],
+    ids=["mongodb", "dev database"],
+)
+def test_a_date_a_stat_cannot_print_is_the_requests_to_filter_out(error: Exception) -> None:
+    with pytest.raises(InvalidParameter) as raised:
+        aggregate_with(error)
+
+    assert "date_format met a date the database cannot convert" in raised.value.reason
+
+
+def test_a_date_a_find_cannot_print_stays_the_databases() -> None:
+    # Only a pipeline formats dates: elsewhere the uncoded error is not the request's.
+    with pytest.raises(StorageError):
+        find_with(
+            OperationFailure("Unknown error: Field Year cannot be printed as the value", None)
+        )

@@ -114,18 +114,34 @@ def to_query(
 _SORT_KEY_FIELDS: Final = frozenset({"key", "desc"})
 
 
+def _scalar(value: Any) -> tuple[Any, str]:
+    """A Value's scalar and how a message shows it; a list or object is not converted."""
+    kind = value.WhichOneof("kind")
+    if kind in ("list_value", "struct_value"):
+        return value, "a list" if kind == "list_value" else "an object"
+    plain = to_value(value)
+    return plain, shown(plain)
+
+
 def _sort_key(value: Any, where: str) -> SortKey:
-    if not isinstance(value, Mapping):
-        raise InvalidParameter(where, f"a sort key is an object {{key, desc}}, not {shown(value)}")
-    if unknown := sorted(set(value) - _SORT_KEY_FIELDS):
-        raise InvalidParameter(where, f"a sort key has only key and desc, not {shown(unknown)}")
-    key, desc = value.get("key"), value.get("desc", False)
+    """One {key, desc} of a stat sort (a google.protobuf.Value), checked before any part of it
+    is converted: what is not a key or desc, or not a scalar, is refused as it is."""
+    if value.WhichOneof("kind") != "struct_value":
+        raise InvalidParameter(
+            where, f"a sort key is an object {{key, desc}}, not {_scalar(value)[1]}"
+        )
+    fields = value.struct_value.fields
+    if unknown := sorted(set(fields) - _SORT_KEY_FIELDS):
+        names = ", ".join(shown(name) for name in unknown)
+        raise InvalidParameter(where, f"a sort key has only key and desc, not {names}")
+    key, key_shown = _scalar(fields["key"]) if "key" in fields else (None, "")
+    desc, desc_shown = _scalar(fields["desc"]) if "desc" in fields else (False, "")
     if key is None or key == "":
         raise RequiredParameter(f"{where}.key")
     if not isinstance(key, str):
-        raise InvalidParameter(f"{where}.key", f"a field name, not {shown(key)}")
+        raise InvalidParameter(f"{where}.key", f"a field name, not {key_shown}")
     if not isinstance(desc, bool):
-        raise InvalidParameter(f"{where}.desc", f"true or false, not {shown(desc)}")
+        raise InvalidParameter(f"{where}.desc", f"true or false, not {desc_shown}")
     return SortKey(key, desc)
 
 
@@ -135,21 +151,19 @@ def _aggregate_sort(sort: Any, where: str, limits: Limits) -> AggregateSort:
     if not values:
         raise RequiredParameter(where)
     at_most(len(values), limits.max_stage_fields, where, "sort keys")
-    return AggregateSort(
-        keys=tuple(_sort_key(to_value(v), f"{where}[{i}]") for i, v in enumerate(values))
-    )
+    return AggregateSort(keys=tuple(_sort_key(v, f"{where}[{i}]") for i, v in enumerate(values)))
 
 
-def _stages(limits: Limits) -> Mapping[str, Callable[[Any, str], Stage]]:
-    return {
-        "unwind": lambda m, _: AggregateUnwind(m.path, to_conditions(m.filter)),
-        "group": lambda m, _: to_group(m),
-        "count": lambda m, _: to_count(m),
-        "sort": lambda m, where: _aggregate_sort(m, where, limits),
-        "project": lambda m, _: to_project(m),
-        "limit": lambda m, _: AggregateLimit(m),
-        "skip": lambda m, _: AggregateSkip(m),
-    }
+# Each stage of the oneof: (its message, where it is, the limits) -> the stage.
+_STAGES: Final[Mapping[str, Callable[[Any, str, Limits], Stage]]] = {
+    "unwind": lambda m, _, __: AggregateUnwind(m.path, to_conditions(m.filter)),
+    "group": lambda m, _, __: to_group(m),
+    "count": lambda m, _, __: to_count(m),
+    "sort": _aggregate_sort,
+    "project": lambda m, _, __: to_project(m),
+    "limit": lambda m, _, __: AggregateLimit(m),
+    "skip": lambda m, _, __: AggregateSkip(m),
+}
 
 
 def _stage(message: wire.StatisticsAggregateMessage, index: int, limits: Limits) -> Stage:
@@ -157,8 +171,7 @@ def _stage(message: wire.StatisticsAggregateMessage, index: int, limits: Limits)
     which = message.WhichOneof("aggregate_alias")
     if which is None:
         return None
-    where = f"query.aggregate[{index}].{which}"
-    return _stages(limits)[which](getattr(message, which), where)
+    return _STAGES[which](getattr(message, which), f"query.aggregate[{index}].{which}", limits)
 
 
 def _unwind_filters(

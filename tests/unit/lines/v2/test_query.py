@@ -12,6 +12,7 @@ from google.protobuf import json_format
 from jobtask.domain import Limits
 from jobtask.errors import InvalidParameter, RequiredParameter
 from jobtask.lines import query_messages
+from jobtask.lines.v2 import query as v2_query
 from jobtask.lines.v2 import wire
 from jobtask.lines.v2.query import PAGE_LIMIT, to_query, to_statistics_query
 from jobtask.query.model import Condition, Page, SortKey, Unwind
@@ -319,6 +320,9 @@ def test_an_empty_stage_is_none() -> None:
         ([{"desc": True}], RequiredParameter, "query.aggregate[0].sort[0].key"),
         ([{"key": ""}], RequiredParameter, "query.aggregate[0].sort[0].key"),
         ([{"key": 5}], InvalidParameter, "query.aggregate[0].sort[0].key"),
+        ([{"key": ["n"]}], InvalidParameter, "query.aggregate[0].sort[0].key"),
+        ([{"key": "n", "desc": {"a": 1}}], InvalidParameter, "query.aggregate[0].sort[0].desc"),
+        ([["n"]], InvalidParameter, "query.aggregate[0].sort[0]"),
         ([{"key": "n", "desc": "yes"}], InvalidParameter, "query.aggregate[0].sort[0].desc"),
     ],
 )
@@ -329,6 +333,20 @@ def test_stat_sort_keys_are_objects_of_key_and_desc(
         to_statistics_query(_stat({"aggregate": [{"sort": sort}]}))
 
     assert cast(Any, raised.value).key == where
+
+
+def test_a_stat_sort_key_is_checked_before_its_parts_are_converted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    converted: list[Any] = []
+    monkeypatch.setattr(v2_query, "to_value", lambda value: converted.append(value))
+    sort = [{"key": "n", "junk": _long(1000)}]
+
+    with pytest.raises(InvalidParameter) as raised:
+        to_statistics_query(_stat({"aggregate": [{"sort": sort}]}))
+
+    assert raised.value.reason == "a sort key has only key and desc, not 'junk'"
+    assert converted == []
 
 
 def test_stat_sort_past_the_limit_is_refused() -> None:
