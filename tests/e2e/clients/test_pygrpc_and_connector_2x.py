@@ -9,6 +9,7 @@ the 2.x process serves anything else than SpaceONE 2.x's wire.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Final
 
 import pytest
@@ -215,6 +216,63 @@ def _in_a_workspace(deleted: str) -> list[Call]:
     ]
 
 
+BROKEN: Final = {"if": {"__gt": ["$failure_count", 0]}, "then": "broken", "else": "$provider"}
+
+
+def _pipelines() -> list[Call]:
+    """core.v2's unwind and add_fields in list, and stat's Unwind stage."""
+    mine = x.MINE_2X
+    unwound = sorted(
+        ((e["error_code"], t["job_task_id"]) for t in mine for e in t["errors"]),
+    )
+    codes = Counter(e["error_code"] for t in mine for e in t["errors"])
+    broken = [
+        {**t, "provider": "broken" if t["failure_count"] > 0 else t["provider"]}
+        for t in x.newest_first(mine)
+    ]
+    return [
+        (  # one row per error, a list of one, ordered by the error's code
+            "list",
+            {
+                "query": {
+                    "unwind": {"path": "errors"},
+                    "only": ["job_task_id", "errors.error_code"],
+                    "sort": [{"key": "errors.error_code"}],
+                }
+            },
+            IN_DOMAIN,
+            {
+                "ok": {
+                    "results": [
+                        {"job_task_id": i, "errors": [{"error_code": c}]} for c, i in unwound
+                    ],
+                    "total_count": len(unwound),
+                }
+            },
+        ),
+        (
+            "list",
+            {"query": {"add_fields": {"provider": BROKEN}, "only": ["job_task_id", "provider"]}},
+            IN_DOMAIN,
+            _listed(broken, ["job_task_id", "provider"]),
+        ),
+        (
+            "stat",
+            {
+                "query": {
+                    "aggregate": [
+                        {"unwind": {"path": "errors"}},
+                        x.counting("errors.error_code", "code"),
+                        {"sort": [{"key": "code"}]},
+                    ]
+                }
+            },
+            IN_DOMAIN,
+            {"ok": {"results": [{"code": c, "tasks": n} for c, n in sorted(codes.items())]}},
+        ),
+    ]
+
+
 def _mistakes() -> list[Call]:
     """Answers the client reports as SpaceONE's ERROR_* codes, and a 1.x request it refuses."""
     return [
@@ -225,6 +283,30 @@ def _mistakes() -> list[Call]:
             {"query": {"filter": [{"k": "status", "v": "A", "o": "in"}]}},
             IN_DOMAIN,
             {"error": ["ERROR_OPERATOR_LIST_VALUE_TYPE", "INVALID_ARGUMENT"]},
+        ),
+        (  # lookup joins another collection, outside the caller's scope
+            "list",
+            {"query": {"lookup": [{"from": "job"}]}},
+            IN_DOMAIN,
+            {"error": ["ERROR_INVALID_PARAMETER", "INVALID_ARGUMENT"]},
+        ),
+        (  # the reference answers INTERNAL
+            "list",
+            {"query": {"unwind": {"path": "errors"}}},
+            IN_DOMAIN,
+            {"error": ["ERROR_INVALID_PARAMETER", "INVALID_ARGUMENT"]},
+        ),
+        (  # the reference accepts it silently
+            "list",
+            {"query": {"sort": [{"key": "no_such_field"}]}},
+            IN_DOMAIN,
+            {"error": ["ERROR_INVALID_PARAMETER", "INVALID_ARGUMENT"]},
+        ),
+        (
+            "stat",
+            {"query": {}},
+            IN_DOMAIN,
+            {"error": ["ERROR_REQUIRED_PARAMETER", "INVALID_ARGUMENT"]},
         ),
         (  # 2.x requests have no domain_id: ParseDict fails in the client, nothing is sent
             "list",
@@ -237,7 +319,7 @@ def _mistakes() -> list[Call]:
 
 def _calls(deleted: str) -> list[Call]:
     """(method, params, metadata, expected answer): {"ok": ...} or {"error": [code, status]}."""
-    return _lists() + _reads() + _in_a_workspace(deleted) + _mistakes()
+    return _lists() + _reads() + _pipelines() + _in_a_workspace(deleted) + _mistakes()
 
 
 @pytest.fixture(scope="module", params=CLIENTS)
@@ -250,7 +332,10 @@ def answered(request: pytest.FixtureRequest, server_2x_port: int) -> dict[str, A
             "client": request.param,
             "endpoint": f"127.0.0.1:{server_2x_port}",
             "calls": [[method, params, metadata] for method, params, metadata, _ in calls],
-            "reference_errors": [["ERROR_REQUIRED_PARAMETER", {"key": "domain_id"}]],
+            "reference_errors": [
+                ["ERROR_REQUIRED_PARAMETER", {"key": "domain_id"}],
+                ["ERROR_REQUIRED_PARAMETER", {"key": "aggregate"}],
+            ],
         },
     )
     return {"calls": calls, **result}
@@ -283,9 +368,10 @@ def _error(answered: dict[str, Any], method: str, params: dict[str, Any]) -> dic
 
 
 def test_errors_carry_spaceones_messages(answered: dict[str, Any]) -> None:
-    [required] = answered["reference_errors"]
+    no_domain, no_aggregate = answered["reference_errors"]
 
-    assert _error(answered, "list", {"query": {}})["message"] == required
+    assert _error(answered, "list", {"query": {}})["message"] == no_domain
+    assert _error(answered, "stat", {"query": {}})["message"] == no_aggregate
     assert _error(answered, "get", {"job_task_id": x.MISSING})["message"] == x.not_found_2x(
         x.MISSING, DOMAIN
     )
