@@ -240,3 +240,25 @@ def test_a_condition_of_the_wrong_shape_is_shown_as_json_not_a_python_repr(
 
     assert refused_code is grpc.StatusCode.INVALID_ARGUMENT
     assert details == f"{code} (condition = {sent})"
+
+
+def test_stat_dates_are_bucketed_in_the_calls_timezone_and_rendered_as_strings(
+    client_2x: JobTaskClient2x,
+) -> None:
+    query = {
+        "filter": [{"k": "job_task_id", "v": TASK_ID, "o": "eq"}],
+        "aggregate": [
+            {
+                "group": {
+                    "keys": [{"key": "created_at", "name": "day", "date_format": "%Y-%m-%d %H"}],
+                    "fields": [{"key": "created_at", "name": "last", "operator": "max"}],
+                }
+            }
+        ],
+    }
+    seoul = [*scope_metadata(DOMAIN), ("timezone", "Asia/Seoul")]
+
+    answer = client_2x.stat({"query": query}, seoul)
+
+    # 2023-01-05 09:00:00.120 UTC is 18:00 in Seoul; a date is a string, never INTERNAL.
+    assert answer == {"results": [{"day": "2023-01-05 18", "last": "2023-01-05T09:00:00.120Z"}]}
