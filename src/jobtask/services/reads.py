@@ -200,18 +200,15 @@ class JobTaskService:
         service's own."""
         self._repository = repository
         self._counts = counts or count_executor()
-        self._max_page_size = max_page_size
+        # The largest page a list may ask for (a line whose queries have a default page, 2.x's,
+        # keeps that default within it).
+        self.max_page_size = max_page_size
         self._stat_max_rows = stat_max_rows
         self._stat_max_time = stat_max_time
         self._stat_timezone = _time_zone(stat_timezone)
         # Checked before any translation or database work.
         self.limits = limits
         self._clock = clock
-
-    @property
-    def max_page_size(self) -> int:
-        """The largest page a list answers (MAX_PAGE_SIZE; the 2.x line's default page)."""
-        return self._max_page_size
 
     def get(
         self,
