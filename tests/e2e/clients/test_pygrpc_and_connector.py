@@ -16,9 +16,6 @@ from tests.e2e.clients.conftest import DELETE_DOMAIN, LINES, deletable_id, run_d
 from tests.support.dataset import DOMAIN
 
 CLIENTS: Final = ("pygrpc", "connector")
-AWS: Final = {"k": "provider", "v": "aws", "o": "eq"}
-TASK: Final = "job_task-3f9c0a1b2c4d"
-MISSING: Final = "job_task-000000000000"
 
 
 def _only(tasks: list[dict[str, Any]], fields: list[str]) -> list[dict[str, Any]]:
@@ -29,9 +26,9 @@ def _calls(deleted: str) -> list[tuple[str, dict[str, Any], Any]]:
     """(method, params, expected answer): {"ok": ...} or {"error": error_code}."""
     aws = x.newest_first(x.by_provider("aws"))
     by_updated = sorted(x.MINE, key=lambda t: (t["updated_count"], t["job_task_id"]))
-    either = [t for t in x.MINE if t["provider"] == "azure" or t["status"] == "PENDING"]
+    either = x.azure_or_pending()
     failed = x.newest_first(t for t in x.MINE if t["status"] == "FAILURE")
-    one = next(t for t in x.MINE if t["job_task_id"] == TASK)
+    one = next(t for t in x.MINE if t["job_task_id"] == x.TASK)
     statuses = sorted(x.count_by(lambda t: t["status"]).items(), key=lambda kv: (-kv[1], kv[0]))
     days = sorted(x.count_by(lambda t: t["created_at"].strftime("%Y-%m-%d")).items())
     providers = {t["provider"] for t in x.MINE}
@@ -42,7 +39,7 @@ def _calls(deleted: str) -> list[tuple[str, dict[str, Any], Any]]:
             {
                 "domain_id": DOMAIN,
                 "query": {
-                    "filter": [AWS],
+                    "filter": [x.AWS],
                     "sort": {"key": "created_at", "desc": True},
                     "page": {"start": 3, "limit": 2},
                 },
@@ -59,14 +56,11 @@ def _calls(deleted: str) -> list[tuple[str, dict[str, Any], Any]]:
             {
                 "domain_id": DOMAIN,
                 "query": {
-                    "filter_or": [
-                        {"k": "provider", "v": "azure", "o": "eq"},
-                        {"k": "status", "v": "PENDING", "o": "eq"},
-                    ],
+                    "filter_or": x.AZURE_OR_PENDING,
                     "only": ids,
                 },
             },
-            {"ok": {"results": _only(x.newest_first(either), ids), "total_count": len(either)}},
+            {"ok": {"results": _only(either, ids), "total_count": len(either)}},
         ),
         (
             "list",
@@ -88,19 +82,22 @@ def _calls(deleted: str) -> list[tuple[str, dict[str, Any], Any]]:
             "list",
             {
                 "domain_id": DOMAIN,
-                "query": {"minimal": True, "filter": [{"k": "job_task_id", "v": TASK, "o": "eq"}]},
+                "query": {
+                    "minimal": True,
+                    "filter": [{"k": "job_task_id", "v": x.TASK, "o": "eq"}],
+                },
             },
             {"ok": {"results": [x.rendered(one, x.MINIMAL)], "total_count": 1}},
         ),
         (
             "list",
-            {"domain_id": DOMAIN, "query": {"count_only": True, "filter": [AWS]}},
+            {"domain_id": DOMAIN, "query": {"count_only": True, "filter": [x.AWS]}},
             {"ok": {"total_count": len(aws)}},
         ),
-        ("get", {"domain_id": DOMAIN, "job_task_id": TASK}, {"ok": x.rendered(one)}),
+        ("get", {"domain_id": DOMAIN, "job_task_id": x.TASK}, {"ok": x.rendered(one)}),
         (
             "get",
-            {"domain_id": DOMAIN, "job_task_id": TASK, "only": ["status", "errors.error_code"]},
+            {"domain_id": DOMAIN, "job_task_id": x.TASK, "only": ["status", "errors.error_code"]},
             {"ok": x.rendered(one, ["status", "errors.error_code"])},
         ),
         (
@@ -109,12 +106,7 @@ def _calls(deleted: str) -> list[tuple[str, dict[str, Any], Any]]:
                 "domain_id": DOMAIN,
                 "query": {
                     "aggregate": [
-                        {
-                            "group": {
-                                "keys": [{"key": "status", "name": "status"}],
-                                "fields": [{"operator": "count", "name": "tasks"}],
-                            }
-                        },
+                        x.counting("status", "status"),
                         {"sort": {"keys": [{"key": "tasks", "desc": True}, {"key": "status"}]}},
                     ]
                 },
@@ -132,14 +124,7 @@ def _calls(deleted: str) -> list[tuple[str, dict[str, Any], Any]]:
                 "domain_id": DOMAIN,
                 "query": {
                     "aggregate": [
-                        {
-                            "group": {
-                                "keys": [
-                                    {"key": "created_at", "name": "day", "date_format": "%Y-%m-%d"}
-                                ],
-                                "fields": [{"operator": "count", "name": "tasks"}],
-                            }
-                        },
+                        x.counting("created_at", "day", "%Y-%m-%d"),
                         {"sort": {"key": "day"}},
                     ]
                 },
@@ -148,7 +133,7 @@ def _calls(deleted: str) -> list[tuple[str, dict[str, Any], Any]]:
         ),
         ("delete", {"domain_id": DELETE_DOMAIN, "job_task_id": deleted}, {"ok": {}}),
         ("get", {"domain_id": DELETE_DOMAIN, "job_task_id": deleted}, {"error": "ERROR_NOT_FOUND"}),
-        ("get", {"domain_id": DOMAIN, "job_task_id": MISSING}, {"error": "ERROR_NOT_FOUND"}),
+        ("get", {"domain_id": DOMAIN, "job_task_id": x.MISSING}, {"error": "ERROR_NOT_FOUND"}),
         # INVALID_ARGUMENT, with the code SpaceONE's reference answers (spec §7 rows 1 and 4)
         ("list", {"query": {}}, {"error": "ERROR_REQUIRED_PARAMETER"}),
         (
@@ -174,7 +159,7 @@ def answered(request: pytest.FixtureRequest, server_port: int) -> dict[str, Any]
             "reference_errors": [
                 [
                     "ERROR_NOT_FOUND",
-                    {"key": ["job_task_id", "domain_id"], "value": [MISSING, DOMAIN]},
+                    {"key": ["job_task_id", "domain_id"], "value": [x.MISSING, DOMAIN]},
                 ],
                 ["ERROR_REQUIRED_PARAMETER", {"key": "domain_id"}],
             ],
