@@ -149,6 +149,11 @@ class OperatorDictValueType(OperatorValueType):
     expected = "must be an object"
 
 
+# SpaceONE 2.x's ERROR_NOT_FOUND (spaceone-core 2.x's error.py), for a lookup that finds nothing
+# in the caller's scope.
+_NOT_FOUND_2X: Final = "Resource cannot be found or access is denied."
+
+
 class NotFound(JobTaskError):
     """No job task with that id in the caller's domain (another domain's task looks the same)."""
 
@@ -168,10 +173,11 @@ class NotFound(JobTaskError):
 
     @property
     def plain(self) -> str:
-        """The message without SpaceONE 1.x's tuples: `(job_task_id = 'x', domain_id = 'd')`
+        """SpaceONE 2.x's wording, without its tuples: `Resource cannot be found or access is
+        denied. (job_task_id = 'x', domain_id = 'd')`
         (for a line that does not repeat them: the 2.x reference's tuple reprs are a defect)."""
         named = ", ".join(f"{key} = {shown(value)}" for key, value in self.looked_up.items())
-        return _bounded(f"Value not found. ({named})")
+        return _bounded(f"{_NOT_FOUND_2X} ({named})")
 
 
 class AlreadyExists(JobTaskError):

@@ -135,4 +135,4 @@ def not_found_2x(job_task_id: str, domain_id: str, workspace_id: str | None = No
     beside the tuple of values."""
     scope = {"job_task_id": job_task_id, "domain_id": domain_id, "workspace_id": workspace_id}
     named = ", ".join(f"{k} = {v!r}" for k, v in scope.items() if v is not None)
-    return f"Value not found. ({named})"
+    return f"Resource cannot be found or access is denied. ({named})"

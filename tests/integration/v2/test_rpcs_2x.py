@@ -37,7 +37,8 @@ def test_get_of_another_domains_task_is_not_found_with_each_key_beside_its_value
 
     assert code is grpc.StatusCode.NOT_FOUND
     assert details == (
-        f"ERROR_NOT_FOUND: Value not found. (job_task_id = '{OTHER_TASK_ID}', "
+        "ERROR_NOT_FOUND: Resource cannot be found or access is denied. "
+        f"(job_task_id = '{OTHER_TASK_ID}', "
         f"domain_id = '{DOMAIN}')"
     )
 

@@ -88,7 +88,8 @@ def test_another_workspaces_task_is_not_found_naming_the_workspace(
 
     assert raised.value.code() is grpc.StatusCode.NOT_FOUND
     assert raised.value.details() == (
-        "ERROR_NOT_FOUND: Value not found. (job_task_id = 'job_task-000000000003', "
+        "ERROR_NOT_FOUND: Resource cannot be found or access is denied. "
+        "(job_task_id = 'job_task-000000000003', "
         f"domain_id = '{DOMAIN}', workspace_id = '{HERE}')"
     )
     assert client.get({"job_task_id": "job_task-000000000003"})["workspace_id"] == THERE

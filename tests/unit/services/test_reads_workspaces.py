@@ -151,7 +151,8 @@ def test_not_found_names_the_workspace_without_tuples(service: JobTaskService) -
         service.get(MEMBER, THERE_ID)
 
     assert missed.value.message == (
-        f"Value not found. (job_task_id = '{THERE_ID}', domain_id = '{DOMAIN}', "
+        f"Resource cannot be found or access is denied. (job_task_id = '{THERE_ID}', "
+        f"domain_id = '{DOMAIN}', "
         f"workspace_id = '{HERE}')"
     )
     assert missed.value.looked_up == {
@@ -165,7 +166,9 @@ def test_not_found_without_a_workspace_keeps_spaceone_1x_message() -> None:
     error = NotFound({"job_task_id": "t", "domain_id": "d"})
 
     assert error.message == "Value not found. (('job_task_id', 'domain_id') = ('t', 'd'))"
-    assert error.plain == "Value not found. (job_task_id = 't', domain_id = 'd')"
+    assert error.plain == (
+        "Resource cannot be found or access is denied. (job_task_id = 't', domain_id = 'd')"
+    )
 
 
 @pytest.mark.parametrize(
