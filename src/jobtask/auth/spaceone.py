@@ -25,7 +25,7 @@ from typing import Any, Final, Protocol
 
 import jwt
 
-from jobtask.auth.caches import RateLimit, TtlCache
+from jobtask.auth.caches import RateLimit, TtlCache, kept_verdict
 from jobtask.errors import IdentityUnavailable, JobTaskError, PermissionDenied, Unauthenticated
 
 SERVICE: Final = "inventory"  # the SpaceONE service this API belongs to
@@ -328,16 +328,9 @@ class SpaceoneAuth:
         """What the call may touch; `domain_id` and `project_id` are the ones the request names."""
         caller.check_permissions(api)
         key = (hashlib.sha256(token.encode()).digest(), api.name, domain_id, project_id)
-        verdict = self._verdicts.get(key)
-        if verdict is None:
-            try:
-                verdict = self._decide(token, caller, api, domain_id, project_id)
-            except (PermissionDenied, Unauthenticated) as refusal:
-                verdict = refusal  # kept too: a refused token cannot make identity busy either
-            self._verdicts.put(key, verdict)
-        if isinstance(verdict, Access):
-            return verdict
-        raise type(verdict)(verdict.message)
+        return kept_verdict(
+            self._verdicts, key, lambda: self._decide(token, caller, api, domain_id, project_id)
+        )
 
     def _decide(
         self, token: str, caller: SpaceoneCaller, api: Api, domain_id: str, project_id: str
