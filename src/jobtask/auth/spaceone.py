@@ -43,6 +43,7 @@ ROLE_TYPES: Final = frozenset({SYSTEM, DOMAIN, PROJECT, USER})
 
 # Core's messages, so that SpaceONE's clients show what they show for SpaceONE's own services.
 INVALID: Final = "Token is invalid or expired."
+DENIED: Final = "Permission denied."
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class SpaceoneCaller:
         if self.permissions is None:
             return
         if not any(fnmatch.fnmatch(api.name, pattern) for pattern in self.permissions):
-            raise PermissionDenied("Permission denied.")
+            raise PermissionDenied(DENIED)
 
 
 @dataclass(frozen=True)
@@ -346,13 +347,13 @@ class SpaceoneAuth:
             else:
                 grant = self._identity.verify(token, api, domain_id, project_id)
         if grant.role_type not in ROLE_TYPES:
-            raise PermissionDenied("Permission denied.")
+            raise PermissionDenied(DENIED)
         if grant.role_type == SYSTEM:
             return Access(domain_id or caller.domain_id, any_domain=True, projects=None)
         if domain_id and domain_id != caller.domain_id:
-            raise PermissionDenied("Permission denied.")
+            raise PermissionDenied(DENIED)
         if grant.role_type == PROJECT and api.scope == PROJECT:
             if project_id and project_id not in grant.projects:
-                raise PermissionDenied("Permission denied.")
+                raise PermissionDenied(DENIED)
             return Access(caller.domain_id, any_domain=False, projects=grant.projects)
         return Access(caller.domain_id, any_domain=False, projects=None)

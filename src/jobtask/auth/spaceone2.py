@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 from jobtask.auth.caches import TtlCache, kept_verdict
-from jobtask.auth.spaceone import INVALID, KeySource, KeyStore, text_claim, verified_claims
+from jobtask.auth.spaceone import DENIED, INVALID, KeySource, KeyStore, text_claim, verified_claims
 from jobtask.errors import JobTaskError, PermissionDenied, RequiredParameter, Unauthenticated
 from jobtask.rpcs import CANCEL, CREATE, DELETE, FINISH, GET, LIST, PURGE, REPORT, START, STAT
 from jobtask.scope import Scope
@@ -35,7 +35,6 @@ APP: Final = "APP"  # `own` of an app's client secret
 DOMAIN_ADMIN: Final = "DOMAIN_ADMIN"
 WORKSPACE_OWNER: Final = "WORKSPACE_OWNER"
 WORKSPACE_MEMBER: Final = "WORKSPACE_MEMBER"
-DENIED: Final = "Permission denied."
 READ: Final = "inventory:JobTask.read"
 WRITE: Final = "inventory:JobTask.write"
 
