@@ -9,6 +9,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
+from jobtask.errors import JobTaskError, PermissionDenied, Unauthenticated
+
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
@@ -45,6 +47,23 @@ class TtlCache(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+def kept_verdict(cache: TtlCache[K, V | JobTaskError], key: K, decide: Callable[[], V]) -> V:
+    """Identity's verdict on `key`: the one `cache` keeps, else `decide()`'s, then kept. A refusal
+    (PermissionDenied, Unauthenticated) is kept too, so that a refused token or app cannot make
+    identity busy either, and is raised afresh each time; anything else `decide` raises (identity
+    unreachable) is not kept."""
+    verdict = cache.get(key)
+    if verdict is None:
+        try:
+            verdict = decide()
+        except (PermissionDenied, Unauthenticated) as refusal:
+            verdict = refusal
+        cache.put(key, verdict)
+    if isinstance(verdict, JobTaskError):
+        raise type(verdict)(verdict.message)
+    return verdict
 
 
 class RateLimit:

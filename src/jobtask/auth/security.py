@@ -57,27 +57,6 @@ def load_key_store(settings: Settings, identity: KeySource | None) -> KeyStore:
     )
 
 
-def load_spaceone(settings: Settings, identity: Identity | None) -> SpaceoneAuth:
-    """AUTH_MODE=spaceone on the 1.x line."""
-    return SpaceoneAuth(
-        load_key_store(settings, identity),
-        identity,
-        verify_ttl=settings.identity_verify_ttl_seconds,
-        verify_size=settings.identity_verify_cache_size,
-        check_api_keys=settings.identity_check_api_keys,
-    )
-
-
-def load_spaceone2(settings: Settings, identity: Identity2 | None) -> Spaceone2Auth:
-    """AUTH_MODE=spaceone on the 2.x line (SPACEONE_API=2)."""
-    return Spaceone2Auth(
-        load_key_store(settings, identity),
-        identity,
-        app_ttl=settings.identity_verify_ttl_seconds,
-        app_size=settings.identity_verify_cache_size,
-    )
-
-
 def load_security(settings: Settings, identity: Identity | Identity2 | None = None) -> Security:
     """Reads and checks each configured key and certificate; ConfigurationError names a bad one.
 
@@ -85,11 +64,23 @@ def load_security(settings: Settings, identity: Identity | Identity2 | None = No
     the line served)."""
     spaceone = spaceone2 = None
     if settings.auth_enabled and settings.auth_mode == "spaceone":
+        # Either line: the same key store, and identity's verdicts (1.x's Authorization.verify,
+        # 2.x's App.check) kept as long and as many. `identity` is the line's client
+        # (`jobtask.bootstrap.identity_client`).
+        keys = load_key_store(settings, identity)
+        ttl, size = settings.identity_verify_ttl_seconds, settings.identity_verify_cache_size
         if settings.spaceone_api == 2:
-            # The client of the line served (`jobtask.bootstrap.identity_client`).
-            spaceone2 = load_spaceone2(settings, cast("Identity2 | None", identity))
+            spaceone2 = Spaceone2Auth(
+                keys, cast("Identity2 | None", identity), app_ttl=ttl, app_size=size
+            )
         else:
-            spaceone = load_spaceone(settings, cast("Identity | None", identity))
+            spaceone = SpaceoneAuth(
+                keys,
+                cast("Identity | None", identity),
+                verify_ttl=ttl,
+                verify_size=size,
+                check_api_keys=settings.identity_check_api_keys,
+            )
     verifier = None
     if settings.auth_enabled and settings.auth_mode == "jwt":
         verifier = TokenVerifier(

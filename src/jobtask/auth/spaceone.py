@@ -25,7 +25,7 @@ from typing import Any, Final, Protocol
 
 import jwt
 
-from jobtask.auth.caches import RateLimit, TtlCache
+from jobtask.auth.caches import RateLimit, TtlCache, kept_verdict
 from jobtask.errors import IdentityUnavailable, JobTaskError, PermissionDenied, Unauthenticated
 
 SERVICE: Final = "inventory"  # the SpaceONE service this API belongs to
@@ -43,6 +43,7 @@ ROLE_TYPES: Final = frozenset({SYSTEM, DOMAIN, PROJECT, USER})
 
 # Core's messages, so that SpaceONE's clients show what they show for SpaceONE's own services.
 INVALID: Final = "Token is invalid or expired."
+DENIED: Final = "Permission denied."
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class SpaceoneCaller:
         if self.permissions is None:
             return
         if not any(fnmatch.fnmatch(api.name, pattern) for pattern in self.permissions):
-            raise PermissionDenied("Permission denied.")
+            raise PermissionDenied(DENIED)
 
 
 @dataclass(frozen=True)
@@ -328,16 +329,9 @@ class SpaceoneAuth:
         """What the call may touch; `domain_id` and `project_id` are the ones the request names."""
         caller.check_permissions(api)
         key = (hashlib.sha256(token.encode()).digest(), api.name, domain_id, project_id)
-        verdict = self._verdicts.get(key)
-        if verdict is None:
-            try:
-                verdict = self._decide(token, caller, api, domain_id, project_id)
-            except (PermissionDenied, Unauthenticated) as refusal:
-                verdict = refusal  # kept too: a refused token cannot make identity busy either
-            self._verdicts.put(key, verdict)
-        if isinstance(verdict, Access):
-            return verdict
-        raise type(verdict)(verdict.message)
+        return kept_verdict(
+            self._verdicts, key, lambda: self._decide(token, caller, api, domain_id, project_id)
+        )
 
     def _decide(
         self, token: str, caller: SpaceoneCaller, api: Api, domain_id: str, project_id: str
@@ -353,13 +347,13 @@ class SpaceoneAuth:
             else:
                 grant = self._identity.verify(token, api, domain_id, project_id)
         if grant.role_type not in ROLE_TYPES:
-            raise PermissionDenied("Permission denied.")
+            raise PermissionDenied(DENIED)
         if grant.role_type == SYSTEM:
             return Access(domain_id or caller.domain_id, any_domain=True, projects=None)
         if domain_id and domain_id != caller.domain_id:
-            raise PermissionDenied("Permission denied.")
+            raise PermissionDenied(DENIED)
         if grant.role_type == PROJECT and api.scope == PROJECT:
             if project_id and project_id not in grant.projects:
-                raise PermissionDenied("Permission denied.")
+                raise PermissionDenied(DENIED)
             return Access(caller.domain_id, any_domain=False, projects=grant.projects)
         return Access(caller.domain_id, any_domain=False, projects=None)

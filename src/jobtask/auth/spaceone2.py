@@ -22,8 +22,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
-from jobtask.auth.caches import TtlCache
-from jobtask.auth.spaceone import INVALID, KeySource, KeyStore, text_claim, verified_claims
+from jobtask.auth.caches import TtlCache, kept_verdict
+from jobtask.auth.spaceone import DENIED, INVALID, KeySource, KeyStore, text_claim, verified_claims
 from jobtask.errors import JobTaskError, PermissionDenied, RequiredParameter, Unauthenticated
 from jobtask.rpcs import CANCEL, CREATE, DELETE, FINISH, GET, LIST, PURGE, REPORT, START, STAT
 from jobtask.scope import Scope
@@ -35,7 +35,6 @@ APP: Final = "APP"  # `own` of an app's client secret
 DOMAIN_ADMIN: Final = "DOMAIN_ADMIN"
 WORKSPACE_OWNER: Final = "WORKSPACE_OWNER"
 WORKSPACE_MEMBER: Final = "WORKSPACE_MEMBER"
-DENIED: Final = "Permission denied."
 READ: Final = "inventory:JobTask.read"
 WRITE: Final = "inventory:JobTask.write"
 
@@ -184,16 +183,8 @@ class Spaceone2Auth:
         return Caller2(domain_id, role_type, workspace_id, permissions, projects)
 
     def _check_app(self, client_id: str, domain_id: str) -> AppGrant:
-        if self._identity is None:  # keys from files only: nobody to ask about the app
+        identity = self._identity
+        if identity is None:  # keys from files only: nobody to ask about the app
             raise Unauthenticated("app tokens need IDENTITY_ENDPOINT (identity's App.check)")
         key = (client_id, domain_id)
-        verdict = self._apps.get(key)
-        if verdict is None:
-            try:
-                verdict = self._identity.check_app(client_id, domain_id)
-            except (PermissionDenied, Unauthenticated) as refusal:
-                verdict = refusal  # kept too: a refused app cannot make identity busy either
-            self._apps.put(key, verdict)
-        if isinstance(verdict, AppGrant):
-            return verdict
-        raise type(verdict)(verdict.message)
+        return kept_verdict(self._apps, key, lambda: identity.check_app(client_id, domain_id))

@@ -20,8 +20,8 @@ from typing import Final
 
 import grpc
 
-from jobtask.auth.spaceone import INVALID, SERVICE, Api, Grant
-from jobtask.auth.spaceone2 import DENIED, AppGrant
+from jobtask.auth.spaceone import DENIED, INVALID, SERVICE, Api, Grant
+from jobtask.auth.spaceone2 import AppGrant
 from jobtask.errors import IdentityUnavailable, PermissionDenied, Unauthenticated
 from jobtask_internal.v1 import identity_pb2
 from spaceone.api.core.v1 import handler_pb2
@@ -126,7 +126,7 @@ class IdentityClient(_Channel):
             if error.code() is grpc.StatusCode.UNAUTHENTICATED:
                 raise Unauthenticated(INVALID) from None
             if error.code() in _REFUSALS:
-                raise PermissionDenied("Permission denied.") from None
+                raise PermissionDenied(DENIED) from None
             raise self._unavailable(error) from None
         return Grant(answer.role_type, frozenset(answer.projects))
 

@@ -6,8 +6,8 @@ unwind, the request messages) stays in lines/v1 and lines/v2."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, Final
 
 from jobtask.query.model import Condition, Page
 from jobtask.query.stat_model import (
@@ -16,8 +16,11 @@ from jobtask.query.stat_model import (
     AggregateGroupField,
     AggregateGroupKey,
     AggregateGroupSubField,
+    AggregateLimit,
     AggregateProject,
     AggregateProjectField,
+    AggregateSkip,
+    Stage,
 )
 
 
@@ -106,6 +109,17 @@ def to_project(message: Any) -> AggregateProject:
 
 def to_count(message: Any) -> AggregateCount:
     return AggregateCount(message.name)
+
+
+# The stat stages both lines declare alike, by their name in the aggregate oneof; each line adds
+# its own `unwind` and `sort`.
+SHARED_STAGES: Final[Mapping[str, Callable[[Any], Stage]]] = {
+    "group": to_group,
+    "count": to_count,
+    "project": to_project,
+    "limit": AggregateLimit,
+    "skip": AggregateSkip,
+}
 
 
 def condition_lists(message: Any, *extra: tuple[str, Iterable[Any]]) -> Iterator[tuple[str, Any]]:

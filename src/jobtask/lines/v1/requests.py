@@ -18,25 +18,16 @@ from jobtask.domain import (
 )
 from jobtask.errors import InvalidParameter
 from jobtask.lines.query_messages import (
+    SHARED_STAGES,
     condition_lists,
     list_lengths,
     to_conditions,
-    to_count,
-    to_group,
     to_object,
     to_page,
-    to_project,
 )
 from jobtask.query.limits import DEFAULT_LIMITS, check_counts, check_list_lengths
 from jobtask.query.model import Query, SortKey
-from jobtask.query.stat_model import (
-    AggregateLimit,
-    AggregateSkip,
-    AggregateSort,
-    AggregateUnwind,
-    Stage,
-    StatisticsQuery,
-)
+from jobtask.query.stat_model import AggregateSort, AggregateUnwind, Stage, StatisticsQuery
 from jobtask.services.collector import NewTask, Progress
 from jobtask.services.reads import ListRequest, StatRequest
 from jobtask_internal.v1 import job_task_writer_pb2
@@ -89,13 +80,9 @@ def to_list_request(
 
 
 _STAGES: Mapping[str, Callable[[Any], Stage]] = {
+    **SHARED_STAGES,
     "unwind": lambda m: AggregateUnwind(m.path),
-    "group": to_group,
-    "count": to_count,
     "sort": lambda m: AggregateSort(m.key, m.desc, tuple(SortKey(k.key, k.desc) for k in m.keys)),
-    "project": to_project,
-    "limit": AggregateLimit,
-    "skip": AggregateSkip,
 }
 
 

@@ -15,27 +15,18 @@ from typing import Any, Final
 from jobtask.domain import Limits
 from jobtask.errors import InvalidParameter, RequiredParameter, shown
 from jobtask.lines.query_messages import (
+    SHARED_STAGES,
     condition_lists,
     list_lengths,
     to_conditions,
-    to_count,
-    to_group,
     to_object,
     to_page,
-    to_project,
     to_value,
 )
 from jobtask.lines.v2 import wire
 from jobtask.query.limits import DEFAULT_LIMITS, at_most, check_counts, check_list_lengths
 from jobtask.query.model import Page, Query, SortKey, TieBreaker, Unwind
-from jobtask.query.stat_model import (
-    AggregateLimit,
-    AggregateSkip,
-    AggregateSort,
-    AggregateUnwind,
-    Stage,
-    StatisticsQuery,
-)
+from jobtask.query.stat_model import AggregateSort, AggregateUnwind, Stage, StatisticsQuery
 
 # Inventory 2.x's list (`set_query_page_limit(1000)`): a page limit left out (or 0, which the
 # wire cannot tell apart) is 1000, and a larger one is cut to 1000. The rule is this line's:
@@ -157,15 +148,11 @@ def _aggregate_sort(sort: Any, where: str, limits: Limits) -> AggregateSort:
     return AggregateSort(keys=tuple(_sort_key(v, f"{where}[{i}]") for i, v in enumerate(values)))
 
 
-# Each stage of the oneof: (its message, where it is, the limits) -> the stage.
+# 2.x's own stages of the oneof: (its message, where it is, the limits) -> the stage; the others
+# are SHARED_STAGES.
 _STAGES: Final[Mapping[str, Callable[[Any, str, Limits], Stage]]] = {
     "unwind": lambda m, _, __: AggregateUnwind(m.path, to_conditions(m.filter)),
-    "group": lambda m, _, __: to_group(m),
-    "count": lambda m, _, __: to_count(m),
     "sort": _aggregate_sort,
-    "project": lambda m, _, __: to_project(m),
-    "limit": lambda m, _, __: AggregateLimit(m),
-    "skip": lambda m, _, __: AggregateSkip(m),
 }
 
 
@@ -174,7 +161,10 @@ def _stage(message: wire.StatisticsAggregateMessage, index: int, limits: Limits)
     which = message.WhichOneof("aggregate_alias")
     if which is None:
         return None
-    return _STAGES[which](getattr(message, which), f"query.aggregate[{index}].{which}", limits)
+    stage = getattr(message, which)
+    if which in _STAGES:
+        return _STAGES[which](stage, f"query.aggregate[{index}].{which}", limits)
+    return SHARED_STAGES[which](stage)
 
 
 def _unwind_filters(
