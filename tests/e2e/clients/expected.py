@@ -92,6 +92,15 @@ def newest_first(tasks: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(tasks, key=lambda t: (t["created_at"], t["job_task_id"]), reverse=True)
 
 
+def sorted_newest_first(tasks: Iterable[dict[str, Any]], line: str) -> list[dict[str, Any]]:
+    """An explicit sort by `created_at` descending (spacectl's `-s -created_at`): 1.x's as the
+    default order; 2.x's ends with the stored `_id` ascending, as SpaceONE 2.x's, so ties come in
+    the order the tasks were stored (these lists keep it; Python's sort is stable, reversed too)."""
+    if line.startswith("1."):
+        return newest_first(tasks)
+    return sorted(tasks, key=lambda t: t["created_at"], reverse=True)
+
+
 def by_provider(
     provider: str | None, tasks: Iterable[dict[str, Any]] = MINE
 ) -> list[dict[str, Any]]:

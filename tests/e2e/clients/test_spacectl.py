@@ -69,7 +69,7 @@ def line_1x(request: pytest.FixtureRequest, spacectls: Callable[..., Spacectl]) 
 
 
 def test_list_as_a_table_with_spacectls_sort_and_limit(line: Line) -> None:
-    tasks = x.newest_first(x.by_provider("aws", line.mine))
+    tasks = x.sorted_newest_first(x.by_provider("aws", line.mine), line.name)
 
     out = line.job_tasks(
         "list", {"query": {"filter": [x.AWS], "only": COLUMNS}},
