@@ -221,10 +221,20 @@ def test_add_fields_of_a_field_the_model_lacks_is_an_invalid_argument(
     assert raised.value.key == "query.add_fields"
 
 
+@pytest.mark.parametrize(
+    "expression",
+    [
+        {"$add": ["$provider", 1]},
+        # An array (or object) where a string is needed: 16007, INTERNAL until mapped.
+        {"$toLower": "$errors"},
+        {"$toUpper": "$errors"},
+    ],
+    ids=["add-a-string", "to-lower-an-array", "to-upper-an-array"],
+)
 def test_an_add_fields_expression_the_data_cannot_take_is_an_invalid_argument(
-    service: JobTaskService,
+    service: JobTaskService, expression: dict[str, Any]
 ) -> None:
-    value = {"if": {"__gt": [{"$add": ["$provider", 1]}, 0]}, "then": 1, "else": 0}
+    value = {"if": {"__gt": [expression, 0]}, "then": 1, "else": 0}
 
     with pytest.raises(InvalidParameter) as raised:
         _list(service, {"add_fields": {"provider": value}})
