@@ -242,6 +242,23 @@ def test_an_add_fields_expression_the_data_cannot_take_is_an_invalid_argument(
     assert raised.value.key == "query"
 
 
+@pytest.mark.parametrize(
+    "expression",
+    [{"$eq": [1]}, {"$abs": [1, 2]}, {"$cond": [True, 1]}, {"$cond": {"if": True, "then": 1}}],
+    ids=["eq-of-one", "abs-of-two", "cond-of-two", "cond-without-else"],
+)
+def test_an_add_fields_operator_given_other_arguments_is_an_invalid_argument(
+    service: JobTaskService, expression: dict[str, Any]
+) -> None:
+    # Found by the database when it parses the pipeline (16020, 17080-17083): INTERNAL unmapped.
+    value = {"if": {"__eq": [expression, 0]}, "then": 1, "else": 0}
+
+    with pytest.raises(InvalidParameter) as raised:
+        _list(service, {"add_fields": {"provider": value}})
+
+    assert raised.value.key == "query"
+
+
 # --- the sort list and its tie-breaker ------------------------------------------------------
 
 

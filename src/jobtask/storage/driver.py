@@ -87,6 +87,12 @@ PIPELINE_REJECTIONS: Final[Mapping[int, str]] = {
         (16007, 16554, 16555, 16556, 16702, 28765, 40081),
         "an add_fields expression met a value of a type it cannot take",
     ),
+    # ... and one whose operator is given other arguments than it takes ($eq with one, $cond
+    # without then, ...), which the database finds only when it parses the pipeline.
+    **dict.fromkeys(
+        (16020, *range(17080, 17084)),
+        "an add_fields expression gives its operator other arguments than it takes",
+    ),
 }
 # The dev database (mongo-java-server) rejects a pattern its Java regex engine cannot compile
 # without a code, as "... near index N"; MongoDB's regex errors carry 51091 (above).
