@@ -24,6 +24,7 @@ import grpc
 
 from jobtask.cli.client import Connection, ConnectionSetupError
 from jobtask.domain import COUNTERS, IDENTITY_FIELDS, JobTaskStatus
+from jobtask.services.collector import ID_PREFIXES
 from jobtask.settings import Settings
 from jobtask.storage import connect_with
 from jobtask_internal.v1 import job_task_writer_pb2 as writer_pb2
@@ -106,7 +107,7 @@ def demo_document(
     )
     errors = _errors(status, provider, rng)
     document = {
-        "job_task_id": _hex_id("job-task" if workspaces else "job_task", rng),
+        "job_task_id": _hex_id(ID_PREFIXES[2 if workspaces else 1], rng),
         "status": status.value,
         "created_count": rng.randint(0, 50) if started else 0,
         "updated_count": rng.randint(0, 2000) if started else 0,

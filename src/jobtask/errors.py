@@ -35,20 +35,21 @@ MAX_MESSAGE_CHARS: Final = 1000
 MAX_MESSAGE_BYTES: Final = 2000
 
 
-def shown(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
-    """`repr(value)`, cut to about `limit` characters with how long it was."""
-    text = repr(value)
+def _cut(text: str, limit: int) -> str:
+    """`text`, cut to about `limit` characters with how long it was."""
     if len(text) <= limit:
         return text
     return f"{text[:limit]}… ({len(text)} characters)"
+
+
+def shown(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
+    """`repr(value)`, cut to about `limit` characters with how long it was."""
+    return _cut(repr(value), limit)
 
 
 def shown_json(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
     """`value` as JSON (anything JSON has no type for as its text), cut as `shown` cuts."""
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    if len(text) <= limit:
-        return text
-    return f"{text[:limit]}… ({len(text)} characters)"
+    return _cut(json.dumps(value, ensure_ascii=False, default=str), limit)
 
 
 def _bounded(message: str) -> str:

@@ -221,10 +221,35 @@ def test_add_fields_of_a_field_the_model_lacks_is_an_invalid_argument(
     assert raised.value.key == "query.add_fields"
 
 
-def test_an_add_fields_expression_the_data_cannot_take_is_an_invalid_argument(
-    service: JobTaskService,
+@pytest.mark.parametrize(
+    "expression",
+    [
+        {"$add": ["$provider", 1]},
+        # An array (or object) where a string is needed: 16007.
+        {"$toLower": "$errors"},
+        {"$toUpper": "$errors"},
+        # Other arguments than the operator takes, found when the database parses the pipeline
+        # (16020, 17080-17083).
+        {"$eq": [1]},
+        {"$abs": [1, 2]},
+        {"$cond": [True, 1]},
+        {"$cond": {"if": True, "then": 1}},
+    ],
+    ids=[
+        "add-a-string",
+        "to-lower-an-array",
+        "to-upper-an-array",
+        "eq-of-one",
+        "abs-of-two",
+        "cond-of-two",
+        "cond-without-else",
+    ],
+)
+def test_an_add_fields_expression_the_database_refuses_is_an_invalid_argument(
+    service: JobTaskService, expression: dict[str, Any]
 ) -> None:
-    value = {"if": {"__gt": [{"$add": ["$provider", 1]}, 0]}, "then": 1, "else": 0}
+    """Never INTERNAL: each of these was, before its code was mapped."""
+    value = {"if": {"__eq": [expression, 0]}, "then": 1, "else": 0}
 
     with pytest.raises(InvalidParameter) as raised:
         _list(service, {"add_fields": {"provider": value}})

@@ -13,6 +13,14 @@ from jobtask.auth.permissions import Metadata
 from jobtask.calls.status import Code, Status
 
 
+def header_of(metadata: Metadata, name: str) -> str:
+    """The first text value of `name` in a call's metadata (or HTTP headers), or ""."""
+    for key, value in metadata:
+        if key == name and isinstance(value, str):
+            return value
+    return ""
+
+
 @dataclass(frozen=True)
 class Invocation:
     """What an rpc reads of its call besides the message: the gRPC metadata or HTTP headers
@@ -34,10 +42,7 @@ class Invocation:
 
     def header(self, name: str) -> str:
         """The first text value of `name` the client sent, or ""."""
-        for key, value in self.metadata:
-            if key == name and isinstance(value, str):
-                return value
-        return ""
+        return header_of(self.metadata, name)
 
 
 @dataclass(frozen=True)

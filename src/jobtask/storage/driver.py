@@ -81,10 +81,17 @@ PIPELINE_REJECTIONS: Final[Mapping[int, str]] = {
     40400: "merge_objects needs objects: a value is not one",
     292: "a stage needs more memory than the database allows: narrow the filter or page",
     10334: "a result row is larger than 16 MB: group or project less into one row",
-    # add_fields' expressions ($add & co. on a value of another type, $in on a non-array).
+    # add_fields' expressions ($add & co. on a value of another type, $in on a non-array,
+    # $toLower / $toUpper on an array or object: 16007).
     **dict.fromkeys(
-        (16554, 16555, 16556, 16702, 28765, 40081),
+        (16007, 16554, 16555, 16556, 16702, 28765, 40081),
         "an add_fields expression met a value of a type it cannot take",
+    ),
+    # ... and one whose operator is given other arguments than it takes ($eq with one, $cond
+    # without then, ...), which the database finds only when it parses the pipeline.
+    **dict.fromkeys(
+        (16020, *range(17080, 17084)),
+        "an add_fields expression gives its operator other arguments than it takes",
     ),
 }
 # The dev database (mongo-java-server) rejects a pattern its Java regex engine cannot compile

@@ -155,9 +155,9 @@ def scalars_of(line: int) -> Scalars:
 _SCALARS: Final = scalars_of(1)
 
 
-def task_fields(task: JobTask, scalars: Scalars = _SCALARS) -> dict[str, Any]:
-    """A task's rendered scalar fields and status, as JobTaskInfo's keyword arguments (the 1.x
-    line's, or those of the line whose `scalars_of` is given)."""
+def _task_fields(task: JobTask, scalars: Scalars) -> dict[str, Any]:
+    """A task's rendered scalar fields and status, as JobTaskInfo's keyword arguments (those of
+    the line whose `scalars_of` is given)."""
     fields: dict[str, Any] = {}
     for name, kind, usual in scalars:
         value: Any = getattr(task, name)
@@ -180,29 +180,40 @@ def task_fields(task: JobTask, scalars: Scalars = _SCALARS) -> dict[str, Any]:
     return fields
 
 
-def add_errors(info: job_task_pb2.JobTaskInfo, errors: tuple[TaskError, ...]) -> None:
+def _add_errors(info: job_task_pb2.JobTaskInfo, errors: tuple[TaskError, ...]) -> None:
     """The task's errors, each built in place in `info` (a JobTaskInfo of either line)."""
     add = info.errors.add
     for error in errors:
         _fill_error(add(), error)
 
 
-def to_task_info(task: JobTask) -> job_task_pb2.JobTaskInfo:
-    info = job_task_pb2.JobTaskInfo(**task_fields(task))
+def to_task_info(
+    task: JobTask,
+    info_class: type[job_task_pb2.JobTaskInfo] = job_task_pb2.JobTaskInfo,
+    scalars: Scalars = _SCALARS,
+) -> job_task_pb2.JobTaskInfo:
+    """1.x's JobTaskInfo; or, given another line's class and `scalars_of`, that line's."""
+    info = info_class(**_task_fields(task, scalars))
     if task.errors:
-        add_errors(info, task.errors)
+        _add_errors(info, task.errors)
     return info
 
 
-def to_tasks_info(results: list[JobTask], total_count: int) -> job_task_pb2.JobTasksInfo:
+def to_tasks_info(
+    results: list[JobTask],
+    total_count: int,
+    answer_class: type[job_task_pb2.JobTasksInfo] = job_task_pb2.JobTasksInfo,
+    scalars: Scalars = _SCALARS,
+) -> job_task_pb2.JobTasksInfo:
     """The page as to_task_info renders each task, each built in place in the answer (passed
-    to JobTasksInfo, every task and its errors would be copied once more)."""
-    answer = job_task_pb2.JobTasksInfo(total_count=total_count)
+    to JobTasksInfo, every task and its errors would be copied once more); another line's, as
+    to_task_info."""
+    answer = answer_class(total_count=total_count)
     add = answer.results.add
     for task in results:
-        info = add(**task_fields(task))
+        info = add(**_task_fields(task, scalars))
         if task.errors:
-            add_errors(info, task.errors)
+            _add_errors(info, task.errors)
     return answer
 
 

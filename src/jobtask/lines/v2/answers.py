@@ -5,7 +5,7 @@ with (left out by `only`, or by `minimal`) is not set: never a default such as `
 
 from __future__ import annotations
 
-from typing import Any, Final, cast
+from typing import Final, cast
 
 from google.protobuf import struct_pb2
 from google.protobuf.message import Message
@@ -14,27 +14,23 @@ from jobtask.domain import JobTask
 from jobtask.lines.v1 import answers as v1
 from jobtask.lines.v2 import wire
 from jobtask.query.stat_plan import StatResult
+from spaceone.api.inventory.v1 import job_task_pb2
 
 _SCALARS: Final = v1.scalars_of(2)
+# The 2.x pool's classes, which the 1.x line's renderers fill as they fill 1.x's (the same field
+# names; 2.x's JobTaskInfo has workspace_id too: `_SCALARS`).
+_INFO: Final = cast(type[job_task_pb2.JobTaskInfo], wire.JobTaskInfo)
+_INFOS: Final = cast(type[job_task_pb2.JobTasksInfo], wire.JobTasksInfo)
 _STRUCT: Final = cast(type[struct_pb2.Struct], wire.Struct)
 
 
 def to_task_info(task: JobTask) -> Message:
-    info: Any = wire.JobTaskInfo(**v1.task_fields(task, _SCALARS))
-    if task.errors:
-        v1.add_errors(info, task.errors)
-    return cast(Message, info)
+    return v1.to_task_info(task, _INFO, _SCALARS)
 
 
 def to_tasks_info(results: list[JobTask], total_count: int) -> Message:
     """The page, each task built in place in the answer (as the 1.x line's)."""
-    answer: Any = wire.JobTasksInfo(total_count=total_count)
-    add = answer.results.add
-    for task in results:
-        info = add(**v1.task_fields(task, _SCALARS))
-        if task.errors:
-            v1.add_errors(info, task.errors)
-    return cast(Message, answer)
+    return v1.to_tasks_info(results, total_count, _INFOS, _SCALARS)
 
 
 def to_stat_struct(result: StatResult) -> Message:

@@ -19,7 +19,7 @@ from google.protobuf.message import Message
 
 from jobtask.auth.permissions import Claim, Metadata
 from jobtask.calls.handlers import ClaimOf, Served
-from jobtask.calls.invocation import Invocation
+from jobtask.calls.invocation import Invocation, header_of
 from jobtask.errors import NotFound, OperatorValueType
 from jobtask.lines.v1 import rpcs as v1
 from jobtask.lines.v2 import answers, requests, wire
@@ -34,18 +34,10 @@ X_DOMAIN_ID: Final = "x_domain_id"
 X_WORKSPACE_ID: Final = "x_workspace_id"
 
 
-def _first(metadata: Metadata, key: str) -> str:
-    """The first text value of `key` the caller sent, or ""."""
-    for name, value in metadata:
-        if name == key and isinstance(value, str):
-            return value.strip()
-    return ""
-
-
 def claim(request: object, metadata: Metadata) -> Claim:
     """Where a 2.x call names its scope: its caller's metadata, never the request."""
-    workspace_id = _first(metadata, X_WORKSPACE_ID) or None
-    return Claim(_first(metadata, X_DOMAIN_ID), workspace_id, required=True)
+    workspace_id = header_of(metadata, X_WORKSPACE_ID).strip() or None
+    return Claim(header_of(metadata, X_DOMAIN_ID).strip(), workspace_id, required=True)
 
 
 @contextmanager
