@@ -60,6 +60,7 @@ from jobtask.edges.http.transcode import (
 )
 from jobtask.errors import InvalidParameter, JobTaskError, NotFound, NotImplementedYet
 from jobtask.lines.v1.rpcs import TIMEZONE
+from jobtask.lines.v2.rpcs import X_DOMAIN_ID, X_WORKSPACE_ID
 from jobtask.observability.call import Ended
 from jobtask.observability.observe import Observation
 from jobtask.scope import Scope
@@ -104,13 +105,13 @@ _TIMEZONE_PARAMETER: Final = _header(
 # authenticates the caller (AUTH_ENABLED=false), as SpaceONE's own metadata does for system callers.
 SCOPE_HEADERS: Final = (
     _header(
-        "x_domain_id",
+        X_DOMAIN_ID,
         "the domain called in, when the caller's token does not decide it (no "
         "authentication, AUTH_ENABLED=false; a SYSTEM token): required then",
         {"type": "string"},
     ),
     _header(
-        "x_workspace_id",
+        X_WORKSPACE_ID,
         "the workspace called in, when the caller's token does not decide it; without it, "
         "the whole domain",
         {"type": "string"},
