@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -106,6 +106,30 @@ class TaskError:
     error_code: str | None = None
     message: str | None = None
     additional: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressUpdate:
+    """A checked progress report as storage applies it, in one conditional update: `counts` added
+    to the counters and `errors` appended (the first `max_errors` of a task's kept), only while
+    the task is in `status` and no total passes `max_count`."""
+
+    status: JobTaskStatus
+    counts: Mapping[str, int]
+    errors: Sequence[TaskError]
+    max_errors: int
+    max_count: int
+
+
+@dataclass(frozen=True, slots=True)
+class FindSpec:
+    """One page of tasks as storage finds them (beside the filter): the fields to return, the
+    order (field, 1 or -1; the tie-breaker last), the rows to skip and at most `limit` (0: all)."""
+
+    projection: Mapping[str, int]
+    sort: Sequence[tuple[str, int]]
+    skip: int
+    limit: int
 
 
 @dataclass(frozen=True, slots=True)

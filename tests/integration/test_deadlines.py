@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from jobtask.domain import JobTask, JobTaskStatus, StoredTask
+from jobtask.domain import FindSpec, JobTask, JobTaskStatus, ProgressUpdate, StoredTask
 from jobtask.services.collector import MAX_COUNT
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository, connect_with
@@ -73,7 +73,7 @@ def test_every_operation_carries_max_time_ms_within_the_deadline_unless_told_not
     for name in ("job_task-d1", "job_task-d2"):
         repository.insert(_task(name), timeout=DEADLINE)
     repository.find_one({**scope, "job_task_id": "job_task-d1"}, {"_id": 0}, timeout=DEADLINE)
-    repository.find(scope, {"_id": 0}, sort=[("created_at", -1)], skip=0, limit=1, timeout=DEADLINE)
+    repository.find(scope, FindSpec({"_id": 0}, [("created_at", -1)], 0, 1), timeout=DEADLINE)
     repository.count(scope, timeout=DEADLINE)
     repository.aggregate([{"$match": scope}, {"$count": "n"}], timeout=DEADLINE)
     repository.find_stored("job_task-d1", "domain-deadline01", timeout=DEADLINE)
@@ -89,11 +89,13 @@ def test_every_operation_carries_max_time_ms_within_the_deadline_unless_told_not
     progressed = repository.add_progress(
         "job_task-d1",
         "domain-deadline01",
-        status=JobTaskStatus.IN_PROGRESS,
-        counts={"created_count": 1},
-        errors=[],
-        max_errors=10,
-        max_count=MAX_COUNT,
+        ProgressUpdate(
+            JobTaskStatus.IN_PROGRESS,
+            counts={"created_count": 1},
+            errors=[],
+            max_errors=10,
+            max_count=MAX_COUNT,
+        ),
         timeout=DEADLINE,
     )
     deleted = repository.delete_one({**scope, "job_task_id": "job_task-d2"}, timeout=DEADLINE)

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from google.protobuf import empty_pb2, json_format, struct_pb2
+from google.protobuf import json_format, message_factory
+from google.protobuf.descriptor import Descriptor, MethodDescriptor, ServiceDescriptor
 from google.protobuf.message import Message
 
 from jobtask.lines.v2 import wire
-from spaceone.api.core.v1 import query_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
 
 SERVICE: Final = "spaceone.api.inventory.v1.JobTask"
@@ -36,33 +36,54 @@ APIS: Final = (1, 2)
 Metadata = tuple[tuple[str, str], ...]
 
 
+def _class(descriptor: Descriptor) -> type[Message]:
+    """A message's class: the generated one (1.x) or its pool's (2.x); protobuf keeps one each."""
+    return message_factory.GetMessageClass(descriptor)
+
+
 @dataclass(frozen=True)
 class Rpc:
-    """One JobTask rpc of a line: its path and its answer's class (for the deserializer)."""
+    """One JobTask rpc of a line: its path, its request's class and its answer's (for the
+    deserializer)."""
 
     name: str
+    request: type[Message]
     answer: type[Message]
+
+    @classmethod
+    def of(cls, method: MethodDescriptor) -> Rpc:
+        return cls(method.name, _class(method.input_type), _class(method.output_type))
 
     @property
     def path(self) -> str:
         return f"/{SERVICE}/{self.name}"
 
+    def query(self, document: Mapping[str, Any]) -> Message:
+        """`document` as the request's `query` (the line's core Query or StatisticsQuery); one
+        that does not fit is a ValueError."""
+        # A message field: never None (the stubs allow it for any field).
+        descriptor = cast(Descriptor, self.request.DESCRIPTOR.fields_by_name["query"].message_type)
+        try:
+            return json_format.ParseDict(dict(document), _class(descriptor)())
+        except (json_format.ParseError, TypeError, ValueError) as error:
+            raise ValueError(f"not a {descriptor.name}: {error}") from None
+
 
 @dataclass(frozen=True)
 class Line:
-    """How JobTask calls are made on one SpaceONE line (see the module)."""
+    """How JobTask calls are made on one SpaceONE line (see the module); its rpcs' messages are
+    read off the line's JobTask service (`of`)."""
 
     api: int
-    query: type[Message]
-    statistics_query: type[Message]
-    get_request: type[Message]
-    job_task_request: type[Message]
-    job_task_query: type[Message]
-    job_task_stat_query: type[Message]
     get: Rpc
     list: Rpc
     stat: Rpc
     delete: Rpc
+
+    @classmethod
+    def of(cls, api: int, service: ServiceDescriptor) -> Line:
+        rpc = {method.name: Rpc.of(method) for method in service.methods}
+        return cls(api, get=rpc["get"], list=rpc["list"], stat=rpc["stat"], delete=rpc["delete"])
 
     @property
     def scoped_by_metadata(self) -> bool:
@@ -86,8 +107,8 @@ class Line:
                     "--only: SpaceONE 2.x's get has no `only` "
                     "(jobtask list job_task_id=ID --only ... has)"
                 )
-            return self.job_task_request(job_task_id=task_id)
-        return self.get_request(job_task_id=task_id, domain_id=domain_id, only=only)
+            return self.get.request(job_task_id=task_id)
+        return self.get.request(job_task_id=task_id, domain_id=domain_id, only=only)
 
     def list_message(
         self, domain_id: str, query: Mapping[str, Any], status: str | None = None
@@ -96,8 +117,8 @@ class Line:
         document = dict(query)
         if "sort" in document:
             document["sort"] = self._sort(sort_keys(document["sort"]))
-        message = _parse(document, self.query, "Query")
-        return self.job_task_query(query=message, status=status, **self._domain(domain_id))
+        message = self.list.query(document)
+        return self.list.request(query=message, status=status, **self._domain(domain_id))
 
     def stat_message(self, domain_id: str, query: Mapping[str, Any]) -> Message:
         """A stat request; an aggregate's `sort` may be given in either line's shape."""
@@ -105,11 +126,10 @@ class Line:
         stages = document.get("aggregate")
         if isinstance(stages, list):
             document["aggregate"] = [self._stage(stage) for stage in stages]
-        message = _parse(document, self.statistics_query, "StatisticsQuery")
-        return self.job_task_stat_query(query=message, **self._domain(domain_id))
+        return self.stat.request(query=self.stat.query(document), **self._domain(domain_id))
 
     def delete_message(self, task_id: str, domain_id: str) -> Message:
-        return self.job_task_request(job_task_id=task_id, **self._domain(domain_id))
+        return self.delete.request(job_task_id=task_id, **self._domain(domain_id))
 
     def _stage(self, stage: Any) -> Any:
         if isinstance(stage, Mapping) and "sort" in stage:
@@ -133,39 +153,9 @@ def sort_keys(sort: Any) -> Any:
     return sort
 
 
-def _parse(document: Mapping[str, Any], cls: type[Message], name: str) -> Message:
-    try:
-        return json_format.ParseDict(dict(document), cls())
-    except (json_format.ParseError, TypeError, ValueError) as error:
-        raise ValueError(f"not a {name}: {error}") from None
-
-
-V1: Final = Line(
-    api=1,
-    query=query_pb2.Query,
-    statistics_query=query_pb2.StatisticsQuery,
-    get_request=job_task_pb2.GetJobTaskRequest,
-    job_task_request=job_task_pb2.JobTaskRequest,
-    job_task_query=job_task_pb2.JobTaskQuery,
-    job_task_stat_query=job_task_pb2.JobTaskStatQuery,
-    get=Rpc("get", job_task_pb2.JobTaskInfo),
-    list=Rpc("list", job_task_pb2.JobTasksInfo),
-    stat=Rpc("stat", struct_pb2.Struct),
-    delete=Rpc("delete", empty_pb2.Empty),
-)
-V2: Final = Line(
-    api=2,
-    query=wire.message_class(f"{wire.CORE}.Query"),
-    statistics_query=wire.message_class(f"{wire.CORE}.StatisticsQuery"),
-    get_request=wire.JobTaskRequest,  # 2.x has no GetJobTaskRequest: get takes the id only
-    job_task_request=wire.JobTaskRequest,
-    job_task_query=wire.JobTaskQuery,
-    job_task_stat_query=wire.JobTaskStatQuery,
-    get=Rpc("get", wire.JobTaskInfo),
-    list=Rpc("list", wire.JobTasksInfo),
-    stat=Rpc("stat", wire.Struct),
-    delete=Rpc("delete", wire.Empty),
-)
+# Each line's JobTask service: 1.x's generated module, 2.x's descriptor pool (`wire`).
+V1: Final = Line.of(1, job_task_pb2.DESCRIPTOR.services_by_name["JobTask"])
+V2: Final = Line.of(2, wire.SERVICE)
 LINES: Final[Mapping[int, Line]] = {1: V1, 2: V2}
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final
 
+from jobtask.domain import Limits
+from jobtask.query.limits import check_list_lengths
 from jobtask.query.model import Condition, Page
 from jobtask.query.stat_model import (
     AggregateCount,
@@ -122,7 +124,13 @@ SHARED_STAGES: Final[Mapping[str, Callable[[Any], Stage]]] = {
 }
 
 
-def condition_lists(message: Any, *extra: tuple[str, Iterable[Any]]) -> Iterator[tuple[str, Any]]:
+def check_list_values(message: Any, limits: Limits, *extra: tuple[str, Iterable[Any]]) -> None:
+    """The length of each condition value that is a list (the conditions of `_condition_lists`),
+    checked off the message before any value is converted (query.limits.check_list_lengths)."""
+    check_list_lengths(_list_lengths(_condition_lists(message, *extra)), limits)
+
+
+def _condition_lists(message: Any, *extra: tuple[str, Iterable[Any]]) -> Iterator[tuple[str, Any]]:
     """Each condition of a Query or StatisticsQuery message with where it sits: filter,
     filter_or, a stat group's field conditions, and the `extra` (where, conditions) groups a
     line adds (2.x's unwind filters)."""
@@ -143,9 +151,7 @@ def condition_lists(message: Any, *extra: tuple[str, Iterable[Any]]) -> Iterator
             yield f"{where}[{index}]", condition
 
 
-def list_lengths(conditions: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, int]]:
-    """The length of each condition value that is a list, read off the message before any value
-    is converted (jobtask.query.limits.check_list_lengths)."""
+def _list_lengths(conditions: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, int]]:
     for where, condition in conditions:
         value = alias(condition, "value_alias")
         if value is not None and value.WhichOneof("kind") == "list_value":

@@ -8,12 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from jobtask.domain import FindSpec
 from jobtask.query.filters import all_of_documents, build_condition, build_filter
 from jobtask.query.list_pipeline import ListPipeline, build_list_pipeline
 from jobtask.query.model import Condition, Query
 from jobtask.query.options import (
-    Projection,
-    Sort,
     build_projection,
     build_sort,
     build_window,
@@ -25,15 +24,13 @@ from jobtask.query.values import Document
 @dataclass(frozen=True, slots=True)
 class ListPlan:
     """`filter`: the request's own conditions (filter, filter_or, the equality filters, the
-    keyword), ANDed, without the caller's scope; `sort` ends with the tie-breaker; `limit` 0 is
-    no limit; `count_only`: count, read no page; `pipeline`: the stages after the $match when
-    the list is an aggregation (core.v2's unwind and add_fields), None for a find."""
+    keyword), ANDed, without the caller's scope; `find`: the page (its sort ends with the
+    tie-breaker; limit 0 is no limit); `count_only`: count, read no page; `pipeline`: the stages
+    after the $match when the list is an aggregation (core.v2's unwind and add_fields), None
+    for a find."""
 
     filter: Document
-    sort: Sort
-    skip: int
-    limit: int
-    projection: Projection
+    find: FindSpec
     count_only: bool
     pipeline: ListPipeline | None = None
 
@@ -78,10 +75,7 @@ def build_list_plan(
     sort = build_sort(query.sort, query.tie_breaker)
     return ListPlan(
         filter=match,
-        sort=sort,
-        skip=window.skip,
-        limit=window.limit,
-        projection=projection,
+        find=FindSpec(projection, sort, window.skip, window.limit),
         count_only=query.count_only,
         pipeline=build_list_pipeline(
             query, sort=sort, window=window, projection=projection, now=now

@@ -24,6 +24,7 @@ from jobtask.domain import (
     MAX_ERRORS_KEPT,
     JobTask,
     JobTaskStatus,
+    ProgressUpdate,
     StoredTask,
     TaskError,
     sources_of,
@@ -109,17 +110,10 @@ class JobTaskStore(Protocol):
     ) -> JobTask | None: ...
 
     def add_progress(
-        self,
-        job_task_id: str,
-        domain_id: str,
-        *,
-        status: JobTaskStatus,
-        counts: Mapping[str, int],
-        errors: Sequence[TaskError],
-        max_errors: int,
-        max_count: int,
-        timeout: float | None,
-    ) -> JobTask | None: ...
+        self, job_task_id: str, domain_id: str, update: ProgressUpdate, *, timeout: float | None
+    ) -> JobTask | None:
+        """Apply a report; None when nothing matched (see ProgressUpdate)."""
+        ...
 
     def delete_finished(
         self,
@@ -269,21 +263,16 @@ class JobTaskWriter:
     ) -> JobTask:
         require(job_task_id=job_task_id, domain_id=domain_id)
         remaining = countdown(timeout)
-        counts = self._checked_counts(progress.counts)
-        errors = self._checked_errors(progress.errors)
-        status = JobTaskStatus.IN_PROGRESS  # the one status a report applies in
-        task = self._store.add_progress(
-            job_task_id,
-            domain_id,
-            status=status,
-            counts=counts,
-            errors=errors,
+        update = ProgressUpdate(
+            status=JobTaskStatus.IN_PROGRESS,  # the one status a report applies in
+            counts=self._checked_counts(progress.counts),
+            errors=self._checked_errors(progress.errors),
             max_errors=self._limits.max_errors,
             max_count=MAX_COUNT,
-            timeout=remaining(),
         )
+        task = self._store.add_progress(job_task_id, domain_id, update, timeout=remaining())
         if task is None:
-            guarded = [*counts, *(["reported_error_count"] if errors else [])]
+            guarded = [*update.counts, *(["reported_error_count"] if update.errors else [])]
             raise self._refusal(
                 job_task_id,
                 domain_id,
@@ -292,7 +281,7 @@ class JobTaskWriter:
                 # In that status, yet the update matched nothing: its guard saw a total that
                 # would have passed MAX_COUNT (so nothing was stored).
                 guard=(
-                    status,
+                    update.status,
                     FailedPrecondition(
                         f"this report would take {' or '.join(guarded)} past {MAX_COUNT}, the "
                         "largest count a job task can carry: nothing was stored"

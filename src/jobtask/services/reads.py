@@ -25,7 +25,15 @@ from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 
 from jobtask.deadline import countdown
-from jobtask.domain import QUERY_FILTERS, JobTask, JobTaskStatus, Limits, is_time_zone, to_task
+from jobtask.domain import (
+    QUERY_FILTERS,
+    FindSpec,
+    JobTask,
+    JobTaskStatus,
+    Limits,
+    is_time_zone,
+    to_task,
+)
 from jobtask.errors import InvalidParameter, NotFound, RequiredParameter, require, shown
 from jobtask.query.filters import all_of_documents
 from jobtask.query.limits import (
@@ -62,14 +70,7 @@ class TaskReads(Protocol):
     ) -> JobTask | None: ...
 
     def find(
-        self,
-        query: Mapping[str, Any],
-        projection: Mapping[str, int],
-        *,
-        sort: Sequence[tuple[str, int]],
-        skip: int,
-        limit: int,
-        timeout: float | None,
+        self, query: Mapping[str, Any], page: FindSpec, *, timeout: float | None
     ) -> list[JobTask]: ...
 
     def count(self, query: Mapping[str, Any], *, timeout: float | None) -> int: ...
@@ -162,14 +163,7 @@ def _reading(
 
     def find() -> list[JobTask]:
         if pipeline is None:
-            return repository.find(
-                match,
-                plan.projection,
-                sort=plan.sort,
-                skip=plan.skip,
-                limit=plan.limit,
-                timeout=remaining(),
-            )
+            return repository.find(match, plan.find, timeout=remaining())
         documents = repository.aggregate([{"$match": match}, *pipeline.rows], timeout=remaining())
         return [to_task(row) for row in read_rows(pipeline, documents)]
 
@@ -251,7 +245,7 @@ class JobTaskService:
         match = _scoped(plan.filter, scope)
         find, count = _reading(self._repository, plan, match, remaining)
 
-        if plan.limit and not plan.count_only:
+        if plan.find.limit and not plan.count_only:
             # A bounded page: its count runs beside its find (one round trip's wait instead of
             # two; docs/performance.md). Without a limit the total decides first whether the
             # page may be read at all, so it is counted before.
@@ -266,7 +260,7 @@ class JobTaskService:
         total_count = count()
         if plan.count_only:
             return ListResult([], total_count)
-        if not plan.limit and total_count - plan.skip > self.max_page_size:
+        if not plan.find.limit and total_count - plan.find.skip > self.max_page_size:
             # Without a limit SpaceONE returns everything; past the server's cap that is an
             # answer no client can receive, so say how to page instead of truncating silently.
             raise InvalidParameter(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from jobtask.domain import JobTask, to_task
+from jobtask.domain import FindSpec, JobTask, to_task
 from jobtask.storage.base import CollectionAccess
 from jobtask.storage.driver import PIPELINE_REJECTIONS
 
@@ -25,22 +25,15 @@ class MongoReads(CollectionAccess):
         return None if document is None else to_task(document)
 
     def find(
-        self,
-        query: Mapping[str, Any],
-        projection: Mapping[str, int],
-        *,
-        sort: Sequence[tuple[str, int]],
-        skip: int,
-        limit: int,
-        timeout: float | None,
+        self, query: Mapping[str, Any], page: FindSpec, *, timeout: float | None
     ) -> list[JobTask]:
         with self._within(timeout) as options, self._reaching():
             cursor = self._collection.find(
                 query,
-                projection,
-                sort=list(sort),
-                skip=skip,
-                limit=limit,
+                page.projection,
+                sort=list(page.sort),
+                skip=page.skip,
+                limit=page.limit,
                 max_time_ms=options.get("maxTimeMS"),
             )
             return [to_task(document) for document in cursor]

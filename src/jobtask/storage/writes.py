@@ -22,6 +22,7 @@ from jobtask.domain import (
     FieldKind,
     JobTask,
     JobTaskStatus,
+    ProgressUpdate,
     StoredTask,
     TaskError,
     to_task,
@@ -122,16 +123,7 @@ class MongoWrites(CollectionAccess):
         return self._update(query, {"$set": {"status": target.value, stamp: now}}, timeout)
 
     def add_progress(
-        self,
-        job_task_id: str,
-        domain_id: str,
-        *,
-        status: JobTaskStatus,
-        counts: Mapping[str, int],
-        errors: Sequence[TaskError],
-        max_errors: int,
-        max_count: int,
-        timeout: float | None,
+        self, job_task_id: str, domain_id: str, update: ProgressUpdate, *, timeout: float | None
     ) -> JobTask | None:
         """$inc the counters and $push the errors, keeping the first `max_errors` of them; how many
         were reported in all is counted, so dropped = reported_error_count - len(errors).
@@ -139,23 +131,27 @@ class MongoWrites(CollectionAccess):
         The update applies only while every total stays at most `max_count` (a guard in the same
         conditional update, so concurrent reporters cannot overshoot it either); None when the
         task is not there, not in `status`, or a total would pass it."""
-        increments = {**counts, "reported_error_count": len(errors)}
-        update: dict[str, Any] = {"$inc": increments}
-        if errors:
-            each = [error_document(error) for error in errors]
-            update["$push"] = {"errors": {"$each": each, "$slice": max_errors}}
+        increments = {**update.counts, "reported_error_count": len(update.errors)}
+        change: dict[str, Any] = {"$inc": increments}
+        if update.errors:
+            each = [error_document(error) for error in update.errors]
+            change["$push"] = {"errors": {"$each": each, "$slice": update.max_errors}}
         query: dict[str, Any] = {
             "job_task_id": job_task_id,
             "domain_id": domain_id,
-            "status": status.value,
+            "status": update.status.value,
         }
         # "Not above the most it may be before": also matches a counter an existing document
         # lacks ($inc starts it from the increment). One flat condition per counter: the real
         # engine (DocumentDB) crashed once under concurrent reports with an $and of $or guards.
         query.update(
-            {name: {"$not": {"$gt": max_count - by}} for name, by in increments.items() if by}
+            {
+                name: {"$not": {"$gt": update.max_count - by}}
+                for name, by in increments.items()
+                if by
+            }
         )
-        return self._update(query, update, timeout)
+        return self._update(query, change, timeout)
 
     def delete_finished(
         self,

@@ -19,7 +19,7 @@ from google.protobuf import json_format
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from jobtask.domain import JobTask
+from jobtask.domain import FindSpec, JobTask
 from jobtask.errors import InvalidRequest, NotFound
 from jobtask.lines.v1 import requests
 from jobtask.scope import Scope
@@ -63,18 +63,11 @@ class RecordingRepository:
         return None
 
     def find(
-        self,
-        query: Mapping[str, Any],
-        projection: Mapping[str, int],
-        *,
-        sort: Sequence[tuple[str, int]],
-        skip: int,
-        limit: int,
-        timeout: float | None,
+        self, query: Mapping[str, Any], page: FindSpec, *, timeout: float | None
     ) -> list[JobTask]:
         self.queries.append(query)
-        self.projections.append(projection)
-        self.sorts.append(sort)
+        self.projections.append(page.projection)
+        self.sorts.append(page.sort)
         return []
 
     def count(self, query: Mapping[str, Any], *, timeout: float | None) -> int:

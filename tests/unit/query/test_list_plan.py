@@ -26,10 +26,10 @@ def test_an_empty_query_is_every_task_newest_first_with_every_field() -> None:
     built = plan(Query())
 
     assert built.filter == {}
-    assert built.sort == [("created_at", -1), ("job_task_id", -1)]
-    assert (built.skip, built.limit, built.count_only) == (0, 0, False)
+    assert built.find.sort == [("created_at", -1), ("job_task_id", -1)]
+    assert (built.find.skip, built.find.limit, built.count_only) == (0, 0, False)
     # Every field: no projection at all (the real engine projects every match before it sorts).
-    assert built.projection == {}
+    assert built.find.projection == {}
 
 
 def test_filter_filter_or_equalities_and_keyword_are_anded_in_one_document() -> None:
@@ -65,9 +65,9 @@ def test_page_sort_projection_and_count_only_are_carried() -> None:
 
     built = plan(query)
 
-    assert built.sort == [("provider", 1), ("job_task_id", 1)]
-    assert (built.skip, built.limit, built.count_only) == (10, 10, True)
-    assert built.projection == {"_id": 0, **dict.fromkeys(MINIMAL_FIELDS, 1)}
+    assert built.find.sort == [("provider", 1), ("job_task_id", 1)]
+    assert (built.find.skip, built.find.limit, built.count_only) == (10, 10, True)
+    assert built.find.projection == {"_id": 0, **dict.fromkeys(MINIMAL_FIELDS, 1)}
 
 
 @pytest.mark.parametrize(

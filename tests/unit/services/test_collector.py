@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from jobtask.domain import JobTask, JobTaskStatus, StoredTask, TaskError
+from jobtask.domain import JobTask, JobTaskStatus, ProgressUpdate, StoredTask, TaskError
 from jobtask.errors import AlreadyExists, InvalidParameter, RequiredParameter
 from jobtask.services.collector import (
     ID_PREFIXES,
@@ -32,8 +32,10 @@ class RecordingStore:
         self.calls.append(("insert", stored))
         return True
 
-    def add_progress(self, job_task_id: str, domain_id: str, **kwargs: Any) -> JobTask:
-        self.calls.append(("add_progress", kwargs))
+    def add_progress(
+        self, job_task_id: str, domain_id: str, update: ProgressUpdate, **kwargs: Any
+    ) -> JobTask:
+        self.calls.append(("add_progress", update))
         return JobTask(job_task_id=job_task_id)
 
     def delete_finished(self, **kwargs: Any) -> int:
@@ -124,9 +126,9 @@ def test_report_sends_only_nonzero_increments_and_normalised_errors() -> None:
     )
 
     ((_, call),) = store.calls
-    assert call["counts"] == {"created_count": 2}
-    assert call["errors"] == [TaskError("E", None, {})]
-    assert call["max_errors"] == 7 and call["status"] is JobTaskStatus.IN_PROGRESS
+    assert call.counts == {"created_count": 2}
+    assert call.errors == [TaskError("E", None, {})]
+    assert call.max_errors == 7 and call.status is JobTaskStatus.IN_PROGRESS
 
 
 @pytest.mark.parametrize("status", [None, JobTaskStatus.PENDING, JobTaskStatus.CANCELED])

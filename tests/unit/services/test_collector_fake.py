@@ -8,14 +8,14 @@ conditional updates are tested over both databases in tests/integration/test_wri
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from jobtask.domain import JobTask, JobTaskStatus, StoredTask, TaskError
+from jobtask.domain import JobTask, JobTaskStatus, ProgressUpdate, StoredTask, TaskError
 from jobtask.errors import AlreadyExists, FailedPrecondition, NotFound
 from jobtask.services.collector import (
     MAX_COUNT,
@@ -83,25 +83,16 @@ class FakeStore:
         return self._put(stored, status=target, **{stamp: now})
 
     def add_progress(
-        self,
-        job_task_id: str,
-        domain_id: str,
-        *,
-        status: JobTaskStatus,
-        counts: Mapping[str, int],
-        errors: Sequence[TaskError],
-        max_errors: int,
-        max_count: int,
-        timeout: float | None,
+        self, job_task_id: str, domain_id: str, update: ProgressUpdate, *, timeout: float | None
     ) -> JobTask | None:
         stored = self._mine(job_task_id, domain_id)
-        if stored is None or stored.task.status is not status:
+        if stored is None or stored.task.status is not update.status:
             return None
-        totals = {name: (stored.value(name) or 0) + by for name, by in counts.items()}
-        reported = (stored.reported_error_count or 0) + len(errors)
-        if any(total > max_count for total in [*totals.values(), reported]):
+        totals = {name: (stored.value(name) or 0) + by for name, by in update.counts.items()}
+        reported = (stored.reported_error_count or 0) + len(update.errors)
+        if any(total > update.max_count for total in [*totals.values(), reported]):
             return None
-        kept = (*(stored.task.errors or ()), *errors)[:max_errors]
+        kept = (*(stored.task.errors or ()), *update.errors)[: update.max_errors]
         stored = dataclasses.replace(stored, reported_error_count=reported)
         return self._put(stored, errors=kept, **totals)
 

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import pytest
 
-from jobtask.domain import JobTask, JobTaskStatus
+from jobtask.domain import FindSpec, JobTask, JobTaskStatus
 from jobtask.errors import InvalidParameter, NotFound
 from jobtask.query.model import Page, Query
 from jobtask.query.stat_model import StatisticsQuery
@@ -51,18 +51,11 @@ class FakeReads:
         return next(iter(self._matching(query)), None)
 
     def find(
-        self,
-        query: Mapping[str, Any],
-        projection: Mapping[str, int],
-        *,
-        sort: Sequence[tuple[str, int]],
-        skip: int,
-        limit: int,
-        timeout: float | None,
+        self, query: Mapping[str, Any], page: FindSpec, *, timeout: float | None
     ) -> list[JobTask]:
-        self.asked.append(Asked("find", query, timeout, (skip, limit)))
-        matching = self._matching(query)[skip:]
-        return matching[:limit] if limit else matching
+        self.asked.append(Asked("find", query, timeout, (page.skip, page.limit)))
+        matching = self._matching(query)[page.skip :]
+        return matching[: page.limit] if page.limit else matching
 
     def count(self, query: Mapping[str, Any], *, timeout: float | None) -> int:
         self.asked.append(Asked("count", query, timeout))

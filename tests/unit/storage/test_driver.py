@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pymongo.errors import OperationFailure
 
+from jobtask.domain import FindSpec
 from jobtask.errors import InvalidParameter, StorageError
 from jobtask.storage import MongoJobTaskRepository
 
@@ -24,7 +25,7 @@ class FailingCollection:
 
 def find_with(error: Exception) -> None:
     repository = MongoJobTaskRepository(FailingCollection(error))  # type: ignore[arg-type]
-    repository.find({}, {}, sort=[], skip=0, limit=0, timeout=None)
+    repository.find({}, FindSpec({}, [], 0, 0), timeout=None)
 
 
 def test_a_pattern_the_dev_databases_regex_engine_refuses_is_the_requests_fault() -> None:

@@ -14,7 +14,7 @@ from typing import Any, Final
 import pymongo
 import pytest
 
-from jobtask.domain import JobTask, JobTaskStatus, StoredTask
+from jobtask.domain import FindSpec, JobTask, JobTaskStatus, ProgressUpdate, StoredTask
 from jobtask.errors import StorageTimeout
 from jobtask.settings import Settings
 from jobtask.storage import MongoJobTaskRepository, connection
@@ -125,7 +125,7 @@ SCOPE: Final = {"domain_id": DOMAIN}
 OPERATIONS: Final[dict[str, tuple[Callable[[MongoJobTaskRepository], Any], str]]] = {
     "get": (lambda r: r.find_one(SCOPE, {"_id": 0}, timeout=DEADLINE), "find_one"),
     "list": (
-        lambda r: r.find(SCOPE, {}, sort=[("created_at", -1)], skip=0, limit=1, timeout=DEADLINE),
+        lambda r: r.find(SCOPE, FindSpec({}, [("created_at", -1)], 0, 1), timeout=DEADLINE),
         "find",
     ),
     "count": (lambda r: r.count(SCOPE, timeout=DEADLINE), "count_documents"),
@@ -156,11 +156,13 @@ OPERATIONS: Final[dict[str, tuple[Callable[[MongoJobTaskRepository], Any], str]]
         lambda r: r.add_progress(
             "job_task-m1",
             DOMAIN,
-            status=JobTaskStatus.IN_PROGRESS,
-            counts={"created_count": 1},
-            errors=[],
-            max_errors=10,
-            max_count=100,
+            ProgressUpdate(
+                JobTaskStatus.IN_PROGRESS,
+                counts={"created_count": 1},
+                errors=[],
+                max_errors=10,
+                max_count=100,
+            ),
             timeout=DEADLINE,
         ),
         "find_one_and_update",

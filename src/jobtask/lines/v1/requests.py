@@ -19,13 +19,12 @@ from jobtask.domain import (
 from jobtask.errors import InvalidParameter
 from jobtask.lines.query_messages import (
     SHARED_STAGES,
-    condition_lists,
-    list_lengths,
+    check_list_values,
     to_conditions,
     to_object,
     to_page,
 )
-from jobtask.query.limits import DEFAULT_LIMITS, check_counts, check_list_lengths
+from jobtask.query.limits import DEFAULT_LIMITS, check_counts
 from jobtask.query.model import Query, SortKey
 from jobtask.query.stat_model import AggregateSort, AggregateUnwind, Stage, StatisticsQuery
 from jobtask.services.collector import NewTask, Progress
@@ -46,7 +45,7 @@ def to_sort(message: query_pb2.Sort) -> tuple[SortKey, ...]:
 
 def to_query(message: query_pb2.Query, limits: Limits = DEFAULT_LIMITS) -> Query:
     check_counts(len(message.filter), len(message.filter_or), 0, limits)
-    check_list_lengths(list_lengths(condition_lists(message)), limits)
+    check_list_values(message, limits)
     return Query(
         filter=to_conditions(message.filter),
         filter_or=to_conditions(message.filter_or),
@@ -96,7 +95,7 @@ def to_statistics_query(
     message: query_pb2.StatisticsQuery, limits: Limits = DEFAULT_LIMITS
 ) -> StatisticsQuery:
     check_counts(len(message.filter), len(message.filter_or), len(message.aggregate), limits)
-    check_list_lengths(list_lengths(condition_lists(message)), limits)
+    check_list_values(message, limits)
     return StatisticsQuery(
         filter=to_conditions(message.filter),
         filter_or=to_conditions(message.filter_or),

@@ -16,15 +16,14 @@ from jobtask.domain import Limits
 from jobtask.errors import InvalidParameter, RequiredParameter, shown
 from jobtask.lines.query_messages import (
     SHARED_STAGES,
-    condition_lists,
-    list_lengths,
+    check_list_values,
     to_conditions,
     to_object,
     to_page,
     to_value,
 )
 from jobtask.lines.v2 import wire
-from jobtask.query.limits import DEFAULT_LIMITS, at_most, check_counts, check_list_lengths
+from jobtask.query.limits import DEFAULT_LIMITS, at_most, check_counts
 from jobtask.query.model import Page, Query, SortKey, TieBreaker, Unwind
 from jobtask.query.stat_model import AggregateSort, AggregateUnwind, Stage, StatisticsQuery
 
@@ -87,8 +86,7 @@ def to_query(
     at_most(len(unwind_filter), limits.max_filters, "query.unwind.filter", "conditions")
     add_fields: Any = message.add_fields
     at_most(len(add_fields.fields), limits.max_stage_fields, "query.add_fields", "fields")
-    conditions = condition_lists(message, ("query.unwind.filter", unwind_filter))
-    check_list_lengths(list_lengths(conditions), limits)
+    check_list_values(message, limits, ("query.unwind.filter", unwind_filter))
     return Query(
         filter=to_conditions(message.filter),
         filter_or=to_conditions(message.filter_or),
@@ -183,7 +181,7 @@ def to_statistics_query(
 ) -> StatisticsQuery:
     check_counts(len(message.filter), len(message.filter_or), len(message.aggregate), limits)
     unwinds = list(_unwind_filters(message.aggregate, limits))
-    check_list_lengths(list_lengths(condition_lists(message, *unwinds)), limits)
+    check_list_values(message, limits, *unwinds)
     return StatisticsQuery(
         filter=to_conditions(message.filter),
         filter_or=to_conditions(message.filter_or),
