@@ -132,7 +132,10 @@ def test_sigterm_finishes_http_requests_in_flight_and_exits_zero(served: Served)
     callers = [threading.Thread(target=call) for _ in range(4)]
     for caller in callers:
         caller.start()
-    time.sleep(0.3)
+    # Shutdown starts once calls are being answered (a loaded machine may take a while to).
+    deadline = time.monotonic() + 20
+    while 200 not in statuses and time.monotonic() < deadline:
+        time.sleep(0.05)
     served.process.send_signal(signal.SIGTERM)
     for caller in callers:
         caller.join(timeout=30)
