@@ -53,11 +53,6 @@ class Claim:
     required: bool = False
 
 
-def request_claim(request: Any) -> Claim:
-    """The 1.x line's claim: the request's own `domain_id`."""
-    return Claim(request.domain_id)
-
-
 @dataclass(frozen=True)
 class Rule:
     permission: str
@@ -112,15 +107,14 @@ def token_of(metadata: Metadata) -> str:
     return tokens.pop() if tokens else ""
 
 
-def authorize(caller: Caller, rpc: str, request: Any, claim: Claim | None = None) -> Scope:
-    """AUTH_MODE=jwt: checks the rpc's permission; the scope is the claimed domain (by default the
+def authorize(caller: Caller, rpc: str, claim: Claim) -> Scope:
+    """AUTH_MODE=jwt: checks the rpc's permission; the scope is the claimed domain (1.x: the
     request's `domain_id`) when the caller may name it, else the token's, narrowed to the claimed
     workspace when there is one."""
     rule = RULES.get(rpc)
     if rule is None:
         raise PermissionDenied(f"no permission is defined for {rpc}")
     caller.require(rule.permission)
-    claim = claim or request_claim(request)
     domain_id = caller.scoped(claim.domain_id, every_domain=rule.every_domain)
     return Scope(domain_id, workspace_id=claim.workspace_id)
 
@@ -205,17 +199,16 @@ class Access:
         rpc: str,
         request: Any,
         caller: Authenticated | None,
-        claim: Claim | None = None,
+        claim: Claim,
     ) -> Scope:
-        """What the call may touch, of what it `claim`s (by default the request's `domain_id`;
-        identity's verdict needs the request's domain and project)."""
+        """What the call may touch, of what it `claim`s (the line says where the call names its
+        domain and workspace; identity's verdict needs the request's domain and project)."""
         if isinstance(caller, SpaceoneCaller) and self._spaceone is not None:
             return spaceone_scope(self._spaceone, rpc, request, caller)
         if isinstance(caller, Caller2):
-            return spaceone2_scope(rpc, request, caller, claim or request_claim(request))
+            return spaceone2_scope(rpc, request, caller, claim)
         if isinstance(caller, Caller):
-            return authorize(caller, rpc, request, claim)
-        claim = claim or request_claim(request)
+            return authorize(caller, rpc, claim)
         if claim.required and not claim.domain_id:
             raise RequiredParameter("domain_id")
         return Scope(claim.domain_id, workspace_id=claim.workspace_id)
