@@ -1,4 +1,5 @@
-"""The field catalogue (checked against the proto), path kinds and the document mapping."""
+"""The field catalogue (checked against the proto), what its roles derive (a list request's
+filters, a create's identity), path kinds and the document mapping."""
 
 from __future__ import annotations
 
