@@ -61,7 +61,8 @@ class FieldKind(StrEnum):
 
 class Role(StrEnum):
     """What a field is for, beside being stored and returned (tests/unit/test_domain.py checks
-    each role against the protos)."""
+    each role against the protos). What a role gives is read off these declarations, never
+    restated: a list request's filters, a create's identity (jobtask.services), the indexes."""
 
     FILTER = "filter"  # an equality filter of a list request beside its query (JobTaskQuery's)
     IDENTITY = "identity"  # named by a collector's create; a retried create names the same

@@ -68,8 +68,7 @@ def service(
             NewTask(
                 domain_id=domain,
                 job_id="job-000000000001",
-                project_id=project,
-                workspace_id=workspace,
+                others={"project_id": project, "workspace_id": workspace},
                 job_task_id=task_id,
             )
         )
@@ -86,8 +85,10 @@ def service(
     return JobTaskService(repository, max_page_size=50)
 
 
-def _listed(service: JobTaskService, scope: Scope, **request: Any) -> set[str | None]:
-    result = service.list(scope, ListRequest(**request))
+def _listed(
+    service: JobTaskService, scope: Scope, query: Query | None = None, **filters: str
+) -> set[str | None]:
+    result = service.list(scope, ListRequest(query or Query(), filters))
     ids = {task.job_task_id for task in result.results}
     assert result.total_count == len(ids)
     return ids

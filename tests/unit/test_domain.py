@@ -1,11 +1,12 @@
-"""The field catalogue (checked against the proto), path kinds and the document mapping."""
+"""The field catalogue (checked against the proto), what its roles derive (a list request's
+filters, a create's identity), path kinds and the document mapping."""
 
 from __future__ import annotations
 
 import dataclasses
 from datetime import datetime
 from operator import attrgetter
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import pytest
 
@@ -23,13 +24,16 @@ from jobtask.domain import (
     FieldKind,
     JobTask,
     JobTaskStatus,
+    StoredTask,
     TaskError,
     field_kind,
     on_line,
     to_task,
 )
+from jobtask.lines.v1 import requests as v1_requests
+from jobtask.lines.v2 import requests as v2_requests
 from jobtask.lines.v2 import wire
-from jobtask.services.collector import NewTask
+from jobtask.services.collector import JobTaskStore, JobTaskWriter, NewTask, WriterLimits
 from jobtask.services.reads import ListRequest
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.inventory.v1 import job_task_pb2
@@ -103,40 +107,6 @@ def test_query_filters_are_the_filters_of_2x_job_task_query() -> None:
     assert {"query", *QUERY_FILTERS} == set(query.fields_by_name)
 
 
-def _declared(cls: type[Any]) -> list[str]:
-    """A dataclass's fields as the lines of its declaration: `name: type` and ` = default`."""
-    lines = []
-    for f in dataclasses.fields(cls):
-        given = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
-        default = repr(f.default) if f.default is not dataclasses.MISSING else "(factory)"
-        lines.append(f"{f.name}: {f.type}" + (f" = {default}" if given else ""))
-    return lines
-
-
-def test_list_request_is_the_declaration_the_filter_roles_give() -> None:
-    """ListRequest is written out (typed for mypy --strict: services/reads.py says why), and must
-    be what the roles give: the query, then each filter in order, "" (status None) not given."""
-    filters = [
-        "status: JobTaskStatus | None = None" if name == "status" else f"{name}: str = ''"
-        for name in QUERY_FILTERS
-    ]
-
-    # The domain is not the request's: it is the call's Scope, given to the service beside it.
-    assert _declared(ListRequest) == ["query: Query = (factory)", *filters]
-
-
-def test_new_task_is_the_declaration_the_identity_roles_give() -> None:
-    """NewTask (written out as ListRequest is): the two a create requires, then the other
-    identity fields in their order, and the id the caller may choose; "" is not given."""
-    required = ("domain_id", "job_id")
-    optional = [name for name in (*IDENTITY_FIELDS, "job_task_id") if name not in required]
-
-    assert _declared(NewTask) == [
-        *(f"{name}: str" for name in required),
-        *(f"{name}: str = ''" for name in optional),
-    ]
-
-
 def test_identity_fields_are_what_a_create_request_names_beside_its_id() -> None:
     fields = _proto_fields(job_task_writer_pb2.CreateJobTaskRequest)
 
@@ -189,6 +159,93 @@ def test_task_error_fields_are_the_fields_of_error_info() -> None:
     assert error_info is not None
     assert error_info.name == "ErrorInfo"
     assert {f.name for f in dataclasses.fields(TaskError)} == set(error_info.fields_by_name)
+
+
+# ---------------------------------------------------------------------------------------------
+# What the roles derive: a list request's equality filters and a create's identity. Each test runs
+# over every field of the catalogue and expects what its roles say, so a role given to a field
+# changes these answers with nothing written beside the declaration.
+
+ALL_FIELDS: Final = tuple(FIELD_KINDS)
+
+
+@pytest.mark.parametrize("name", ALL_FIELDS)
+def test_a_list_request_filters_by_a_field_if_it_has_the_filter_role(name: str) -> None:
+    if name in QUERY_FILTERS:
+        assert ListRequest(filters={name: "x-1"}).equals() == {name: "x-1"}
+    else:
+        with pytest.raises(ValueError, match=name):
+            ListRequest(filters={name: "x-1"})
+
+
+def test_a_list_request_matches_its_filters_in_the_roles_order_and_skips_the_empty() -> None:
+    given = {name: f"{name}-1" for name in reversed(QUERY_FILTERS)}
+
+    assert tuple(ListRequest(filters=given).equals()) == QUERY_FILTERS
+    assert ListRequest(filters=dict.fromkeys(QUERY_FILTERS, "")).equals() == {}
+    assert ListRequest(filters={"status": JobTaskStatus.FAILURE}).equals() == {"status": "FAILURE"}
+
+
+def _sent_filters(message: Any, line: int) -> dict[str, str]:
+    """Sets each filter `line`'s JobTaskQuery carries on `message`: what its request must hold."""
+    sent: dict[str, str] = {}
+    for name in on_line(QUERY_FILTERS, line):
+        if name == "status":
+            message.status = job_task_pb2.JobTaskQuery.JobTaskStatus.Value("FAILURE")
+            sent[name] = JobTaskStatus.FAILURE
+        else:
+            setattr(message, name, sent.setdefault(name, f"{name}-1"))
+    return sent
+
+
+def test_each_lines_list_request_carries_every_filter_its_job_task_query_has() -> None:
+    message_1x = job_task_pb2.JobTaskQuery()
+    sent_1x = _sent_filters(message_1x, 1)
+    message_2x: Any = wire.JobTaskQuery()
+    sent_2x = _sent_filters(message_2x, 2)
+
+    assert v1_requests.to_list_request(message_1x).filters == sent_1x
+    assert v2_requests.to_list_request(message_2x).filters == sent_2x
+    assert set(sent_2x) == set(QUERY_FILTERS)
+
+
+@pytest.mark.parametrize("name", ALL_FIELDS)
+def test_a_create_names_a_field_if_it_has_the_identity_role(name: str) -> None:
+    if name in ("domain_id", "job_id"):  # the two a create requires: NewTask's own
+        assert name in IDENTITY_FIELDS
+    elif name in IDENTITY_FIELDS:
+        assert NewTask("d", "j", {name: "x-1"}).identity()[name] == "x-1"
+    else:
+        with pytest.raises(ValueError, match=name):
+            NewTask("d", "j", {name: "x-1"})
+
+
+class _Inserts:
+    """The one store call a first create makes: its insert, kept."""
+
+    def __init__(self) -> None:
+        self.stored: list[StoredTask] = []
+
+    def insert(self, stored: StoredTask, *, timeout: float | None) -> bool:
+        self.stored.append(stored)
+        return True
+
+
+def test_a_create_stores_every_identity_field_the_request_names() -> None:
+    """From the writer's CreateJobTaskRequest through the line and the writer to what storage
+    is handed: every identity field, the domain the call's."""
+    sent = {name: f"{name}-1" for name in IDENTITY_FIELDS}
+    message = job_task_writer_pb2.CreateJobTaskRequest(**sent)
+    store = _Inserts()
+    writer = JobTaskWriter(cast(JobTaskStore, store), limits=WriterLimits(), clock=datetime.now)
+
+    writer.create(v1_requests.to_new_task(message, "domain-call"))
+
+    (stored,) = store.stored
+    assert {name: stored.value(name) for name in IDENTITY_FIELDS} == {
+        **sent,
+        "domain_id": "domain-call",
+    }
 
 
 # ---------------------------------------------------------------------------------------------

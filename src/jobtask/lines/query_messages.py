@@ -1,15 +1,16 @@
 """What both lines share of SpaceONE's core query messages: core.v1 and core.v2 declare `Filter`,
 the stat group, project and count parts, and their `key`/`k`, `value`/`v`, `operator`/`o`,
 `name`/`n` aliases the same way, so one conversion serves both (duck-typed: a line's messages are
-generated classes (1.x) or classes of its own descriptor pool (2.x)). What differs per line (sort,
-unwind, the request messages) stays in lines/v1 and lines/v2."""
+generated classes (1.x) or classes of its own descriptor pool (2.x)), and so do both lines'
+JobTaskQuery equality filters. What differs per line (sort, unwind, the request messages) stays
+in lines/v1 and lines/v2."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final
 
-from jobtask.domain import Limits
+from jobtask.domain import QUERY_FILTERS, JobTaskStatus, Limits, on_line
 from jobtask.query.limits import check_list_lengths
 from jobtask.query.model import Condition, Page
 from jobtask.query.stat_model import (
@@ -67,6 +68,19 @@ def to_condition(message: Any) -> Condition:
 
 def to_conditions(messages: Iterable[Any]) -> tuple[Condition, ...]:
     return tuple(to_condition(m) for m in messages)
+
+
+def to_filters(
+    message: Any, line: int, to_status: Callable[[int], JobTaskStatus | None]
+) -> dict[str, str]:
+    """A JobTaskQuery's equality filters beside its query (services.reads.ListRequest's): those of
+    domain.QUERY_FILTERS that line `line`'s message carries and the client set, each as sent but
+    status, an enum number on the wire, as the line's `to_status` reads it."""
+    sent = (
+        (name, to_status(message.status) if name == "status" else getattr(message, name))
+        for name in on_line(QUERY_FILTERS, line)
+    )
+    return {name: value for name, value in sent if value}
 
 
 def to_page(message: Any) -> Page:

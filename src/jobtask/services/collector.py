@@ -55,22 +55,32 @@ def new_job_task_id(prefix: str = ID_PREFIXES[1]) -> str:
     return f"{prefix}-{secrets.token_hex(6)}"
 
 
+# The identity fields a create may leave out: domain.IDENTITY_FIELDS but the two NewTask requires.
+OPTIONAL_IDENTITY_FIELDS: Final[tuple[str, ...]] = tuple(
+    name for name in IDENTITY_FIELDS if name not in ("domain_id", "job_id")
+)
+
+
 @dataclass(frozen=True, slots=True)
 class NewTask:
-    """A create: domain.IDENTITY_FIELDS (the two it requires first), then the id the caller may
-    choose; "" is not given (stored as null). Written out, not built from the roles, for the
-    reason ListRequest is (jobtask.services.reads' docstring); tests/unit/test_domain.py checks
-    that it is exactly the declaration the roles give."""
+    """A create: the two identity fields it requires, the others by name (`others`, each of
+    OPTIONAL_IDENTITY_FIELDS; "" or absent is not given, stored as null), and the id the caller
+    may choose ("": a new one). Only the lines build one: another name is a programming error."""
 
     domain_id: str
     job_id: str
-    secret_id: str = ""
-    provider: str = ""
-    service_account_id: str = ""
-    project_id: str = ""
-    workspace_id: str = ""  # SpaceONE 2.x's; none in 1.x
-    collector_id: str = ""
+    others: Mapping[str, str] = field(default_factory=dict)
     job_task_id: str = ""
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.others) - set(OPTIONAL_IDENTITY_FIELDS))
+        if unknown:
+            raise ValueError(f"not optional identity fields of a task: {', '.join(unknown)}")
+
+    def identity(self) -> dict[str, str]:
+        """Each of domain.IDENTITY_FIELDS, in its order, and its value ("": not given)."""
+        given = {**self.others, "domain_id": self.domain_id, "job_id": self.job_id}
+        return {name: given.get(name, "") for name in IDENTITY_FIELDS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,8 +169,7 @@ class JobTaskWriter:
     def create(self, task: NewTask, *, timeout: float | None = None) -> JobTask:
         require(domain_id=task.domain_id, job_id=task.job_id)
         job_task_id = task.job_task_id or self._new_id()
-        for name in ("job_task_id", *IDENTITY_FIELDS):
-            value = job_task_id if name == "job_task_id" else getattr(task, name)
+        for name, value in {"job_task_id": job_task_id, **task.identity()}.items():
             if value and not _ID.match(value):
                 raise InvalidParameter(
                     name, f"{shown(value)} is not an id (1-40 of A-Z a-z 0-9 _ . : -)"
@@ -187,7 +196,7 @@ class JobTaskWriter:
                 **dict.fromkeys((*COUNTERS, "total_count", "reported_error_count"), 0),
                 "errors": (),
                 # job_id and domain_id are required (never empty); the others nullable.
-                **{name: getattr(task, name) or None for name in IDENTITY_FIELDS},
+                **{name: value or None for name, value in task.identity().items()},
                 "created_at": self._now(),
             }
         )

@@ -6,13 +6,10 @@ domain's tasks; for a workspace-scoped caller (SpaceONE 2.x) with its `workspace
 project-scoped caller with `project_id in <its projects>` too, the same way: get and delete
 included (the 2.x reference's get ignores a member's projects; ours does not).
 
-`ListRequest` (like the collector's `NewTask`) is written out rather than built from the field
-roles with `dataclasses.make_dataclass`: a class built at run time is a plain `type` to mypy, so
-every construction and attribute of it would go unchecked under --strict; a generator writing the
-declaration would add a build step and a generated file for one line per field. Instead
-tests/unit/test_domain.py derives each declaration from the roles (names, order, types, defaults)
-and checks the written one against it line by line: a field given a role fails there, showing the
-line to add, until it is added here.
+A list's equality filters beside its query are one mapping, `ListRequest.filters`, keyed by the
+fields of the filter role (domain.QUERY_FILTERS): a field given that role is a filter here, and in
+both lines' requests, with nothing else to write (a typed attribute per filter would be a second
+declaration of the roles; a class built from them at run time would be unchecked by mypy).
 """
 
 from __future__ import annotations
@@ -29,7 +26,6 @@ from jobtask.domain import (
     QUERY_FILTERS,
     FindSpec,
     JobTask,
-    JobTaskStatus,
     Limits,
     is_time_zone,
     to_task,
@@ -84,19 +80,21 @@ class TaskReads(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class ListRequest:
-    """JobTaskQuery: a Query plus the equality filters of domain.QUERY_FILTERS (workspace_id:
-    SpaceONE 2.x's; the 1.x line never sets it); empty strings mean not given. Written out, and
-    checked against the roles (see the module's docstring)."""
+    """JobTaskQuery: a Query plus its equality filters by field name, each of domain.QUERY_FILTERS
+    (status's value a JobTaskStatus; workspace_id, SpaceONE 2.x's, never given on the 1.x line);
+    "" or absent means not given. Only the lines build one: another name is a programming error."""
 
     query: Query = field(default_factory=Query)
-    job_task_id: str = ""
-    status: JobTaskStatus | None = None
-    job_id: str = ""
-    secret_id: str = ""
-    provider: str = ""
-    service_account_id: str = ""
-    project_id: str = ""
-    workspace_id: str = ""
+    filters: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.filters) - set(QUERY_FILTERS))
+        if unknown:
+            raise ValueError(f"not equality filters of a list request: {', '.join(unknown)}")
+
+    def equals(self) -> dict[str, str]:
+        """The filters given, in domain.QUERY_FILTERS' order (SpaceONE's)."""
+        return {name: str(value) for name in QUERY_FILTERS if (value := self.filters.get(name))}
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,9 +236,8 @@ class JobTaskService:
         require(domain_id=scope.domain_id)
         remaining = countdown(timeout)
         check_query(request.query, self.limits)
-        equals = {name: str(value) for name in QUERY_FILTERS if (value := getattr(request, name))}
         plan = build_list_plan(
-            request.query, equals=equals, max_limit=self.max_page_size, now=self._clock()
+            request.query, equals=request.equals(), max_limit=self.max_page_size, now=self._clock()
         )
         match = _scoped(plan.filter, scope)
         find, count = _reading(self._repository, plan, match, remaining)

@@ -152,7 +152,7 @@ def test_create_stores_a_pending_task_with_its_stored_only_fields_and_returns_it
     store = FakeStore()
 
     task = _writer(store, max_errors=5).create(
-        NewTask(domain_id=DOMAIN, job_id="job-1", collector_id="collector-1", provider="")
+        NewTask(DOMAIN, "job-1", {"collector_id": "collector-1", "provider": ""})
     )
 
     (stored,) = store.tasks.values()
@@ -183,18 +183,17 @@ def test_a_retried_create_returns_the_stored_task_unchanged() -> None:
 
 
 @pytest.mark.parametrize(
-    "other", [{"job_id": "job-2"}, {"collector_id": "collector-2"}, {"project_id": "project-1"}]
+    ("job_id", "others"),
+    [("job-2", {}), ("job-1", {"collector_id": "collector-2"}), ("job-1", {"project_id": "p-1"})],
 )
 def test_a_create_of_a_taken_id_with_another_identity_is_already_exists(
-    other: dict[str, str],
+    job_id: str, others: dict[str, str]
 ) -> None:
     store = FakeStore()
     _created(store)
 
     with pytest.raises(AlreadyExists):
-        _writer(store).create(
-            NewTask(**{"domain_id": DOMAIN, "job_id": "job-1", "job_task_id": "jt-1", **other})
-        )
+        _writer(store).create(NewTask(DOMAIN, job_id, others, job_task_id="jt-1"))
     assert store.tasks["jt-1"].task.job_id == "job-1"
 
 

@@ -132,7 +132,7 @@ def test_list_validates_before_touching_the_database(collection: Any) -> None:
 def test_list_top_level_status_filters(service: JobTaskService) -> None:
     from jobtask.domain import JobTaskStatus
 
-    result = service.list(Scope(DOMAIN), ListRequest(status=JobTaskStatus.FAILURE))
+    result = service.list(Scope(DOMAIN), ListRequest(filters={"status": JobTaskStatus.FAILURE}))
 
     assert _ids(result) == ids([t for t in tasks_in() if t["status"] == "FAILURE"])
 

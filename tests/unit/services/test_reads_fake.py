@@ -171,7 +171,7 @@ def test_the_equality_filters_and_the_domain_are_in_both_questions(
     service: JobTaskService, reads: FakeReads
 ) -> None:
     result = service.list(
-        Scope(DOMAIN), ListRequest(Query(page=Page(limit=4)), status=JobTaskStatus.FAILURE)
+        Scope(DOMAIN), ListRequest(Query(page=Page(limit=4)), {"status": JobTaskStatus.FAILURE})
     )
 
     assert {t.status for t in result.results} == {JobTaskStatus.FAILURE}
@@ -208,7 +208,7 @@ SCOPED_CALLS: Final = {
     "get": lambda s, scope: s.get(scope, "job_task-x"),
     "delete": lambda s, scope: s.delete(scope, "job_task-x"),
     "list": lambda s, scope: s.list(scope, ListRequest(Query(page=Page(limit=2)))),
-    "list-unbounded": lambda s, scope: s.list(scope, ListRequest(provider="aws")),
+    "list-unbounded": lambda s, scope: s.list(scope, ListRequest(filters={"provider": "aws"})),
     "stat": lambda s, scope: s.stat(scope, StatRequest(StatisticsQuery(distinct="status"))),
 }
 
@@ -248,7 +248,7 @@ def test_a_request_workspace_beside_a_workspace_scope_is_anded(
     service: JobTaskService, reads: FakeReads
 ) -> None:
     """Both constrain workspace_id: the scope and the filter are both kept ($and)."""
-    service.list(Scope(DOMAIN, workspace_id="ws-1"), ListRequest(workspace_id="ws-2"))
+    service.list(Scope(DOMAIN, workspace_id="ws-1"), ListRequest(filters={"workspace_id": "ws-2"}))
 
     assert reads.asked[0].query == {
         "$and": [{"domain_id": DOMAIN, "workspace_id": "ws-1"}, {"workspace_id": "ws-2"}]

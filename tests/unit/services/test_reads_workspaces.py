@@ -100,10 +100,11 @@ def test_list_sees_only_the_workspace(service: JobTaskService, query: Query) -> 
 def test_the_request_workspace_filter_only_narrows_a_workspace_scope(
     service: JobTaskService,
 ) -> None:
-    assert _ids(service, ListRequest(workspace_id=THERE), WORKSPACE) == set()
-    assert _ids(service, ListRequest(workspace_id=HERE), WORKSPACE) == HERE_IDS
+    here, there = (ListRequest(filters={"workspace_id": w}) for w in (HERE, THERE))
+    assert _ids(service, there, WORKSPACE) == set()
+    assert _ids(service, here, WORKSPACE) == HERE_IDS
     # Without a workspace scope (a 2.x DOMAIN_ADMIN) it is an ordinary filter.
-    assert _ids(service, ListRequest(workspace_id=THERE), WHOLE_DOMAIN) == _ids_where((THERE,))
+    assert _ids(service, there, WHOLE_DOMAIN) == _ids_where((THERE,))
     assert _ids(service, ListRequest(), WHOLE_DOMAIN) == {t["job_task_id"] for t in TENANT}
 
 

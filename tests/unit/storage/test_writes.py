@@ -50,9 +50,7 @@ def _stored(collection: Any, job_task_id: str) -> dict[str, Any]:
 def test_a_create_stores_every_field_with_nulls_as_spaceone_does(
     writer: JobTaskWriter, collection: Any
 ) -> None:
-    writer.create(
-        NewTask(domain_id=DOMAIN, job_id="job-1", collector_id="collector-1", job_task_id="jt-1")
-    )
+    writer.create(NewTask(DOMAIN, "job-1", {"collector_id": "collector-1"}, job_task_id="jt-1"))
 
     stored = _stored(collection, "jt-1")
     # Written out by hand: the document a create has always stored.
@@ -116,20 +114,16 @@ def test_a_create_stores_its_workspace_and_a_retry_must_name_it(
 ) -> None:
     collection.create_index("job_task_id", unique=True)  # what a taken id is told by
     created = writer.create(
-        NewTask(domain_id=DOMAIN, job_id="job-1", workspace_id="workspace-1", job_task_id="jt-1")
+        NewTask(DOMAIN, "job-1", {"workspace_id": "workspace-1"}, job_task_id="jt-1")
     )
 
     assert created.workspace_id == "workspace-1"
     assert _stored(collection, "jt-1")["workspace_id"] == "workspace-1"
-    again = NewTask(
-        domain_id=DOMAIN, job_id="job-1", workspace_id="workspace-1", job_task_id="jt-1"
-    )
+    again = NewTask(DOMAIN, "job-1", {"workspace_id": "workspace-1"}, job_task_id="jt-1")
     assert writer.create(again) == created
     for other in ("workspace-2", ""):
         with pytest.raises(AlreadyExists):
-            writer.create(
-                NewTask(domain_id=DOMAIN, job_id="job-1", workspace_id=other, job_task_id="jt-1")
-            )
+            writer.create(NewTask(DOMAIN, "job-1", {"workspace_id": other}, job_task_id="jt-1"))
 
 
 def test_find_stored_is_within_the_domain(writer: JobTaskWriter, collection: Any) -> None:

@@ -7,27 +7,20 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from jobtask.domain import (
-    COUNTERS,
-    IDENTITY_FIELDS,
-    QUERY_FILTERS,
-    JobTaskStatus,
-    Limits,
-    TaskError,
-    on_line,
-)
+from jobtask.domain import COUNTERS, JobTaskStatus, Limits, TaskError
 from jobtask.errors import InvalidParameter
 from jobtask.lines.query_messages import (
     SHARED_STAGES,
     check_list_values,
     to_conditions,
+    to_filters,
     to_object,
     to_page,
 )
 from jobtask.query.limits import DEFAULT_LIMITS, check_counts
 from jobtask.query.model import Query, SortKey
 from jobtask.query.stat_model import AggregateSort, AggregateUnwind, Stage, StatisticsQuery
-from jobtask.services.collector import NewTask, Progress
+from jobtask.services.collector import OPTIONAL_IDENTITY_FIELDS, NewTask, Progress
 from jobtask.services.reads import ListRequest, StatRequest
 from jobtask_internal.v1 import job_task_writer_pb2
 from spaceone.api.core.v1 import query_pb2
@@ -70,12 +63,9 @@ def to_status(number: int) -> JobTaskStatus | None:
 def to_list_request(
     message: job_task_pb2.JobTaskQuery, limits: Limits = DEFAULT_LIMITS
 ) -> ListRequest:
-    return ListRequest(
-        query=to_query(message.query, limits),
-        status=to_status(message.status),
-        # 1.x's JobTaskQuery has no workspace_id: never given on this line.
-        **{name: getattr(message, name) for name in on_line(QUERY_FILTERS, 1) if name != "status"},
-    )
+    query = to_query(message.query, limits)
+    # 1.x's JobTaskQuery has no workspace_id: never given on this line.
+    return ListRequest(query, filters=to_filters(message, 1, to_status))
 
 
 _STAGES: Mapping[str, Callable[[Any], Stage]] = {
@@ -118,9 +108,10 @@ def to_stat_request(
 def to_new_task(message: job_task_writer_pb2.CreateJobTaskRequest, domain_id: str) -> NewTask:
     """`domain_id`: the call's scope (the request's own, authorized)."""
     return NewTask(
-        job_task_id=message.job_task_id,
         domain_id=domain_id,
-        **{name: getattr(message, name) for name in IDENTITY_FIELDS if name != "domain_id"},
+        job_id=message.job_id,
+        others={name: getattr(message, name) for name in OPTIONAL_IDENTITY_FIELDS},
+        job_task_id=message.job_task_id,
     )
 
 

@@ -9,16 +9,15 @@ from typing import Final
 
 from google.protobuf.message import Message
 
-from jobtask.domain import QUERY_FILTERS, JobTaskStatus, Limits, on_line
+from jobtask.domain import JobTaskStatus, Limits
 from jobtask.errors import InvalidParameter
+from jobtask.lines.query_messages import to_filters
 from jobtask.lines.v2 import wire
 from jobtask.lines.v2.query import PAGE_LIMIT, to_query, to_statistics_query
 from jobtask.query.limits import DEFAULT_LIMITS
 from jobtask.services.reads import ListRequest, StatRequest
 
 _STATUS: Final = wire.JobTaskQuery.DESCRIPTOR.enum_types_by_name["JobTaskStatus"]
-# JobTaskQuery's equality filters besides status (workspace_id among them).
-_FILTERS: Final = tuple(name for name in on_line(QUERY_FILTERS, 2) if name != "status")
 
 
 def to_job_task_id(message: Message) -> str:
@@ -42,12 +41,8 @@ def to_list_request(
     """JobTaskQuery: each request field set is an equality filter beside the query;
     `max_page_size`: the server's (the default page is at most it)."""
     view = wire.job_task_query(message)
-    filters = {name: getattr(view, name) for name in _FILTERS}
-    return ListRequest(
-        query=to_query(view.query, limits, max_page_size=max_page_size),
-        status=to_status(view.status),
-        **filters,
-    )
+    query = to_query(view.query, limits, max_page_size=max_page_size)
+    return ListRequest(query, filters=to_filters(view, 2, to_status))
 
 
 def to_stat_request(

@@ -116,7 +116,7 @@ def test_a_1x_list_request_never_filters_by_workspace() -> None:
 
     request = requests.to_list_request(message)
 
-    assert (request.project_id, request.provider, request.workspace_id) == ("p", "aws", "")
+    assert request.filters == {"project_id": "p", "provider": "aws"}
 
 
 def test_a_create_request_becomes_a_new_task_in_the_calls_domain() -> None:
@@ -137,12 +137,14 @@ def test_a_create_request_becomes_a_new_task_in_the_calls_domain() -> None:
     assert requests.to_new_task(message, "domain-scope") == NewTask(
         domain_id="domain-scope",
         job_id="job-1",
-        secret_id="secret-1",
-        provider="aws",
-        service_account_id="sa-1",
-        project_id="project-1",
-        workspace_id="workspace-1",
-        collector_id="collector-1",
+        others={
+            "secret_id": "secret-1",
+            "provider": "aws",
+            "service_account_id": "sa-1",
+            "project_id": "project-1",
+            "workspace_id": "workspace-1",
+            "collector_id": "collector-1",
+        },
         job_task_id="job_task-1",
     )
 

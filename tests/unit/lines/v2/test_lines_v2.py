@@ -60,8 +60,8 @@ def test_list_request_fields_are_equality_filters_and_the_query_is_read() -> Non
 
     listed = requests.to_list_request(request)
 
-    assert listed.status is JobTaskStatus.SUCCESS
-    assert (listed.provider, listed.project_id, listed.job_id) == ("aws", "project-1", "")
+    assert listed.filters == {"status": "SUCCESS", "provider": "aws", "project_id": "project-1"}
+    assert listed.filters["status"] is JobTaskStatus.SUCCESS
     query = listed.query
     assert query.filter == (Condition("status", "FAILURE", "eq"),)
     assert query.filter_or == (Condition("provider", "aws", "eq"),)
