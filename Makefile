@@ -263,13 +263,11 @@ e2e: install clients identity tools image-venv  ## tests/e2e on mongo-java-serve
 # The real engine (PostgreSQL + DocumentDB behind its MongoDB gateway), beside the clone in CI.
 REALDB ?= ../shared/realdb/realdb.sh
 # pytest-xdist workers for the engine's tier (every test has a database of its own): on 2 cores,
-# 2 workers were the quickest (measured: docs/performance.md). The emulator's tier, since it holds
-# the e2e processes (SpaceONE's clients, identity, the README), runs on 2 as well: each worker
-# starts its own emulator, and `--dist loadgroup` keeps a folder with a costly session (an identity
-# service, tests/conftest.py GROUPED) on one worker.
+# 2 workers were the quickest; the emulator's tier runs in one process (measured:
+# docs/performance.md). Not `--dist loadgroup`/`loadscope`: their queue is keyed by node id, and
+# schemathesis gives the operations of one fuzz test the same id, so all but one of them would not
+# run (measured: 11 of 1,192 lost).
 REALDB_WORKERS ?= 2
-EMULATOR_WORKERS ?= 2
-XDIST = -n $(1) --dist loadgroup
 # Branch coverage of src/jobtask is judged once, on the unit, contract, integration and e2e
 # tiers together (the floor: pyproject's [tool.coverage.report] fail_under), so the first run
 # judges none (--cov-fail-under=0). The server's subprocesses are not counted.
@@ -283,7 +281,7 @@ test:  ## lint; the Helm chart; the unit and contract tiers; integration and e2e
 	@echo "== unit and contract tests"
 	$(BIN)/pytest $(NO_FUZZ_PLUGINS) --cov --cov-report= --cov-fail-under=0 tests/unit tests/contract
 	@echo "== integration and e2e tests on mongo-java-server (in memory)"
-	$(BIN)/pytest $(call XDIST,$(EMULATOR_WORKERS)) --cov --cov-append --cov-report=term-missing:skip-covered tests/integration tests/e2e
+	$(BIN)/pytest --cov --cov-append --cov-report=term-missing:skip-covered tests/integration tests/e2e
 	@$(MAKE) --no-print-directory integration-realdb
 	@$(MAKE) --no-print-directory integration-sharded
 	@$(MAKE) --no-print-directory bench-smoke
@@ -309,7 +307,7 @@ integration-realdb: install clients identity tools  ## integration and e2e tests
 	$(call realdb_uri,integration tests on the real engine); \
 	echo "== integration and e2e tests on the real engine (PostgreSQL + DocumentDB, $(REALDB))"; \
 	JOBTASK_TEST_MONGODB_URI="$$uri" JOBTASK_TEST_DATABASE=documentdb \
-		$(BIN)/pytest -m database $(call XDIST,$(REALDB_WORKERS)) tests/integration tests/e2e
+		$(BIN)/pytest -m database -n $(REALDB_WORKERS) tests/integration tests/e2e
 
 .PHONY: devdb-jar
 devdb-jar:  ## the emulator's jar (tools/devdb/target/devdb.jar), if missing or stale

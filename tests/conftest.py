@@ -29,9 +29,6 @@ HERE: Final = Path(__file__).parent
 TIERS: Final = ("unit", "integration", "e2e", "contract")
 # The fixture of tests/support/database.py through which a test reaches the database under test.
 DATABASE_FIXTURE: Final = "mongodb_uri"
-# Folders whose session fixtures are costly (an identity service bootstrapped, SpaceONE's client
-# venvs' servers): under xdist (`--dist loadgroup`) each runs on one worker, not once per worker.
-GROUPED: Final = ("e2e/identity", "e2e/identity2", "e2e/clients")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -40,9 +37,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if tier not in TIERS:
             raise pytest.UsageError(f"{item.nodeid}: a test lives in tests/<tier>, one of {TIERS}")
         item.add_marker(tier)
-        folder = item.path.parent.relative_to(HERE).as_posix()
-        if folder in GROUPED:
-            item.add_marker(pytest.mark.xdist_group(folder))
         if DATABASE_FIXTURE in getattr(item, "fixturenames", ()):
             item.add_marker("database")
 
