@@ -23,6 +23,10 @@ CLIENT_VENVS := $(CLIENT_LINES:%=.venv-clients/%/.installed)
 # and identity 2.x (spaceone-identity 2.0.227), for tests/e2e/identity2.
 IDENTITY_VENV := .venv-identity
 IDENTITY2_VENV := .venv-identity2
+# SpaceONE's own inventory server (spaceone-inventory 1.12) for `make bench`'s reference-server rows
+# (issue #28; tools/bench_reference.py), on the Python of its release line.
+REFERENCE_VENV := .venv-reference
+REFERENCE_PYTHON ?= python3.11
 # The image's runtime, built as the Dockerfile builds it (`make image-check`).
 IMAGE_VENV := .venv-image
 # A Python 3.11 that a non-root user can run, as the image's /usr/local/bin/python (one under a
@@ -38,7 +42,7 @@ GRPCURL := $(TOOLS)/grpcurl
 GOJQ_VERSION := v0.12.17
 JQ := $(if $(shell command -v jq),,$(TOOLS)/jq)
 
-.PHONY: clients clients-lock identity identity-lock identity2-lock install tools image-venv image-check proto proto-check fmt lint unit contract integration e2e test run db db-stop demo bench reliability lock clean
+.PHONY: clients clients-lock identity identity-lock identity2-lock reference reference-lock install tools image-venv image-check proto proto-check fmt lint unit contract integration e2e test run db db-stop demo bench reliability lock clean
 
 install: $(VENV)/.installed $(VENV)/.checkout-on-path
 
@@ -185,6 +189,21 @@ identity2-lock:  ## re-resolve identity 2.x's stack and pin everything it instal
 	$(IDENTITY2_VENV)/bin/pip install -q -r requirements/identity/2.0.txt && \
 	{ echo "# pip freeze of .venv-identity2 after 'make identity2-lock'"; $(IDENTITY2_VENV)/bin/pip freeze; } \
 		> requirements/identity/2.0.lock && touch $(IDENTITY2_VENV)/.installed
+
+reference: $(REFERENCE_VENV)/.installed  ## SpaceONE's inventory server 1.12 (.venv-reference) for make bench's reference-server rows
+
+$(REFERENCE_VENV)/.installed: requirements/reference/1.12.txt requirements/reference/1.12.lock requirements/clients/constraints.txt
+	rm -rf $(REFERENCE_VENV)
+	$(REFERENCE_PYTHON) -m venv $(REFERENCE_VENV)
+	$(REFERENCE_VENV)/bin/pip install -q --disable-pip-version-check -c requirements/clients/constraints.txt \
+		-c requirements/reference/1.12.lock -r requirements/reference/1.12.txt
+	touch $@
+
+reference-lock:  ## re-resolve the reference server's stack and pin everything it installs into requirements/reference/1.12.lock
+	rm -rf $(REFERENCE_VENV) && $(REFERENCE_PYTHON) -m venv $(REFERENCE_VENV) && \
+	$(REFERENCE_VENV)/bin/pip install -q -c requirements/clients/constraints.txt -r requirements/reference/1.12.txt && \
+	{ echo "# pip freeze of .venv-reference after 'make reference-lock'"; $(REFERENCE_VENV)/bin/pip freeze; } \
+		> requirements/reference/1.12.lock && touch $(REFERENCE_VENV)/.installed
 
 # --no-emit-find-links: a machine's own wheel directory (PIP_FIND_LINKS) never lands in the pins.
 # The runtime pins (the image's) are the dev pins' versions of the runtime dependencies: what was tested.
@@ -379,4 +398,4 @@ reliability: install  ## load, SIGTERM under load, outages, fuzz and hostile cal
 	$(BIN)/python tools/reliability.py $(RELIABILITY_ARGS)
 
 clean:
-	rm -rf $(VENV) $(IMAGE_VENV) .venv-clients $(IDENTITY_VENV) $(IDENTITY2_VENV) .tools .pytest_cache .mypy_cache .ruff_cache tools/devdb/target
+	rm -rf $(VENV) $(IMAGE_VENV) .venv-clients $(IDENTITY_VENV) $(IDENTITY2_VENV) $(REFERENCE_VENV) .tools .pytest_cache .mypy_cache .ruff_cache tools/devdb/target
