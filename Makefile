@@ -24,9 +24,15 @@ CLIENT_VENVS := $(CLIENT_LINES:%=.venv-clients/%/.installed)
 IDENTITY_VENV := .venv-identity
 IDENTITY2_VENV := .venv-identity2
 # SpaceONE's own inventory server (spaceone-inventory 1.12) for `make bench`'s reference-server rows
-# (issue #28; tools/bench_reference.py), on the Python of its release line.
+# (issue #28; tools/bench_reference.py), on the Python its 1.12 images had (cloudforet/python-core
+# 1.12: python:3.8-slim), where protobuf 3.20.3 has its C++ implementation; on 3.11 it has none
+# (no wheel) and runs in pure Python, slower than the reference as deployed. python3.8 on the PATH
+# or pyenv's; else python3.10 (the same protobuf wheel); else python3.11 (the bench says which).
 REFERENCE_VENV := .venv-reference
-REFERENCE_PYTHON ?= python3.11
+REFERENCE_CANDIDATES := python3.8 $(wildcard $(HOME)/.pyenv/versions/3.8*/bin/python3.8) \
+	python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10)
+REFERENCE_PYTHON ?= $(firstword $(foreach python,$(REFERENCE_CANDIDATES),\
+	$(shell $(python) -c 'import sys; print(sys.executable)' 2>/dev/null)) python3.11)
 # The image's runtime, built as the Dockerfile builds it (`make image-check`).
 IMAGE_VENV := .venv-image
 # A Python 3.11 that a non-root user can run, as the image's /usr/local/bin/python (one under a

@@ -857,7 +857,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--servers", type=int, default=1, help="server processes, the calls spread over them"
     )
-    parser.add_argument("--only", default="", help="run the scenarios whose name contains this")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="run the scenarios whose name contains this (or one of 'a|b|...')",
+    )
     parser.add_argument("--label", default="", help="a note stored with the results")
     parser.add_argument(
         "--uri",
@@ -907,7 +911,7 @@ def measure_all(
     print(f"\n{header}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'ratio':>7}  errors")
     every = scenarios(channels, collection, task_ids, domain) | more
     for name, scenario in every.items():
-        if args.only not in name:
+        if not any(part in name for part in args.only.split("|")):
             continue
         for clients in levels:
             service, direct = measure_pair(scenario, clients, args.seconds, args.rounds)
@@ -997,6 +1001,7 @@ def main() -> int:
                     "rounds": args.rounds,
                     "server_rss_mb": rss_mb,
                     "rendering_ms": rendering,
+                    "reference_server": skipped or bench_reference.describe(),
                     "rows": rows,
                 },
                 indent=2,
@@ -1059,6 +1064,7 @@ def reference_server(
     port = free_port()
     into.append(bench_reference.start_reference(uri, database, log, port))
     targets[REFERENCE] = f"127.0.0.1:{port}"
+    print(f"reference server: {bench_reference.describe()}")
     return ""
 
 

@@ -10,6 +10,7 @@ timed, that it answers the bench's queries as our server does.
 
 from __future__ import annotations
 
+import os
 import string
 import subprocess
 import time
@@ -22,7 +23,8 @@ from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[1]
-VENV = ROOT / ".venv-reference"
+# BENCH_REFERENCE_VENV: another build of it (another Python, say).
+VENV = Path(os.environ.get("BENCH_REFERENCE_VENV", ROOT / ".venv-reference"))
 TEMPLATE = ROOT / "tools" / "reference" / "inventory.yaml"
 # How long the reference may take to import its services and answer (a busy machine: ~5-15 s).
 START_SECONDS = 120
@@ -31,8 +33,27 @@ START_SECONDS = 120
 def missing() -> str:
     """Why the reference server cannot run here ("" when it can)."""
     if not (VENV / ".installed").exists():
-        return f"{VENV.relative_to(ROOT)} is not built ('make reference' builds it)"
+        return f"{VENV} is not built ('make reference' builds it)"
     return ""
+
+
+def describe() -> str:
+    """What the reference runs on: its versions, its Python and protobuf's implementation (the
+    C++ one, as in SpaceONE's 1.12 images on Python 3.8, or pure Python, as on 3.11 where
+    protobuf 3.20.3 has no wheel)."""
+    packages = ("spaceone-inventory", "spaceone-core", "protobuf", "grpcio", "pymongo")
+    script = (
+        "import sys; from importlib.metadata import version; "
+        "from google.protobuf.internal import api_implementation; "
+        f"print(sys.version.split()[0], api_implementation.Type(), *map(version, {packages}))"
+    )
+    found = subprocess.run(
+        [str(VENV / "bin" / "python"), "-c", script], capture_output=True, text=True, check=True
+    )
+    python, implementation, *versions = found.stdout.split()
+    named = dict(zip(packages, versions, strict=True))
+    named["protobuf"] += f" ({implementation})"
+    return f"Python {python}, " + ", ".join(f"{name} {v}" for name, v in named.items())
 
 
 def start_reference(uri: str, database: str, log: Path, port: int) -> subprocess.Popen[bytes]:
