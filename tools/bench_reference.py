@@ -10,6 +10,7 @@ timed, that it answers the bench's queries as our server does.
 
 from __future__ import annotations
 
+import json
 import os
 import string
 import subprocess
@@ -88,10 +89,11 @@ def start_reference(uri: str, database: str, log: Path, port: int) -> subprocess
 def _shown(answer: Any) -> dict[str, Any]:
     """An answer as a dict, its rows (`results`) in a stable order: the per-status groups come
     in the engine's order from both servers (neither sorts them); the page of a list is the same
-    page when its rows are the same."""
+    page when its rows are the same. A row's keys are in no order (a Struct's are a map's: the
+    C++ protobuf gives them otherwise than the pure-Python one)."""
     shown = json_format.MessageToDict(answer, preserving_proto_field_name=True)
     if "results" in shown:
-        shown["results"] = sorted(shown["results"], key=repr)
+        shown["results"] = sorted(shown["results"], key=lambda row: json.dumps(row, sort_keys=True))
     return shown
 
 
