@@ -26,13 +26,12 @@ IDENTITY2_VENV := .venv-identity2
 # SpaceONE's own inventory server (spaceone-inventory 1.12) for `make bench`'s reference-server rows
 # (issue #28; tools/bench_reference.py), on the Python its 1.12 images had (cloudforet/python-core
 # 1.12: python:3.8-slim), where protobuf 3.20.3 has its C++ implementation; on 3.11 it has none
-# (no wheel) and runs in pure Python, slower than the reference as deployed. python3.8 on the PATH
-# or pyenv's; else python3.10 (the same protobuf wheel); else python3.11 (the bench says which).
+# (no wheel) and runs in pure Python, slower than the reference as deployed. requirements/reference/
+# 1.12.lock is pip's answer on 3.8 and resolves nowhere else (3.10, 3.11: jwcrypto's pins conflict):
+# python3.8 on the PATH, or pyenv's.
 REFERENCE_VENV := .venv-reference
-REFERENCE_CANDIDATES := python3.8 $(wildcard $(HOME)/.pyenv/versions/3.8*/bin/python3.8) \
-	python3.10 $(wildcard $(HOME)/.pyenv/versions/3.10*/bin/python3.10)
-REFERENCE_PYTHON ?= $(firstword $(foreach python,$(REFERENCE_CANDIDATES),\
-	$(shell $(python) -c 'import sys; print(sys.executable)' 2>/dev/null)) python3.11)
+REFERENCE_PYTHON ?= $(firstword $(foreach python,python3.8 $(wildcard $(HOME)/.pyenv/versions/3.8*/bin/python3.8),\
+	$(shell $(python) -c 'import sys; print(sys.executable)' 2>/dev/null)))
 # The image's runtime, built as the Dockerfile builds it (`make image-check`).
 IMAGE_VENV := .venv-image
 # A Python 3.11 that a non-root user can run, as the image's /usr/local/bin/python (one under a
@@ -199,6 +198,7 @@ identity2-lock:  ## re-resolve identity 2.x's stack and pin everything it instal
 reference: $(REFERENCE_VENV)/.installed  ## SpaceONE's inventory server 1.12 (.venv-reference) for make bench's reference-server rows
 
 $(REFERENCE_VENV)/.installed: requirements/reference/1.12.txt requirements/reference/1.12.lock requirements/clients/constraints.txt
+	@test -n "$(REFERENCE_PYTHON)" || { echo "make reference needs Python 3.8 (python3.8 on the PATH or pyenv's; or REFERENCE_PYTHON=...)"; exit 1; }
 	rm -rf $(REFERENCE_VENV)
 	$(REFERENCE_PYTHON) -m venv $(REFERENCE_VENV)
 	$(REFERENCE_VENV)/bin/pip install -q --disable-pip-version-check -c requirements/clients/constraints.txt \
@@ -206,6 +206,7 @@ $(REFERENCE_VENV)/.installed: requirements/reference/1.12.txt requirements/refer
 	touch $@
 
 reference-lock:  ## re-resolve the reference server's stack and pin everything it installs into requirements/reference/1.12.lock
+	@test -n "$(REFERENCE_PYTHON)" || { echo "make reference-lock needs Python 3.8 (REFERENCE_PYTHON=...)"; exit 1; }
 	rm -rf $(REFERENCE_VENV) && $(REFERENCE_PYTHON) -m venv $(REFERENCE_VENV) && \
 	$(REFERENCE_VENV)/bin/pip install -q -c requirements/clients/constraints.txt -r requirements/reference/1.12.txt && \
 	{ echo "# pip freeze of .venv-reference after 'make reference-lock'"; $(REFERENCE_VENV)/bin/pip freeze; } \
