@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import random
@@ -1041,6 +1042,7 @@ def why_invalid(rows: list[dict[str, Any]], differ: list[str]) -> str:
 
 
 def print_reference_memory(references: list[subprocess.Popen[bytes]]) -> None:
+    """The reference server's resident memory (none printed when it did not run)."""
     for reference in references:
         print(f"the reference server's resident memory: {resident_mb(reference.pid):.0f} MB")
 
@@ -1085,7 +1087,7 @@ def with_reference(
     ours, reference = Line1(channels[""], domain), Line1(reference_channel, domain)
     differ = bench_reference.same_answers(
         {
-            name: (lambda a=a, drawn=drawn: a(drawn), lambda b=b, drawn=drawn: b(drawn))
+            name: (functools.partial(a, drawn), functools.partial(b, drawn))
             for name, a, b, draw in _same_calls(ours, reference, task_ids)
             for drawn in [draw(random.Random(3))]
         }
