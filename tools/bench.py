@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import random
@@ -32,6 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+import bench_reference
 import grpc
 import pymongo
 from google.protobuf import json_format
@@ -471,11 +473,40 @@ def stat_scenarios(
     `$limit`, no options): the figure to be no slower than (issue #28). `mode` (a key of MODES)
     follows the query's name."""
     settings = MODES[mode].settings
-    reference_per_status = [
+    reference_per_status, reference_per_day = reference_pipelines(domain)
+
+    def as_sent(query: dict[str, Any]) -> Callable[[Any], Any]:
+        pipeline, max_time_ms = sent_pipeline(domain, line.stat_request(query)[1])
+        sent = {"batchSize": AGGREGATE_BATCH}
+        if settings.get("MONGODB_SEND_MAX_TIME_MS", "true") == "true":
+            sent["maxTimeMS"] = max_time_ms
+        return lambda _: list(collection.aggregate(pipeline, **sent))
+
+    def as_reference(pipeline: list[dict[str, Any]]) -> Callable[[Any], Any]:
+        return raw_as_reference(collection, pipeline)
+
+    (status_sent, status_reference), (day_sent, day_reference) = stat_names(mode).values()
+    return {
+        status_sent: Scenario(stat_call(line, PER_STATUS), as_sent(PER_STATUS)),
+        status_reference: Scenario(stat_call(line, PER_STATUS), as_reference(reference_per_status)),
+        day_sent: Scenario(stat_call(line, PER_DAY), as_sent(PER_DAY)),
+        day_reference: Scenario(stat_call(line, PER_DAY), as_reference(reference_per_day)),
+    }
+
+
+def stat_call(line: Line1 | Line2, query: dict[str, Any]) -> Callable[[Any], Any]:
+    """A scenario's path calling stat with `query` (the request built once)."""
+    call, _ = line.stat_request(query)
+    return lambda _: call()
+
+
+def reference_pipelines(domain: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """PER_STATUS's and PER_DAY's pipelines as SpaceONE's reference sends them."""
+    per_status = [
         {"$match": {"domain_id": domain}},
         {"$group": {"_id": {"status": "$status"}, "tasks": {"$sum": 1}}},
     ]
-    reference_per_day = [
+    per_day = [
         {"$match": {"domain_id": domain, "status": "FAILURE"}},
         {
             "$group": {
@@ -494,28 +525,38 @@ def stat_scenarios(
         },
         {"$sort": {"_id.day": 1, "_id.provider": 1}},
     ]
+    return per_status, per_day
 
-    def stat(query: dict[str, Any]) -> Callable[[Any], Any]:
-        call, _ = line.stat_request(query)
-        return lambda _: call()
 
-    def as_sent(query: dict[str, Any]) -> Callable[[Any], Any]:
-        pipeline, max_time_ms = sent_pipeline(domain, line.stat_request(query)[1])
-        sent = {"batchSize": AGGREGATE_BATCH}
-        if settings.get("MONGODB_SEND_MAX_TIME_MS", "true") == "true":
-            sent["maxTimeMS"] = max_time_ms
-        return lambda _: list(collection.aggregate(pipeline, **sent))
+def raw_as_reference(collection: Any, pipeline: list[dict[str, Any]]) -> Callable[[Any], Any]:
+    """The pipeline run as the reference runs it: `aggregate(pipeline)`, no options."""
+    return lambda _: list(collection.aggregate(pipeline))
 
-    def as_reference(pipeline: list[dict[str, Any]]) -> Callable[[Any], Any]:
-        return lambda _: list(collection.aggregate(pipeline))
 
-    (status_sent, status_reference), (day_sent, day_reference) = stat_names(mode).values()
-    return {
-        status_sent: Scenario(stat(PER_STATUS), as_sent(PER_STATUS)),
-        status_reference: Scenario(stat(PER_STATUS), as_reference(reference_per_status)),
-        day_sent: Scenario(stat(PER_DAY), as_sent(PER_DAY)),
-        day_reference: Scenario(stat(PER_DAY), as_reference(reference_per_day)),
+# SpaceONE's own inventory server (tools/bench_reference.py): its scenarios' names end so.
+REFERENCE: Final = ", reference server"
+
+
+def reference_scenarios(
+    ours: Line1, reference: Line1, collection: Any, task_ids: list[str]
+) -> dict[str, Scenario]:
+    """Our server against SpaceONE's reference server over the same collection, the same calls
+    interleaved (get, the first page, both stats; the ratio is ours over the reference's: issue
+    #28's "never slower than the reference"); and the reference's stats beside their pipelines
+    run raw (where the reference server stands against its own query)."""
+    found = {
+        f"{name}{REFERENCE}": Scenario(a, b, draw, via=("ours", "ref"))
+        for name, a, b, draw in _same_calls(ours, reference, task_ids)
     }
+    for name, query, pipeline in zip(
+        STATS, (PER_STATUS, PER_DAY), reference_pipelines(ours.domain), strict=True
+    ):
+        found[f"{name}{REFERENCE}, raw"] = Scenario(
+            stat_call(reference, query),
+            raw_as_reference(collection, pipeline),
+            via=("ref", "pymongo"),
+        )
+    return found
 
 
 def stat_names(mode: str) -> dict[str, tuple[str, str]]:
@@ -569,6 +610,27 @@ def print_stat_targets(rows: list[dict[str, Any]]) -> None:
                     f"{verdict(as_sent, WITHIN_RAW)}{verdict(as_reference, WITHIN_REFERENCE)}"
                 )
     print_max_time_saving(p50, levels)
+    print_reference_verdict(rows, levels)
+
+
+def print_reference_verdict(rows: list[dict[str, Any]], levels: list[int]) -> None:
+    """Issue #28's "never slower than the reference", against SpaceONE's reference server itself
+    (the two servers called interleaved): p50 and requests/s, ours over the reference's."""
+    figures = {(r["scenario"], r["clients"], r["via"]): r for r in rows}
+    for name in STATS:
+        for clients in levels:
+            ours = figures.get((name + REFERENCE, clients, "ours"))
+            reference = figures.get((name + REFERENCE, clients, "ref"))
+            if not ours or not reference or not reference["p50_ms"] or not reference["rps"]:
+                continue
+            ratio = ours["p50_ms"] / reference["p50_ms"]
+            print(
+                f"  {name:<36}{clients:>4} clients: service / reference server <= "
+                f"{WITHIN_REFERENCE}: p50 {ours['p50_ms']:.1f} / {reference['p50_ms']:.1f} ms = "
+                f"{ratio:.2f} {'met' if ratio <= WITHIN_REFERENCE else 'MISSED'}; "
+                f"req/s {ours['rps']:.1f} / {reference['rps']:.1f} = "
+                f"{ours['rps'] / reference['rps']:.2f}"
+            )
 
 
 def print_max_time_saving(p50: dict[tuple[str, int, str], float], levels: list[int]) -> None:
@@ -796,7 +858,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument(
         "--servers", type=int, default=1, help="server processes, the calls spread over them"
     )
-    parser.add_argument("--only", default="", help="run the scenarios whose name contains this")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="run the scenarios whose name contains this (or one of 'a|b|...')",
+    )
     parser.add_argument("--label", default="", help="a note stored with the results")
     parser.add_argument(
         "--uri",
@@ -819,6 +885,13 @@ def _arguments() -> argparse.Namespace:
         "--skewed", action="store_true", help="one domain (the one measured) holds half the tasks"
     )
     parser.add_argument(
+        "--reference",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="SpaceONE's own inventory server beside ours (tools/bench_reference.py): auto runs "
+        "it when .venv-reference is built ('make reference') and says it is skipped otherwise",
+    )
+    parser.add_argument(
         "--compare", nargs=2, type=Path, metavar=("BEFORE", "AFTER"), help="compare two results"
     )
     return parser.parse_args()
@@ -830,14 +903,16 @@ def measure_all(
     task_ids: list[str],
     domain: str,
     args: Any,
+    more: dict[str, Scenario],
 ) -> list[dict[str, Any]]:
-    """Every chosen scenario at every concurrency, printed as it is measured."""
+    """Every chosen scenario (and `more`) at every concurrency, printed as it is measured."""
     levels = [int(c) for c in args.clients.split(",")]
     rows = []
     header = f"{'scenario':<{NAME}}{'clients':>8}{'via':>8}{'count':>8}{'req/s':>9}"
     print(f"\n{header}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'ratio':>7}  errors")
-    for name, scenario in scenarios(channels, collection, task_ids, domain).items():
-        if args.only not in name:
+    every = scenarios(channels, collection, task_ids, domain) | more
+    for name, scenario in every.items():
+        if not any(part in name for part in args.only.split("|")):
             continue
         for clients in levels:
             service, direct = measure_pair(scenario, clients, args.seconds, args.rounds)
@@ -867,6 +942,8 @@ def main() -> int:
     started, uri = start_database() if not args.uri else (None, args.uri)
     database_name = args.database or ("bench" if started else f"bench_{stamp.lower()}")
     servers: list[subprocess.Popen[bytes]] = []
+    # SpaceONE's reference server: none or one.
+    references: list[subprocess.Popen[bytes]] = []
     try:
         load(uri, database_name, args.count, args.shard_key, args.skewed)
         targets: dict[str, str] = {}
@@ -884,6 +961,8 @@ def main() -> int:
                 ports.append(port)
             # More than one server: one channel spreading the calls over them in turn.
             targets[mode] = "ipv4:" + ",".join(f"127.0.0.1:{port}" for port in ports)
+        log = out / f"reference-{stamp}.log"
+        skipped = reference_server(args.reference, uri, database_name, log, references, targets)
         domain = domain_ids(DOMAIN_COUNT)[0]
         options = [("grpc.lb_policy_name", "round_robin")]
         with contextlib.ExitStack() as stack, pymongo.MongoClient(uri) as raw:
@@ -896,7 +975,8 @@ def main() -> int:
                 d["job_task_id"]
                 for d in collection.find({"domain_id": domain}, {"job_task_id": 1}).limit(2000)
             ]
-            rows = measure_all(channels, collection, task_ids, domain, args)
+            more, differ = with_reference(channels, collection, task_ids, domain, skipped)
+            rows = measure_all(channels, collection, task_ids, domain, args, more)
             rendering = rendering_ms(collection, domain)
         print_stat_targets(rows)
         print_line_comparison(rows)
@@ -905,6 +985,7 @@ def main() -> int:
             print(f"  {what:<44}{ms:>7.2f} ms")
         rss_mb = max(resident_mb(server.pid) for server in servers)
         print(f"\nserver resident memory after the run: {rss_mb:.0f} MB")
+        print_reference_memory(references)
         path = out / f"bench-{stamp}.json"
         path.write_text(
             json.dumps(
@@ -921,21 +1002,21 @@ def main() -> int:
                     "rounds": args.rounds,
                     "server_rss_mb": rss_mb,
                     "rendering_ms": rendering,
+                    "reference_server": skipped or bench_reference.describe(),
                     "rows": rows,
                 },
                 indent=2,
             )
         )
         print(f"\nwritten {path.relative_to(ROOT)}")
-        failed = sum(sum(row["errors"].values()) for row in rows)
-        if failed:
-            # Figures over failed calls measure the failure, not the service.
-            print(f"bench: {failed} call(s) failed (the errors column): the run is not valid")
+        invalid = why_invalid(rows, differ)
+        if invalid:
+            print(f"bench: {invalid}: the run is not valid")
             return 1
     finally:
-        for server in servers:
+        for server in servers + references:
             server.terminate()
-        for server in servers:
+        for server in servers + references:
             server.wait(timeout=30)
         if started is None:
             if not args.database:
@@ -947,6 +1028,76 @@ def main() -> int:
             started.terminate()
             started.wait(timeout=30)
     return 0
+
+
+def why_invalid(rows: list[dict[str, Any]], differ: list[str]) -> str:
+    """Why the run's figures do not stand ("" when they do): figures over failed calls measure
+    the failure, not the service; a reference server answering otherwise is no reference."""
+    failed = sum(sum(row["errors"].values()) for row in rows)
+    if failed:
+        return f"{failed} call(s) failed (the errors column)"
+    if differ:
+        return f"the reference server answers {len(differ)} call(s) otherwise than ours"
+    return ""
+
+
+def print_reference_memory(references: list[subprocess.Popen[bytes]]) -> None:
+    """The reference server's resident memory (none printed when it did not run)."""
+    for reference in references:
+        print(f"the reference server's resident memory: {resident_mb(reference.pid):.0f} MB")
+
+
+def reference_server(
+    wanted: str,
+    uri: str,
+    database: str,
+    log: Path,
+    into: list[subprocess.Popen[bytes]],
+    targets: dict[str, str],
+) -> str:
+    """SpaceONE's reference server over `database` as `--reference` wants it, its process added
+    to `into` and its address to `targets` (as REFERENCE); returns why it does not run ("" when
+    it runs)."""
+    skipped = "--reference off" if wanted == "off" else bench_reference.missing()
+    if skipped and wanted == "on":
+        sys.exit(f"--reference on: {skipped}")
+    if skipped:
+        return skipped
+    port = free_port()
+    into.append(bench_reference.start_reference(uri, database, log, port))
+    targets[REFERENCE] = f"127.0.0.1:{port}"
+    print(f"reference server: {bench_reference.describe()}")
+    return ""
+
+
+def with_reference(
+    channels: dict[str, grpc.Channel],
+    collection: Any,
+    task_ids: list[str],
+    domain: str,
+    skipped: str,
+) -> tuple[dict[str, Scenario], list[str]]:
+    """The reference server's scenarios (when it runs: `channels` has REFERENCE, taken out of
+    them) and the calls it answers otherwise than ours, checked before anything is timed (no
+    rows then: a faster wrong answer is no reference)."""
+    reference_channel = channels.pop(REFERENCE, None)
+    if reference_channel is None:
+        print(f"\nreference server rows: SKIPPED, {skipped}")
+        return {}, []
+    ours, reference = Line1(channels[""], domain), Line1(reference_channel, domain)
+    differ = bench_reference.same_answers(
+        {
+            name: (functools.partial(a, drawn), functools.partial(b, drawn))
+            for name, a, b, draw in _same_calls(ours, reference, task_ids)
+            for drawn in [draw(random.Random(3))]
+        }
+    )
+    if differ:
+        print("\nreference server rows: NOT MEASURED, its answers differ from ours:")
+        print("\n".join(differ))
+        return {}, differ
+    print("\nreference server: the same answers as ours to get, the first page and both stats")
+    return reference_scenarios(ours, reference, collection, task_ids), []
 
 
 def _database(uri: str) -> str:
