@@ -45,6 +45,13 @@ def clock() -> Clock:
     return Clock()
 
 
-@pytest.fixture
+# A key is a value no test changes (one that rotates makes another): generated once per session,
+# as RSA's key generation is most of these tests' time.
+@pytest.fixture(scope="session")
 def key() -> SigningKey:
+    return rsa_key()
+
+
+@pytest.fixture(scope="session")
+def other_key() -> SigningKey:
     return rsa_key()

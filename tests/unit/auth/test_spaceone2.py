@@ -77,14 +77,14 @@ def make(identity: FakeIdentity, clock: Clock, *, app_ttl: float = 10) -> Spaceo
     return Spaceone2Auth(keys, identity, app_ttl=app_ttl, app_size=100, clock=clock)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def root() -> SigningKey:
     return rsa_key()
 
 
 @pytest.fixture
-def identity(key: SigningKey, root: SigningKey) -> FakeIdentity:
-    return FakeIdentity({DOMAIN: key, ROOT: root, OTHER: rsa_key()})
+def identity(key: SigningKey, root: SigningKey, other_key: SigningKey) -> FakeIdentity:
+    return FakeIdentity({DOMAIN: key, ROOT: root, OTHER: other_key})
 
 
 @pytest.fixture
