@@ -226,13 +226,16 @@ def test_the_service_recovers_by_itself_when_the_database_returns(database_name:
             assert raised.value.code() is grpc.StatusCode.UNAVAILABLE
 
             database = _start_database(db_port)
-            deadline = time.monotonic() + 20
+            # On a loaded machine the first calls may outlast their own deadline while the
+            # driver reconnects: still recovering, not a failure; anything else is.
+            recovering = {grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED}
+            deadline = time.monotonic() + 40
             while True:
                 try:
                     assert client.list({"domain_id": DOMAIN}, timeout=5) == {}
                     break
                 except grpc.RpcError as error:
-                    assert error.code() is grpc.StatusCode.UNAVAILABLE
+                    assert error.code() in recovering
                     assert time.monotonic() < deadline, "did not recover"
                     time.sleep(0.2)
     finally:
