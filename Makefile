@@ -394,6 +394,9 @@ bench: install
 # --reference off: SpaceONE's reference server (make reference) is left out of make test: its
 # failures are not ours (once, a connection reset by the shared engine failed 3 of its gets).
 BENCH_SMOKE_ARGS := --count 2000 --seconds 0.3 --rounds 1 --clients 1,4 --label smoke --reference off
+# And where a stat call's time goes (tools/stat_phases.py), briefly: it fails when it cannot time
+# every phase (grpcio's internals it wraps moved).
+STAT_PHASES_SMOKE_ARGS := --database bench_stat_phases_smoke --count 2000 --calls 20
 
 .PHONY: bench-smoke
 bench-smoke: install  ## the benchmark for a few seconds on the real engine ($(REALDB))
@@ -402,7 +405,9 @@ bench-smoke: install  ## the benchmark for a few seconds on the real engine ($(R
 	fi; \
 	$(call realdb_uri,benchmark smoke run on the real engine); \
 	echo "== benchmark smoke run on the real engine (no figures asserted)"; \
-	$(BIN)/python tools/bench.py --uri "$$uri" $(BENCH_SMOKE_ARGS)
+	$(BIN)/python tools/bench.py --uri "$$uri" $(BENCH_SMOKE_ARGS) && \
+	$(BIN)/python tools/stat_phases.py --uri "$$uri" $(STAT_PHASES_SMOKE_ARGS) && \
+	$(BIN)/python tools/stat_phases.py --floor --calls 20
 
 reliability: install  ## load, SIGTERM under load, outages, fuzz and hostile callers; prints a table
 	$(DEVDB) build
