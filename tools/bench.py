@@ -188,11 +188,17 @@ def _progress(what: str, done: int, total: int, started: float) -> None:
 
 
 def start_server(
-    uri: str, database: str, log: Path, *, sharded: bool = False, settings: dict[str, str]
+    uri: str,
+    database: str,
+    log: Path,
+    *,
+    sharded: bool = False,
+    settings: dict[str, str],
+    command: tuple[str, ...] = (sys.executable, "-m", "jobtask"),
 ) -> tuple[subprocess.Popen[bytes], int]:
     """The server as deployed (metrics, call log at INFO), its log lines going to `log`;
     `sharded`: MONGODB_SHARDED=true (the collection sharded by the domain); `settings`: more
-    environment (a mode of MODES)."""
+    environment (a mode of MODES); `command`: what runs it (tools/stat_phases.py: with timers)."""
     port = free_port()
     env = {
         **os.environ,
@@ -206,7 +212,7 @@ def start_server(
         **settings,
     }
     with log.open("wb") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "jobtask"], env=env, stderr=sink)
+        process = subprocess.Popen(command, env=env, stderr=sink)
     with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = health_pb2_grpc.HealthStub(channel)
         for _ in range(600):

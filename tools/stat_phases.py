@@ -1,9 +1,10 @@
 """Where one stat call's time goes, phase by phase, at one client (issue #28).
 
 Runs the server (`python -m jobtask`, as `make bench` runs it) with timers around the phases of a
-call, then one client alternates stat "failures per provider per day" over gRPC with the same
-command sent raw through pymongo (the bench's "raw as sent" path), as `make bench` does at one
-client. Prints the client's p50 of both paths and, from the server, the p50 of each phase:
+call, then one client alternates a stat (`--stat day`: failures per provider per day, the
+default; `status`: tasks per status) over gRPC with the same command sent raw through pymongo
+(the bench's "raw as sent" path), as `make bench` does at one client. Prints the client's p50
+of both paths and, from the server, the p50 of each phase:
 
 - the request's way in (the client's send to the gRPC worker starting the call) and the answer's
   way out (the worker done to the client holding the answer), on one monotonic clock: the
@@ -142,22 +143,16 @@ def measure(args: argparse.Namespace) -> None:
     collection = pymongo.MongoClient(args.uri)[args.database]["job_task"]
     with tempfile.TemporaryDirectory() as scratch:
         phases_file = Path(scratch) / "phases.jsonl"
-        command = [sys.executable, str(Path(__file__).resolve()), "--serve"]
+        command: tuple[str, ...] = (sys.executable, str(Path(__file__).resolve()), "--serve")
         if args.pin:
-            command = ["taskset", "-c", args.pin, *command]
-        port = bench.free_port()
-        env = {
-            **os.environ,
-            OUT: str(phases_file),
-            "MONGODB_URI": args.uri,
-            "MONGODB_DATABASE": args.database,
-            "GRPC_PORT": str(port),
-            "METRICS_PORT": str(bench.free_port()),
-            "HTTP_PORT": str(bench.free_port()),
-            "MONGODB_OPERATION_TIMEOUT_MS": "60000",
-        }
-        log = (Path(scratch) / "server.log").open("wb")
-        server = subprocess.Popen(command, env=env, stderr=log)
+            command = ("taskset", "-c", args.pin, *command)
+        server, port = bench.start_server(
+            args.uri,
+            args.database,
+            Path(scratch) / "server.log",
+            settings={OUT: str(phases_file)},
+            command=command,
+        )
         try:
             client, raw, sent_at = _alternate(port, domain, collection, args.calls, args.stat)
         finally:
@@ -179,7 +174,6 @@ def _alternate(
     """The two paths called in turn, `calls` each (after 100 each to warm up)."""
     name, query = STATS[stat]
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    grpc.channel_ready_future(channel).result(timeout=60)
     stub = job_task_pb2_grpc.JobTaskStub(channel)
     body = {"domain_id": domain, "query": query}
     message = json_format.ParseDict(body, job_task_pb2.JobTaskStatQuery())
