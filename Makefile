@@ -42,6 +42,7 @@ PACKAGE_FILES := pyproject.toml README.md $(shell find src -name '*.py' -o -name
 TOOLS := $(CURDIR)/.tools/bin
 GRPCURL_VERSION := v1.9.3
 GRPCURL := $(TOOLS)/grpcurl
+GRPC_FLOOR := $(TOOLS)/grpc-floor
 # jq for the examples of the README and docs/: the machine's, or else gojq (a jq in Go) linked
 # as .tools/bin/jq.
 GOJQ_VERSION := v0.12.17
@@ -51,10 +52,14 @@ JQ := $(if $(shell command -v jq),,$(TOOLS)/jq)
 
 install: $(VENV)/.installed $(VENV)/.checkout-on-path
 
-tools: $(GRPCURL) $(JQ)  ## grpcurl (and jq if missing), pinned, from the Go module proxy into .tools/bin
+tools: $(GRPCURL) $(JQ) $(GRPC_FLOOR)  ## grpcurl, grpc-floor (and jq if missing), pinned, from the Go module proxy into .tools/bin
 
 $(GRPCURL):
 	GOBIN=$(TOOLS) go install github.com/fullstorydev/grpcurl/cmd/grpcurl@$(GRPCURL_VERSION)
+
+# grpc-go answering pre-serialized bytes, for `tools/stat_phases.py --floor` (tools/floor).
+$(GRPC_FLOOR): tools/floor/main.go tools/floor/go.mod tools/floor/go.sum
+	cd tools/floor && go build -trimpath -o $@ .
 
 $(TOOLS)/jq:
 	GOBIN=$(TOOLS) go install github.com/itchyny/gojq/cmd/gojq@$(GOJQ_VERSION)
@@ -399,7 +404,7 @@ BENCH_SMOKE_ARGS := --count 2000 --seconds 0.3 --rounds 1 --clients 1,4 --label 
 STAT_PHASES_SMOKE_ARGS := --database bench_stat_phases_smoke --count 2000 --calls 20
 
 .PHONY: bench-smoke
-bench-smoke: install  ## the benchmark for a few seconds on the real engine ($(REALDB))
+bench-smoke: install $(GRPC_FLOOR)  ## the benchmark for a few seconds on the real engine ($(REALDB))
 	@if [ ! -e "$(REALDB)" ]; then \
 		echo "== benchmark smoke run on the real engine: SKIPPED, $(REALDB) is not there"; exit 0; \
 	fi; \
@@ -407,7 +412,7 @@ bench-smoke: install  ## the benchmark for a few seconds on the real engine ($(R
 	echo "== benchmark smoke run on the real engine (no figures asserted)"; \
 	$(BIN)/python tools/bench.py --uri "$$uri" $(BENCH_SMOKE_ARGS) && \
 	$(BIN)/python tools/stat_phases.py --uri "$$uri" $(STAT_PHASES_SMOKE_ARGS) && \
-	$(BIN)/python tools/stat_phases.py --floor --calls 20
+	$(BIN)/python tools/stat_phases.py --floor --calls 20 --go-floor $(GRPC_FLOOR)
 
 reliability: install  ## load, SIGTERM under load, outages, fuzz and hostile callers; prints a table
 	$(DEVDB) build

@@ -16,9 +16,11 @@ of both paths and, from the server, the p50 of each phase:
 
 The timers wrap functions of grpcio's sync server (`grpc._server`, pinned in
 requirements/dev.txt) and of this service; their own cost is a few microseconds per phase.
-`--pin CPUS` runs the server under `taskset -c CPUS`. `--floor` measures grpcio's own round trip
-instead (a server process answering pre-serialized bytes: no service, no database), back to back
-and with the raw path's 10 ms between calls. Findings: docs/performance.md.
+`--pin CPUS` runs the server under `taskset -c CPUS`. `--floor` measures gRPC's own round trip
+instead: a grpcio server process, grpc-go (tools/floor, built by `make tools` into .tools/bin) and
+a plain TCP socket, each answering 21 KB of bytes ready in advance (no service, no database), from
+this one Python client (grpcio's, as SpaceONE's clients) in turns, back to back and with the raw
+path's 10 ms between calls. Findings: docs/performance.md.
 
     .venv/bin/python tools/stat_phases.py --uri "$URI" --database bench_28_100k --calls 1000
 """
@@ -235,8 +237,9 @@ def _report(
         print(f"  {name:<55}{p50(values):8.3f}")
 
 
-# --floor: grpcio's own round trip, with nothing of this service in it.
+# --floor: gRPC's own round trip, with nothing of this service in it.
 FLOOR_ANSWER = b"x" * 21_000  # about the per-day stat's answer (300 rows)
+GO_FLOOR = Path(__file__).resolve().parent.parent / ".tools" / "bin" / "grpc-floor"
 
 
 def serve_floor(port: int) -> None:
@@ -260,40 +263,111 @@ def serve_floor(port: int) -> None:
     server.wait_for_termination()
 
 
-def floor(pin: str, calls: int) -> None:
-    """The trivial call back to back, then with 10 ms between calls (the raw path's time at one
-    client in the bench, when the server sits idle)."""
-    port = bench.free_port()
-    command = [sys.executable, str(Path(__file__).resolve()), "--serve-floor", str(port)]
-    server = subprocess.Popen(["taskset", "-c", pin, *command] if pin else command)
+def serve_echo(port: int) -> None:
+    """No gRPC: a TCP socket answering each read with FLOOR_ANSWER (what one more hop costs)."""
+    import socket
+
+    with socket.create_server(("127.0.0.1", port)) as listener:
+        connection, _ = listener.accept()
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        while connection.recv(64):
+            connection.sendall(FLOOR_ANSWER)
+
+
+def _tcp_call(port: int) -> Callable[[bytes], None]:
+    import socket
+
+    connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+    connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def call(request: bytes) -> None:
+        connection.sendall(b"?")
+        received = 0
+        while received < len(FLOOR_ANSWER):
+            received += len(connection.recv(65536))
+
+    return call
+
+
+def floor(pin: str, calls: int, go_floor: Path) -> None:
+    """The same trivial call to a grpcio server, to grpc-go (`go_floor`, when built) and to a
+    TCP socket, from this one Python process (grpcio's client, as SpaceONE's clients), in turns:
+    back to back, then with 10 ms after each call (the raw path's time at one client in the
+    bench, when the server sits idle)."""
+    self_command = [sys.executable, str(Path(__file__).resolve())]
+    ports = {name: bench.free_port() for name in ("grpcio", "grpc-go", "tcp")}
+    commands = {
+        "grpcio": [*self_command, "--serve-floor", str(ports["grpcio"])],
+        "tcp": [*self_command, "--serve-echo", str(ports["tcp"])],
+    }
+    if go_floor.exists():
+        commands["grpc-go"] = [str(go_floor), str(ports["grpc-go"])]
+    else:
+        print(f"grpc-go: {go_floor} is not built (make tools), not measured")
+    pinned = ["taskset", "-c", pin] if pin else []
+    servers = [subprocess.Popen([*pinned, *command]) for command in commands.values()]
+    channels = []
     try:
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        grpc.channel_ready_future(channel).result(timeout=30)
-        call = channel.unary_unary("/floor.F/M")
-        for _ in range(200):
+        paths: dict[str, Callable[[bytes], Any]] = {}
+        for name in ("grpcio", "grpc-go"):
+            if name in commands:
+                channel = grpc.insecure_channel(f"127.0.0.1:{ports[name]}")
+                channels.append(channel)
+                grpc.channel_ready_future(channel).result(timeout=30)
+                paths[f"{name} server"] = channel.unary_unary("/floor.F/M")
+        paths["TCP socket, no gRPC"] = _connected(lambda: _tcp_call(ports["tcp"]))
+        _in_turns(paths, calls)
+    finally:
+        for channel in channels:
+            channel.close()
+        for server in servers:
+            server.terminate()
+            server.wait()
+
+
+def _in_turns(paths: dict[str, Callable[[bytes], Any]], calls: int) -> None:
+    """Each path called in turn, `calls` times (after 200 to warm up), without and with 10 ms
+    after each call; prints each one's p50."""
+    for _ in range(200):
+        for call in paths.values():
             call(b"")
-        for gap in (0.0, 0.010):
-            latencies = []
-            for _ in range(calls):
+    for gap in (0.0, 0.010):
+        latencies: dict[str, list[float]] = {name: [] for name in paths}
+        for _ in range(calls):
+            for name, call in paths.items():
                 started = time.perf_counter()
                 call(b"")
-                latencies.append(time.perf_counter() - started)
+                latencies[name].append(time.perf_counter() - started)
                 time.sleep(gap)
-            median = statistics.median(latencies) * 1000
-            between = f"{gap * 1000:.0f} ms between calls"
-            print(f"grpcio round trip, 21 KB answer, {between}: p50 {median:.3f} ms")
-        channel.close()
-    finally:
-        server.terminate()
-        server.wait()
+        between = f"{gap * 1000:.0f} ms between calls"
+        for name, values in latencies.items():
+            median = statistics.median(values) * 1000
+            print(f"round trip, 21 KB answer, {between}, {name:<20}: p50 {median:.3f} ms")
+
+
+def _connected(connect: Callable[[], Callable[[bytes], None]]) -> Callable[[bytes], None]:
+    """`connect()`, tried until the server listens (it starts in a process of its own)."""
+    for _ in range(300):
+        try:
+            return connect()
+        except ConnectionRefusedError:
+            time.sleep(0.1)
+    return connect()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-floor", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-echo", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument(
-        "--floor", action="store_true", help="grpcio's own round trip (no database, no service)"
+        "--floor", action="store_true", help="gRPC's own round trip (no database, no service)"
+    )
+    parser.add_argument(
+        "--go-floor",
+        type=Path,
+        default=None,
+        help=f"grpc-go's floor server, which must be there (default: {GO_FLOOR}, when built)",
     )
     parser.add_argument("--uri", default=os.environ.get("BENCH_MONGODB_URI", ""))
     parser.add_argument("--database", default="bench_stat_phases")
@@ -306,8 +380,12 @@ def main() -> None:
         serve()
     elif args.serve_floor:
         serve_floor(args.serve_floor)
+    elif args.serve_echo:
+        serve_echo(args.serve_echo)
     elif args.floor:
-        floor(args.pin, args.calls)
+        if args.go_floor is not None and not args.go_floor.exists():
+            sys.exit(f"--go-floor {args.go_floor}: not there (make tools builds it)")
+        floor(args.pin, args.calls, args.go_floor or GO_FLOOR)
     elif not args.uri:
         sys.exit("--uri (or BENCH_MONGODB_URI): the engine to measure on")
     else:
