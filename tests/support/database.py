@@ -87,8 +87,34 @@ def mongodb_uri() -> Iterator[str]:
 
 
 @pytest.fixture
-def database_name() -> str:
-    return f"test_{uuid.uuid4().hex[:12]}"
+def database_name(
+    request: pytest.FixtureRequest, dropping: dict[str, pymongo.MongoClient[Document]]
+) -> Iterator[str]:
+    """A database of the test's own. When the test uses the database under test (`mongodb_uri`),
+    the database is dropped afterwards, after every fixture that used its name (a server over it
+    has stopped by then): a long-lived engine (../shared/realdb) keeps nothing of a run."""
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    uri = request.getfixturevalue("mongodb_uri") if "mongodb_uri" in request.fixturenames else None
+    yield name
+    if uri is not None:
+        if uri not in dropping:
+            dropping[uri] = pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000)
+        drop_database(dropping[uri], name)
+
+
+@pytest.fixture(scope="session")
+def dropping() -> Iterator[dict[str, pymongo.MongoClient[Document]]]:
+    """The clients that drop the tests' databases, one per URI, closed with the session."""
+    clients: dict[str, pymongo.MongoClient[Document]] = {}
+    yield clients
+    for client in clients.values():
+        client.close()
+
+
+def drop_after_test(uri: str, name: str) -> None:
+    """Drop a database a test named itself on the database under test at `uri`."""
+    with pymongo.MongoClient[Document](uri, serverSelectionTimeoutMS=5000) as client:
+        drop_database(client, name)
 
 
 # Code 112: the sharded engine (Citus) sometimes picks a DDL statement (a drop, a shardCollection,

@@ -22,6 +22,7 @@ from tests.e2e.identity.conftest import (
     start_jobtask,
     until_recovered,
 )
+from tests.support.database import drop_after_test
 
 from jobtask_internal.v1 import job_task_writer_pb2, job_task_writer_pb2_grpc
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
@@ -286,6 +287,7 @@ def test_identity_unreachable_is_unavailable_then_recovers(
         cut.cut()
         process.terminate()
         process.wait(timeout=20)
+        drop_after_test(mongodb_uri, name)
 
 
 # --- the writer ------------------------------------------------------------------------------

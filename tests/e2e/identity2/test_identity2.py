@@ -15,6 +15,7 @@ from tests.e2e.identity.conftest import Cut, Service, start_jobtask, until_recov
 from tests.e2e.identity.test_identity import forged
 from tests.e2e.identity2.conftest import Tenants2, as_, line2
 from tests.support.client_2x import JobTaskClient2x
+from tests.support.database import drop_after_test
 
 from jobtask_internal.v1 import job_task_writer_pb2, job_task_writer_pb2_grpc
 
@@ -176,6 +177,7 @@ def test_identity_unreachable_is_unavailable_then_recovers(
         cut.cut()
         process.terminate()
         process.wait(timeout=20)
+        drop_after_test(mongodb_uri, name)
 
 
 # --- HTTP -----------------------------------------------------------------------------------
