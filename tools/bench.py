@@ -8,14 +8,20 @@ alternate call by call on the same drawn id or page; at more, they take turns in
 drawing the same seeded ids and pages (so machine noise falls on both alike). No assertions: it
 prints a table and writes JSON under bench/results/.
 
-`--compare BEFORE.json AFTER.json` prints the p50 and requests/s of two runs side by side: how a
-change is justified.
+Beside each scenario whose first path is one of the servers (ours, or SpaceONE's reference) and
+whose second is raw pymongo, `cpu ms`: the CPU those servers spent per call answered, less their
+idle background (tools/bench_cpu.py): the service's own work, which the p50 ratios show only
+through the engine's noise.
+
+`--compare BEFORE.json AFTER.json` prints the p50, requests/s and CPU per call of two runs side
+by side: how a change is justified.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import functools
 import json
 import os
@@ -36,6 +42,7 @@ from typing import Any, Final
 import bench_reference
 import grpc
 import pymongo
+from bench_cpu import CpuMeter
 from google.protobuf import json_format
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from tests.support.client_2x import scope_metadata, stubs
@@ -301,6 +308,9 @@ class Scenario:
     draw: Callable[[random.Random], Any] = _nothing
     # What the rows call the two paths (the ratio is the first's p50 over the second's).
     via: tuple[str, str] = ("grpc", "pymongo")
+    # Whose servers the first path calls, beside a raw path (a key of MODES, or REFERENCE): the
+    # CPU they spend per call is measured (tools/bench_cpu.py). None: two servers' paths.
+    mode: str | None = None
 
 
 def scenarios(
@@ -311,11 +321,13 @@ def scenarios(
     found: dict[str, Scenario] = {}
     for mode, channel in channels.items():
         line = LINES[MODES[mode].line](channel, domain)
+        mine: dict[str, Scenario] = {}
         if mode == "":
-            found["floor: health check / ping"] = floor(channel, collection)
+            mine["floor: health check / ping"] = floor(channel, collection)
         if not MODES[mode].stat_only:
-            found |= {f"{name}{mode}": s for name, s in read_scenarios(line, collection, task_ids)}
-        found |= stat_scenarios(line, collection, domain, mode=mode)
+            mine |= {f"{name}{mode}": s for name, s in read_scenarios(line, collection, task_ids)}
+        mine |= stat_scenarios(line, collection, domain, mode=mode)
+        found |= {name: dataclasses.replace(s, mode=mode) for name, s in mine.items()}
     return found | mode_against_mode(channels, domain, task_ids)
 
 
@@ -561,6 +573,7 @@ def reference_scenarios(
             stat_call(reference, query),
             raw_as_reference(collection, pipeline),
             via=("ref", "pymongo"),
+            mode=REFERENCE,
         )
     return found
 
@@ -834,15 +847,19 @@ def compare(before_path: Path, after_path: Path) -> None:
     print(f"after:  {after_path} ({after.get('label') or after['date']})\n")
     header = f"{'scenario':<{NAME}}{'clients':>8}{'via':>8}"
     columns = f"{'p50 before':>12}{'p50 after':>11}{'change':>8}{'rps before':>12}{'rps after':>11}"
-    print(header + columns)
+    print(header + columns + f"{'cpu before':>12}{'cpu after':>11}")
     for key, row in new.items():
         if key not in old:
             continue
         was = old[key]
         change = (row["p50_ms"] / was["p50_ms"] - 1) * 100 if was["p50_ms"] else 0.0
+        cpu = "".join(
+            f"{'' if ms is None else f'{ms:.2f}':>{width}}"
+            for ms, width in ((was.get("server_cpu_ms"), 12), (row.get("server_cpu_ms"), 11))
+        )
         print(
             f"{key[0]:<{NAME}}{key[1]:>8}{key[2]:>8}{was['p50_ms']:>12.2f}{row['p50_ms']:>11.2f}"
-            f"{change:>+7.0f}%{was['rps']:>12.1f}{row['rps']:>11.1f}"
+            f"{change:>+7.0f}%{was['rps']:>12.1f}{row['rps']:>11.1f}{cpu}"
         )
     rendered_before = before.get("rendering_ms", {})
     for what, ms in after.get("rendering_ms", {}).items():
@@ -910,30 +927,40 @@ def measure_all(
     domain: str,
     args: Any,
     more: dict[str, Scenario],
+    meter: CpuMeter,
 ) -> list[dict[str, Any]]:
-    """Every chosen scenario (and `more`) at every concurrency, printed as it is measured."""
+    """Every chosen scenario (and `more`) at every concurrency, printed as it is measured; with
+    the CPU its servers spent per call answered (`cpu ms`), where its first path is a server's
+    beside a raw path."""
     levels = [int(c) for c in args.clients.split(",")]
     rows = []
     header = f"{'scenario':<{NAME}}{'clients':>8}{'via':>8}{'count':>8}{'req/s':>9}"
-    print(f"\n{header}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'ratio':>7}  errors")
+    print(f"\n{header}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'ratio':>7}{'cpu ms':>8}  errors")
     every = scenarios(channels, collection, task_ids, domain) | more
     for name, scenario in every.items():
         if not any(part in name for part in args.only.split("|")):
             continue
         for clients in levels:
-            service, direct = measure_pair(scenario, clients, args.seconds, args.rounds)
+            with meter.measuring(scenario.mode) as used:
+                service, direct = measure_pair(scenario, clients, args.seconds, args.rounds)
+            service["server_cpu_ms"] = used.per_call_ms(service["count"])
             ratio = service["p50_ms"] / direct["p50_ms"] if direct["p50_ms"] else 0.0
             for via, figures in zip(scenario.via, (service, direct), strict=True):
                 rows.append({"scenario": name, "clients": clients, "via": via, **figures})
-                shown_ratio = f"{ratio:>7.2f}" if figures is service else " " * 7
-                print(
-                    f"{name:<{NAME}}{clients:>8}{via:>8}{figures['count']:>8}"
-                    f"{figures['rps']:>9.1f}{figures['p50_ms']:>9.2f}"
-                    f"{figures['p90_ms']:>9.2f}{figures['p99_ms']:>9.2f}{shown_ratio}"
-                    f"  {figures['errors'] or '-'}",
-                    flush=True,
-                )
+                print(_row(name, clients, via, figures, ratio if figures is service else None))
     return rows
+
+
+def _row(name: str, clients: int, via: str, figures: dict[str, Any], ratio: float | None) -> str:
+    """One line of the table; the ratio and the CPU per call on the service's line."""
+    cpu = figures.get("server_cpu_ms")
+    return (
+        f"{name:<{NAME}}{clients:>8}{via:>8}{figures['count']:>8}"
+        f"{figures['rps']:>9.1f}{figures['p50_ms']:>9.2f}"
+        f"{figures['p90_ms']:>9.2f}{figures['p99_ms']:>9.2f}"
+        f"{'' if ratio is None else f'{ratio:.2f}':>7}{'' if cpu is None else f'{cpu:.2f}':>8}"
+        f"  {figures['errors'] or '-'}"
+    )
 
 
 def main() -> int:
@@ -953,6 +980,7 @@ def main() -> int:
     try:
         load(uri, database_name, args.count, args.shard_key, args.skewed)
         targets: dict[str, str] = {}
+        pids: dict[str, list[int]] = {}  # each mode's servers' process ids
         for number, mode in enumerate(MODES):
             ports = []
             for index in range(args.servers):
@@ -965,10 +993,14 @@ def main() -> int:
                 )
                 servers.append(server)
                 ports.append(port)
+                pids.setdefault(mode, []).append(server.pid)
             # More than one server: one channel spreading the calls over them in turn.
             targets[mode] = "ipv4:" + ",".join(f"127.0.0.1:{port}" for port in ports)
         log = out / f"reference-{stamp}.log"
         skipped = reference_server(args.reference, uri, database_name, log, references, targets)
+        pids[REFERENCE] = [reference.pid for reference in references]
+        meter = CpuMeter(pids)
+        print(meter.describe())
         domain = domain_ids(DOMAIN_COUNT)[0]
         options = [("grpc.lb_policy_name", "round_robin")]
         with contextlib.ExitStack() as stack, pymongo.MongoClient(uri) as raw:
@@ -982,7 +1014,7 @@ def main() -> int:
                 for d in collection.find({"domain_id": domain}, {"job_task_id": 1}).limit(2000)
             ]
             more, differ = with_reference(channels, collection, task_ids, domain, skipped)
-            rows = measure_all(channels, collection, task_ids, domain, args, more)
+            rows = measure_all(channels, collection, task_ids, domain, args, more, meter)
             rendering = rendering_ms(collection, domain)
         print_stat_targets(rows)
         print_line_comparison(rows)
