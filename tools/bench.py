@@ -947,7 +947,8 @@ def measure_all(
             ratio = service["p50_ms"] / direct["p50_ms"] if direct["p50_ms"] else 0.0
             for via, figures in zip(scenario.via, (service, direct), strict=True):
                 rows.append({"scenario": name, "clients": clients, "via": via, **figures})
-                print(_row(name, clients, via, figures, ratio if figures is service else None))
+                shown = ratio if figures is service else None
+                print(_row(name, clients, via, figures, shown), flush=True)
     return rows
 
 

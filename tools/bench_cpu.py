@@ -44,10 +44,9 @@ def _thread_seconds(task: Path) -> float:
 
 @dataclass
 class Used:
-    """What one measured stretch used: CPU seconds over the idle background, and how long."""
+    """What one measured stretch used: CPU seconds over the idle background."""
 
     seconds: float = 0.0
-    elapsed: float = 0.0
     measured: bool = False
 
     def per_call_ms(self, calls: int) -> float | None:
@@ -77,9 +76,8 @@ class CpuMeter:
         pids = self.pids_by_mode[mode]
         before, started = cpu_seconds(pids), time.monotonic()
         yield used
-        used.elapsed, used.measured = time.monotonic() - started, True
-        idle = sum(self.idle_per_second[pid] for pid in pids) * used.elapsed
-        used.seconds = max(cpu_seconds(pids) - before - idle, 0.0)
+        idle = sum(self.idle_per_second[pid] for pid in pids) * (time.monotonic() - started)
+        used.seconds, used.measured = max(cpu_seconds(pids) - before - idle, 0.0), True
 
     def describe(self) -> str:
         rates = ", ".join(f"{rate * 1000:.1f}" for rate in self.idle_per_second.values())

@@ -111,12 +111,6 @@ def dropping() -> Iterator[dict[str, pymongo.MongoClient[Document]]]:
         client.close()
 
 
-def drop_after_test(uri: str, name: str) -> None:
-    """Drop a database a test named itself on the database under test at `uri`."""
-    with pymongo.MongoClient[Document](uri, serverSelectionTimeoutMS=5000) as client:
-        drop_database(client, name)
-
-
 # Code 112: the sharded engine (Citus) sometimes picks a DDL statement (a drop, a shardCollection,
 # a createIndexes) as the victim of a distributed deadlock when another test process creates or
 # drops a sharded collection at the same moment.

@@ -22,7 +22,6 @@ from tests.e2e.identity.conftest import (
     start_jobtask,
     until_recovered,
 )
-from tests.support.database import drop_after_test
 
 from jobtask_internal.v1 import job_task_writer_pb2, job_task_writer_pb2_grpc
 from spaceone.api.inventory.v1 import job_task_pb2, job_task_pb2_grpc
@@ -269,11 +268,12 @@ def test_over_http_refusals_carry_spaceones_codes(identity: Tenants, service: Se
 
 
 def test_identity_unreachable_is_unavailable_then_recovers(
-    identity: Tenants, service: Service, mongodb_uri: str
+    identity: Tenants, service: Service, mongodb_uri: str, database_name: str
 ) -> None:
     cut = Cut(identity.endpoint)
-    name = f"test_identity_cut_{time.monotonic_ns()}"
-    process, ports = start_jobtask(mongodb_uri, name, cut.endpoint, IDENTITY_VERIFY_TTL_SECONDS="0")
+    process, ports = start_jobtask(
+        mongodb_uri, database_name, cut.endpoint, IDENTITY_VERIFY_TTL_SECONDS="0"
+    )
     token = identity.token("admin")
     try:
         assert rpc(ports.grpc_port, "list", {}, token) == {}  # its own empty database
@@ -287,7 +287,6 @@ def test_identity_unreachable_is_unavailable_then_recovers(
         cut.cut()
         process.terminate()
         process.wait(timeout=20)
-        drop_after_test(mongodb_uri, name)
 
 
 # --- the writer ------------------------------------------------------------------------------

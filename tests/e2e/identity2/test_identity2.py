@@ -5,7 +5,6 @@ with SpaceONE's codes; identity cut off, then back."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import grpc
@@ -15,7 +14,6 @@ from tests.e2e.identity.conftest import Cut, Service, start_jobtask, until_recov
 from tests.e2e.identity.test_identity import forged
 from tests.e2e.identity2.conftest import Tenants2, as_, line2
 from tests.support.client_2x import JobTaskClient2x
-from tests.support.database import drop_after_test
 
 from jobtask_internal.v1 import job_task_writer_pb2, job_task_writer_pb2_grpc
 
@@ -157,11 +155,10 @@ def test_a_disabled_app_is_denied_and_enabled_again_allowed(
 
 
 def test_identity_unreachable_is_unavailable_then_recovers(
-    identity2: Tenants2, service2: Service, mongodb_uri: str
+    identity2: Tenants2, service2: Service, mongodb_uri: str, database_name: str
 ) -> None:
     cut = Cut(identity2.endpoint)
-    name = f"test_identity2_cut_{time.monotonic_ns()}"
-    process, ports = start_jobtask(mongodb_uri, name, cut.endpoint, **line2(identity2))
+    process, ports = start_jobtask(mongodb_uri, database_name, cut.endpoint, **line2(identity2))
     token = identity2.app("admin")  # App.check on every call: its answers are not kept (TTL 0)
     try:
         with grpc.insecure_channel(f"127.0.0.1:{ports.grpc_port}") as channel:
@@ -177,7 +174,6 @@ def test_identity_unreachable_is_unavailable_then_recovers(
         cut.cut()
         process.terminate()
         process.wait(timeout=20)
-        drop_after_test(mongodb_uri, name)
 
 
 # --- HTTP -----------------------------------------------------------------------------------
