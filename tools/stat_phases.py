@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import runpy
+import socket
 import statistics
 import subprocess
 import sys
@@ -265,8 +266,6 @@ def serve_floor(port: int) -> None:
 
 def serve_echo(port: int) -> None:
     """No gRPC: a TCP socket answering each read with FLOOR_ANSWER (what one more hop costs)."""
-    import socket
-
     with socket.create_server(("127.0.0.1", port)) as listener:
         connection, _ = listener.accept()
         connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -275,9 +274,15 @@ def serve_echo(port: int) -> None:
 
 
 def _tcp_call(port: int) -> Callable[[bytes], None]:
-    import socket
-
-    connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+    """A call to serve_echo's socket, once it listens (it starts in a process of its own)."""
+    for _ in range(300):
+        try:
+            connection = socket.create_connection(("127.0.0.1", port), timeout=30)
+            break
+        except ConnectionRefusedError:
+            time.sleep(0.1)
+    else:
+        sys.exit(f"the socket server on port {port} did not start")
     connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def call(request: bytes) -> None:
@@ -315,7 +320,7 @@ def floor(pin: str, calls: int, go_floor: Path) -> None:
                 channels.append(channel)
                 grpc.channel_ready_future(channel).result(timeout=30)
                 paths[f"{name} server"] = channel.unary_unary("/floor.F/M")
-        paths["TCP socket, no gRPC"] = _connected(lambda: _tcp_call(ports["tcp"]))
+        paths["TCP socket, no gRPC"] = _tcp_call(ports["tcp"])
         _in_turns(paths, calls)
     finally:
         for channel in channels:
@@ -343,16 +348,6 @@ def _in_turns(paths: dict[str, Callable[[bytes], Any]], calls: int) -> None:
         for name, values in latencies.items():
             median = statistics.median(values) * 1000
             print(f"round trip, 21 KB answer, {between}, {name:<20}: p50 {median:.3f} ms")
-
-
-def _connected(connect: Callable[[], Callable[[bytes], None]]) -> Callable[[bytes], None]:
-    """`connect()`, tried until the server listens (it starts in a process of its own)."""
-    for _ in range(300):
-        try:
-            return connect()
-        except ConnectionRefusedError:
-            time.sleep(0.1)
-    return connect()
 
 
 def main() -> None:
