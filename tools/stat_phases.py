@@ -221,13 +221,16 @@ def _report(
         sys.exit(f"the server timed {len(stamped)} calls; phases never seen: {missing}")
     names = [name for name in PHASES if name in seen or name == OWN]
     names += sorted(seen - set(PHASES))
-    phases = {name: [c["phases"].get(name, 0.0) for c in stamped] for name in names}
-    own = [
-        c["phases"].get("service.stat (all)", 0.0)
-        - c["phases"].get("the engine's round trip (aggregate)", 0.0)
-        for c in stamped
-    ]
-    phases[OWN] = own
+    phases = {
+        name: [
+            c["phases"].get("service.stat (all)", 0.0)
+            - c["phases"].get("the engine's round trip (aggregate)", 0.0)
+            if name == OWN
+            else c["phases"].get(name, 0.0)
+            for c in stamped
+        ]
+        for name in names
+    }
     service, direct = p50(client), p50(raw)
     print(f"{len(client)} calls a path, alternating; p50 ms:")
     print(f"  stat over gRPC {service:8.3f}")
@@ -240,7 +243,7 @@ def _report(
 
 # --floor: gRPC's own round trip, with nothing of this service in it.
 FLOOR_ANSWER = b"x" * 21_000  # about the per-day stat's answer (300 rows)
-GO_FLOOR = Path(__file__).resolve().parent.parent / ".tools" / "bin" / "grpc-floor"
+GO_FLOOR = bench.ROOT / ".tools" / "bin" / "grpc-floor"  # the Makefile's $(GRPC_FLOOR)
 
 
 def serve_floor(port: int) -> None:
